@@ -1,0 +1,113 @@
+/**
+ * Assembles the server: the store, the session service, the webhook sender, the deadline
+ * scheduler and every route. Tests call `createServer` and drive `server.app.request(...)`
+ * with no port; `main.ts` adds the HTTP listener.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { systemClock, type Clock } from './clock';
+import { ApiError } from './errors';
+import { StateConflict } from './domain/session-machine';
+import { Store } from './store/store';
+import { SessionService } from './sessions/service';
+import { SessionNotifier } from './sessions/notifier';
+import { SandboxAcquirer } from './sandbox/acquirer';
+import { PushInbox } from './sandbox/push-inbox';
+import { sandboxRoutes } from './sandbox/routes';
+import { WebhookSender } from './webhooks/sender';
+import { merchantApi } from './merchant-api/routes';
+import { publicApi } from './public-api/routes';
+import { mountDocs } from './docs/routes';
+import { PAGES_CSS } from './pages/layout';
+import { validationHook } from './http/validation';
+import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
+
+export type ServerOptions = {
+  /** The SQLite file (`:memory:` is not supported: the CLI and backups need a file). */
+  dbFile: string;
+  publicUrl: string;
+  clock?: Clock;
+  /** What the webhook sender sends with; tests pass a fake. */
+  fetch?: typeof fetch;
+  sessionLifetimeMinutes?: number;
+  webhookTimeoutMs?: number;
+};
+
+/** How often passed deadlines are applied in the background (reads apply them at once anyway). */
+const EXPIRY_TICK_MS = 1_000;
+
+export function createServer(options: ServerOptions) {
+  const clock = options.clock ?? systemClock;
+  const store = Store.open(options.dbFile);
+  const notifier = new SessionNotifier();
+  const acquirer = new SandboxAcquirer(options.publicUrl);
+  const pushes = new PushInbox(store.db);
+  const sender = new WebhookSender({ store, clock, fetch: options.fetch, timeoutMs: options.webhookTimeoutMs });
+  const sessions = new SessionService({
+    store,
+    clock,
+    acquirer,
+    notifier,
+    onWebhookQueued: () => sender.wake(),
+    sessionLifetimeMinutes: options.sessionLifetimeMinutes ?? 24 * 60,
+  });
+
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.onError((err, c) => {
+    const error = toApiError(err);
+    if (error.status >= 500) console.error(err);
+    return c.json(error.toBody(), error.status);
+  });
+  app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}: see the API reference at /docs`).toBody(), 404));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/assets/pages.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(PAGES_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+  app.route('/', merchantApi({ store, clock, sessions, pushes }));
+  app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl }));
+  app.route('/', sandboxRoutes({ store, sessions, pushes }));
+  mountDocs(app, options.publicUrl);
+
+  let timer: NodeJS.Timeout | null = null;
+  return {
+    app,
+    store,
+    sessions,
+    sender,
+    notifier,
+    clock,
+    /** Starts the background work: webhook delivery and deadline expiry. */
+    start() {
+      sender.start();
+      let lastPurge = 0;
+      timer = setInterval(() => {
+        try {
+          sessions.expireDue();
+          if (clock.now() - lastPurge > 60 * 60 * 1000) {
+            store.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS);
+            lastPurge = clock.now();
+          }
+        } catch (error) {
+          console.error('deadline scheduler:', error);
+        }
+      }, EXPIRY_TICK_MS);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await sender.stop();
+      store.close();
+    },
+  };
+}
+
+export type Server = ReturnType<typeof createServer>;
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StateConflict) return new ApiError(409, 'invalid_state', err.message);
+  if (err instanceof HTTPException) return new ApiError(err.status === 400 ? 400 : 500, err.status === 400 ? 'invalid_request' : 'internal_error', err.message);
+  return new ApiError(500, 'internal_error', 'the server failed on this request; nothing was changed, so it is safe to retry');
+}

@@ -1,0 +1,220 @@
+/**
+ * The session and payment state machine, as plain functions over plain data. The merchant API,
+ * the public API, the sandbox bank and the deadline scheduler all move payments through these
+ * functions only, so a rule lives in one place.
+ *
+ * Session:  created → in_progress → accepted | cancelled | error
+ *           (a failed payment hands the session back to `created` so the customer can try
+ *           another method, as a Stripe PaymentIntent returns to `requires_payment_method`)
+ * Payment:  in_progress → pending (waits for confirm) → in_progress → succeeded | failed
+ */
+import type { PaymentMethod, PaymentState, SessionState, WebhookType } from './types';
+
+/** A transition that the current state does not allow; the API answers it with 409. */
+export class StateConflict extends Error {
+  constructor(
+    message: string,
+    readonly currentStatus: string,
+  ) {
+    super(message);
+    this.name = 'StateConflict';
+  }
+}
+
+/** After this many failed payments a session stops taking new ones (card-testing guard). */
+export const MAX_FAILED_PAYMENTS = 5;
+
+/**
+ * Where the merchant's confirmation sits in each rail. A card is authorised first and the
+ * confirmation captures it (a hold); FPS and SberPay cannot hold money, so the merchant confirms
+ * before the customer is shown the QR or deep link (the documented SberPay flow).
+ */
+export const CONFIRM_BEFORE_CUSTOMER: Record<PaymentMethod, boolean> = {
+  card: false,
+  saved_card: false,
+  recurrent: false,
+  fps: true,
+  sberpay: true,
+};
+
+/** What the acquirer answered when the payment started. */
+export type RailStart =
+  | { kind: 'authorized' }
+  | { kind: 'declined'; code: string; description: string }
+  | { kind: 'customer_action' };
+
+export type Timing = {
+  now: number;
+  /** How long the merchant has to confirm a pending payment. */
+  confirmWindowMs: number;
+  /** How long a QR, deep link or 3-D Secure page stays valid. */
+  actionLifetimeMs: number;
+};
+
+export type Step = { session: SessionState; payment: PaymentState; events: WebhookType[] };
+
+const isActive = (p: PaymentState) => p.status === 'in_progress' || p.status === 'pending';
+
+/** Starts a new payment on a session that has none running. */
+export function beginPayment(
+  session: SessionState,
+  payment: PaymentState,
+  start: RailStart,
+  t: Timing,
+): Step {
+  if (session.status !== 'created') {
+    throw new StateConflict(
+      session.status === 'in_progress'
+        ? `session ${session.id} already has a payment in progress: wait for its result or cancel the session`
+        : `session ${session.id} is ${session.status} and takes no more payments: create a new session`,
+      session.status,
+    );
+  }
+  if (session.expiresAt <= t.now) {
+    throw new StateConflict(`session ${session.id} has expired: create a new session`, session.status);
+  }
+  const step: Step = { session: { ...session, status: 'in_progress' }, payment, events: [] };
+  if (start.kind === 'declined') return fail(step, start.code, start.description, 'retry');
+  if (CONFIRM_BEFORE_CUSTOMER[payment.method]) {
+    return session.confirmation === 'manual' ? awaitConfirmation(step, t) : awaitCustomer(step, t);
+  }
+  return start.kind === 'authorized' ? authorized(step, t) : awaitCustomer(step, t);
+}
+
+/** The merchant confirms a pending payment (`session/confirm`). */
+export function confirm(session: SessionState, payment: PaymentState | null, t: Timing): Step {
+  if (!payment || payment.stage !== 'awaiting_confirmation') {
+    throw new StateConflict(
+      `session ${session.id} is ${session.status}${payment ? ` (payment ${payment.status})` : ''} and waits for no confirmation: confirm only after ready_to_confirm`,
+      session.status,
+    );
+  }
+  const step: Step = { session, payment, events: [] };
+  return CONFIRM_BEFORE_CUSTOMER[payment.method] ? awaitCustomer(step, t) : succeed(step);
+}
+
+/** The merchant cancels (`session/cancel`): a running payment fails and the session closes. */
+export function cancel(session: SessionState, payment: PaymentState | null): Step | { session: SessionState; payment: null; events: [] } {
+  if (session.status !== 'created' && session.status !== 'in_progress') {
+    throw new StateConflict(`session ${session.id} is ${session.status} and can no longer be cancelled`, session.status);
+  }
+  if (payment && isActive(payment)) {
+    return fail({ session, payment, events: [] }, 'cancelled', 'The merchant cancelled the payment', 'close');
+  }
+  return { session: { ...session, status: 'cancelled', closeReason: 'cancelled' }, payment: null, events: [] };
+}
+
+/** The customer's bank (or 3-D Secure page) approved. */
+export function customerApproved(session: SessionState, payment: PaymentState, t: Timing): Step {
+  requireAwaitingCustomer(session, payment);
+  const step: Step = { session, payment, events: [] };
+  return CONFIRM_BEFORE_CUSTOMER[payment.method] ? succeed(step) : authorized(step, t);
+}
+
+/** The customer declined in the bank app, or failed 3-D Secure. */
+export function customerDeclined(session: SessionState, payment: PaymentState): Step {
+  requireAwaitingCustomer(session, payment);
+  const threeDs = !CONFIRM_BEFORE_CUSTOMER[payment.method];
+  return fail(
+    { session, payment, events: [] },
+    threeDs ? 'authentication_failed' : 'declined_by_customer',
+    threeDs ? '3-D Secure authentication failed' : 'The customer declined the payment in the bank app',
+    'retry',
+  );
+}
+
+/** Applies whatever deadline has passed at `t.now`; null when nothing is due. */
+export function expire(session: SessionState, payment: PaymentState | null, t: Timing): Step | { session: SessionState; payment: null; events: [] } | null {
+  if (payment && payment.stage === 'awaiting_confirmation' && payment.confirmExpiresAt !== null && payment.confirmExpiresAt <= t.now) {
+    return fail({ session, payment, events: [] }, 'confirmation_expired', 'The merchant did not confirm in time', 'close');
+  }
+  if (payment && payment.stage === 'awaiting_customer' && payment.actionExpiresAt !== null && payment.actionExpiresAt <= t.now) {
+    return fail({ session, payment, events: [] }, 'expired', 'The customer did not complete the payment in time', 'retry');
+  }
+  if ((!payment || !isActive(payment)) && session.status === 'created' && session.expiresAt <= t.now) {
+    return { session: { ...session, status: 'cancelled', closeReason: 'expired' }, payment: null, events: [] };
+  }
+  return null;
+}
+
+/** Checks a refund against what the payment captured and has refunded; returns the new payment. */
+export function refund(session: SessionState, payment: PaymentState | null, amount: number): PaymentState {
+  if (!payment || payment.status !== 'succeeded') {
+    throw new StateConflict(`session ${session.id} is ${session.status}: only an accepted session can be refunded`, session.status);
+  }
+  const refundable = payment.amount - payment.refundedAmount;
+  if (amount > refundable) {
+    throw new StateConflict(
+      `refund of ${amount} exceeds what is left to refund on payment ${payment.id} (${refundable} of ${payment.amount} kopecks)`,
+      session.status,
+    );
+  }
+  return { ...payment, refundedAmount: payment.refundedAmount + amount };
+}
+
+/** Puts a new QR or deep link in front of the customer, replacing an expiring one. */
+export function renewCustomerAction(session: SessionState, payment: PaymentState, t: Timing): PaymentState {
+  requireAwaitingCustomer(session, payment);
+  return { ...payment, actionExpiresAt: t.now + t.actionLifetimeMs };
+}
+
+export const nextAction = (payment: PaymentState | null): 'confirm' | null =>
+  payment?.stage === 'awaiting_confirmation' ? 'confirm' : null;
+
+function requireAwaitingCustomer(session: SessionState, payment: PaymentState): void {
+  if (payment.stage !== 'awaiting_customer') {
+    throw new StateConflict(`payment ${payment.id} is ${payment.status} and waits for no customer action`, session.status);
+  }
+}
+
+function awaitConfirmation(step: Step, t: Timing): Step {
+  return {
+    session: step.session,
+    payment: { ...step.payment, status: 'pending', stage: 'awaiting_confirmation', confirmExpiresAt: t.now + t.confirmWindowMs, actionExpiresAt: null },
+    events: [...step.events, 'ready_to_confirm'],
+  };
+}
+
+function awaitCustomer(step: Step, t: Timing): Step {
+  return {
+    session: step.session,
+    payment: { ...step.payment, status: 'in_progress', stage: 'awaiting_customer', actionExpiresAt: t.now + t.actionLifetimeMs, confirmExpiresAt: null },
+    events: [...step.events, 'action_required'],
+  };
+}
+
+function authorized(step: Step, t: Timing): Step {
+  return step.session.confirmation === 'manual' ? awaitConfirmation(step, t) : succeed(step);
+}
+
+function succeed(step: Step): Step {
+  return {
+    session: { ...step.session, status: 'accepted', closeReason: null },
+    payment: { ...step.payment, status: 'succeeded', stage: 'done', actionExpiresAt: null, confirmExpiresAt: null },
+    events: [...step.events, 'payment_finished'],
+  };
+}
+
+/**
+ * Fails the payment. `close` ends the session (the merchant cancelled or let the confirmation
+ * lapse); `retry` hands it back to the customer unless the payment was merchant-initiated or the
+ * session has failed too often.
+ */
+function fail(step: Step, code: string, description: string, then: 'close' | 'retry'): Step {
+  const failedAttempts = step.session.failedAttempts + 1;
+  const status =
+    then === 'close' ? 'cancelled' : step.payment.method === 'recurrent' || failedAttempts >= MAX_FAILED_PAYMENTS ? 'error' : 'created';
+  return {
+    session: { ...step.session, status, failedAttempts, closeReason: status === 'created' ? null : code },
+    payment: {
+      ...step.payment,
+      status: 'failed',
+      stage: 'done',
+      failureCode: code,
+      failureDescription: description,
+      actionExpiresAt: null,
+      confirmExpiresAt: null,
+    },
+    events: [...step.events, 'payment_finished'],
+  };
+}

@@ -1,0 +1,42 @@
+/** Plain data of the payment domain: no HTTP, no SQL. */
+
+export type SessionStatus = 'created' | 'in_progress' | 'accepted' | 'cancelled' | 'error';
+export type PaymentStatus = 'in_progress' | 'pending' | 'succeeded' | 'failed';
+export type Confirmation = 'auto' | 'manual';
+export type PaymentMethod = 'card' | 'saved_card' | 'recurrent' | 'fps' | 'sberpay';
+
+/**
+ * Where a live payment stands. `status` is what the merchant sees; the stage says what the
+ * payment waits for, which `status` alone cannot (an `in_progress` payment may wait for the
+ * acquirer, for the customer, or for the merchant to have confirmed).
+ */
+export type PaymentStage =
+  | 'awaiting_confirmation' // status pending: the merchant must confirm or cancel
+  | 'awaiting_customer' // status in_progress: QR, deep link or 3-D Secure shown to the customer
+  | 'done'; // succeeded or failed
+
+export type WebhookType = 'ready_to_confirm' | 'action_required' | 'payment_finished' | 'payment_refunded';
+
+export type Money = { amount: number; currency: string };
+
+export type SessionState = {
+  id: string;
+  status: SessionStatus;
+  confirmation: Confirmation;
+  failedAttempts: number;
+  closeReason: string | null;
+  expiresAt: number;
+};
+
+export type PaymentState = {
+  id: string;
+  status: PaymentStatus;
+  method: PaymentMethod;
+  stage: PaymentStage;
+  amount: number;
+  refundedAmount: number;
+  failureCode: string | null;
+  failureDescription: string | null;
+  actionExpiresAt: number | null;
+  confirmExpiresAt: number | null;
+};

@@ -1,0 +1,26 @@
+/** `npm start`: the API, the public API, the sandbox and the docs on PORT, data under DATA_DIR. */
+import { serve } from '@hono/node-server';
+import { configFromEnv, dbFile } from './config';
+import { createServer } from './app';
+
+const config = configFromEnv();
+const server = createServer({ dbFile: dbFile(config), publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes });
+server.start();
+
+const http = serve({ fetch: server.app.fetch, port: config.port }, (info) => {
+  console.log(`sg-checkout listening on ${config.publicUrl} (port ${info.port}), data in ${config.dataDir}`);
+  console.log(`  API reference: ${config.publicUrl}/docs`);
+  if (server.store.projects.list().length === 0) {
+    console.log('  no project yet: npm run cli -- project add --name shop --public-key public.pem --webhook-url http://localhost:4000/webhooks');
+  }
+});
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    http.close();
+    void server.stop().then(() => process.exit(0));
+  });
+}

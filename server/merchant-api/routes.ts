@@ -1,0 +1,133 @@
+/**
+ * The signed merchant API, `POST /api/v1/<method>`. Each method is a route whose zod schema
+ * validates the body and documents it; the handler is a synchronous call into the session
+ * service, run inside one transaction together with its idempotency record.
+ */
+import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
+import { badRequest, conflict, notFound } from '../errors';
+import { iso } from '../clock';
+import type { SessionService } from '../sessions/service';
+import type { PushInbox } from '../sandbox/push-inbox';
+import type { Store } from '../store/store';
+import type { Clock } from '../clock';
+import { merchantAuth, type MerchantVars } from './auth';
+import { runIdempotent, type Reply } from './idempotency';
+import * as s from './schemas';
+import { validationHook } from '../http/validation';
+import type { Project } from '../store/project-repo';
+
+export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService; pushes: PushInbox };
+
+type Schema = z.ZodType;
+
+const IDEMPOTENCY_KEY_PARAMETER = {
+  in: 'header' as const,
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Makes the call safe to retry: the same key and body answer the first reply again; another body, 422.',
+  schema: { type: 'string' as const, maxLength: 255 },
+};
+
+export function merchantApi(d: MerchantDeps) {
+  const api = new OpenAPIHono<{ Variables: MerchantVars }>({ defaultHook: validationHook });
+  api.use('/api/v1/*', merchantAuth(d.store.projects));
+
+  /** Registers one method: its route (for validation and the docs) and its handler. */
+  function method<S extends Schema>(name: string, summary: string, body: S, handle: (project: Project, input: z.infer<S>) => object) {
+    const route = createRoute({
+      method: 'post',
+      path: `/api/v1/${name}`,
+      summary,
+      tags: ['Merchant API'],
+      security: [{ PartnerProject: [], PartnerSignature: [] }],
+      parameters: [IDEMPOTENCY_KEY_PARAMETER],
+      request: {
+        body: { content: { 'application/json': { schema: body } }, required: true },
+      },
+      responses: {
+        200: { description: 'ok', content: { 'application/json': { schema: s.okReply } } },
+        400: { description: 'invalid input; error.field names the field', content: { 'application/json': { schema: s.errorReply } } },
+        401: { description: 'missing or wrong signature, or unknown project', content: { 'application/json': { schema: s.errorReply } } },
+        404: { description: 'unknown id', content: { 'application/json': { schema: s.errorReply } } },
+        409: { description: 'not allowed in the current status', content: { 'application/json': { schema: s.errorReply } } },
+        422: { description: 'Idempotency-Key reused with another request', content: { 'application/json': { schema: s.errorReply } } },
+      },
+    });
+    api.openapi(route, (c) => {
+      const project = c.get('project');
+      const input = c.req.valid('json' as never) as z.infer<S>;
+      const reply = runIdempotent(
+        d.store,
+        { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody: c.get('rawBody'), now: d.clock.now() },
+        (): Reply => ({ status: 200, body: handle(project, input) }),
+      );
+      if (reply.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(reply.body as never, 200);
+    });
+  }
+
+  const session = (row: Parameters<SessionService['render']>[0]) => ({ status: 'ok', session: d.sessions.render(row) });
+
+  method('session/create', 'Create a payment session', s.createSessionBody, (project, b) => session(d.sessions.create(project, toCreate(b))));
+
+  method('session/init/payment', 'Create a session and start its payment at once', s.initPaymentBody, (project, b) => {
+    const { payment_details, ...rest } = b;
+    const created = d.sessions.create(project, toCreate(rest));
+    return session(d.sessions.startPayment(project, created.id, { payment_details }));
+  });
+
+  method('session/start/payment', 'Start a payment on a created session', s.startPaymentBody, (project, b) => {
+    const row = d.sessions.load(project, b.session_id);
+    if (b.amount_details && (b.amount_details.amount !== row.amount || b.amount_details.currency !== row.currency)) {
+      throw badRequest('amount_details', `amount_details must equal the session's ${row.amount} ${row.currency}, or be omitted`);
+    }
+    return session(d.sessions.startPayment(project, b.session_id, { payment_details: b.payment_details, metadata: b.metadata, customer: b.customer, payment_options: b.payment_options }));
+  });
+
+  method('session/confirm', 'Confirm a payment that waits for the merchant (next_action = confirm)', s.sessionRef, (project, b) =>
+    session(d.sessions.confirm(project, b.session_id)),
+  );
+  method('session/cancel', 'Cancel a session and any payment it runs', s.sessionRef, (project, b) => session(d.sessions.cancel(project, b.session_id)));
+  method('session/status', 'Read a session', s.sessionRef, (project, b) => session(d.sessions.load(project, b.session_id)));
+  method('session/refund', 'Refund a captured payment, fully or in part', s.refundBody, (project, b) =>
+    session(d.sessions.refund(project, b.session_id, b.amount_details?.amount, b.amount_details?.currency)),
+  );
+  method('token', 'Issue the public token that the widget and hosted page use', s.sessionRef, (project, b) => ({
+    status: 'ok',
+    public_token: d.sessions.issuePublicToken(project, b.session_id),
+  }));
+
+  method('sberpay/push', 'Send the customer a SberPay push or SMS for the waiting payment', s.sberPushBody, (project, b) => {
+    const row = d.sessions.load(project, b.session_id);
+    const payment = d.sessions.activePayment(row.id);
+    if (!payment || payment.method !== 'sberpay' || payment.stage !== 'awaiting_customer') {
+      throw conflict(`session ${row.id} is ${row.status} and has no SberPay payment waiting for the customer: push after action_required`);
+    }
+    const details = JSON.parse(payment.details_json) as { payment_details: { internet_banking: { sber_pay: { phone?: string } } } };
+    const phone = b.phone ?? details.payment_details.internet_banking.sber_pay.phone;
+    if (!phone) throw badRequest('phone', "phone is required: the payment's sber_pay has no phone to default to");
+    const text = `SberPay: pay ${(row.amount / 100).toFixed(2)} ${row.currency} to ${project.name}`;
+    const push = d.pushes.record(payment.id, phone, text, d.clock.now());
+    return { status: 'ok', push: { payment_id: push.payment_id, phone: push.phone, created_at: iso(push.created_at) } };
+  });
+
+  method('recurrent/disable', 'Disable a recurrent card token', s.recurrentDisableBody, (project, b) => {
+    const card = d.store.cards.get(b.token);
+    if (!card || card.project !== project.name) throw notFound('card token', b.token);
+    d.store.cards.disable(b.token, d.clock.now());
+    return { status: 'ok', token: b.token, disabled: true };
+  });
+
+  return api;
+}
+
+function toCreate(b: s.CreateSessionBody) {
+  const { amount_details, payment_options, ...data } = b;
+  return {
+    amount: amount_details.amount,
+    currency: amount_details.currency,
+    confirmation: payment_options?.confirmation,
+    lifetimeMinutes: payment_options?.lifetime_minutes,
+    data: { ...data, ...(payment_options ? { payment_options } : {}) },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The merchant API's request schemas. The same objects validate every request and generate the
+ * OpenAPI document served at /docs, so the reference cannot drift from what the server accepts.
+ * Objects are strict: an unknown field is an error naming it, so a typo never silently drops
+ * a setting.
+ */
+import { z } from '@hono/zod-openapi';
+
+/** 100 million roubles: far above any checkout, far below where kopecks could lose precision. */
+export const MAX_AMOUNT_MINOR = 10_000_000_000;
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), { message: 'must be an http(s) URL such as https://shop.example/return' });
+
+export const phoneSchema = z
+  .string()
+  .regex(/^7\d{10}$/, { message: 'must be 11 digits starting with 7, such as 71234567890 (no +, spaces or dashes)' })
+  .openapi({ example: '71234567890' });
+
+export const amountDetails = z
+  .strictObject({
+    amount: z
+      .number({ message: 'must be a number of kopecks' })
+      .int({ message: 'must be a whole number of kopecks (1000 is 10.00 ₽), not roubles with a fraction' })
+      .positive({ message: 'must be at least 1 kopeck' })
+      .max(MAX_AMOUNT_MINOR, { message: `must be at most ${MAX_AMOUNT_MINOR} kopecks` }),
+    currency: z
+      .string({ message: 'must be a currency code such as RUB' })
+      .transform((s) => s.toUpperCase())
+      .refine((s) => s === 'RUB', { message: 'must be RUB: the sandbox, FPS and SberPay rails settle in roubles only' }),
+  })
+  .openapi('AmountDetails', { example: { amount: 1000, currency: 'RUB' } });
+
+const metadata = z
+  .union([
+    z.string().max(2048),
+    z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).refine((r) => Object.keys(r).length <= 50, {
+      message: 'may have at most 50 keys',
+    }),
+  ], { message: 'must be a string of at most 2048 characters or a flat object of at most 50 keys' })
+  .openapi({ description: 'Your own data, echoed back in replies and webhooks.', example: 'order-123' });
+
+export const customer = z
+  .strictObject({
+    reference: z.string().min(1).max(255).optional().openapi({ description: 'Your id of the customer; remembers their last card for one-tap payment.' }),
+    email: z.email({ message: 'must be an email address' }).max(254).optional(),
+    phone: phoneSchema.optional(),
+  })
+  .openapi('Customer');
+
+const paymentOptions = z.strictObject({
+  return_url: httpUrl.optional().openapi({ description: 'Where the customer returns after paying.' }),
+  recurrent: z.boolean().optional().openapi({ description: 'Keep the card as a recurrent token for later merchant-initiated charges.' }),
+});
+
+const sessionOptions = paymentOptions
+  .extend({
+    confirmation: z.enum(['auto', 'manual']).optional().openapi({ description: "Overrides the project's confirmation mode." }),
+    lifetime_minutes: z.number().int().min(5).max(43_200).optional().openapi({ description: 'How long the session can be paid; 1440 (a day) by default.' }),
+    show_result: z.boolean().optional().openapi({ description: 'false: send the customer straight to return_url instead of showing the result.' }),
+  })
+  .openapi('PaymentOptions');
+
+const sessionId = z.string().regex(/^ps_[0-9a-z]{20}$/, { message: 'must be a session id such as ps_…, as session/create returned it' });
+const cardToken = z.string().regex(/^tok_[0-9a-z]{20}$/, { message: 'must be a card token tok_… from the card form' });
+
+export const paymentDetails = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('card'), card: z.strictObject({ token: cardToken }) }),
+    z.strictObject({ type: z.literal('recurrent'), recurrent: z.strictObject({ token: cardToken }) }),
+    z.strictObject({ type: z.literal('faster_payment_system') }),
+    z.strictObject({
+      type: z.literal('internet_banking'),
+      internet_banking: z.strictObject({
+        type: z.literal('sber_pay'),
+        sber_pay: z.strictObject({ phone: phoneSchema.optional(), channel: z.enum(['app', 'mobile_web', 'web']) }),
+      }),
+    }),
+  ], { message: 'type must be one of card, recurrent, faster_payment_system, internet_banking' })
+  .openapi('PaymentDetails');
+
+const sessionFields = {
+  amount_details: amountDetails,
+  description: z.string().max(255).optional().openapi({ description: 'Shown to the customer as text.' }),
+  metadata: metadata.optional(),
+  customer: customer.optional(),
+  payment_options: sessionOptions.optional(),
+};
+
+export const createSessionBody = z.strictObject(sessionFields).openapi('SessionCreate');
+export const initPaymentBody = z.strictObject({ ...sessionFields, payment_details: paymentDetails }).openapi('SessionInitPayment');
+export const startPaymentBody = z
+  .strictObject({
+    session_id: sessionId,
+    payment_details: paymentDetails,
+    amount_details: amountDetails.optional().openapi({ description: "If given, must equal the session's amount." }),
+    metadata: metadata.optional(),
+    customer: customer.optional(),
+    payment_options: paymentOptions.optional(),
+  })
+  .openapi('SessionStartPayment');
+export const sessionRef = z.strictObject({ session_id: sessionId }).openapi('SessionRef');
+export const refundBody = z
+  .strictObject({ session_id: sessionId, amount_details: amountDetails.optional().openapi({ description: 'Omit for a full refund.' }) })
+  .openapi('SessionRefund');
+export const sberPushBody = z
+  .strictObject({ session_id: sessionId, phone: phoneSchema.optional().openapi({ description: "Defaults to the payment's sber_pay.phone." }) })
+  .openapi('SberPayPush');
+export const recurrentDisableBody = z.strictObject({ token: cardToken }).openapi('RecurrentDisable');
+
+export const okReply = z
+  .looseObject({ status: z.literal('ok'), session: z.looseObject({ id: z.string(), status: z.string() }).optional() })
+  .openapi('OkReply');
+export const errorReply = z
+  .object({ status: z.literal('error'), error: z.object({ code: z.string(), description: z.string(), field: z.string().optional() }) })
+  .openapi('ErrorReply');
+
+export type CreateSessionBody = z.infer<typeof createSessionBody>;
+export type StartPaymentBody = z.infer<typeof startPaymentBody>;

@@ -1,0 +1,50 @@
+/**
+ * The frame of every server-rendered page (sandbox bank, 3-D Secure, push inbox, docs). Values
+ * interpolated with `html` are escaped; the pages need no script and no inline style, so they
+ * run under a CSP that allows neither.
+ */
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'";
+
+type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+export const page = (title: string, body: Content, lang = 'en', opts: { wide?: boolean } = {}) => html`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="stylesheet" href="/assets/pages.css">
+</head>
+<body>
+<main class="card${opts.wide ? ' wide' : ''}">${body}</main>
+</body>
+</html>`;
+
+export const PAGES_CSS = `
+:root { color-scheme: light dark; --accent: #1a7f5a; --muted: #6b7280; --bg: #f4f5f7; --fg: #111827; --panel: #fff; --danger: #b42318; }
+@media (prefers-color-scheme: dark) { :root { --bg: #0f1115; --fg: #e5e7eb; --panel: #1a1d24; --muted: #9ca3af; } }
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--fg);
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.card { width: min(440px, 100% - 32px); background: var(--panel); border-radius: 16px; padding: 28px;
+  box-shadow: 0 10px 30px rgb(0 0 0 / .08); margin: 24px 0; }
+.card.wide { width: min(960px, 100% - 32px); }
+h1 { font-size: 20px; margin: 0 0 4px; }
+.muted { color: var(--muted); font-size: 14px; }
+.amount { font-size: 32px; font-weight: 700; margin: 16px 0; }
+.badge { display: inline-block; font-size: 12px; padding: 2px 8px; border-radius: 999px; background: #fef3c7; color: #92400e; }
+.actions { display: flex; gap: 12px; margin-top: 20px; }
+button { flex: 1; font: inherit; font-weight: 600; padding: 12px 16px; border-radius: 10px; border: 0; cursor: pointer; }
+button.approve { background: var(--accent); color: #fff; }
+button.decline { background: transparent; color: var(--danger); border: 1px solid currentColor; }
+button:focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }
+.result { padding: 12px; border-radius: 10px; background: #ecfdf5; color: #065f46; margin-top: 16px; }
+.result.failed { background: #fef2f2; color: var(--danger); }
+table { width: 100%; border-collapse: collapse; font-size: 14px; }
+th, td { text-align: left; padding: 8px; border-bottom: 1px solid rgb(127 127 127 / .2); vertical-align: top; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
+pre { background: rgb(127 127 127 / .1); padding: 12px; border-radius: 8px; overflow: auto; }
+`;

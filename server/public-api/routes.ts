@@ -1,0 +1,167 @@
+/**
+ * The public API for the widget, the card iframe and hosted pages. Authorised by the session's
+ * public token, which sits in the path so that a CORS preflight (which carries no credentials)
+ * can already be checked against the project's allowed origins.
+ */
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import { ApiError, badRequest } from '../errors';
+import { newId } from '../ids';
+import type { Clock } from '../clock';
+import type { Acquirer } from '../sandbox/acquirer';
+import { BANKS } from '../sandbox/banks';
+import { validateCard } from '../sandbox/cards';
+import { bankDeepLinks } from '../sandbox/fps';
+import type { SessionNotifier } from '../sessions/notifier';
+import type { SessionService } from '../sessions/service';
+import type { Store } from '../store/store';
+import type { Project } from '../store/project-repo';
+import type { SessionRow } from '../store/session-repo';
+import { validationError } from '../http/validation';
+import { phoneSchema } from '../merchant-api/schemas';
+import { sessionView } from './view';
+
+export type PublicDeps = {
+  store: Store;
+  clock: Clock;
+  sessions: SessionService;
+  acquirer: Acquirer;
+  notifier: SessionNotifier;
+  publicUrl: string;
+};
+
+/** Longest long-poll a client may ask for; below common proxy idle timeouts (60 s). */
+export const MAX_WAIT_SECONDS = 30;
+
+const startBody = z.discriminatedUnion('method', [
+  z.strictObject({ method: z.literal('card'), card_token: z.string().regex(/^tok_[0-9a-z]{20}$/) }),
+  z.strictObject({ method: z.literal('saved_card') }),
+  z.strictObject({ method: z.literal('fps') }),
+  z.strictObject({ method: z.literal('sberpay'), channel: z.enum(['app', 'mobile_web', 'web']), phone: phoneSchema.optional() }),
+]);
+
+const cardBody = z.strictObject({
+  number: z.string().max(40),
+  expiry_month: z.number().int(),
+  expiry_year: z.number().int(),
+  cvc: z.string().max(8),
+  holder: z.string().max(128).nullable().optional(),
+});
+
+type Vars = { Variables: { session: SessionRow; project: Project } };
+
+export function publicApi(d: PublicDeps) {
+  const api = new Hono<Vars>();
+
+  api.get('/public/v1/banks', (c) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.json({ banks: BANKS.map((b) => ({ id: b.id, name: b.name, logo_url: b.logoUrl, schema: b.schema, package: b.package })) });
+  });
+
+  const byToken = createMiddleware<Vars>(async (c, next) => {
+    const found = d.sessions.byPublicToken(c.req.param('token')!);
+    if (!found) throw new ApiError(404, 'not_found', 'this payment token is unknown: ask the shop for a new payment page');
+    const origin = c.req.header('origin');
+    if (origin) {
+      if (!originAllowed(origin, found.project, d.publicUrl)) {
+        throw new ApiError(403, 'origin_not_allowed', `origin ${origin} may not use this session: the merchant must add it with \`npm run cli -- project update ${found.project.name} --origin ${origin}\``);
+      }
+      c.header('Access-Control-Allow-Origin', origin);
+      c.header('Vary', 'Origin');
+    }
+    if (c.req.method === 'OPTIONS') {
+      c.header('Access-Control-Allow-Methods', 'GET, POST');
+      c.header('Access-Control-Allow-Headers', 'Content-Type');
+      c.header('Access-Control-Max-Age', '600');
+      return c.body(null, 204);
+    }
+    c.set('session', found.row);
+    c.set('project', found.project);
+    await next();
+  });
+  api.use('/public/v1/sessions/:token', byToken);
+  api.use('/public/v1/sessions/:token/*', byToken);
+
+  const view = (row: SessionRow) => sessionView(row, d.sessions, d.store.cards, d.acquirer, d.clock.now());
+
+  /** The view; with `version=N&wait=S`, waits up to S seconds for a version newer than N. */
+  api.get('/public/v1/sessions/:token', async (c) => {
+    let row = c.get('session');
+    const since = Number(c.req.query('version') ?? NaN);
+    const waitSeconds = Math.min(Math.max(Number(c.req.query('wait') ?? 0) || 0, 0), MAX_WAIT_SECONDS);
+    if (Number.isInteger(since) && row.version <= since && waitSeconds > 0 && isOpen(row)) {
+      await d.notifier.wait(row.id, waitSeconds * 1000, c.req.raw.signal);
+      row = d.sessions.load(c.get('project'), row.id);
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.json(view(row));
+  });
+
+  api.post('/public/v1/sessions/:token/payments', async (c) => {
+    const body = parse(startBody, await jsonBody(c.req.raw));
+    const project = c.get('project');
+    const row = c.get('session');
+    const details =
+      body.method === 'card' ? { type: 'card' as const, card: { token: body.card_token } }
+      : body.method === 'saved_card' ? { type: 'saved_card' as const }
+      : body.method === 'fps' ? { type: 'faster_payment_system' as const }
+      : { type: 'internet_banking' as const, internet_banking: { type: 'sber_pay' as const, sber_pay: { channel: body.channel, ...(body.phone ? { phone: body.phone } : {}) } } };
+    return c.json(view(d.sessions.startPayment(project, row.id, { payment_details: details })));
+  });
+
+  /** Tokenises a card for this session's project. The body is never logged or stored. */
+  api.post('/public/v1/sessions/:token/cards', async (c) => {
+    const body = parse(cardBody, await jsonBody(c.req.raw), 'card.');
+    const checked = validateCard(body, d.clock.now());
+    if (!checked.ok) throw badRequest(checked.field, checked.message);
+    const row = c.get('session');
+    const id = newId('tok');
+    const now = d.clock.now();
+    const card = checked.card;
+    d.store.transaction(() =>
+      d.store.cards.insert({ id, project: row.project, session_id: row.id, ...card, recurrent: 0, used_at: null, disabled_at: null, created_at: now }),
+    );
+    return c.json({ token: id, brand: card.brand, last4: card.last4, expiry_month: card.expiry_month, expiry_year: card.expiry_year });
+  });
+
+  api.post('/public/v1/sessions/:token/renew', (c) => c.json(view(d.sessions.renewCustomerAction(c.get('project'), c.get('session').id))));
+
+  /** The FPS banks with deep links that open the current QR in each bank's app. */
+  api.get('/public/v1/sessions/:token/banks', (c) => {
+    const payment = d.sessions.activePayment(c.get('session').id);
+    const link = payment?.method === 'fps' ? d.acquirer.interaction(payment)?.redirect.url : undefined;
+    if (!link) throw new ApiError(409, 'invalid_state', 'no FPS payment is waiting: start one with method fps first');
+    return c.json({
+      link,
+      banks: BANKS.map((b) => {
+        const links = bankDeepLinks(link, b);
+        return { id: b.id, name: b.name, logo_url: b.logoUrl, ios_url: links.ios, android_url: links.android };
+      }),
+    });
+  });
+
+  return api;
+}
+
+const isOpen = (row: SessionRow) => row.status === 'created' || row.status === 'in_progress';
+
+function originAllowed(origin: string, project: Project, publicUrl: string): boolean {
+  return origin === new URL(publicUrl).origin || project.origins.includes(origin);
+}
+
+async function jsonBody(req: Request): Promise<unknown> {
+  try {
+    return await req.json();
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const error = validationError(result.error);
+  throw new ApiError(400, 'invalid_request', `${prefix}${error.message}`, `${prefix}${error.field ?? ''}`);
+}

@@ -1,0 +1,48 @@
+/**
+ * The customer-facing view model of a session: what the widget and hosted pages may know.
+ * Scoped by the public token; never holds project secrets, other sessions, or card data beyond
+ * brand and last4.
+ */
+import { iso } from '../clock';
+import type { Acquirer } from '../sandbox/acquirer';
+import type { CardRepo } from '../store/card-repo';
+import type { SessionData, SessionRow } from '../store/session-repo';
+import type { SessionService } from '../sessions/service';
+
+export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
+
+/** FPS leads (the cheapest rail for a merchant and the customer's habit in Russia); a saved card goes first when there is one. */
+const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
+
+export function sessionView(row: SessionRow, sessions: SessionService, cards: CardRepo, acquirer: Acquirer, now: number) {
+  const data = JSON.parse(row.data_json) as SessionData;
+  const saved = row.customer_reference ? cards.lastCard(row.project, row.customer_reference) : undefined;
+  // The latest payment, live or finished: a failed one tells the customer why before they retry.
+  const latest = sessions.lastPayment(row.id);
+  const interaction = latest && acquirer.interaction(latest);
+  return {
+    session_id: row.id,
+    version: row.version,
+    status: row.status,
+    amount_details: { amount: row.amount, currency: row.currency },
+    description: data.description ?? null,
+    merchant: row.project,
+    methods: saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
+    return_url: data.payment_options?.return_url ?? null,
+    show_result: data.payment_options?.show_result !== false,
+    expires_at: iso(row.expires_at),
+    server_time: iso(now),
+    payment: latest
+      ? {
+          id: latest.id,
+          method: latest.method,
+          status: latest.status,
+          ...(interaction && latest.action_expires_at ? { customer_interaction: { ...interaction, expires_at: iso(latest.action_expires_at) } } : {}),
+          ...(latest.failure_code ? { failure: { code: latest.failure_code, description: latest.failure_description } } : {}),
+        }
+      : null,
+  };
+}
+
+export type SessionView = ReturnType<typeof sessionView>;

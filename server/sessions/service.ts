@@ -1,0 +1,365 @@
+/**
+ * The session service: every change to a session runs here, inside one transaction that loads
+ * the rows, applies a transition of the domain machine, saves the result, writes the webhook
+ * outbox rows and (after commit) wakes the long-polls. Deadlines are applied first, on the
+ * server clock, so a late request never acts on a session that has already expired.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock';
+import { MINUTE_MS } from '../clock';
+import { conflict, notFound } from '../errors';
+import { newId } from '../ids';
+import * as machine from '../domain/session-machine';
+import type { Confirmation, PaymentMethod, WebhookType } from '../domain/types';
+import type { Acquirer } from '../sandbox/acquirer';
+import type { Store } from '../store/store';
+import type { Project } from '../store/project-repo';
+import type { CardTokenRow } from '../store/card-repo';
+import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo';
+import { renderSession } from './render';
+import { paymentState, sessionState, withPaymentState } from './state';
+import type { SessionNotifier } from './notifier';
+
+export type SessionDeps = {
+  store: Store;
+  clock: Clock;
+  acquirer: Acquirer;
+  notifier: SessionNotifier;
+  /** Called after a commit that wrote webhook rows, so the sender need not wait for its next poll. */
+  onWebhookQueued?: () => void;
+  sessionLifetimeMinutes: number;
+};
+
+export type CreateSessionInput = {
+  amount: number;
+  currency: string;
+  confirmation?: Confirmation;
+  lifetimeMinutes?: number;
+  webhookUrl?: string;
+  data: SessionData;
+};
+
+export type PaymentDetailsInput =
+  | { type: 'card'; card: { token: string } }
+  | { type: 'recurrent'; recurrent: { token: string } }
+  | { type: 'faster_payment_system' }
+  | { type: 'internet_banking'; internet_banking: { type: 'sber_pay'; sber_pay: { phone?: string; channel: 'app' | 'mobile_web' | 'web' } } }
+  /** Public API only: the customer's last used card, one tap. */
+  | { type: 'saved_card' };
+
+export type StartPaymentInput = {
+  payment_details: PaymentDetailsInput;
+  metadata?: unknown;
+  customer?: SessionData['customer'];
+  payment_options?: { return_url?: string; recurrent?: boolean };
+};
+
+const ACTIVE = new Set(['in_progress', 'pending']);
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export class SessionService {
+  constructor(private readonly d: SessionDeps) {}
+
+  private get store() {
+    return this.d.store;
+  }
+
+  create(project: Project, input: CreateSessionInput): SessionRow {
+    const now = this.d.clock.now();
+    const row: SessionRow = {
+      id: newId('ps'),
+      project: project.name,
+      status: 'created',
+      version: 1,
+      amount: input.amount,
+      currency: input.currency,
+      confirmation: input.confirmation ?? project.confirmation,
+      customer_reference: input.data.customer?.reference ?? null,
+      webhook_url: input.webhookUrl ?? null,
+      failed_attempts: 0,
+      close_reason: null,
+      data_json: JSON.stringify(input.data),
+      expires_at: now + (input.lifetimeMinutes ?? this.d.sessionLifetimeMinutes) * MINUTE_MS,
+      created_at: now,
+      updated_at: now,
+    };
+    this.store.transaction(() => this.store.sessions.insert(row));
+    return row;
+  }
+
+  /** The session of this project, with any passed deadline applied; 404 for another project's. */
+  load(project: Project, sessionId: string): SessionRow {
+    return this.store.transaction(() => {
+      const row = this.store.sessions.get(sessionId);
+      if (!row || row.project !== project.name) throw notFound('session', sessionId);
+      return this.settle(row, project);
+    });
+  }
+
+  render(row: SessionRow) {
+    return renderSession(row, this.store.sessions, this.d.acquirer);
+  }
+
+  startPayment(project: Project, sessionId: string, input: StartPaymentInput): SessionRow {
+    return this.store.transaction(() => {
+      const row = this.load(project, sessionId);
+      const method = methodOf(input.payment_details);
+      const card = this.cardFor(project, row, input.payment_details);
+      const now = this.d.clock.now();
+      const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card });
+      const payment: PaymentRow = {
+        id: newId('pm'),
+        session_id: row.id,
+        status: 'in_progress',
+        method,
+        stage: 'awaiting_customer',
+        amount: row.amount,
+        currency: row.currency,
+        refunded_amount: 0,
+        card_token: card?.id ?? null,
+        rail_ref: railRef,
+        details_json: JSON.stringify(paymentDetailsRecord(row, input, card)),
+        failure_code: null,
+        failure_description: null,
+        action_expires_at: null,
+        confirm_expires_at: null,
+        created_at: now,
+        updated_at: now,
+      };
+      const step = machine.beginPayment(sessionState(row), paymentState(payment), result, this.timing(project, method));
+      this.store.sessions.insertPayment(payment);
+      if (method === 'card' && card && !this.store.cards.markUsed(card.id, now)) {
+        throw conflict(`card token ${card.id} was already used for a payment: tokenise the card again`);
+      }
+      return this.commit(project, row, payment, step);
+    });
+  }
+
+  confirm(project: Project, sessionId: string): SessionRow {
+    return this.transition(project, sessionId, (s, p, t) => machine.confirm(s, p, t));
+  }
+
+  cancel(project: Project, sessionId: string): SessionRow {
+    return this.transition(project, sessionId, (s, p) => machine.cancel(s, p));
+  }
+
+  /** Refunds `amount` kopecks (all that is left when omitted) of the session's captured payment. */
+  refund(project: Project, sessionId: string, amount: number | undefined, currency: string | undefined): SessionRow {
+    return this.store.transaction(() => {
+      const row = this.load(project, sessionId);
+      const payment = this.store.sessions.payments(row.id).find((p) => p.status === 'succeeded') ?? null;
+      if (currency && payment && currency !== payment.currency) {
+        throw conflict(`refund currency ${currency} differs from the payment's ${payment.currency}`);
+      }
+      const left = payment ? payment.amount - payment.refunded_amount : 0;
+      if (payment && left === 0) throw conflict(`payment ${payment.id} is already fully refunded`);
+      const refunded = machine.refund(sessionState(row), payment && paymentState(payment), amount ?? left);
+      const now = this.d.clock.now();
+      this.store.sessions.updatePayment(withPaymentState(payment!, refunded, now));
+      this.store.sessions.insertRefund({ id: newId('rf'), payment_id: payment!.id, amount: amount ?? left, currency: payment!.currency, status: 'succeeded', created_at: now });
+      this.store.sessions.touch(row.id, now);
+      return this.afterChange(project, row.id, ['payment_refunded']);
+    });
+  }
+
+  /** A new public token for the widget and hosted page. Only its hash is stored. */
+  issuePublicToken(project: Project, sessionId: string): string {
+    return this.store.transaction(() => {
+      const row = this.load(project, sessionId);
+      const token = `pt_${randomBytes(24).toString('base64url')}`;
+      this.store.sessions.insertPublicToken(sha256(token), row.id, this.d.clock.now());
+      return token;
+    });
+  }
+
+  /** The session a public token opens, with deadlines applied; null for an unknown token. */
+  byPublicToken(token: string): { row: SessionRow; project: Project } | null {
+    if (!token.startsWith('pt_')) return null;
+    const found = this.store.sessions.byPublicToken(sha256(token));
+    if (!found) return null;
+    const project = this.project(found.project);
+    return { row: this.store.transaction(() => this.settle(found, project)), project };
+  }
+
+  /** The customer's bank (sandbox page or test) answers for a payment. */
+  customerAnswer(paymentId: string, approved: boolean): SessionRow {
+    return this.store.transaction(() => {
+      const payment = this.store.sessions.payment(paymentId);
+      if (!payment) throw notFound('payment', paymentId);
+      const session = this.store.sessions.get(payment.session_id)!;
+      const project = this.project(session.project);
+      return this.transition(project, session.id, (s, p, t) => {
+        if (!p || p.id !== paymentId) {
+          throw new machine.StateConflict(`payment ${paymentId} is ${payment.status} and waits for no customer action`, s.status);
+        }
+        return approved ? machine.customerApproved(s, p, t) : machine.customerDeclined(s, p);
+      });
+    });
+  }
+
+  /** Replaces the QR or deep link of a waiting payment with a fresh one (new reference, new lifetime). */
+  renewCustomerAction(project: Project, sessionId: string): SessionRow {
+    return this.store.transaction(() => {
+      const row = this.load(project, sessionId);
+      const payment = this.activePayment(row.id);
+      if (!payment) throw conflict(`session ${row.id} is ${row.status} and shows the customer nothing to renew`);
+      const renewed = machine.renewCustomerAction(sessionState(row), paymentState(payment), this.timing(project, payment.method));
+      const now = this.d.clock.now();
+      this.store.sessions.updatePayment({ ...withPaymentState(payment, renewed, now), rail_ref: this.d.acquirer.renewRef(payment) });
+      this.store.sessions.touch(row.id, now);
+      return this.afterChange(project, row.id, ['action_required']);
+    });
+  }
+
+  /** Applies every deadline that has passed; the scheduler calls this every second. */
+  expireDue(): number {
+    const ids = this.store.sessions.dueForExpiry(this.d.clock.now());
+    for (const id of ids) {
+      this.store.transaction(() => {
+        const row = this.store.sessions.get(id)!;
+        this.settle(row, this.project(row.project));
+      });
+    }
+    return ids.length;
+  }
+
+  lastPayment(sessionId: string): PaymentRow | null {
+    return this.store.sessions.latestPayment(sessionId) ?? null;
+  }
+
+  activePayment(sessionId: string): PaymentRow | null {
+    const latest = this.store.sessions.latestPayment(sessionId);
+    return latest && ACTIVE.has(latest.status) ? latest : null;
+  }
+
+  private project(name: string): Project {
+    const project = this.store.projects.get(name);
+    if (!project) throw new Error(`project ${name} vanished`);
+    return project;
+  }
+
+  private timing(project: Project, method: PaymentMethod): machine.Timing {
+    return {
+      now: this.d.clock.now(),
+      confirmWindowMs: this.d.acquirer.confirmWindowMs(method, project),
+      actionLifetimeMs: this.d.acquirer.actionLifetimeMs(method, project),
+    };
+  }
+
+  private settle(row: SessionRow, project: Project): SessionRow {
+    const payment = this.activePayment(row.id);
+    const step = machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), confirmWindowMs: 0, actionLifetimeMs: 0 });
+    return step ? this.commit(project, row, payment, step) : row;
+  }
+
+  private transition(
+    project: Project,
+    sessionId: string,
+    apply: (s: ReturnType<typeof sessionState>, p: ReturnType<typeof paymentState> | null, t: machine.Timing) => machine.Step | { session: ReturnType<typeof sessionState>; payment: null; events: [] },
+  ): SessionRow {
+    return this.store.transaction(() => {
+      const row = this.load(project, sessionId);
+      const payment = this.activePayment(row.id);
+      const step = apply(sessionState(row), payment && paymentState(payment), this.timing(project, payment?.method ?? 'card'));
+      return this.commit(project, row, payment, step);
+    });
+  }
+
+  private commit(
+    project: Project,
+    row: SessionRow,
+    payment: PaymentRow | null,
+    step: { session: ReturnType<typeof sessionState>; payment: ReturnType<typeof paymentState> | null; events: WebhookType[] },
+  ): SessionRow {
+    const now = this.d.clock.now();
+    this.store.sessions.update({ id: row.id, status: step.session.status, failed_attempts: step.session.failedAttempts, close_reason: step.session.closeReason, updated_at: now });
+    if (payment && step.payment) {
+      const saved = withPaymentState(payment, step.payment, now);
+      this.store.sessions.updatePayment(saved);
+      if (saved.status === 'succeeded') this.rememberCard(project, row, saved);
+    }
+    return this.afterChange(project, row.id, step.events);
+  }
+
+  /** Writes the outbox rows of `events` with the session as it now is, and wakes its waiters. */
+  private afterChange(project: Project, sessionId: string, events: WebhookType[]): SessionRow {
+    const row = this.store.sessions.get(sessionId)!;
+    if (events.length) {
+      const now = this.d.clock.now();
+      const url = row.webhook_url ?? project.webhookUrl;
+      const session = this.render(row);
+      for (const type of events) {
+        this.store.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, session }), created_at: now });
+      }
+      this.store.afterCommit(() => this.d.onWebhookQueued?.());
+    }
+    this.store.afterCommit(() => this.d.notifier.notify(sessionId));
+    return row;
+  }
+
+  private rememberCard(project: Project, session: SessionRow, payment: PaymentRow): void {
+    if (!payment.card_token || payment.method === 'recurrent') return;
+    const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean } };
+    if (details.payment_options?.recurrent) this.store.cards.setRecurrent(payment.card_token);
+    if (session.customer_reference) {
+      this.store.cards.rememberLastCard(project.name, session.customer_reference, payment.card_token, this.d.clock.now());
+    }
+  }
+
+  private cardFor(project: Project, session: SessionRow, details: PaymentDetailsInput): CardTokenRow | null {
+    if (details.type === 'saved_card') {
+      const card = session.customer_reference ? this.store.cards.lastCard(project.name, session.customer_reference) : undefined;
+      if (!card) throw conflict(`session ${session.id} has no saved card: its customer has not paid by card before`);
+      return card;
+    }
+    const token = details.type === 'card' ? details.card.token : details.type === 'recurrent' ? details.recurrent.token : null;
+    if (!token) return null;
+    const card = this.store.cards.get(token);
+    if (!card || card.project !== project.name) throw notFound('card token', token);
+    if (card.disabled_at !== null) throw conflict(`card token ${token} was disabled: ask the customer to pay by card again`);
+    if (details.type === 'recurrent' && !card.recurrent) {
+      throw conflict(`card token ${token} is not a recurrent token: pay once with payment_options.recurrent = true to get one`);
+    }
+    return card;
+  }
+}
+
+function methodOf(d: PaymentDetailsInput): PaymentMethod {
+  switch (d.type) {
+    case 'card':
+      return 'card';
+    case 'saved_card':
+      return 'saved_card';
+    case 'recurrent':
+      return 'recurrent';
+    case 'faster_payment_system':
+      return 'fps';
+    case 'internet_banking':
+      return 'sberpay';
+  }
+}
+
+/** What the payment records of its request: card data only as brand, last4 and expiry. */
+function paymentDetailsRecord(session: SessionRow, input: StartPaymentInput, card: CardTokenRow | null) {
+  const data = JSON.parse(session.data_json) as SessionData;
+  const cardInfo = card && {
+    token: card.id,
+    brand: card.brand,
+    last4: card.last4,
+    expiry_month: card.expiry_month,
+    expiry_year: card.expiry_year,
+    ...(card.holder ? { holder: card.holder } : {}),
+  };
+  const d = input.payment_details;
+  const payment_details =
+    d.type === 'saved_card' ? { type: 'card', card: { ...cardInfo, saved: true } }
+    : d.type === 'card' ? { type: 'card', card: cardInfo }
+    : d.type === 'recurrent' ? { type: 'recurrent', recurrent: { token: card!.id }, card: cardInfo }
+    : d;
+  return {
+    payment_details,
+    metadata: input.metadata ?? data.metadata,
+    customer: input.customer ?? data.customer,
+    payment_options: { ...data.payment_options, ...input.payment_options },
+  };
+}

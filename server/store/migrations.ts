@@ -1,0 +1,164 @@
+/**
+ * The schema, as an append-only list of migrations. `PRAGMA user_version` records how many ran,
+ * so opening an old data folder brings it up to date and never re-runs a step.
+ *
+ * Money is INTEGER kopecks; times are INTEGER milliseconds since the epoch (the server's clock).
+ * No column can hold a card number or CVC: a card exists here only as a token with brand, last4
+ * and expiry.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE projects (
+    name TEXT PRIMARY KEY,
+    public_key_pem TEXT NOT NULL,
+    webhook_url TEXT NOT NULL,
+    webhook_secret TEXT NOT NULL,
+    origins_json TEXT NOT NULL DEFAULT '[]',
+    confirmation TEXT NOT NULL DEFAULT 'auto' CHECK (confirmation IN ('auto', 'manual')),
+    confirm_window_minutes INTEGER NOT NULL DEFAULT 240,
+    fps_qr_lifetime_minutes INTEGER NOT NULL DEFAULT 15,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    status TEXT NOT NULL CHECK (status IN ('created', 'in_progress', 'accepted', 'cancelled', 'error')),
+    version INTEGER NOT NULL DEFAULT 1,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    confirmation TEXT NOT NULL CHECK (confirmation IN ('auto', 'manual')),
+    customer_reference TEXT,
+    webhook_url TEXT,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    close_reason TEXT,
+    data_json TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_open_by_expiry ON sessions (expires_at) WHERE status IN ('created', 'in_progress');
+  CREATE INDEX sessions_by_project ON sessions (project, created_at);
+
+  CREATE TABLE payments (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    status TEXT NOT NULL CHECK (status IN ('in_progress', 'pending', 'succeeded', 'failed')),
+    method TEXT NOT NULL CHECK (method IN ('card', 'saved_card', 'recurrent', 'fps', 'sberpay')),
+    stage TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    refunded_amount INTEGER NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0 AND refunded_amount <= amount),
+    card_token TEXT REFERENCES card_tokens(id),
+    rail_ref TEXT UNIQUE,
+    details_json TEXT NOT NULL,
+    failure_code TEXT,
+    failure_description TEXT,
+    action_expires_at INTEGER,
+    confirm_expires_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX payments_by_session ON payments (session_id, created_at);
+  CREATE INDEX payments_action_deadline ON payments (action_expires_at) WHERE action_expires_at IS NOT NULL;
+  CREATE INDEX payments_confirm_deadline ON payments (confirm_expires_at) WHERE confirm_expires_at IS NOT NULL;
+  -- One live payment per session: the database itself refuses a second charge attempt.
+  CREATE UNIQUE INDEX payments_one_active_per_session ON payments (session_id) WHERE status IN ('in_progress', 'pending');
+
+  CREATE TABLE refunds (
+    id TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX refunds_by_payment ON refunds (payment_id, created_at);
+
+  CREATE TABLE card_tokens (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    session_id TEXT,
+    brand TEXT NOT NULL,
+    last4 TEXT NOT NULL CHECK (length(last4) = 4),
+    expiry_month INTEGER NOT NULL,
+    expiry_year INTEGER NOT NULL,
+    holder TEXT,
+    scenario TEXT NOT NULL,
+    recurrent INTEGER NOT NULL DEFAULT 0,
+    used_at INTEGER,
+    disabled_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE customers (
+    project TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    last_card_token TEXT REFERENCES card_tokens(id),
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (project, reference)
+  );
+
+  CREATE TABLE public_tokens (
+    token_hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE idempotency_keys (
+    project TEXT NOT NULL,
+    key TEXT NOT NULL,
+    method TEXT NOT NULL,
+    body_sha256 TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    response_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (project, key)
+  );
+
+  CREATE TABLE webhook_events (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    session_id TEXT,
+    type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    first_attempt_at INTEGER,
+    last_response_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER
+  );
+  CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX webhook_events_by_session ON webhook_events (session_id, created_at);
+
+  CREATE TABLE webhook_attempts (
+    event_id TEXT NOT NULL REFERENCES webhook_events(id),
+    attempt INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    response_status INTEGER,
+    error TEXT,
+    duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (event_id, attempt)
+  );
+
+  CREATE TABLE webhook_endpoints (
+    project TEXT NOT NULL,
+    url TEXT NOT NULL,
+    disabled_at INTEGER,
+    disabled_reason TEXT,
+    PRIMARY KEY (project, url)
+  );
+
+  CREATE TABLE sandbox_pushes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    phone TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,228 @@
+/**
+ * Delivers the webhook outbox: signs each due event by the Standard Webhooks scheme, POSTs it,
+ * and records the attempt. Delivery is at least once: an event stays pending until its endpoint
+ * answers 2xx, is retried on the schedule of `retry-schedule.ts`, and keeps its `webhook-id`
+ * across attempts so the merchant can drop duplicates.
+ */
+import { performance } from 'node:perf_hooks';
+import { Webhook } from 'standardwebhooks';
+import type { Clock } from '../clock';
+import type { Store } from '../store/store';
+import type { WebhookEventRow } from '../store/outbox-repo';
+import { nextAttemptAt } from './retry-schedule';
+
+export type WebhookSenderOptions = {
+  store: Store;
+  clock: Clock;
+  /** Defaults to the global fetch; tests pass a fake. */
+  fetch?: typeof fetch;
+  /** Per attempt, in ms (default 10 000): a slow endpoint counts as a failed attempt. */
+  timeoutMs?: number;
+  /** Events taken per `deliverDue` (default 20); they are sent concurrently. */
+  batchSize?: number;
+  /** How often, in ms, the loop looks for due rows when nobody wakes it (default 1000). */
+  pollMs?: number;
+  /** Where errors of the loop go (a database that stays locked, say); defaults to console.error. */
+  onError?: (error: unknown) => void;
+};
+
+const USER_AGENT = 'sg-checkout-webhooks/1';
+const DISABLED_ERROR = 'endpoint disabled after HTTP 410; re-enable it with the CLI';
+const GONE_ERROR = 'HTTP 410 Gone: endpoint disabled; replay the event once the endpoint is back';
+
+/** What one attempt came to: a response status, or the error that prevented one. */
+type Outcome = { status: number | null; error: string | null; durationMs: number };
+
+export class WebhookSender {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly fetch: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly onError: (error: unknown) => void;
+  /** Events being sent by this process: a second `deliverDue` must not send them again. */
+  private readonly inFlight = new Set<string>();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wakeSleeper: (() => void) | null = null;
+  private wokenWhileBusy = false;
+
+  constructor(options: WebhookSenderOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.batchSize = options.batchSize ?? 20;
+    this.pollMs = options.pollMs ?? 1_000;
+    this.onError = options.onError ?? ((error) => console.error('webhook sender:', error));
+  }
+
+  /** Sends the events due now (at most `batchSize`); resolves with how many it handled. */
+  async deliverDue(): Promise<number> {
+    // Ask for more rows than the batch so events already in flight do not crowd out the rest.
+    const due = this.store.outbox
+      .due(this.clock.now(), this.batchSize + this.inFlight.size)
+      .filter((event) => !this.inFlight.has(event.id))
+      .slice(0, this.batchSize);
+    for (const event of due) this.inFlight.add(event.id);
+    const results = await Promise.allSettled(
+      due.map((event) => this.deliver(event).finally(() => this.inFlight.delete(event.id))),
+    );
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    return due.length;
+  }
+
+  /** Runs `deliverDue` whenever woken and every `pollMs`, until `stop()`. */
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /** Stops the loop, waiting for the batch being sent to be recorded. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeSleeper?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Called after a commit that wrote outbox rows, so they go out without waiting for the poll. */
+  wake(): void {
+    if (this.wakeSleeper) this.wakeSleeper();
+    else this.wokenWhileBusy = true; // rows committed during a batch: look again right after it
+  }
+
+  /**
+   * Puts one failed event of `project` (or all of them when no id is given) back in the queue,
+   * due now, and re-enables their endpoints: a merchant replays once the endpoint is fixed.
+   * Returns how many events were re-queued.
+   */
+  replay(project: string, eventId?: string): number {
+    const now = this.clock.now();
+    const count = this.store.transaction(() => {
+      const events = this.store.outbox.failed(project).filter((e) => eventId === undefined || e.id === eventId);
+      for (const event of events) this.store.outbox.enableEndpoint(event.project, event.url);
+      return events.filter((event) => this.store.outbox.replay(event.id, now)).length;
+    });
+    if (count) this.wake();
+    return count;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let fullBatch = false;
+      try {
+        fullBatch = (await this.deliverDue()) === this.batchSize;
+      } catch (error) {
+        this.onError(error);
+      }
+      // A full batch means more rows may be due: take them before sleeping.
+      if (!fullBatch) await this.sleep();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    if (this.wokenWhileBusy || this.stopping) {
+      this.wokenWhileBusy = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeSleeper = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollMs);
+      timer.unref(); // the poll alone must not keep the process alive
+      this.wakeSleeper = done;
+    });
+  }
+
+  private async deliver(event: WebhookEventRow): Promise<void> {
+    const at = this.clock.now();
+    if (this.store.outbox.isEndpointDisabled(event.project, event.url)) {
+      return this.record(event, at, { status: null, error: DISABLED_ERROR, durationMs: 0 }, 'failed');
+    }
+    const project = this.store.projects.get(event.project, at);
+    if (!project) {
+      return this.record(event, at, { status: null, error: `project ${event.project} no longer exists`, durationMs: 0 }, 'failed');
+    }
+    const outcome = await this.post(event, project.webhookSecret, at);
+    const { status } = outcome;
+    if (status !== null && status >= 200 && status < 300) return this.record(event, at, outcome, 'delivered');
+    if (status === 410) {
+      return this.store.transaction(() => {
+        this.store.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
+        this.record(event, at, { ...outcome, error: GONE_ERROR }, 'failed');
+      });
+    }
+    const next = nextAttemptAt(this.attemptInRun(event, at), this.clock.now(), event.first_attempt_at ?? at);
+    this.record(event, at, outcome, next === null ? 'failed' : 'pending', next);
+  }
+
+  /** Signs and POSTs the event; never throws, an error is an outcome like a status. */
+  private async post(event: WebhookEventRow, secret: string, at: number): Promise<Outcome> {
+    const started = performance.now();
+    const elapsedMs = () => Math.round(performance.now() - started);
+    try {
+      const response = await this.fetch(event.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+          'webhook-id': event.id,
+          'webhook-timestamp': String(Math.floor(at / 1000)),
+          'webhook-signature': new Webhook(secret).sign(event.id, new Date(at), event.payload_json),
+        },
+        body: event.payload_json,
+        // A redirect is a misconfigured endpoint, not a delivery; following it could also
+        // carry the signed event somewhere the merchant never registered.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      // Only the status matters; cancelling the body frees the connection.
+      await response.body?.cancel().catch(() => {});
+      return { status: response.status, error: null, durationMs: elapsedMs() };
+    } catch (error) {
+      return { status: null, error: this.describe(error), durationMs: elapsedMs() };
+    }
+  }
+
+  /**
+   * The number of this attempt since the event was (re)queued: after a replay the backoff
+   * starts again at 30 s rather than at the 12 h cap the earlier run had reached.
+   */
+  private attemptInRun(event: WebhookEventRow, at: number): number {
+    if (event.first_attempt_at === null) return 1;
+    const since = event.first_attempt_at;
+    return this.store.outbox.attempts(event.id).filter((a) => a.at >= since).length + 1;
+  }
+
+  private record(event: WebhookEventRow, at: number, outcome: Outcome, status: WebhookEventRow['status'], next: number | null = null): void {
+    const attempt = event.attempts + 1;
+    this.store.transaction(() =>
+      this.store.outbox.recordAttempt(
+        {
+          id: event.id,
+          status,
+          attempts: attempt,
+          next_attempt_at: next,
+          last_response_status: outcome.status,
+          last_error: outcome.error,
+          delivered_at: status === 'delivered' ? at : null,
+        },
+        { event_id: event.id, attempt, at, response_status: outcome.status, error: outcome.error, duration_ms: outcome.durationMs },
+      ),
+    );
+  }
+
+  /** A message a merchant can act on: "fetch failed" alone hides the refused connection. */
+  private describe(error: unknown): string {
+    if (!(error instanceof Error)) return String(error);
+    if (error.name === 'TimeoutError') return `no response within ${this.timeoutMs} ms`;
+    return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+  }
+}
