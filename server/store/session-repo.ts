@@ -103,10 +103,10 @@ export class SessionRepo {
       sessionByToken: db.prepare<[string], SessionRow>(
         'SELECT s.* FROM public_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?',
       ),
-      due: db.prepare<[number, number, number], { id: string }>(
-        `SELECT id FROM sessions WHERE status = 'created' AND expires_at <= ?1
-         UNION SELECT session_id FROM payments WHERE action_expires_at <= ?2
-         UNION SELECT session_id FROM payments WHERE confirm_expires_at <= ?3`,
+      due: db.prepare<{ now: number }, { id: string }>(
+        `SELECT id FROM sessions WHERE status = 'created' AND expires_at <= @now
+         UNION SELECT session_id FROM payments WHERE action_expires_at <= @now
+         UNION SELECT session_id FROM payments WHERE confirm_expires_at <= @now`,
       ),
       list: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE project = ? ORDER BY created_at DESC LIMIT ?'),
     };
@@ -158,7 +158,7 @@ export class SessionRepo {
   }
   /** Ids of sessions with a deadline at or before `now`. */
   dueForExpiry(now: number): string[] {
-    return this.s.due.all(now, now, now).map((r) => r.id);
+    return this.s.due.all({ now }).map((r) => r.id);
   }
   listForProject(project: string, limit: number): SessionRow[] {
     return this.s.list.all(project, limit);

@@ -1,0 +1,50 @@
+/**
+ * `npm run cli -- <command>`: registers projects, inspects and replays webhooks, backs up the
+ * database. It works on the same SQLite file as a running server (WAL allows both). Every error
+ * is one line on stderr and a non-zero exit.
+ */
+import { configFromEnv, dbFile } from '../config';
+import { Store } from '../store/store';
+import { projectCommand } from './project';
+import { webhooksCommand } from './webhooks';
+import { backupCommand } from './backup';
+import { CliError } from './args';
+
+const USAGE = `usage: npm run cli -- <command>
+  project add --name <name> --public-key <pem file> --webhook-url <url> [--origin <url> …] [--confirmation auto|manual]
+  project list
+  project show <name>
+  project update <name> [--public-key <pem file>] [--webhook-url <url>] [--origin <url> …] [--confirmation auto|manual]
+  webhooks failed --project <name>
+  webhooks replay --project <name> [<evt_id>]
+  backup <file>`;
+
+async function main(argv: string[]): Promise<number> {
+  const [group, ...rest] = argv;
+  if (!group || group === 'help' || group === '--help') {
+    console.log(USAGE);
+    return group ? 0 : 2;
+  }
+  const store = Store.open(dbFile(configFromEnv()));
+  try {
+    const out =
+      group === 'project' ? projectCommand(store, rest)
+      : group === 'webhooks' ? webhooksCommand(store, rest)
+      : group === 'backup' ? await backupCommand(store, rest)
+      : (() => {
+          throw new CliError(`unknown command "${group}": run \`npm run cli -- help\` for the list`);
+        })();
+    console.log(JSON.stringify(out, null, 2));
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`error: ${error instanceof CliError ? error.message : error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof CliError ? 2 : 1);
+  },
+);

@@ -1,0 +1,116 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../store/store';
+import type { Project } from '../store/project-repo';
+import { CliError, parse, required } from './args';
+
+const OPTIONS = {
+  name: { type: 'string' },
+  'public-key': { type: 'string' },
+  'webhook-url': { type: 'string' },
+  origin: { type: 'string', multiple: true },
+  confirmation: { type: 'string' },
+} as const;
+
+const NAME = /^[a-z0-9][a-z0-9_-]{1,62}$/;
+
+export function projectCommand(store: Store, args: string[]): unknown {
+  const [action, ...rest] = args;
+  const { values, positionals } = parse(rest, OPTIONS);
+  switch (action) {
+    case 'add': {
+      const name = required(values.name, '--name');
+      if (!NAME.test(name)) throw new CliError(`--name "${name}" must be 2–63 characters of a–z, 0–9, _ and -, starting with a letter or digit`);
+      if (store.projects.get(name)) throw new CliError(`project "${name}" already exists: use \`project update ${name}\``);
+      const project: Project = {
+        name,
+        publicKeyPem: readPublicKey(required(values['public-key'], '--public-key')),
+        webhookUrl: checkUrl(required(values['webhook-url'], '--webhook-url'), '--webhook-url'),
+        webhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+        origins: (values.origin ?? []).map(checkOrigin),
+        confirmation: checkConfirmation(values.confirmation ?? 'auto'),
+        confirmWindowMinutes: 240,
+        fpsQrLifetimeMinutes: 15,
+        createdAt: Date.now(),
+      };
+      store.transaction(() => store.projects.insert(project));
+      return { ...describe(project), webhook_secret: project.webhookSecret };
+    }
+    case 'list':
+      return store.projects.list().map(describe);
+    case 'show':
+      return describe(find(store, positionals[0]));
+    case 'update': {
+      const current = find(store, positionals[0]);
+      const next: Project = {
+        ...current,
+        ...(values['public-key'] ? { publicKeyPem: readPublicKey(values['public-key']) } : {}),
+        ...(values['webhook-url'] ? { webhookUrl: checkUrl(values['webhook-url'], '--webhook-url') } : {}),
+        ...(values.origin ? { origins: values.origin.map(checkOrigin) } : {}),
+        ...(values.confirmation ? { confirmation: checkConfirmation(values.confirmation) } : {}),
+      };
+      store.transaction(() => {
+        store.projects.update(next);
+        // A merchant who points the project at a (new) endpoint wants it to receive events again.
+        store.outbox.enableEndpoint(next.name, next.webhookUrl);
+      });
+      return describe(next);
+    }
+    default:
+      throw new CliError(`unknown project command "${action ?? ''}": use add, list, show or update`);
+  }
+}
+
+/** What `show` and `list` print: everything but the webhook secret, which `add` prints once. */
+const describe = (p: Project) => ({
+  project: p.name,
+  webhook_url: p.webhookUrl,
+  origins: p.origins,
+  confirmation: p.confirmation,
+  confirm_window_minutes: p.confirmWindowMinutes,
+  fps_qr_lifetime_minutes: p.fpsQrLifetimeMinutes,
+  created_at: new Date(p.createdAt).toISOString(),
+});
+
+function find(store: Store, name: string | undefined): Project {
+  const project = store.projects.get(required(name, 'the project name'));
+  if (!project) throw new CliError(`project "${name}" does not exist: \`project list\` shows the registered ones`);
+  return project;
+}
+
+function readPublicKey(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch {
+    throw new CliError(`--public-key ${file} cannot be read: give the path of a PEM file`);
+  }
+  if (/PRIVATE KEY/.test(pem)) throw new CliError(`--public-key ${file} holds a private key: register the public key (openssl rsa -in private.pem -pubout -out public.pem) and keep the private one secret`);
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new CliError(`--public-key ${file} is shorter than 2048 bits: generate a 2048-bit or longer RSA key`);
+    return key.export({ type: 'spki', format: 'pem' }).toString();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`--public-key ${file} is not an RSA public key in PEM: create one with openssl genrsa -out private.pem 2048 && openssl rsa -in private.pem -pubout -out public.pem`);
+  }
+}
+
+function checkUrl(value: string, flag: string): string {
+  if (!/^https?:\/\//.test(value) || !URL.canParse(value)) throw new CliError(`${flag} "${value}" must be an http(s) URL such as https://shop.example/webhooks`);
+  return value;
+}
+
+function checkOrigin(value: string): string {
+  if (!URL.canParse(value) || new URL(value).origin !== value.replace(/\/$/, '') || !/^https?:/.test(value)) {
+    throw new CliError(`--origin "${value}" must be an origin: scheme, host and port only, such as https://shop.example`);
+  }
+  return new URL(value).origin;
+}
+
+function checkConfirmation(value: string): 'auto' | 'manual' {
+  if (value !== 'auto' && value !== 'manual') throw new CliError(`--confirmation must be auto or manual, not "${value}"`);
+  return value;
+}
