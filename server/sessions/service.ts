@@ -246,10 +246,14 @@ export class SessionService {
     };
   }
 
+  /** Applies every passed deadline: an expired QR can hand back a session that has itself expired. */
   private settle(row: SessionRow, project: Project): SessionRow {
-    const payment = this.activePayment(row.id);
-    const step = machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), confirmWindowMs: 0, actionLifetimeMs: 0 });
-    return step ? this.commit(project, row, payment, step) : row;
+    for (;;) {
+      const payment = this.activePayment(row.id);
+      const step = machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), confirmWindowMs: 0, actionLifetimeMs: 0 });
+      if (!step) return row;
+      row = this.commit(project, row, payment, step);
+    }
   }
 
   private transition(
