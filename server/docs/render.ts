@@ -13,6 +13,7 @@ type JsonSchema = {
   const?: unknown;
   description?: string;
   minimum?: number;
+  exclusiveMinimum?: number;
   maximum?: number;
   maxLength?: number;
   pattern?: string;
@@ -70,6 +71,7 @@ function typeName(doc: OpenApiDoc, s: JsonSchema): string {
 function rules(s: JsonSchema): string {
   const parts = [
     s.minimum !== undefined ? `≥ ${s.minimum}` : '',
+    s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '',
     s.maximum !== undefined ? `≤ ${s.maximum}` : '',
     s.maxLength !== undefined ? `at most ${s.maxLength} characters` : '',
     s.pattern ? `pattern ${s.pattern}` : '',
