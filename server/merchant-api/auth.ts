@@ -53,7 +53,7 @@ export const merchantAuth = (projects: ProjectRepo) =>
     try {
       JSON.parse(new TextDecoder().decode(rawBody));
     } catch {
-      throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object');
+      throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object', 'body');
     }
     c.set('project', project);
     c.set('rawBody', rawBody);

@@ -155,13 +155,13 @@ async function jsonBody(req: Request): Promise<unknown> {
   try {
     return await req.json();
   } catch {
-    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object');
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object', 'body');
   }
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const error = validationError(result.error);
+  const error = validationError(result.error, input);
   throw new ApiError(400, 'invalid_request', `${prefix}${error.message}`, `${prefix}${error.field ?? ''}`);
 }
