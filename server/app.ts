@@ -45,6 +45,7 @@ export function createServer(options: ServerOptions) {
   const sender = new WebhookSender({ store, clock, fetch: options.fetch, timeoutMs: options.webhookTimeoutMs });
   const sessions = new SessionService({
     store,
+    pushes,
     clock,
     acquirer,
     notifier,
@@ -65,7 +66,7 @@ export function createServer(options: ServerOptions) {
     c.header('Cache-Control', 'public, max-age=3600');
     return c.body(PAGES_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
-  app.route('/', merchantApi({ store, clock, sessions, pushes }));
+  app.route('/', merchantApi({ store, clock, sessions }));
   app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
   mountDocs(app, options.publicUrl);

@@ -4,10 +4,9 @@
  * service, run inside one transaction together with its idempotency record.
  */
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
-import { badRequest, conflict, notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { iso } from '../clock';
 import type { SessionService } from '../sessions/service';
-import type { PushInbox } from '../sandbox/push-inbox';
 import type { Store } from '../store/store';
 import type { Clock } from '../clock';
 import { merchantAuth, type MerchantVars } from './auth';
@@ -16,7 +15,7 @@ import * as s from './schemas';
 import { validationHook } from '../http/validation';
 import type { Project } from '../store/project-repo';
 
-export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService; pushes: PushInbox };
+export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService };
 
 type Schema = z.ZodType;
 
@@ -98,16 +97,7 @@ export function merchantApi(d: MerchantDeps) {
   }));
 
   method('sberpay/push', 'Send the customer a SberPay push or SMS for the waiting payment', s.sberPushBody, (project, b) => {
-    const row = d.sessions.load(project, b.session_id);
-    const payment = d.sessions.activePayment(row.id);
-    if (!payment || payment.method !== 'sberpay' || payment.stage !== 'awaiting_customer') {
-      throw conflict(`session ${row.id} is ${row.status} and has no SberPay payment waiting for the customer: push after action_required`);
-    }
-    const details = JSON.parse(payment.details_json) as { payment_details: { internet_banking: { sber_pay: { phone?: string } } } };
-    const phone = b.phone ?? details.payment_details.internet_banking.sber_pay.phone;
-    if (!phone) throw badRequest('phone', "phone is required: the payment's sber_pay has no phone to default to");
-    const text = `SberPay: pay ${(row.amount / 100).toFixed(2)} ${row.currency} to ${project.name}`;
-    const push = d.pushes.record(payment.id, phone, text, d.clock.now());
+    const push = d.sessions.sendSberPayPush(project, b.session_id, b.phone);
     return { status: 'ok', push: { payment_id: push.payment_id, phone: push.phone, created_at: iso(push.created_at) } };
   });
 

@@ -60,6 +60,10 @@ const sessionOptions = paymentOptions
     confirmation: z.enum(['auto', 'manual']).optional().openapi({ description: "Overrides the project's confirmation mode." }),
     lifetime_minutes: z.number().int().min(5).max(43_200).optional().openapi({ description: 'How long the session can be paid; 1440 (a day) by default.' }),
     show_result: z.boolean().optional().openapi({ description: 'false: send the customer straight to return_url instead of showing the result.' }),
+    consent: z
+      .strictObject({ offer_url: httpUrl.optional() })
+      .optional()
+      .openapi({ description: 'Ask the customer to accept your offer before paying: the pay buttons stay disabled until they tick the box, and the server refuses a payment without it.' }),
   })
   .openapi('PaymentOptions');
 

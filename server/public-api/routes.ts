@@ -17,10 +17,10 @@ import type { SessionNotifier } from '../sessions/notifier';
 import type { SessionService } from '../sessions/service';
 import type { Store } from '../store/store';
 import type { Project } from '../store/project-repo';
-import type { SessionRow } from '../store/session-repo';
+import type { SessionData, SessionRow } from '../store/session-repo';
 import { validationError } from '../http/validation';
 import { phoneSchema } from '../merchant-api/schemas';
-import { sessionView } from './view';
+import { consentOf, sessionView } from './view';
 
 export type PublicDeps = {
   store: Store;
@@ -34,11 +34,12 @@ export type PublicDeps = {
 /** Longest long-poll a client may ask for; below common proxy idle timeouts (60 s). */
 export const MAX_WAIT_SECONDS = 30;
 
+const consentField = { consent: z.boolean().optional() };
 const startBody = z.discriminatedUnion('method', [
-  z.strictObject({ method: z.literal('card'), card_token: z.string().regex(/^tok_[0-9a-z]{20}$/) }),
-  z.strictObject({ method: z.literal('saved_card') }),
-  z.strictObject({ method: z.literal('fps') }),
-  z.strictObject({ method: z.literal('sberpay'), channel: z.enum(['app', 'mobile_web', 'web']), phone: phoneSchema.optional() }),
+  z.strictObject({ method: z.literal('card'), card_token: z.string().regex(/^tok_[0-9a-z]{20}$/), ...consentField }),
+  z.strictObject({ method: z.literal('saved_card'), ...consentField }),
+  z.strictObject({ method: z.literal('fps'), ...consentField }),
+  z.strictObject({ method: z.literal('sberpay'), channel: z.enum(['app', 'mobile_web', 'web']), phone: phoneSchema.optional(), ...consentField }),
 ]);
 
 const cardBody = z.strictObject({
@@ -103,12 +104,16 @@ export function publicApi(d: PublicDeps) {
     const body = parse(startBody, await jsonBody(c.req.raw));
     const project = c.get('project');
     const row = c.get('session');
+    const consent = consentOf(JSON.parse(row.data_json) as SessionData);
+    if (consent && body.consent !== true) {
+      throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
+    }
     const details =
       body.method === 'card' ? { type: 'card' as const, card: { token: body.card_token } }
       : body.method === 'saved_card' ? { type: 'saved_card' as const }
       : body.method === 'fps' ? { type: 'faster_payment_system' as const }
       : { type: 'internet_banking' as const, internet_banking: { type: 'sber_pay' as const, sber_pay: { channel: body.channel, ...(body.phone ? { phone: body.phone } : {}) } } };
-    return c.json(view(d.sessions.startPayment(project, row.id, { payment_details: details })));
+    return c.json(view(d.sessions.startPayment(project, row.id, { payment_details: details, consentedAt: consent ? d.clock.now() : undefined })));
   });
 
   /** Tokenises a card for this session's project. The body is never logged or stored. */
@@ -124,6 +129,12 @@ export function publicApi(d: PublicDeps) {
       d.store.cards.insert({ id, project: row.project, session_id: row.id, ...card, recurrent: 0, used_at: null, disabled_at: null, created_at: now }),
     );
     return c.json({ token: id, brand: card.brand, last4: card.last4, expiry_month: card.expiry_month, expiry_year: card.expiry_year });
+  });
+
+  api.post('/public/v1/sessions/:token/sberpay/push', async (c) => {
+    const body = parse(z.strictObject({ phone: phoneSchema }), await jsonBody(c.req.raw));
+    d.sessions.sendSberPayPush(c.get('project'), c.get('session').id, body.phone);
+    return c.json({ status: 'ok' });
   });
 
   api.post('/public/v1/sessions/:token/renew', (c) => c.json(view(d.sessions.renewCustomerAction(c.get('project'), c.get('session').id))));

@@ -24,6 +24,7 @@ export function sessionView(row: SessionRow, sessions: SessionService, cards: Ca
     session_id: row.id,
     version: row.version,
     status: row.status,
+    close_reason: row.close_reason,
     amount_details: { amount: row.amount, currency: row.currency },
     description: data.description ?? null,
     merchant: row.project,
@@ -31,6 +32,7 @@ export function sessionView(row: SessionRow, sessions: SessionService, cards: Ca
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
     return_url: data.payment_options?.return_url ?? null,
     show_result: data.payment_options?.show_result !== false,
+    consent: consentOf(data),
     expires_at: iso(row.expires_at),
     server_time: iso(now),
     payment: latest
@@ -46,3 +48,9 @@ export function sessionView(row: SessionRow, sessions: SessionService, cards: Ca
 }
 
 export type SessionView = ReturnType<typeof sessionView>;
+
+/** The consent the session asks for, or null when it asks for none. */
+export function consentOf(data: SessionData): { offer_url: string | null } | null {
+  const consent = data.payment_options?.consent as { offer_url?: string } | undefined;
+  return consent ? { offer_url: consent.offer_url ?? null } : null;
+}

@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
-import { MINUTE_MS } from '../clock';
-import { conflict, notFound } from '../errors';
+import { iso, MINUTE_MS } from '../clock';
+import { badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import * as machine from '../domain/session-machine';
 import type { Confirmation, PaymentMethod, WebhookType } from '../domain/types';
@@ -19,9 +19,11 @@ import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo'
 import { renderSession } from './render';
 import { paymentState, sessionState, withPaymentState } from './state';
 import type { SessionNotifier } from './notifier';
+import type { PushInbox } from '../sandbox/push-inbox';
 
 export type SessionDeps = {
   store: Store;
+  pushes: PushInbox;
   clock: Clock;
   acquirer: Acquirer;
   notifier: SessionNotifier;
@@ -52,6 +54,8 @@ export type StartPaymentInput = {
   metadata?: unknown;
   customer?: SessionData['customer'];
   payment_options?: { return_url?: string; recurrent?: boolean };
+  /** When the customer accepted the offer, for sessions that ask for consent. */
+  consentedAt?: number;
 };
 
 const ACTIVE = new Set(['in_progress', 'pending']);
@@ -194,6 +198,22 @@ export class SessionService {
         }
         return approved ? machine.customerApproved(s, p, t) : machine.customerDeclined(s, p);
       });
+    });
+  }
+
+  /** Sends the SberPay push (to the sandbox inbox) for the payment waiting for the customer. */
+  sendSberPayPush(project: Project, sessionId: string, phone: string | undefined) {
+    return this.store.transaction(() => {
+      const row = this.load(project, sessionId);
+      const payment = this.activePayment(row.id);
+      if (!payment || payment.method !== 'sberpay' || payment.stage !== 'awaiting_customer') {
+        throw conflict(`session ${row.id} is ${row.status} and has no SberPay payment waiting for the customer: push after action_required`);
+      }
+      const details = JSON.parse(payment.details_json) as { payment_details: { internet_banking: { sber_pay: { phone?: string } } } };
+      const to = phone ?? details.payment_details.internet_banking.sber_pay.phone;
+      if (!to) throw badRequest('phone', "phone is required: the payment's sber_pay has no phone to default to");
+      const text = `SberPay: pay ${(row.amount / 100).toFixed(2)} ${row.currency} to ${project.name}`;
+      return this.d.pushes.record(payment.id, to, text, this.d.clock.now());
     });
   }
 
@@ -365,5 +385,6 @@ function paymentDetailsRecord(session: SessionRow, input: StartPaymentInput, car
     metadata: input.metadata ?? data.metadata,
     customer: input.customer ?? data.customer,
     payment_options: { ...data.payment_options, ...input.payment_options },
+    ...(input.consentedAt ? { consent: { accepted_at: iso(input.consentedAt) } } : {}),
   };
 }
