@@ -55,6 +55,8 @@ export function merchantApi(d: MerchantDeps) {
     api.openapi(route, (c) => {
       const project = c.get('project');
       const input = c.req.valid('json' as never) as z.infer<S>;
+      const sessionId = (input as { session_id?: unknown }).session_id;
+      if (typeof sessionId === 'string') d.sessions.settleById(sessionId);
       const reply = runIdempotent(
         d.store,
         { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody: c.get('rawBody'), now: d.clock.now() },

@@ -100,6 +100,18 @@ export class SessionService {
     });
   }
 
+  /**
+   * Applies the passed deadlines of a session in a transaction of its own. Callers run this
+   * before an action's transaction, so an expiry that the action then trips over (a confirm after
+   * the window) is committed even though the action itself is refused and rolled back.
+   */
+  settleById(sessionId: string): void {
+    this.store.transaction(() => {
+      const row = this.store.sessions.get(sessionId);
+      if (row) this.settle(row, this.project(row.project));
+    });
+  }
+
   render(row: SessionRow) {
     return renderSession(row, this.store.sessions, this.d.acquirer);
   }
@@ -187,6 +199,8 @@ export class SessionService {
 
   /** The customer's bank (sandbox page or test) answers for a payment. */
   customerAnswer(paymentId: string, approved: boolean): SessionRow {
+    const known = this.store.sessions.payment(paymentId);
+    if (known) this.settleById(known.session_id);
     return this.store.transaction(() => {
       const payment = this.store.sessions.payment(paymentId);
       if (!payment) throw notFound('payment', paymentId);
@@ -323,11 +337,11 @@ export class SessionService {
 
   private rememberCard(project: Project, session: SessionRow, payment: PaymentRow): void {
     if (!payment.card_token || payment.method === 'recurrent') return;
-    const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean } };
+    const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean }; customer?: { reference?: string } };
     if (details.payment_options?.recurrent) this.store.cards.setRecurrent(payment.card_token);
-    if (session.customer_reference) {
-      this.store.cards.rememberLastCard(project.name, session.customer_reference, payment.card_token, this.d.clock.now());
-    }
+    // The payment's customer, which session/start/payment may have given, else the session's.
+    const reference = details.customer?.reference ?? session.customer_reference;
+    if (reference) this.store.cards.rememberLastCard(project.name, reference, payment.card_token, this.d.clock.now());
   }
 
   private cardFor(project: Project, session: SessionRow, details: PaymentDetailsInput): CardTokenRow | null {

@@ -16,9 +16,12 @@ export function newKeyPair() {
 export const signBody = (privateKeyPem: string, body: string) => sign('sha256', Buffer.from(body), privateKeyPem).toString('base64');
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
+export type KeyPair = ReturnType<typeof newKeyPair>;
 
 /** A server, a project `shop` (confirmation as given), and helpers to call it as its merchant. */
-export function startHarness(opts: { confirmation?: Confirmation; dir?: string; clock?: ManualClock; fetch?: typeof fetch } & Partial<ServerOptions> = {}) {
+export function startHarness(
+  opts: { confirmation?: Confirmation; dir?: string; clock?: ManualClock; fetch?: typeof fetch; keys?: KeyPair } & Partial<ServerOptions> = {},
+) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sg-test-'));
   const clock = opts.clock ?? new ManualClock(Date.now());
   const delivered: { headers: Headers; body: string }[] = [];
@@ -26,8 +29,10 @@ export function startHarness(opts: { confirmation?: Confirmation; dir?: string; 
     delivered.push({ headers: new Headers(init?.headers), body: String(init?.body) });
     return new Response('ok');
   };
-  const server = createServer({ dbFile: join(dir, 'db.sqlite'), publicUrl: PUBLIC_URL, clock, fetch: opts.fetch ?? fakeFetch, ...opts });
-  const keys = newKeyPair();
+  const { keys: givenKeys, ...serverOpts } = opts;
+  const server = createServer({ dbFile: join(dir, 'db.sqlite'), publicUrl: PUBLIC_URL, clock, fetch: opts.fetch ?? fakeFetch, ...serverOpts });
+  // Reopening a folder (`dir`) keeps the project registered with the first harness's key: pass its `keys` to sign as it.
+  const keys = givenKeys ?? newKeyPair();
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
   if (!server.store.projects.get('shop')) {
     server.store.projects.insert({
