@@ -19,6 +19,7 @@ import { merchantApi } from './merchant-api/routes';
 import { publicApi } from './public-api/routes';
 import { mountDocs } from './docs/routes';
 import { PAGES_CSS } from './pages/layout';
+import { widgetAssets } from './pages/widget-assets';
 import { validationHook } from './http/validation';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
 
@@ -69,6 +70,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', merchantApi({ store, clock, sessions }));
   app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
+  app.route('/', widgetAssets());
   mountDocs(app, options.publicUrl);
 
   let timer: NodeJS.Timeout | null = null;

@@ -123,6 +123,17 @@ export function customerDeclined(session: SessionState, payment: PaymentState): 
   );
 }
 
+/**
+ * The customer turned to another method while this payment waited for them (a QR they did not
+ * scan, a 3-D Secure page they closed). Nothing was charged, so it fails without counting as a
+ * failed attempt, and the session takes the new payment.
+ */
+export function supersede(session: SessionState, payment: PaymentState): Step {
+  requireAwaitingCustomer(session, payment);
+  const step = fail({ session, payment, events: [] }, 'superseded', 'The customer chose another way to pay', 'retry');
+  return { ...step, session: { ...step.session, status: 'created', failedAttempts: session.failedAttempts, closeReason: null } };
+}
+
 /** Applies whatever deadline has passed at `t.now`; null when nothing is due. */
 export function expire(session: SessionState, payment: PaymentState | null, t: Timing): Step | { session: SessionState; payment: null; events: [] } | null {
   if (payment && payment.stage === 'awaiting_confirmation' && payment.confirmExpiresAt !== null && payment.confirmExpiresAt <= t.now) {

@@ -6,7 +6,8 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
-export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'";
+/** Pages may be framed anywhere: the 3-D Secure page opens inside the merchant's checkout, as an issuer's would. */
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors *; base-uri 'none'";
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
 

@@ -113,7 +113,7 @@ export function publicApi(d: PublicDeps) {
       : body.method === 'saved_card' ? { type: 'saved_card' as const }
       : body.method === 'fps' ? { type: 'faster_payment_system' as const }
       : { type: 'internet_banking' as const, internet_banking: { type: 'sber_pay' as const, sber_pay: { channel: body.channel, ...(body.phone ? { phone: body.phone } : {}) } } };
-    return c.json(view(d.sessions.startPayment(project, row.id, { payment_details: details, consentedAt: consent ? d.clock.now() : undefined })));
+    return c.json(view(d.sessions.startPayment(project, row.id, { payment_details: details, consentedAt: consent ? d.clock.now() : undefined }, { supersede: true })));
   });
 
   /** Tokenises a card for this session's project. The body is never logged or stored. */

@@ -116,9 +116,17 @@ export class SessionService {
     return renderSession(row, this.store.sessions, this.d.acquirer);
   }
 
-  startPayment(project: Project, sessionId: string, input: StartPaymentInput): SessionRow {
+  /**
+   * Starts a payment. With `supersede` (the customer switching methods in the widget), a payment
+   * that still waits for the customer is failed first, so the new one can start.
+   */
+  startPayment(project: Project, sessionId: string, input: StartPaymentInput, opts: { supersede?: boolean } = {}): SessionRow {
     return this.store.transaction(() => {
-      const row = this.load(project, sessionId);
+      let row = this.load(project, sessionId);
+      const waiting = opts.supersede ? this.activePayment(row.id) : null;
+      if (waiting?.stage === 'awaiting_customer') {
+        row = this.commit(project, row, waiting, machine.supersede(sessionState(row), paymentState(waiting)));
+      }
       const method = methodOf(input.payment_details);
       const card = this.cardFor(project, row, input.payment_details);
       const now = this.d.clock.now();

@@ -1,0 +1,55 @@
+/**
+ * Two builds into dist/widget/:
+ *   `vite build`               the widget: sg-checkout.mjs (ES module) and sg-checkout.js (classic script)
+ *   `vite build --mode frame`  the card iframe: card-frame.html with its script and styles
+ * Both minified: what is measured in bench/ is what merchants ship.
+ */
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig(({ mode }) => {
+  const shared = {
+    esbuild: { target: 'es2022' },
+    resolve: {
+      // Lit's "node" builds guard their top-level DOM access, so the module imports without a DOM;
+      // the full SSR shim they import is swapped for a tiny one.
+      conditions: ['node', 'module', 'import', 'production', 'default'],
+      alias: { '@lit-labs/ssr-dom-shim': here('./widget/ssr-dom-shim.ts') },
+    },
+  };
+  if (mode === 'frame') {
+    return {
+      ...shared,
+      root: here('./widget/card-frame'),
+      base: './',
+      build: {
+        outDir: here('./dist/widget'),
+        emptyOutDir: false,
+        target: 'es2022',
+        assetsDir: 'frame',
+        minify: true,
+        modulePreload: false,
+        rolldownOptions: { input: here('./widget/card-frame/card-frame.html') },
+      },
+    };
+  }
+  return {
+    ...shared,
+    build: {
+      outDir: here('./dist/widget'),
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: true,
+      // Library builds leave ES output unminified unless the output itself asks for it.
+      rolldownOptions: { output: { minify: true } },
+      lib: {
+        entry: here('./widget/sg-checkout.ts'),
+        name: 'SgCheckout',
+        formats: ['es', 'iife'],
+        fileName: (format) => (format === 'es' ? 'sg-checkout.mjs' : 'sg-checkout.js'),
+      },
+    },
+  };
+});

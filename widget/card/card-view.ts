@@ -1,0 +1,71 @@
+import { LitElement, html, css } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import type { Locale } from '../i18n/i18n';
+import { CARD_FRAME_SOURCE, type FrameMessage } from './frame-protocol';
+
+export type CardToken = { token: string; brand: string; last4: string };
+
+/**
+ * Hosts the card fields' iframe, served by the payment server, so the card number never
+ * touches the merchant's page. Only messages from that iframe's window and the server's origin
+ * are heard; the iframe in turn hears only this page's origin.
+ *
+ * @csspart frame - the iframe
+ */
+@customElement('sg-card-view')
+export class CardView extends LitElement {
+  /** The payment server's origin (where the frame is served). */
+  @property() api = '';
+  @property() token = '';
+  @property() locale: Locale = 'ru';
+  @property() theme: 'light' | 'dark' = 'light';
+  @query('iframe') private frame!: HTMLIFrameElement;
+  private pending: { resolve: (t: CardToken) => void; reject: (e: Error) => void } | null = null;
+
+  static override styles = css`
+    :host { display: block; }
+    iframe { width: 100%; border: 0; height: 210px; display: block; color-scheme: normal; }
+  `;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('message', this.onMessage);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('message', this.onMessage);
+    this.pending?.reject(new Error('card form closed'));
+    this.pending = null;
+  }
+
+  /** Asks the frame to check and tokenise the card; resolves with the `tok_` or rejects when the fields are invalid. */
+  tokenize(): Promise<CardToken> {
+    this.pending?.reject(new Error('superseded'));
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.frame.contentWindow?.postMessage({ source: CARD_FRAME_SOURCE, type: 'submit' }, new URL(this.api).origin);
+    });
+  }
+
+  private onMessage = (event: MessageEvent<FrameMessage>) => {
+    if (event.origin !== new URL(this.api).origin || event.source !== this.frame?.contentWindow) return;
+    const m = event.data;
+    if (m?.source !== CARD_FRAME_SOURCE) return;
+    if (m.type === 'resize') this.frame.style.height = `${m.height}px`;
+    if (m.type === 'tokenized') this.pending?.resolve({ token: m.token, brand: m.brand, last4: m.last4 });
+    if (m.type === 'invalid') this.pending?.reject(new Error(m.message));
+    if (m.type === 'tokenized' || m.type === 'invalid') this.pending = null;
+  };
+
+  override render() {
+    const hash = new URLSearchParams({ token: this.token, origin: location.origin, locale: this.locale, theme: this.theme });
+    return html`<iframe part="frame" title="Card" src=${`${this.api}/widget/card-frame.html#${hash}`} allow="payment"></iframe>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sg-card-view': CardView;
+  }
+}

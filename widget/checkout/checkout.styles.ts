@@ -1,0 +1,52 @@
+import { css } from 'lit';
+
+/** Every colour, radius and font comes from a `--sg-*` property, so a merchant themes without ::part when they can. */
+export const checkoutStyles = css`
+  :host {
+    --_bg: var(--sg-background, #ffffff);
+    --_fg: var(--sg-color, #111827);
+    --_muted: var(--sg-muted, #6b7280);
+    --_accent: var(--sg-accent, #1a7f5a);
+    --_accent-fg: var(--sg-accent-color, #ffffff);
+    --_border: var(--sg-border, #d1d5db);
+    --_danger: var(--sg-danger, #b42318);
+    display: block;
+    max-width: var(--sg-max-width, 440px);
+    font: var(--sg-font, 16px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    color: var(--_fg);
+  }
+  :host([theme='dark']) {
+    --_bg: var(--sg-background, #1a1d24);
+    --_fg: var(--sg-color, #e5e7eb);
+    --_muted: var(--sg-muted, #9ca3af);
+    --_border: var(--sg-border, #374151);
+    --_danger: var(--sg-danger, #f97066);
+  }
+  .panel { background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--sg-radius-panel, 16px); padding: 20px; }
+  h2 { font-size: 1.1em; margin: 0 0 4px; outline: none; }
+  .total { font-size: 1.6em; font-weight: 700; margin: 0 0 4px; }
+  .muted { color: var(--_muted); font-size: 0.9em; margin: 0 0 12px; }
+  [role='tablist'] { display: flex; gap: 6px; flex-wrap: wrap; margin: 12px 0 16px; }
+  [role='tab'] { flex: 1 1 auto; font: inherit; font-size: 0.9em; padding: 8px 10px; border-radius: var(--sg-radius, 10px);
+    border: 1px solid var(--_border); background: transparent; color: inherit; cursor: pointer; white-space: nowrap; }
+  [role='tab'][aria-selected='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 1px var(--_accent); font-weight: 600; }
+  button, .button { font: inherit; cursor: pointer; border-radius: var(--sg-radius, 10px); }
+  .primary { display: block; width: 100%; box-sizing: border-box; text-align: center; text-decoration: none; margin-top: 12px;
+    padding: 12px 16px; border: 0; background: var(--_accent); color: var(--_accent-fg); font-weight: 600; }
+  .primary[disabled] { opacity: 0.5; cursor: not-allowed; }
+  .secondary { display: block; width: 100%; margin-top: 8px; padding: 10px 16px; border: 1px solid var(--_border); background: transparent; color: inherit; }
+  button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid var(--sg-focus, #93c5fd); outline-offset: 2px; }
+  .consent { display: flex; gap: 8px; align-items: flex-start; margin: 12px 0 0; font-size: 0.9em; }
+  .consent input { margin-top: 3px; }
+  .error { color: var(--_danger); }
+  .result { text-align: center; padding: 8px 0; }
+  .result .icon { font-size: 40px; line-height: 1; }
+  .waiting { text-align: center; color: var(--_muted); padding: 24px 0; }
+  dialog { border: 0; border-radius: 16px; padding: 0; width: min(420px, 100vw - 24px); background: var(--_bg); color: inherit; }
+  dialog::backdrop { background: rgb(0 0 0 / 0.5); }
+  dialog header { display: flex; justify-content: space-between; align-items: center; padding: 10px 16px; }
+  dialog iframe { width: 100%; height: 460px; border: 0; display: block; }
+  .push { display: flex; gap: 8px; margin-top: 12px; }
+  .push input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; border-radius: var(--sg-radius, 10px); border: 1px solid var(--_border); background: transparent; color: inherit; }
+  .push button { padding: 8px 12px; border: 1px solid var(--_border); background: transparent; color: inherit; }
+`;

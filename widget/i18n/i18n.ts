@@ -1,0 +1,113 @@
+/**
+ * The widget's words in Russian and English. Entries that depend on a number are functions,
+ * which is how Russian plurals come out right (1 минута, 2 минуты, 5 минут).
+ */
+export type Locale = 'ru' | 'en';
+
+/** Russian plural form: one (1, 21, 101), few (2–4, 22–24), many (0, 5–20, 25…). */
+export function ruPlural(n: number, one: string, few: string, many: string): string {
+  const mod10 = n % 10;
+  const mod100 = n % 100;
+  if (mod10 === 1 && mod100 !== 11) return one;
+  if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return few;
+  return many;
+}
+
+const en = {
+  payTitle: 'Payment',
+  methods: { saved_card: 'Last used card', card: 'Bank card', fps: 'FPS', sberpay: 'SberPay' } as Record<string, string>,
+  payWithSaved: (last4: string) => `Pay with •••• ${last4}`,
+  payCard: 'Pay',
+  fpsHint: 'Scan the QR code with your bank app or the camera',
+  sberHint: 'Scan the QR code with the SberBank Online app',
+  chooseBank: 'Choose your bank',
+  searchBank: 'Bank name',
+  noBank: 'No bank found',
+  appDidNotOpen: 'The app did not open? Pay by QR code or copy the link.',
+  openSberPay: 'Open SberPay',
+  sendPush: 'Send a push',
+  pushSent: 'Sent: check your phone',
+  phone: 'Phone number',
+  copyLink: 'Copy link',
+  copied: 'Copied',
+  timeLeft: (minutes: number, seconds: number) =>
+    minutes > 0 ? `${minutes} min ${String(seconds).padStart(2, '0')} s left` : `${seconds} s left`,
+  minutesLeft: (minutes: number) => `${minutes} ${minutes === 1 ? 'minute' : 'minutes'} left to pay`,
+  qrFailed: 'Could not get the QR code.',
+  tryAgain: 'Try again',
+  loading: 'Loading…',
+  waitingBank: 'Waiting for the bank…',
+  threeDs: '3-D Secure check',
+  close: 'Close',
+  success: 'Payment successful',
+  receipt: 'Receipt',
+  backToShop: 'Return to the shop',
+  failed: 'Payment failed',
+  tryOther: 'Try another method',
+  support: 'Need help? Contact the shop.',
+  expired: 'Time to pay has run out',
+  startAgain: 'Start again',
+  consent: 'I agree to the terms of the offer',
+  offer: 'offer',
+  unavailable: 'Payment is unavailable',
+  orPay: 'or',
+};
+
+export type Dictionary = typeof en;
+
+const ru: Dictionary = {
+  payTitle: 'Оплата',
+  methods: { saved_card: 'Последняя карта', card: 'Банковская карта', fps: 'СБП', sberpay: 'SberPay' },
+  payWithSaved: (last4) => `Оплатить картой •••• ${last4}`,
+  payCard: 'Оплатить',
+  fpsHint: 'Отсканируйте QR-код в приложении банка или камерой телефона',
+  sberHint: 'Отсканируйте QR-код в приложении СберБанк Онлайн',
+  chooseBank: 'Выберите банк',
+  searchBank: 'Название банка',
+  noBank: 'Банк не найден',
+  appDidNotOpen: 'Приложение не открылось? Оплатите по QR-коду или скопируйте ссылку.',
+  openSberPay: 'Открыть SberPay',
+  sendPush: 'Отправить пуш',
+  pushSent: 'Отправили: проверьте телефон',
+  phone: 'Номер телефона',
+  copyLink: 'Скопировать ссылку',
+  copied: 'Скопировано',
+  timeLeft: (minutes, seconds) =>
+    minutes > 0 ? `Осталось ${minutes} мин ${String(seconds).padStart(2, '0')} с` : `Осталось ${seconds} с`,
+  minutesLeft: (minutes) => `На оплату ${ruPlural(minutes, 'осталась', 'осталось', 'осталось')} ${minutes} ${ruPlural(minutes, 'минута', 'минуты', 'минут')}`,
+  qrFailed: 'Не удалось получить QR-код.',
+  tryAgain: 'Повторить',
+  loading: 'Загрузка…',
+  waitingBank: 'Ждём ответа банка…',
+  threeDs: 'Проверка 3-D Secure',
+  close: 'Закрыть',
+  success: 'Оплата прошла',
+  receipt: 'Чек',
+  backToShop: 'Вернуться в магазин',
+  failed: 'Оплата не прошла',
+  tryOther: 'Выбрать другой способ',
+  support: 'Нужна помощь? Напишите магазину.',
+  expired: 'Время на оплату истекло',
+  startAgain: 'Начать заново',
+  consent: 'Я принимаю условия оферты',
+  offer: 'оферта',
+  unavailable: 'Оплата недоступна',
+  orPay: 'или',
+};
+
+export const DICTIONARIES: Record<Locale, Dictionary> = { ru, en };
+
+/** The locale from the `locale` attribute, else the browser's language (Russian for Russian browsers). */
+export function pickLocale(attribute: string | null | undefined, languages: readonly string[]): Locale {
+  if (attribute === 'ru' || attribute === 'en') return attribute;
+  return languages.some((l) => /^(ru|be|uk|kk)\b/i.test(l)) ? 'ru' : 'en';
+}
+
+/** 123456 kopecks → "1 234,56 ₽" (ru) or "₽1,234.56" (en), without floating-point money. */
+export function formatAmount(amountMinor: number, currency: string, locale: Locale): string {
+  const roubles = Math.trunc(amountMinor / 100);
+  const kopecks = String(amountMinor % 100).padStart(2, '0');
+  const sign = currency === 'RUB' ? '₽' : currency;
+  if (locale === 'ru') return `${String(roubles).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f')},${kopecks}\u00a0${sign}`;
+  return `${sign}${String(roubles).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${kopecks}`;
+}

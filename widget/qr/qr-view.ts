@@ -1,0 +1,94 @@
+import { LitElement, html, svg, css, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { Dictionary } from '../i18n/i18n';
+import { qrPath } from './qr-code';
+import { QR_METHODS } from './qr-methods';
+
+/**
+ * The QR of an FPS or SberPay link, its amount, a countdown to the server's deadline and a
+ * copy-link button. Asks its host to renew the link shortly before it expires.
+ *
+ * @event qr-renew - the link is about to expire (internal: the checkout renews it)
+ * @csspart qr - the QR's SVG
+ * @csspart countdown - the visible countdown
+ */
+@customElement('sg-qr-view')
+export class QrView extends LitElement {
+  @property() link = '';
+  @property() method: 'fps' | 'sberpay' = 'fps';
+  @property() amount = '';
+  /** The deadline on this page's clock (the server's `expires_at` shifted by the clock offset). */
+  @property({ type: Number }) expiresAt = 0;
+  @property({ attribute: false }) t!: Dictionary;
+  /** The page's clock; tests replace it. */
+  @property({ attribute: false }) now: () => number = () => Date.now();
+  @state() private remainingMs = 0;
+  @state() private copied = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private renewAsked = false;
+
+  static override styles = css`
+    :host { display: block; text-align: center; }
+    svg { width: min(220px, 70vw); height: auto; display: block; margin: 8px auto; background: #fff; border-radius: 12px; }
+    .amount { font-size: 1.5em; font-weight: 700; margin: 4px 0; }
+    .hint { color: var(--sg-muted, #6b7280); font-size: 0.9em; margin: 4px 0 12px; }
+    .countdown { font-variant-numeric: tabular-nums; color: var(--sg-muted, #6b7280); font-size: 0.9em; }
+    .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+    button { font: inherit; margin-top: 12px; padding: 8px 16px; border-radius: var(--sg-radius, 10px); border: 1px solid var(--sg-border, #d1d5db);
+      background: transparent; color: inherit; cursor: pointer; }
+    button:focus-visible { outline: 3px solid var(--sg-focus, #93c5fd); outline-offset: 2px; }
+  `;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.timer);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('link')) this.renewAsked = false;
+    if (changed.has('expiresAt')) this.remainingMs = Math.max(0, this.expiresAt - this.now());
+  }
+
+  private tick(): void {
+    this.remainingMs = Math.max(0, this.expiresAt - this.now());
+    if (!this.renewAsked && this.link && this.remainingMs <= QR_METHODS[this.method].renewBeforeMs) {
+      this.renewAsked = true;
+      this.dispatchEvent(new Event('qr-renew'));
+    }
+  }
+
+  private async copy(): Promise<void> {
+    await navigator.clipboard?.writeText(this.link).catch(() => undefined);
+    this.copied = true;
+    setTimeout(() => (this.copied = false), 2000);
+  }
+
+  override render() {
+    const { size, d } = qrPath(this.link);
+    const view = `-2 -2 ${size + 4} ${size + 4}`;
+    const seconds = Math.ceil(this.remainingMs / 1000);
+    const minutesLeft = Math.ceil(seconds / 60);
+    return html`
+      <svg part="qr" role="img" aria-label=${QR_METHODS[this.method].hint(this.t)} viewBox=${view} shape-rendering="crispEdges">
+        ${svg`<path d=${d} fill=${QR_METHODS[this.method].accent}></path>`}
+      </svg>
+      <div class="amount">${this.amount}</div>
+      <p class="hint">${QR_METHODS[this.method].hint(this.t)}</p>
+      <div class="countdown" part="countdown" aria-hidden="true">${this.t.timeLeft(Math.floor(seconds / 60), seconds % 60)}</div>
+      <div class="sr" role="status" aria-live="polite">${this.t.minutesLeft(minutesLeft)}</div>
+      <button @click=${this.copy}>${this.copied ? this.t.copied : this.t.copyLink}</button>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sg-qr-view': QrView;
+  }
+}

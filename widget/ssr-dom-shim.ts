@@ -1,0 +1,8 @@
+/**
+ * Stands in for @lit-labs/ssr-dom-shim in the bundle. Lit's "node" builds (which the bundle uses,
+ * because they guard every top-level DOM access) import these two names for when there is no DOM;
+ * in a browser the real ones are used. Importing the widget in Node then defines nothing and
+ * throws nothing, at a few dozen bytes instead of the full shim.
+ */
+export class HTMLElement {}
+export const customElements = { define() {}, get() {}, whenDefined: () => Promise.resolve() };
