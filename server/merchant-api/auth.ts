@@ -50,11 +50,14 @@ export const merchantAuth = (projects: ProjectRepo) =>
     }
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/json\b/i.test(type)) throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+    let json: unknown;
     try {
-      JSON.parse(new TextDecoder().decode(rawBody));
+      json = JSON.parse(new TextDecoder().decode(rawBody));
     } catch {
       throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object', 'body');
     }
+    // Parsed once: the validator reads this cache instead of decoding the body again.
+    c.req.bodyCache.json = Promise.resolve(json);
     c.set('project', project);
     c.set('rawBody', rawBody);
     await next();

@@ -1,6 +1,6 @@
 /**
  * `Idempotency-Key`: the first successful answer to a key is stored in the same transaction as
- * the change it made, so a retry can never repeat a change whose answer was lost. The same key
+ * the change it made (the caller runs this inside that transaction), so a retry can never repeat a change whose answer was lost. The same key
  * with the same method and body answers the stored reply; with anything else, 422. Because the
  * store runs each transaction to completion before the next starts, concurrent duplicates see
  * each other: exactly one of them makes the change.
@@ -20,26 +20,24 @@ export function runIdempotent(
   req: { project: string; method: string; key: string | undefined; rawBody: Uint8Array; now: number },
   run: () => Reply,
 ): Reply & { replayed: boolean } {
-  if (req.key === undefined) return { ...store.transaction(run), replayed: false };
+  if (req.key === undefined) return { ...run(), replayed: false };
   const key = req.key;
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
     throw new ApiError(400, 'invalid_request', `Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces, such as a UUID`, 'Idempotency-Key');
   }
   const bodySha256 = createHash('sha256').update(req.rawBody).digest('hex');
-  return store.transaction(() => {
-    const stored = store.idempotency.get(req.project, key);
-    if (stored) {
-      if (stored.method !== req.method || stored.bodySha256 !== bodySha256) {
-        throw new ApiError(
-          422,
-          'idempotency_key_reused',
-          `Idempotency-Key "${key}" was already used for a different request${stored.method !== req.method ? ` (${stored.method})` : ''}: use a new key for a new request`,
-        );
-      }
-      return { status: 200 as const, body: JSON.parse(stored.json) as object, replayed: true };
+  const stored = store.idempotency.get(req.project, key);
+  if (stored) {
+    if (stored.method !== req.method || stored.bodySha256 !== bodySha256) {
+      throw new ApiError(
+        422,
+        'idempotency_key_reused',
+        `Idempotency-Key "${key}" was already used for a different request${stored.method !== req.method ? ` (${stored.method})` : ''}: use a new key for a new request`,
+      );
     }
-    const reply = run();
-    store.idempotency.insert(req.project, key, { method: req.method, bodySha256, status: reply.status, json: JSON.stringify(reply.body) }, req.now);
-    return { ...reply, replayed: false };
-  });
+    return { status: 200 as const, body: JSON.parse(stored.json) as object, replayed: true };
+  }
+  const reply = run();
+  store.idempotency.insert(req.project, key, { method: req.method, bodySha256, status: reply.status, json: JSON.stringify(reply.body) }, req.now);
+  return { ...reply, replayed: false };
 }

@@ -1,7 +1,7 @@
 /**
  * The signed merchant API, `POST /api/v1/<method>`. Each method is a route whose zod schema
  * validates the body and documents it; the handler is a synchronous call into the session
- * service, run inside one transaction together with its idempotency record.
+ * service, run inside one (group-committed) transaction together with its idempotency record.
  */
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
 import { badRequest, notFound } from '../errors';
@@ -52,15 +52,19 @@ export function merchantApi(d: MerchantDeps) {
         422: { description: 'Idempotency-Key reused with another request', content: { 'application/json': { schema: s.errorReply } } },
       },
     });
-    api.openapi(route, (c) => {
+    api.openapi(route, async (c) => {
       const project = c.get('project');
       const input = c.req.valid('json' as never) as z.infer<S>;
       const sessionId = (input as { session_id?: unknown }).session_id;
-      if (typeof sessionId === 'string') d.sessions.settleById(sessionId);
-      const reply = runIdempotent(
-        d.store,
-        { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody: c.get('rawBody'), now: d.clock.now() },
-        (): Reply => ({ status: 200, body: handle(project, input) }),
+      const reply = await d.store.commitThen(
+        // Passed deadlines are applied and kept even if the method is then refused (a confirm too late).
+        () => typeof sessionId === 'string' && d.sessions.settleById(sessionId),
+        () =>
+          runIdempotent(
+            d.store,
+            { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody: c.get('rawBody'), now: d.clock.now() },
+            (): Reply => ({ status: 200, body: handle(project, input) }),
+          ),
       );
       if (reply.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(reply.body as never, 200);

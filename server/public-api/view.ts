@@ -14,7 +14,8 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 /** FPS leads (the cheapest rail for a merchant and the customer's habit in Russia); a saved card goes first when there is one. */
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 
-export function sessionView(row: SessionRow, sessions: SessionService, cards: CardRepo, acquirer: Acquirer, now: number) {
+/** The view without `server_time`, which the route adds to each reply. */
+export function sessionView(row: SessionRow, sessions: SessionService, cards: CardRepo, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
   const saved = row.customer_reference ? cards.lastCard(row.project, row.customer_reference) : undefined;
   // The latest payment, live or finished: a failed one tells the customer why before they retry.
@@ -34,7 +35,6 @@ export function sessionView(row: SessionRow, sessions: SessionService, cards: Ca
     show_result: data.payment_options?.show_result !== false,
     consent: consentOf(data),
     expires_at: iso(row.expires_at),
-    server_time: iso(now),
     payment: latest
       ? {
           id: latest.id,

@@ -26,7 +26,7 @@ export function sandboxRoutes(d: SandboxDeps) {
   for (const answer of ['approve', 'decline'] as const) {
     app.post(`/sandbox/payments/:paymentId/${answer}`, async (c) => {
       const paymentId = c.req.param('paymentId');
-      const session = d.sessions.customerAnswer(paymentId, answer === 'approve');
+      const session = await d.sessions.customerAnswer(paymentId, answer === 'approve');
       const payment = d.store.sessions.payment(paymentId)!;
       if (isForm(c.req.header('content-type'))) return c.redirect(`/sandbox/payments/${paymentId}`, 303);
       return c.json({ status: 'ok', payment: { id: payment.id, status: payment.status }, session: { id: session.id, status: session.status } });

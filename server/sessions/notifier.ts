@@ -4,6 +4,7 @@
  */
 export class SessionNotifier {
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly listeners: ((sessionId: string) => void)[] = [];
 
   /** Resolves true when `notify(sessionId)` is called, false after `timeoutMs` or on abort. */
   wait(sessionId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
@@ -25,7 +26,13 @@ export class SessionNotifier {
     });
   }
 
+  /** Calls `listener` on every change of any session (the public view cache drops its copy). */
+  subscribe(listener: (sessionId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
   notify(sessionId: string): void {
+    for (const listener of this.listeners) listener(sessionId);
     const set = this.waiters.get(sessionId);
     if (set) for (const wake of [...set]) wake();
   }

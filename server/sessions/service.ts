@@ -59,7 +59,8 @@ export type StartPaymentInput = {
 };
 
 const ACTIVE = new Set(['in_progress', 'pending']);
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** Public tokens are stored only as this hash: a copy of the database opens no checkout. */
+export const publicTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export class SessionService {
   constructor(private readonly d: SessionDeps) {}
@@ -191,25 +192,15 @@ export class SessionService {
     return this.store.transaction(() => {
       const row = this.load(project, sessionId);
       const token = `pt_${randomBytes(24).toString('base64url')}`;
-      this.store.sessions.insertPublicToken(sha256(token), row.id, this.d.clock.now());
+      this.store.sessions.insertPublicToken(publicTokenHash(token), row.id, this.d.clock.now());
       return token;
     });
   }
 
-  /** The session a public token opens, with deadlines applied; null for an unknown token. */
-  byPublicToken(token: string): { row: SessionRow; project: Project } | null {
-    if (!token.startsWith('pt_')) return null;
-    const found = this.store.sessions.byPublicToken(sha256(token));
-    if (!found) return null;
-    const project = this.project(found.project);
-    return { row: this.store.transaction(() => this.settle(found, project)), project };
-  }
-
   /** The customer's bank (sandbox page or test) answers for a payment. */
-  customerAnswer(paymentId: string, approved: boolean): SessionRow {
+  customerAnswer(paymentId: string, approved: boolean): Promise<SessionRow> {
     const known = this.store.sessions.payment(paymentId);
-    if (known) this.settleById(known.session_id);
-    return this.store.transaction(() => {
+    return this.store.commitThen(() => known && this.settleById(known.session_id), () => {
       const payment = this.store.sessions.payment(paymentId);
       if (!payment) throw notFound('payment', paymentId);
       const session = this.store.sessions.get(payment.session_id)!;

@@ -22,6 +22,7 @@ export class Store {
   readonly outbox: OutboxRepo;
   readonly idempotency: IdempotencyRepo;
   private pending: (() => void)[] | null = null;
+  private queue: { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(readonly db: Db) {
     this.projects = new ProjectRepo(db);
@@ -35,19 +36,80 @@ export class Store {
     return new Store(openDb(file));
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction; nested calls join the outer one. */
+  /**
+   * Runs `fn` in one IMMEDIATE transaction. A nested call runs in a SAVEPOINT of the outer one:
+   * if it throws, only its own writes and its own after-commit hooks are dropped.
+   */
   transaction<T>(fn: () => T): T {
-    if (this.pending) return fn();
+    const outer = this.pending;
     const hooks: (() => void)[] = [];
     this.pending = hooks;
     let result: T;
     try {
-      result = this.db.transaction(fn).immediate();
+      const tx = this.db.transaction(fn);
+      result = outer ? tx() : tx.immediate();
     } finally {
-      this.pending = null;
+      this.pending = outer;
     }
-    for (const hook of hooks) hook();
+    if (outer) outer.push(...hooks);
+    else for (const hook of hooks) hook();
     return result;
+  }
+
+  /**
+   * Group commit: runs `fn` in a transaction shared with every other call made in the same turn
+   * of the event loop, each in its own savepoint, and settles once that transaction has committed.
+   * With `synchronous = FULL` a commit waits for the disk; sharing one flush among all the writes
+   * that arrived together is what lets durable writes keep up with concurrent requests.
+   */
+  groupCommit<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /**
+   * Group-commits `prepare` and then `act`, each in its own savepoint: what `prepare` did (apply
+   * a passed deadline, say) is committed even when `act` is refused. Rejects with `act`'s error.
+   */
+  async commitThen<T>(prepare: () => void, act: () => T): Promise<T> {
+    const outcome = await this.groupCommit(() => {
+      prepare();
+      try {
+        return { ok: true as const, value: this.transaction(act) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  private flush(): void {
+    const jobs = this.queue;
+    this.queue = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.transaction(() => {
+        for (const job of jobs) {
+          try {
+            outcomes.push({ ok: true, value: this.transaction(job.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed (disk full, say): nothing of the batch was written.
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    jobs.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
   }
 
   /** Queues `hook` to run once the surrounding transaction has committed. */

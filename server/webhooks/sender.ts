@@ -154,13 +154,11 @@ export class WebhookSender {
     const { status } = outcome;
     if (status !== null && status >= 200 && status < 300) return this.record(event, at, outcome, 'delivered');
     if (status === 410) {
-      return this.store.transaction(() => {
-        this.store.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
-        this.record(event, at, { ...outcome, error: GONE_ERROR }, 'failed');
-      });
+      const disable = () => this.store.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
+      return this.record(event, at, { ...outcome, error: GONE_ERROR }, 'failed', null, disable);
     }
     const next = nextAttemptAt(this.attemptInRun(event, at), this.clock.now(), event.first_attempt_at ?? at);
-    this.record(event, at, outcome, next === null ? 'failed' : 'pending', next);
+    return this.record(event, at, outcome, next === null ? 'failed' : 'pending', next);
   }
 
   /** Signs and POSTs the event; never throws, an error is an outcome like a status. */
@@ -201,9 +199,18 @@ export class WebhookSender {
     return this.store.outbox.attempts(event.id).filter((a) => a.at >= since).length + 1;
   }
 
-  private record(event: WebhookEventRow, at: number, outcome: Outcome, status: WebhookEventRow['status'], next: number | null = null): void {
+  /** Records the attempt; attempts finishing together share one commit (see Store.groupCommit). */
+  private record(
+    event: WebhookEventRow,
+    at: number,
+    outcome: Outcome,
+    status: WebhookEventRow['status'],
+    next: number | null = null,
+    alsoInTransaction: () => void = () => {},
+  ): Promise<void> {
     const attempt = event.attempts + 1;
-    this.store.transaction(() =>
+    return this.store.groupCommit(() => {
+      alsoInTransaction();
       this.store.outbox.recordAttempt(
         {
           id: event.id,
@@ -215,8 +222,8 @@ export class WebhookSender {
           delivered_at: status === 'delivered' ? at : null,
         },
         { event_id: event.id, attempt, at, response_status: outcome.status, error: outcome.error, duration_ms: outcome.durationMs },
-      ),
-    );
+      );
+    });
   }
 
   /** A message a merchant can act on: "fetch failed" alone hides the refused connection. */
