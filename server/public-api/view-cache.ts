@@ -11,6 +11,9 @@ export type CachedView = {
   open: boolean;
   /** The view without `server_time`, which each reply adds. */
   json: string;
+  /** The session's next deadline: the view may change by itself then. */
+  deadline: number;
+  /** min(deadline, render time + VIEW_TTL_MS). */
   validUntil: number;
 };
 
@@ -22,13 +25,14 @@ export class ViewCache {
   private readonly tokens = new Map<string, { sessionId: string; project: string }>();
   private readonly views = new Map<string, CachedView>();
 
-  token(hash: string) {
-    return this.tokens.get(hash);
+  /** Keyed by the token itself, in memory only (the database keeps just its hash): a hit costs no hashing. */
+  token(token: string) {
+    return this.tokens.get(token);
   }
 
-  rememberToken(hash: string, entry: { sessionId: string; project: string }): void {
+  rememberToken(token: string, entry: { sessionId: string; project: string }): void {
     if (this.tokens.size >= MAX_TOKENS) this.tokens.clear();
-    this.tokens.set(hash, entry);
+    this.tokens.set(token, entry);
   }
 
   view(sessionId: string, now: number): CachedView | undefined {
