@@ -50,14 +50,14 @@ export const merchantAuth = (projects: ProjectRepo) =>
     }
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/json\b/i.test(type)) throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
-    let json: unknown;
+    const text = new TextDecoder().decode(rawBody);
     try {
-      json = JSON.parse(new TextDecoder().decode(rawBody));
+      JSON.parse(text);
     } catch {
       throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object', 'body');
     }
-    // Parsed once: the validator reads this cache instead of decoding the body again.
-    c.req.bodyCache.json = Promise.resolve(json);
+    // Decoded once: Hono's json() reads the text cache, instead of rebuilding the body from the bytes.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
     c.set('project', project);
     c.set('rawBody', rawBody);
     await next();

@@ -37,7 +37,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
   );
-  CREATE INDEX sessions_open_by_expiry ON sessions (expires_at) WHERE status IN ('created', 'in_progress');
+  -- Only a session that waits for a payment expires by itself (one with a running payment waits for it).
+  CREATE INDEX sessions_created_by_expiry ON sessions (expires_at) WHERE status = 'created';
   CREATE INDEX sessions_by_project ON sessions (project, created_at);
 
   CREATE TABLE payments (

@@ -15,6 +15,12 @@ import { IdempotencyRepo } from './idempotency-repo';
  * to every other request of this process; `BEGIN IMMEDIATE` extends that to other processes
  * (the CLI) by taking the write lock up front.
  */
+/**
+ * How long the first write of a group waits for others to join it. About what one flush to disk
+ * costs: a lone write waits at most that long again, while under load each flush carries many.
+ */
+export const GROUP_COMMIT_WINDOW_MS = 1;
+
 export class Store {
   readonly projects: ProjectRepo;
   readonly sessions: SessionRepo;
@@ -57,15 +63,15 @@ export class Store {
   }
 
   /**
-   * Group commit: runs `fn` in a transaction shared with every other call made in the same turn
-   * of the event loop, each in its own savepoint, and settles once that transaction has committed.
+   * Group commit: runs `fn` in a transaction shared with every other call made within
+   * GROUP_COMMIT_WINDOW_MS, each in its own savepoint, and settles once that transaction has committed.
    * With `synchronous = FULL` a commit waits for the disk; sharing one flush among all the writes
    * that arrived together is what lets durable writes keep up with concurrent requests.
    */
   groupCommit<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
+      if (this.queue.length === 1) setTimeout(() => this.flush(), GROUP_COMMIT_WINDOW_MS);
     });
   }
 
