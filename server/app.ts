@@ -20,6 +20,7 @@ import { publicApi } from './public-api/routes';
 import { mountDocs } from './docs/routes';
 import { PAGES_CSS } from './pages/layout';
 import { widgetAssets } from './pages/widget-assets';
+import { receiptPages } from './pages/receipt';
 import { validationHook } from './http/validation';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
 
@@ -71,6 +72,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
   app.route('/', widgetAssets());
+  app.route('/', receiptPages(store));
   mountDocs(app, options.publicUrl);
 
   let timer: NodeJS.Timeout | null = null;
