@@ -1,7 +1,8 @@
 /**
- * Two builds into dist/widget/:
+ * Three builds into dist/widget/:
  *   `vite build`               the widget: sg-checkout.mjs (ES module) and sg-checkout.js (classic script)
  *   `vite build --mode frame`  the card iframe: card-frame.html with its script and styles
+ *   `vite build --mode link`   link-page.js, the behaviour of the payment link page /l/:id
  * Both minified: what is measured in bench/ is what merchants ship.
  */
 import { defineConfig } from 'vite';
@@ -32,6 +33,18 @@ export default defineConfig(({ mode }) => {
         minify: true,
         modulePreload: false,
         rolldownOptions: { input: here('./widget/card-frame/card-frame.html') },
+      },
+    };
+  }
+  if (mode === 'link') {
+    return {
+      ...shared,
+      build: {
+        outDir: here('./dist/widget'),
+        emptyOutDir: false,
+        target: 'es2022',
+        minify: true,
+        lib: { entry: here('./widget/link-page/link-page.ts'), name: 'SgLinkPage', formats: ['iife'], fileName: () => 'link-page.js' },
       },
     };
   }

@@ -3,6 +3,7 @@
  * scheduler and every route. Tests call `createServer` and drive `server.app.request(...)`
  * with no port; `main.ts` adds the HTTP listener.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { systemClock, type Clock } from './clock';
@@ -10,6 +11,8 @@ import { ApiError } from './errors';
 import { StateConflict } from './domain/session-machine';
 import { Store } from './store/store';
 import { SessionService } from './sessions/service';
+import { LinkService } from './links/link-service';
+import { LinkCheckout } from './links/link-checkout';
 import { SessionNotifier } from './sessions/notifier';
 import { SandboxAcquirer } from './sandbox/acquirer';
 import { PushInbox } from './sandbox/push-inbox';
@@ -21,6 +24,7 @@ import { mountDocs } from './docs/routes';
 import { PAGES_CSS } from './pages/layout';
 import { widgetAssets } from './pages/widget-assets';
 import { receiptPages } from './pages/receipt';
+import { hostedPages } from './pages/hosted-pages';
 import { validationHook } from './http/validation';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
 
@@ -29,8 +33,10 @@ export type ServerOptions = {
   dbFile: string;
   publicUrl: string;
   clock?: Clock;
-  /** What the webhook sender sends with; tests pass a fake. */
+  /** What the webhook sender and the order check send with; tests pass a fake. */
   fetch?: typeof fetch;
+  /** How the order check waits out its timeout; tests pass one that resolves at once. */
+  sleep?: (ms: number) => Promise<void>;
   sessionLifetimeMinutes?: number;
   webhookTimeoutMs?: number;
 };
@@ -68,11 +74,14 @@ export function createServer(options: ServerOptions) {
     c.header('Cache-Control', 'public, max-age=3600');
     return c.body(PAGES_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
-  app.route('/', merchantApi({ store, clock, sessions }));
-  app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl }));
+  const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
+  app.route('/', merchantApi({ store, clock, sessions, links }));
+  const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
+  app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
   app.route('/', widgetAssets());
   app.route('/', receiptPages(store));
+  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions })));
   mountDocs(app, options.publicUrl);
 
   let timer: NodeJS.Timeout | null = null;

@@ -8,6 +8,7 @@ import { Store } from '../store/store';
 import { projectCommand } from './project';
 import { webhooksCommand } from './webhooks';
 import { backupCommand } from './backup';
+import { linkCommand } from './link';
 import { CliError } from './args';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -15,6 +16,10 @@ const USAGE = `usage: npm run cli -- <command>
   project list
   project show <name>
   project update <name> [--public-key <pem file>] [--webhook-url <url>] [--origin <url> …] [--confirmation auto|manual]
+  link create --project <name> --file <link.json>
+  link list --project <name>
+  link show <pl_id>
+  link disable <pl_id>
   webhooks failed --project <name>
   webhooks replay --project <name> [<evt_id>]
   backup <file>`;
@@ -30,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     const out =
       group === 'project' ? projectCommand(store, rest)
       : group === 'webhooks' ? webhooksCommand(store, rest)
+      : group === 'link' ? linkCommand(store, rest)
       : group === 'backup' ? await backupCommand(store, rest)
       : (() => {
           throw new CliError(`unknown command "${group}": run \`npm run cli -- help\` for the list`);

@@ -14,8 +14,10 @@ import { runIdempotent, type Reply } from './idempotency';
 import * as s from './schemas';
 import { validationHook } from '../http/validation';
 import type { Project } from '../store/project-repo';
+import type { LinkService } from '../links/link-service';
+import { linkBody } from '../links/link-schema';
 
-export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService };
+export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService; links: LinkService };
 
 type Schema = z.ZodType;
 
@@ -114,16 +116,26 @@ export function merchantApi(d: MerchantDeps) {
     return { status: 'ok', token: b.token, disabled: true };
   });
 
+  const link = (row: Parameters<LinkService['render']>[0]) => ({ status: 'ok', link: d.links.render(row) });
+  method('link/create', 'Create a payment link to post in a channel, bot or chat', linkBody, (project, b) => link(d.links.create(project, b)));
+  method('link/get', 'Read a payment link', s.linkRef, (project, b) => link(d.links.get(project, b.id)));
+  method('link/list', "List the project's payment links, newest first", s.linkList, (project) => ({
+    status: 'ok',
+    links: d.store.links.list(project.name).map((row) => d.links.render(row)),
+  }));
+  method('link/disable', 'Disable a payment link: its page stops taking payments', s.linkRef, (project, b) => link(d.links.disable(project, b.id)));
+
   return api;
 }
 
 function toCreate(b: s.CreateSessionBody) {
-  const { amount_details, payment_options, ...data } = b;
+  const { amount_details, payment_options, order_check_url, ...data } = b;
   return {
     amount: amount_details.amount,
     currency: amount_details.currency,
     confirmation: payment_options?.confirmation,
     lifetimeMinutes: payment_options?.lifetime_minutes,
+    orderCheckUrl: order_check_url,
     data: { ...data, ...(payment_options ? { payment_options } : {}) },
   };
 }

@@ -9,7 +9,7 @@ import { z } from '@hono/zod-openapi';
 /** 100 million roubles: far above any checkout, far below where kopecks could lose precision. */
 export const MAX_AMOUNT_MINOR = 10_000_000_000;
 
-const httpUrl = z
+export const httpUrl = z
   .string()
   .max(2048)
   .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), { message: 'must be an http(s) URL such as https://shop.example/return' });
@@ -91,6 +91,7 @@ const sessionFields = {
   metadata: metadata.optional(),
   customer: customer.optional(),
   payment_options: sessionOptions.optional(),
+  order_check_url: httpUrl.optional().openapi({ description: 'Asked (signed like a webhook) before every charge the customer starts; only {"ok": true} lets it go on.' }),
 };
 
 export const createSessionBody = z.strictObject(sessionFields).openapi('SessionCreate');
@@ -112,6 +113,10 @@ export const refundBody = z
 export const sberPushBody = z
   .strictObject({ session_id: sessionId, phone: phoneSchema.optional().openapi({ description: "Defaults to the payment's sber_pay.phone." }) })
   .openapi('SberPayPush');
+const linkId = z.string().regex(/^pl_[0-9a-z]{20}$/, { message: 'must be a payment link id such as pl_…' });
+export const linkRef = z.strictObject({ id: linkId }).openapi('LinkRef');
+export const linkList = z.strictObject({}).openapi('LinkList');
+
 export const recurrentDisableBody = z.strictObject({ token: cardToken }).openapi('RecurrentDisable');
 
 export const okReply = z

@@ -28,6 +28,7 @@ export const PAGES_CSS = `
 :root { color-scheme: light dark; --accent: #1a7f5a; --muted: #6b7280; --bg: #f4f5f7; --fg: #111827; --panel: #fff; --danger: #b42318; }
 @media (prefers-color-scheme: dark) { :root { --bg: #0f1115; --fg: #e5e7eb; --panel: #1a1d24; --muted: #9ca3af; } }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--fg);
   font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .card { width: min(440px, 100% - 32px); background: var(--panel); border-radius: 16px; padding: 28px;
@@ -46,6 +47,18 @@ button:focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }
 .result.failed { background: #fef2f2; color: var(--danger); }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
 th, td { text-align: left; padding: 8px; border-bottom: 1px solid rgb(127 127 127 / .2); vertical-align: top; }
+.hosted h1 { font-size: 22px; margin-top: 12px; }
+.product-image { width: 100%; max-height: 260px; object-fit: cover; border-radius: 12px; display: block; }
+.link-form { display: grid; gap: 12px; margin: 8px 0 16px; }
+.link-form label { display: grid; gap: 4px; font-size: 14px; color: var(--muted); }
+.link-form input:not([type=checkbox]) { font: inherit; color: var(--fg); padding: 10px 12px; border-radius: 10px; border: 1px solid rgb(127 127 127 / .4); background: transparent; }
+.link-form .consent { display: flex; gap: 8px; align-items: flex-start; color: var(--fg); }
+.link-form .consent input { margin-top: 4px; }
+.link-form button[disabled] { opacity: .5; cursor: not-allowed; }
+.error { color: var(--danger); margin: 0; }
+.support { font-size: 14px; color: var(--muted); margin-top: 16px; }
+.support.highlight { color: var(--fg); background: rgb(127 127 127 / .12); padding: 8px 12px; border-radius: 10px; }
+a { color: var(--accent); }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
 pre { background: rgb(127 127 127 / .1); padding: 12px; border-radius: 8px; overflow: auto; }
 `;

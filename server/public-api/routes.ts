@@ -22,6 +22,7 @@ import { ViewCache, VIEW_TTL_MS, type CachedView } from './view-cache';
 import { validationError } from '../http/validation';
 import { phoneSchema } from '../merchant-api/schemas';
 import { consentOf, sessionView } from './view';
+import { checkOrder, type OrderCheckDeps } from '../links/order-check';
 
 export type PublicDeps = {
   store: Store;
@@ -30,6 +31,7 @@ export type PublicDeps = {
   acquirer: Acquirer;
   notifier: SessionNotifier;
   publicUrl: string;
+  orderCheck: OrderCheckDeps;
 };
 
 /** Longest long-poll a client may ask for; below common proxy idle timeouts (60 s). */
@@ -140,6 +142,13 @@ export function publicApi(d: PublicDeps) {
   api.post('/public/v1/sessions/:token/payments', async (c) => {
     const { sessionId, project } = authorize(c);
     const body = parse(startBody, await jsonBody(c.req.raw));
+    const session = d.store.sessions.get(sessionId)!;
+    if (session.order_check_url) {
+      // Before anything is charged: the merchant may still say no (out of stock, say).
+      const order = { session: d.sessions.render(session), payment_method: body.method };
+      const check = await checkOrder(session.order_check_url, project.webhookSecret, order, d.orderCheck);
+      if (!check.ok) throw new ApiError(check.code === 'order_refused' ? 409 : 502, check.code, check.message);
+    }
     const details =
       body.method === 'card' ? { type: 'card' as const, card: { token: body.card_token } }
       : body.method === 'saved_card' ? { type: 'saved_card' as const }

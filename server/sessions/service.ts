@@ -38,6 +38,8 @@ export type CreateSessionInput = {
   confirmation?: Confirmation;
   lifetimeMinutes?: number;
   webhookUrl?: string;
+  linkId?: string;
+  orderCheckUrl?: string;
   data: SessionData;
 };
 
@@ -87,6 +89,8 @@ export class SessionService {
       expires_at: now + (input.lifetimeMinutes ?? this.d.sessionLifetimeMinutes) * MINUTE_MS,
       created_at: now,
       updated_at: now,
+      link_id: input.linkId ?? null,
+      order_check_url: input.orderCheckUrl ?? null,
     };
     this.store.transaction(() => this.store.sessions.insert(row));
     return row;

@@ -162,4 +162,16 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE payment_links (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    data_json TEXT NOT NULL,
+    disabled_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX payment_links_by_project ON payment_links (project, created_at);
+  ALTER TABLE sessions ADD COLUMN link_id TEXT REFERENCES payment_links(id);
+  ALTER TABLE sessions ADD COLUMN order_check_url TEXT;
+  `,
 ];

@@ -26,6 +26,10 @@ export type SessionRow = {
   expires_at: number;
   created_at: number;
   updated_at: number;
+  /** The payment link the session was opened from, if any. */
+  link_id: string | null;
+  /** Asked before every charge (Telegram's pre-checkout rule); null: no check. */
+  order_check_url: string | null;
 };
 
 export type PaymentRow = {
@@ -66,9 +70,9 @@ export class SessionRepo {
       get: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO sessions (id, project, status, version, amount, currency, confirmation, customer_reference,
-           webhook_url, failed_attempts, close_reason, data_json, expires_at, created_at, updated_at)
+           webhook_url, failed_attempts, close_reason, data_json, expires_at, created_at, updated_at, link_id, order_check_url)
          VALUES (@id, @project, @status, @version, @amount, @currency, @confirmation, @customer_reference,
-           @webhook_url, @failed_attempts, @close_reason, @data_json, @expires_at, @created_at, @updated_at)`,
+           @webhook_url, @failed_attempts, @close_reason, @data_json, @expires_at, @created_at, @updated_at, @link_id, @order_check_url)`,
       ),
       update: db.prepare(
         `UPDATE sessions SET status = @status, failed_attempts = @failed_attempts, close_reason = @close_reason,

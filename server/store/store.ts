@@ -4,6 +4,7 @@ import { SessionRepo } from './session-repo';
 import { CardRepo } from './card-repo';
 import { OutboxRepo } from './outbox-repo';
 import { IdempotencyRepo } from './idempotency-repo';
+import { LinkRepo } from './link-repo';
 
 /**
  * The one storage interface of the server. Every state change runs inside `transaction`, so a
@@ -27,6 +28,7 @@ export class Store {
   readonly cards: CardRepo;
   readonly outbox: OutboxRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly links: LinkRepo;
   private pending: (() => void)[] | null = null;
   private queue: { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
 
@@ -36,6 +38,7 @@ export class Store {
     this.cards = new CardRepo(db);
     this.outbox = new OutboxRepo(db);
     this.idempotency = new IdempotencyRepo(db);
+    this.links = new LinkRepo(db);
   }
 
   static open(file: string): Store {

@@ -152,6 +152,8 @@ export class SgCheckout extends LitElement {
     }
     const channel = this.isMobile ? 'mobile_web' : 'web';
     await this.start(s.method === 'fps' ? { method: 'fps' } : { method: 'sberpay', channel });
+    // The view the start answered came while busy: now load what it needs (the bank list on a phone).
+    if (this.view?.payment?.status === 'in_progress') await this.ensurePayment();
   }
 
   private async start(body: StartPayment): Promise<void> {
@@ -264,7 +266,7 @@ export class SgCheckout extends LitElement {
             <button class="secondary" @click=${() => ((this.actionError = null), void this.ensurePayment())}>${t.tryAgain}</button>`
         : nothing}
       <dialog aria-label=${t.threeDs} @close=${() => this.requestUpdate()}>
-        <header><strong>${t.threeDs}</strong><button class="secondary" style="width:auto;margin:0" @click=${() => this.dialog?.close()}>${t.close}</button></header>
+        <header><strong>${t.threeDs}</strong><button class="secondary close" @click=${() => this.dialog?.close()}>${t.close}</button></header>
         ${this.challengeUrl() ? html`<iframe title=${t.threeDs} src=${this.challengeUrl()!}></iframe>` : nothing}
       </dialog>
     </div>`;

@@ -45,6 +45,7 @@ export const checkoutStyles = css`
   dialog { border: 0; border-radius: 16px; padding: 0; width: min(420px, 100vw - 24px); background: var(--_bg); color: inherit; }
   dialog::backdrop { background: rgb(0 0 0 / 0.5); }
   dialog header { display: flex; justify-content: space-between; align-items: center; padding: 10px 16px; }
+  dialog header .close { width: auto; margin: 0; }
   dialog iframe { width: 100%; height: 460px; border: 0; display: block; }
   .push { display: flex; gap: 8px; margin-top: 12px; }
   .push input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; border-radius: var(--sg-radius, 10px); border: 1px solid var(--_border); background: transparent; color: inherit; }

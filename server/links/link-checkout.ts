@@ -1,0 +1,70 @@
+/**
+ * One purchase on a payment link. Each is its own session, opened only with the customer's
+ * consent, identified by the link's user field (or the Telegram user), with the link id and the
+ * field values in its metadata, so the merchant's webhook says who bought what.
+ */
+import { iso, type Clock } from '../clock';
+import { ApiError, badRequest } from '../errors';
+import type { SessionService } from '../sessions/service';
+import type { Store } from '../store/store';
+import type { LinkInput } from './link-schema';
+import type { LinkService } from './link-service';
+import { verifyInitData } from './telegram';
+
+export type CheckoutInput = { user: string; extra: string[]; consent: boolean; initData?: string };
+
+/** The longest value a customer may type into a link's field. */
+export const MAX_FIELD_VALUE = 255;
+
+export class LinkCheckout {
+  constructor(private readonly d: { store: Store; clock: Clock; links: LinkService; sessions: SessionService }) {}
+
+  /** Opens a session for one purchase on the link; refused without consent or with invalid Telegram data. */
+  open(id: string, input: CheckoutInput): { sessionId: string; token: string } {
+    const found = this.d.links.active(id);
+    if (!found) throw new ApiError(404, 'not_found', 'this payment link does not exist or was disabled: ask the shop for a new one');
+    const { row, link } = found;
+    if (input.consent !== true) throw badRequest('consent', 'tick the box to agree to the offer and to receive messages: without it the payment is not possible');
+    const values = [input.user, ...input.extra].map((v) => v.trim());
+    const fields = [link.user_field, ...(link.extra_fields ?? [])];
+    if (values.length !== fields.length) throw badRequest('fields', `this link asks for ${fields.length} field(s)`);
+    values.forEach((value, i) => {
+      if (!value) throw badRequest(`fields.${i}`, `${fields[i]!.name}: fill it in`);
+      if (value.length > MAX_FIELD_VALUE) throw badRequest(`fields.${i}`, `${fields[i]!.name}: at most ${MAX_FIELD_VALUE} characters`);
+    });
+    const telegramUser = this.telegramUser(link, input.initData);
+    const project = this.d.store.projects.get(row.project)!;
+    const now = this.d.clock.now();
+    // One customer across purchases: the Telegram user when we know it, else the identifying field as typed, case-insensitively.
+    const reference = telegramUser ? `tg:${telegramUser.id}` : values[0]!.toLowerCase();
+    const metadata: Record<string, string> = {};
+    fields.forEach((f, i) => (metadata[f.name] = values[i]!));
+    // Set after the fields, so a field that happens to be named "link_id" cannot hide the link.
+    Object.assign(metadata, { link_id: row.id, consent_accepted_at: iso(now) }, telegramUser ? { telegram_user_id: String(telegramUser.id) } : {});
+    return this.d.store.transaction(() => {
+      const session = this.d.sessions.create(project, {
+        amount: link.amount_details.amount,
+        currency: link.amount_details.currency,
+        confirmation: link.confirmation,
+        webhookUrl: link.webhook_url,
+        linkId: row.id,
+        orderCheckUrl: link.order_check_url,
+        lifetimeMinutes: 60,
+        data: {
+          description: link.product_name,
+          metadata,
+          customer: { reference },
+          payment_options: { return_url: link.return_url },
+        },
+      });
+      return { sessionId: session.id, token: this.d.sessions.issuePublicToken(project, session.id) };
+    });
+  }
+
+  private telegramUser(link: LinkInput, initData: string | undefined) {
+    if (!link.telegram_bot_token || !initData) return null;
+    const verified = verifyInitData(initData, link.telegram_bot_token, this.d.clock.now());
+    if (!verified.ok) throw new ApiError(401, 'invalid_init_data', `Telegram initData refused: ${verified.reason}`);
+    return verified.user;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * What a merchant provides for a payment link, validated exactly (issue: the SG Pay mini app).
+ * One schema serves the signed `link/create` method, the CLI's `link create --file` and the docs,
+ * so every rule answers the same error, naming the field, wherever the link comes from.
+ */
+import { z } from '@hono/zod-openapi';
+import { amountDetails, httpUrl } from '../merchant-api/schemas';
+
+export const MAX_LINK_DESCRIPTION = 150;
+export const MAX_EXTRA_FIELDS = 2;
+
+const httpsUrl = httpUrl.refine((s) => /^https:\/\//i.test(s), { message: 'must be an https URL: the page is served over https and an http picture would be blocked' });
+const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` });
+
+const field = z.strictObject({
+  name: text(60).openapi({ description: 'The label the customer sees, such as "Telegram username".' }),
+  placeholder: text(100).openapi({ description: 'The hint inside the empty box, such as "@username".' }),
+});
+
+const support = z
+  .strictObject({
+    phone: z.string().regex(/^\+?\d{10,15}$/, { message: 'must be a phone number such as +79001234567' }).optional(),
+    email: z.email({ message: 'must be an email address' }).max(254).optional(),
+    telegram: z.string().regex(/^@[A-Za-z0-9_]{4,32}$/, { message: 'must be a Telegram username such as @shop_support' }).optional(),
+    url: httpUrl.optional(),
+  })
+  .refine((s) => Object.values(s).some((v) => v !== undefined), { message: 'give at least one of phone, email, telegram or url, so a customer with a problem can reach you' })
+  .openapi('LinkSupport');
+
+export const linkBody = z
+  .strictObject({
+    product_name: text(120),
+    description: z.string().max(MAX_LINK_DESCRIPTION, { message: `must be at most ${MAX_LINK_DESCRIPTION} characters` }).optional().openapi({
+      description: 'Product details, shipment period, activation details…',
+    }),
+    amount_details: amountDetails,
+    image_url: httpsUrl.optional(),
+    user_field: field.openapi({ description: 'The field that identifies the customer (it becomes customer.reference).' }),
+    extra_fields: z.array(field).max(MAX_EXTRA_FIELDS, { message: `may have at most ${MAX_EXTRA_FIELDS} additional fields` }).optional(),
+    offer_url: httpUrl.openapi({ description: "Your offer, linked from the consent block." }),
+    support,
+    webhook_url: httpUrl,
+    return_url: httpUrl.openapi({ description: 'Where the customer goes back to: the channel, bot or chat (e.g. https://t.me/…).' }),
+    confirmation: z.enum(['auto', 'manual']).default('auto'),
+    order_check_url: httpUrl.optional().openapi({ description: 'Asked before every charge; see "The order check".' }),
+    telegram_bot_token: z
+      .string()
+      .regex(/^\d{5,16}:[A-Za-z0-9_-]{30,64}$/, { message: 'must be a bot token as @BotFather gives it, such as 123456:ABC-DEF…' })
+      .optional()
+      .openapi({ description: "Set it to verify the Telegram Mini App's initData and identify the customer as their Telegram user." }),
+  })
+  .openapi('PaymentLink');
+
+export type LinkInput = z.infer<typeof linkBody>;
