@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
-import { iso, MINUTE_MS } from '../clock';
+import { MINUTE_MS } from '../clock';
 import { badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import * as machine from '../domain/session-machine';
@@ -17,6 +17,7 @@ import type { Project } from '../store/project-repo';
 import type { CardTokenRow } from '../store/card-repo';
 import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo';
 import { renderSession } from './render';
+import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
 import type { SessionNotifier } from './notifier';
 import type { PushInbox } from '../sandbox/push-inbox';
@@ -41,23 +42,6 @@ export type CreateSessionInput = {
   linkId?: string;
   orderCheckUrl?: string;
   data: SessionData;
-};
-
-export type PaymentDetailsInput =
-  | { type: 'card'; card: { token: string } }
-  | { type: 'recurrent'; recurrent: { token: string } }
-  | { type: 'faster_payment_system' }
-  | { type: 'internet_banking'; internet_banking: { type: 'sber_pay'; sber_pay: { phone?: string; channel: 'app' | 'mobile_web' | 'web' } } }
-  /** Public API only: the customer's last used card, one tap. */
-  | { type: 'saved_card' };
-
-export type StartPaymentInput = {
-  payment_details: PaymentDetailsInput;
-  metadata?: unknown;
-  customer?: SessionData['customer'];
-  payment_options?: { return_url?: string; recurrent?: boolean };
-  /** When the customer accepted the offer, for sessions that ask for consent. */
-  consentedAt?: number;
 };
 
 const ACTIVE = new Set(['in_progress', 'pending']);
@@ -363,45 +347,4 @@ export class SessionService {
     }
     return card;
   }
-}
-
-function methodOf(d: PaymentDetailsInput): PaymentMethod {
-  switch (d.type) {
-    case 'card':
-      return 'card';
-    case 'saved_card':
-      return 'saved_card';
-    case 'recurrent':
-      return 'recurrent';
-    case 'faster_payment_system':
-      return 'fps';
-    case 'internet_banking':
-      return 'sberpay';
-  }
-}
-
-/** What the payment records of its request: card data only as brand, last4 and expiry. */
-function paymentDetailsRecord(session: SessionRow, input: StartPaymentInput, card: CardTokenRow | null) {
-  const data = JSON.parse(session.data_json) as SessionData;
-  const cardInfo = card && {
-    token: card.id,
-    brand: card.brand,
-    last4: card.last4,
-    expiry_month: card.expiry_month,
-    expiry_year: card.expiry_year,
-    ...(card.holder ? { holder: card.holder } : {}),
-  };
-  const d = input.payment_details;
-  const payment_details =
-    d.type === 'saved_card' ? { type: 'card', card: { ...cardInfo, saved: true } }
-    : d.type === 'card' ? { type: 'card', card: cardInfo }
-    : d.type === 'recurrent' ? { type: 'recurrent', recurrent: { token: card!.id }, card: cardInfo }
-    : d;
-  return {
-    payment_details,
-    metadata: input.metadata ?? data.metadata,
-    customer: input.customer ?? data.customer,
-    payment_options: { ...data.payment_options, ...input.payment_options },
-    ...(input.consentedAt ? { consent: { accepted_at: iso(input.consentedAt) } } : {}),
-  };
 }

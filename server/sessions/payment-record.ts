@@ -1,0 +1,63 @@
+/** What a payment records of its request, and which rail its details choose. */
+import { iso } from '../clock';
+import type { PaymentMethod } from '../domain/types';
+import type { CardTokenRow } from '../store/card-repo';
+import type { SessionData, SessionRow } from '../store/session-repo';
+
+export type PaymentDetailsInput =
+  | { type: 'card'; card: { token: string } }
+  | { type: 'recurrent'; recurrent: { token: string } }
+  | { type: 'faster_payment_system' }
+  | { type: 'internet_banking'; internet_banking: { type: 'sber_pay'; sber_pay: { phone?: string; channel: 'app' | 'mobile_web' | 'web' } } }
+  /** Public API only: the customer's last used card, one tap. */
+  | { type: 'saved_card' };
+
+export type StartPaymentInput = {
+  payment_details: PaymentDetailsInput;
+  metadata?: unknown;
+  customer?: SessionData['customer'];
+  payment_options?: { return_url?: string; recurrent?: boolean };
+  /** When the customer accepted the offer, for sessions that ask for consent. */
+  consentedAt?: number;
+};
+
+export function methodOf(d: PaymentDetailsInput): PaymentMethod {
+  switch (d.type) {
+    case 'card':
+      return 'card';
+    case 'saved_card':
+      return 'saved_card';
+    case 'recurrent':
+      return 'recurrent';
+    case 'faster_payment_system':
+      return 'fps';
+    case 'internet_banking':
+      return 'sberpay';
+  }
+}
+
+/** What the payment records of its request: card data only as brand, last4 and expiry. */
+export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInput, card: CardTokenRow | null) {
+  const data = JSON.parse(session.data_json) as SessionData;
+  const cardInfo = card && {
+    token: card.id,
+    brand: card.brand,
+    last4: card.last4,
+    expiry_month: card.expiry_month,
+    expiry_year: card.expiry_year,
+    ...(card.holder ? { holder: card.holder } : {}),
+  };
+  const d = input.payment_details;
+  const payment_details =
+    d.type === 'saved_card' ? { type: 'card', card: { ...cardInfo, saved: true } }
+    : d.type === 'card' ? { type: 'card', card: cardInfo }
+    : d.type === 'recurrent' ? { type: 'recurrent', recurrent: { token: card!.id }, card: cardInfo }
+    : d;
+  return {
+    payment_details,
+    metadata: input.metadata ?? data.metadata,
+    customer: input.customer ?? data.customer,
+    payment_options: { ...data.payment_options, ...input.payment_options },
+    ...(input.consentedAt ? { consent: { accepted_at: iso(input.consentedAt) } } : {}),
+  };
+}
