@@ -157,7 +157,7 @@ export class WebhookSender {
       const disable = () => this.store.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
       return this.record(event, at, { ...outcome, error: GONE_ERROR }, 'failed', null, disable);
     }
-    const next = nextAttemptAt(this.attemptInRun(event, at), this.clock.now(), event.first_attempt_at ?? at);
+    const next = nextAttemptAt(this.attemptInRun(event), this.clock.now(), event.first_attempt_at ?? at);
     return this.record(event, at, outcome, next === null ? 'failed' : 'pending', next);
   }
 
@@ -193,7 +193,7 @@ export class WebhookSender {
    * The number of this attempt since the event was (re)queued: after a replay the backoff
    * starts again at 30 s rather than at the 12 h cap the earlier run had reached.
    */
-  private attemptInRun(event: WebhookEventRow, at: number): number {
+  private attemptInRun(event: WebhookEventRow): number {
     if (event.first_attempt_at === null) return 1;
     const since = event.first_attempt_at;
     return this.store.outbox.attempts(event.id).filter((a) => a.at >= since).length + 1;
