@@ -25,9 +25,10 @@ export class LinkCheckout {
     if (!found) throw new ApiError(404, 'not_found', 'this payment link does not exist or was disabled: ask the shop for a new one');
     const { row, link } = found;
     if (input.consent !== true) throw badRequest('consent', 'tick the box to agree to the offer and to receive messages: without it the payment is not possible');
-    const values = [input.user, ...input.extra].map((v) => v.trim());
     const fields = [link.user_field, ...(link.extra_fields ?? [])];
-    if (values.length !== fields.length) throw badRequest('fields', `this link asks for ${fields.length} field(s)`);
+    if (input.extra.length > fields.length - 1) throw badRequest('fields', `this link asks for ${fields.length} field(s)`);
+    // A value left out is an empty one: the check below then names the field that is missing.
+    const values = fields.map((_, i) => (i === 0 ? input.user : (input.extra[i - 1] ?? '')).trim());
     values.forEach((value, i) => {
       if (!value) throw badRequest(`fields.${i}`, `${fields[i]!.name}: fill it in`);
       if (value.length > MAX_FIELD_VALUE) throw badRequest(`fields.${i}`, `${fields[i]!.name}: at most ${MAX_FIELD_VALUE} characters`);
@@ -36,11 +37,16 @@ export class LinkCheckout {
     const project = this.d.store.projects.get(row.project)!;
     const now = this.d.clock.now();
     // One customer across purchases: the Telegram user when we know it, else the identifying field as typed, case-insensitively.
-    const reference = telegramUser ? `tg:${telegramUser.id}` : values[0]!.toLowerCase();
-    const metadata: Record<string, string> = {};
-    fields.forEach((f, i) => (metadata[f.name] = values[i]!));
-    // Set after the fields, so a field that happens to be named "link_id" cannot hide the link.
-    Object.assign(metadata, { link_id: row.id, consent_accepted_at: iso(now) }, telegramUser ? { telegram_user_id: String(telegramUser.id) } : {});
+    // The two kinds never collide: a typed value cannot pass for a verified Telegram user.
+    const reference = telegramUser ? `tg:${telegramUser.id}` : `typed:${values[0]!.toLowerCase()}`;
+    // Field names are distinct and never one of the server's own keys (link-schema.ts); fromEntries
+    // defines each as an own property, so even a name like "__proto__" keeps its value.
+    const metadata: Record<string, string> = Object.fromEntries([
+      ...fields.map((f, i) => [f.name, values[i]!]),
+      ['link_id', row.id],
+      ['consent_accepted_at', iso(now)],
+      ...(telegramUser ? [['telegram_user_id', String(telegramUser.id)]] : []),
+    ]);
     return this.d.store.transaction(() => {
       const session = this.d.sessions.create(project, {
         amount: link.amount_details.amount,
@@ -53,7 +59,8 @@ export class LinkCheckout {
         data: {
           description: link.product_name,
           metadata,
-          customer: { reference },
+          // Only a Telegram user is verified; a typed value is anybody's claim (see the sandbox's saved-card rule).
+          customer: { reference, verified: telegramUser !== null },
           payment_options: { return_url: link.return_url },
         },
       });

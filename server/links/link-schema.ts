@@ -8,6 +8,8 @@ import { amountDetails, httpUrl } from '../merchant-api/schemas';
 
 export const MAX_LINK_DESCRIPTION = 150;
 export const MAX_EXTRA_FIELDS = 2;
+/** Keys the server writes into a purchase's metadata beside the field values. */
+const RESERVED_FIELD_NAMES = new Set(['link_id', 'consent_accepted_at', 'telegram_user_id', '__proto__']);
 
 const httpsUrl = httpUrl.refine((s) => /^https:\/\//i.test(s), { message: 'must be an https URL: the page is served over https and an http picture would be blocked' });
 const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` });
@@ -48,6 +50,15 @@ export const linkBody = z
       .regex(/^\d{5,16}:[A-Za-z0-9_-]{30,64}$/, { message: 'must be a bot token as @BotFather gives it, such as 123456:ABC-DEF…' })
       .optional()
       .openapi({ description: "Set it to verify the Telegram Mini App's initData and identify the customer as their Telegram user." }),
+  })
+  .superRefine((link, ctx) => {
+    const seen = new Set<string>();
+    [link.user_field, ...(link.extra_fields ?? [])].forEach((f, i) => {
+      const path = i === 0 ? ['user_field', 'name'] : ['extra_fields', i - 1, 'name'];
+      if (RESERVED_FIELD_NAMES.has(f.name)) ctx.addIssue({ code: 'custom', path, message: `"${f.name}" is a name the server uses in the metadata: choose another` });
+      else if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path, message: `two fields are named "${f.name}": each field needs its own name, which keys its value in the metadata` });
+      seen.add(f.name);
+    });
   })
   .openapi('PaymentLink');
 

@@ -31,6 +31,8 @@ export type StartInput = {
   method: PaymentMethod;
   amount: number;
   card: CardTokenRow | null;
+  /** False when nobody vouched for who the customer is (a typed identifier). */
+  customerVerified: boolean;
 };
 
 export interface Acquirer {
@@ -47,7 +49,7 @@ export interface Acquirer {
 export class SandboxAcquirer implements Acquirer {
   constructor(private readonly publicUrl: string) {}
 
-  start({ method, card }: StartInput): { result: RailStart; railRef: string | null } {
+  start({ method, card, customerVerified }: StartInput): { result: RailStart; railRef: string | null } {
     if (method === 'fps') return { result: { kind: 'customer_action' }, railRef: newFpsQrId() };
     if (method === 'sberpay') return { result: { kind: 'customer_action' }, railRef: newSberInvoiceId() };
     if (!card) throw new Error(`a ${method} payment needs a card token`);
@@ -59,8 +61,9 @@ export class SandboxAcquirer implements Acquirer {
       // A merchant-initiated recurrent charge is exempt from 3-D Secure: no customer is there to answer.
       case 'challenge':
         return { result: method === 'recurrent' ? { kind: 'authorized' } : { kind: 'customer_action' }, railRef: null };
+      // One tap on a card saved for an identifier anybody could type: the issuer asks the cardholder.
       default:
-        return { result: { kind: 'authorized' }, railRef: null };
+        return { result: method === 'saved_card' && !customerVerified ? { kind: 'customer_action' } : { kind: 'authorized' }, railRef: null };
     }
   }
 

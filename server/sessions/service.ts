@@ -119,7 +119,8 @@ export class SessionService {
       const method = methodOf(input.payment_details);
       const card = this.cardFor(project, row, input.payment_details);
       const now = this.d.clock.now();
-      const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card });
+      const customerVerified = (JSON.parse(row.data_json) as SessionData).customer?.verified !== false;
+      const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card, customerVerified });
       const payment: PaymentRow = {
         id: newId('pm'),
         session_id: row.id,

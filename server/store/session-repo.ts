@@ -5,7 +5,8 @@ import type { Confirmation, PaymentMethod, PaymentStage, PaymentStatus, SessionS
 export type SessionData = {
   description?: string;
   metadata?: unknown;
-  customer?: { reference?: string; email?: string; phone?: string };
+  /** `verified: false`: the reference is the customer's own claim (a payment link's typed field). */
+  customer?: { reference?: string; email?: string; phone?: string; verified?: boolean };
   payment_options?: { return_url?: string; recurrent?: boolean; [k: string]: unknown };
   [k: string]: unknown;
 };

@@ -1,4 +1,5 @@
 /** Test fixtures: a server on a real SQLite file in a temp folder, a registered project, signed calls. */
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,4 +101,59 @@ export async function tokenize(h: Harness, token: string, number: string) {
     body: JSON.stringify({ number, expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 2, cvc: '123', holder: 'IVAN PETROV' }),
   });
   return res.body.token as string;
+}
+
+// ---- Payment links (links-*.test.ts) ----
+
+/** A valid payment link, the example of design.md (Payment links); `overrides` replace top-level keys (undefined removes one). */
+export function sampleLink(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const link: Record<string, unknown> = {
+    product_name: 'Annual subscription to the channel',
+    description: 'Access for 12 months; activation within 5 minutes',
+    amount_details: { amount: 149900, currency: 'RUB' },
+    image_url: 'https://example.com/cover.png',
+    user_field: { name: 'Telegram username', placeholder: '@username' },
+    extra_fields: [{ name: 'Email for the receipt', placeholder: 'you@example.com' }],
+    offer_url: 'https://example.com/offer',
+    support: { email: 'help@example.com', telegram: '@shop_support' },
+    webhook_url: 'https://example.com/hooks/sg',
+    return_url: 'https://t.me/example_channel',
+    confirmation: 'auto',
+    order_check_url: 'https://example.com/hooks/order-check',
+  };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete link[key];
+    else link[key] = value;
+  }
+  return link;
+}
+
+/** Creates a link through the signed `link/create` and returns its rendered JSON (asserting 200). */
+export async function createLink(h: Harness, overrides: Record<string, unknown> = {}) {
+  const res = await h.call('link/create', sampleLink(overrides));
+  if (res.status !== 200) throw new Error(`link/create answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.link as { id: string; url: string; status: string } & Record<string, any>;
+}
+
+/** One purchase on a link, as the page's script posts it. */
+export async function linkCheckout(h: Harness, linkId: string, body: unknown) {
+  const res = await h.app.request(`/l/${linkId}/checkout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+}
+
+/** Runs the CLI (`npm run cli -- …`) in its own process against `dataDir`, as an account manager would. */
+export async function runCli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cliMain = join(import.meta.dirname, '../../server/cli/main.ts');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', cliMain, ...args],
+      { env: { ...process.env, DATA_DIR: dataDir, PUBLIC_URL } },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }
