@@ -1,5 +1,6 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
+import { defineElement } from '../define-element';
 import type { Bank } from '../api/public-api';
 import type { Dictionary } from '../i18n/i18n';
 
@@ -15,7 +16,7 @@ export const APP_OPEN_TIMEOUT_MS = 2_500;
  * @event bank-fallback - the app did not open (internal: the checkout shows the QR)
  * @csspart bank - one bank's button
  */
-@customElement('sg-bank-list')
+@defineElement('sg-bank-list')
 export class BankList extends LitElement {
   @property({ attribute: false }) banks: Bank[] = [];
   @property() platform: 'ios' | 'android' = 'ios';

@@ -1,5 +1,6 @@
 import { LitElement, html, css } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { property, query } from 'lit/decorators.js';
+import { defineElement } from '../define-element';
 import type { Locale } from '../i18n/i18n';
 import { CARD_FRAME_SOURCE, type FrameMessage } from './frame-protocol';
 
@@ -12,7 +13,7 @@ export type CardToken = { token: string; brand: string; last4: string };
  *
  * @csspart frame - the iframe
  */
-@customElement('sg-card-view')
+@defineElement('sg-card-view')
 export class CardView extends LitElement {
   /** The payment server's origin (where the frame is served). */
   @property() api = '';

@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, query, state } from 'lit/decorators.js';
+import { property, query, state } from 'lit/decorators.js';
+import { defineElement } from '../define-element';
 import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type SessionView, type StartPayment } from '../api/public-api';
 import { emit } from '../events';
 import { DICTIONARIES, formatAmount, pickLocale, type Dictionary } from '../i18n/i18n';
@@ -40,7 +41,7 @@ const QR_METHODS = new Set<MethodId>(['fps', 'sberpay']);
  * @cssproperty --sg-radius - buttons and inputs; --sg-radius-panel for the panel
  * @cssproperty --sg-font - the font shorthand
  */
-@customElement('sg-checkout')
+@defineElement('sg-checkout')
 export class SgCheckout extends LitElement {
   static override styles = checkoutStyles;
 
@@ -75,6 +76,8 @@ export class SgCheckout extends LitElement {
   private readySent = false;
   private lastKind: CheckoutState['kind'] | null = null;
   private client: PublicApi | null = null;
+  /** The FPS link that the bank list's deep links open. */
+  private banksLink: string | null = null;
 
   private status = new StatusController(this, {
     source: (signal, since) => this.api$().view(signal, since),
@@ -147,7 +150,8 @@ export class SgCheckout extends LitElement {
     if (s.kind !== 'choosing' || !QR_METHODS.has(s.method) || this.busy || this.actionError || !this.consentOk(s.view)) return;
     const p = s.view.payment;
     if (p && p.method === s.method && (p.status === 'in_progress' || p.status === 'pending')) {
-      if (s.method === 'fps' && this.isMobile && this.banks.length === 0) await this.loadBanks();
+      const link = p.customer_interaction?.redirect.url;
+      if (s.method === 'fps' && this.isMobile && link && link !== this.banksLink) await this.loadBanks(link);
       return;
     }
     const channel = this.isMobile ? 'mobile_web' : 'web';
@@ -170,10 +174,13 @@ export class SgCheckout extends LitElement {
     }
   }
 
-  private async loadBanks(): Promise<void> {
+  /** The banks' deep links open one FPS link: a new payment or a renewed QR needs them again. */
+  private async loadBanks(link: string): Promise<void> {
+    this.banksLink = link; // set first, so views arriving meanwhile do not fetch the same list again
     try {
       this.banks = (await this.api$().banks()).banks;
     } catch (error) {
+      this.banksLink = null;
       this.actionError = error instanceof Error ? error.message : String(error);
     }
   }
@@ -218,8 +225,10 @@ export class SgCheckout extends LitElement {
 
   protected override updated(): void {
     const kind = this.state.kind;
-    // Focus follows the step, so keyboard and screen-reader users land on what just appeared.
-    if (this.lastKind !== null && kind !== this.lastKind) this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
+    // Focus follows the step, so keyboard and screen-reader users land on what just appeared; but
+    // not when the first content replaces "loading": that would pull the focus (and the scroll)
+    // away from whatever the customer is doing on the merchant's page.
+    if (this.lastKind !== null && this.lastKind !== 'loading' && kind !== this.lastKind) this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
     this.lastKind = kind;
     const challenge = this.challengeUrl();
     if (challenge && this.dialog && !this.dialog.open) this.dialog.showModal();

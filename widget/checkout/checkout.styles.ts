@@ -22,7 +22,8 @@ export const checkoutStyles = css`
     --_border: var(--sg-border, #374151);
     --_danger: var(--sg-danger, #f97066);
   }
-  .panel { background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--sg-radius-panel, 16px); padding: 20px; }
+  /* The inner views (QR, bank list) read the public properties: hand them this theme's values. */
+  .panel { --sg-muted: var(--_muted); --sg-border: var(--_border); --sg-accent: var(--_accent); background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--sg-radius-panel, 16px); padding: 20px; }
   h2 { font-size: 1.1em; margin: 0 0 4px; outline: none; }
   .total { font-size: 1.6em; font-weight: 700; margin: 0 0 4px; }
   .muted { color: var(--_muted); font-size: 0.9em; margin: 0 0 12px; }

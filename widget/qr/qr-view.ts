@@ -1,5 +1,6 @@
 import { LitElement, html, svg, css, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
+import { defineElement } from '../define-element';
 import type { Dictionary } from '../i18n/i18n';
 import { qrPath } from './qr-code';
 import { QR_METHODS } from './qr-methods';
@@ -12,7 +13,7 @@ import { QR_METHODS } from './qr-methods';
  * @csspart qr - the QR's SVG
  * @csspart countdown - the visible countdown
  */
-@customElement('sg-qr-view')
+@defineElement('sg-qr-view')
 export class QrView extends LitElement {
   @property() link = '';
   @property() method: 'fps' | 'sberpay' = 'fps';
@@ -25,7 +26,8 @@ export class QrView extends LitElement {
   @state() private remainingMs = 0;
   @state() private copied = false;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private renewAsked = false;
+  /** The link a renewal was last asked for: once per link, however often the view updates. */
+  private renewAskedFor: string | null = null;
 
   static override styles = css`
     :host { display: block; text-align: center; }
@@ -51,14 +53,13 @@ export class QrView extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('link')) this.renewAsked = false;
     if (changed.has('expiresAt')) this.remainingMs = Math.max(0, this.expiresAt - this.now());
   }
 
   private tick(): void {
     this.remainingMs = Math.max(0, this.expiresAt - this.now());
-    if (!this.renewAsked && this.link && this.remainingMs <= QR_METHODS[this.method].renewBeforeMs) {
-      this.renewAsked = true;
+    if (this.renewAskedFor !== this.link && this.link && this.remainingMs <= QR_METHODS[this.method].renewBeforeMs) {
+      this.renewAskedFor = this.link;
       this.dispatchEvent(new Event('qr-renew'));
     }
   }

@@ -1,0 +1,638 @@
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
+import type { SessionView } from '../../widget/api/public-api';
+import type { SgCheckout } from '../../widget/checkout/checkout.element';
+import type { SgEventMap } from '../../widget/events';
+import '../../widget/sg-checkout';
+import { decodeSvgQr } from './support/decode-qr';
+import { API, FakeServer, apiError, failed, sessionView, succeeded, waitingPayment } from './support/fake-server';
+
+type Options = { locale?: 'ru' | 'en'; layout?: 'desktop' | 'mobile'; token?: string; theme?: 'light' | 'dark' };
+
+async function mount(server: FakeServer, o: Options = {}): Promise<SgCheckout> {
+  const el = await fixture<SgCheckout>(html`<sg-checkout
+    token=${o.token ?? server.token}
+    api=${API}
+    locale=${o.locale ?? 'ru'}
+    layout=${o.layout ?? 'desktop'}
+    theme=${o.theme ?? 'light'}
+    .fetchImpl=${server.fetch}
+  ></sg-checkout>`);
+  await until(el, () => !root(el).querySelector('.panel > .waiting'), 'the session loads');
+  return el;
+}
+
+const root = (el: SgCheckout) => el.shadowRoot!;
+const $ = <T extends Element = HTMLElement>(el: SgCheckout, selector: string) => root(el).querySelector<T>(selector);
+const text = (node: Element | null | undefined) => (node?.textContent ?? '').replace(/[ \t\n\r]+/g, ' ').replace(/^ | $/g, '');
+const tabs = (el: SgCheckout) => [...root(el).querySelectorAll<HTMLButtonElement>('[role=tab]')];
+const tabLabels = (el: SgCheckout) => tabs(el).map((t) => text(t));
+const selectedTab = (el: SgCheckout) => text(tabs(el).find((t) => t.getAttribute('aria-selected') === 'true'));
+const qrView = (el: SgCheckout) => root(el).querySelector('sg-qr-view');
+const qrSvg = (el: SgCheckout) => qrView(el)?.shadowRoot?.querySelector('svg') ?? null;
+const bankList = (el: SgCheckout) => root(el).querySelector('sg-bank-list');
+const buttonByText = (scope: ParentNode, label: string) => [...scope.querySelectorAll<HTMLButtonElement>('button')].find((b) => text(b) === label);
+
+/** Asserts that a node is not there (a failing DOM comparison is reported as text, not as a serialised element). */
+function expectAbsent(node: Element | null | undefined, what = 'the element') {
+  expect(node ? `${what}: <${node.localName}> is present` : 'absent').to.equal('absent');
+}
+
+async function until(el: SgCheckout, predicate: () => unknown, message: string, timeout = 4000) {
+  await waitUntil(predicate, message, { timeout, interval: 10 });
+  await el.updateComplete;
+}
+
+async function chooseTab(el: SgCheckout, label: string) {
+  const tab = tabs(el).find((t) => text(t) === label);
+  expect(tab, `tab ${label}`).to.exist;
+  tab!.click();
+  await el.updateComplete;
+}
+
+/** Every sg-* event that reaches the document. */
+function recordEvents() {
+  const names = ['sg-ready', 'sg-status', 'sg-success', 'sg-fail', 'sg-error'] as const;
+  const events: Array<CustomEvent> = [];
+  const listener = (e: Event) => events.push(e as CustomEvent);
+  for (const n of names) document.addEventListener(n, listener);
+  return {
+    events,
+    of: <K extends keyof SgEventMap>(name: K) => events.filter((e) => e.type === name).map((e) => e.detail as SgEventMap[K]),
+    stop: () => names.forEach((n) => document.removeEventListener(n, listener)),
+  };
+}
+
+const RUB_1499 = '1\u202f499,00\u00a0₽';
+const SAVED = { saved_card: { brand: 'visa', last4: '4242' }, methods: ['saved_card', 'fps', 'card', 'sberpay'] } satisfies Partial<SessionView>;
+
+describe('<sg-checkout>', () => {
+  beforeEach(async () => {
+    sessionStorage.clear();
+    localStorage.clear();
+    await setViewport({ width: 1024, height: 900 });
+  });
+
+  describe('methods', () => {
+    it('shows the session and starts FPS at once on a desktop, with a QR of the exact link (ru)', async () => {
+      const server = new FakeServer();
+      const el = await mount(server);
+      await until(el, () => qrSvg(el), 'the FPS QR appears');
+      expect(text($(el, 'h2'))).to.equal('Оплата · Годовая подписка на канал');
+      expect(text($(el, '.total'))).to.equal(RUB_1499);
+      expect(tabLabels(el)).to.deep.equal(['СБП', 'Банковская карта', 'SberPay']);
+      expect(selectedTab(el)).to.equal('СБП');
+      expect(server.calls.map((c) => `${c.method} ${c.path}`).slice(0, 2)).to.deep.equal(['GET /', 'POST /payments']);
+      expect(server.callsTo('POST', '/payments')[0]!.body).to.deep.equal({ method: 'fps' });
+      const link = server.view.payment!.customer_interaction!.redirect.url;
+      expect(await decodeSvgQr(qrSvg(el)!)).to.equal(link);
+      expect(text(qrView(el)!.shadowRoot!.querySelector('.amount'))).to.equal(RUB_1499);
+      // Then it waits for the outcome with a long-poll from the version the start returned.
+      await until(el, () => server.waiting === 1, 'a long-poll waits');
+      const poll = server.calls.at(-1)!;
+      expect([poll.query.get('version'), poll.query.get('wait')]).to.deep.equal([String(server.view.version), '25']);
+    });
+
+    it('speaks English with locale="en"', async () => {
+      const server = new FakeServer();
+      const el = await mount(server, { locale: 'en' });
+      await until(el, () => qrSvg(el), 'the FPS QR appears');
+      expect(text($(el, 'h2'))).to.equal('Payment · Годовая подписка на канал');
+      expect(text($(el, '.total'))).to.equal('₽1,499.00');
+      expect(tabLabels(el)).to.deep.equal(['FPS', 'Bank card', 'SberPay']);
+      expect(text(qrView(el)!.shadowRoot!.querySelector('.hint'))).to.equal('Scan the QR code with your bank app or the camera');
+      expect(text(qrView(el)!.shadowRoot!.querySelector('button'))).to.equal('Copy link');
+    });
+
+    it('counts down on the server clock, whatever the page clock says', async () => {
+      const server = new FakeServer();
+      server.serverOffsetMs = -7 * 60_000; // the customer's clock runs 7 minutes fast
+      const el = await mount(server);
+      await until(el, () => qrSvg(el), 'the FPS QR appears');
+      const countdown = text(qrView(el)!.shadowRoot!.querySelector('.countdown'));
+      expect(countdown).to.match(/^Осталось (5 мин 00|4 мин 59) с$/);
+      expect(text(qrView(el)!.shadowRoot!.querySelector('[aria-live]'))).to.equal('На оплату осталось 5 минут');
+    });
+
+    it('renews the QR before it expires and shows the new one', async () => {
+      const server = new FakeServer();
+      server.onStart = (body, s) => s.update({ status: 'in_progress', payment: waitingPayment('fps', s.view, { lifetimeMs: 20_000, serverNowMs: s.now() }) });
+      const el = await mount(server);
+      await until(el, () => server.callsTo('POST', '/renew').length === 1, 'the widget renews the QR');
+      const renewed = server.view.payment!.customer_interaction!.redirect.url;
+      await until(el, () => qrView(el)?.link === renewed, 'the new QR is shown');
+      expect(await decodeSvgQr(qrSvg(el)!)).to.equal(renewed);
+      expect(server.callsTo('POST', '/payments')).to.have.length(1);
+      expect(text(qrView(el)!.shadowRoot!.querySelector('.countdown'))).to.match(/^Осталось (5 мин 00|4 мин 59) с$/);
+    });
+
+    it('shows the bank list for FPS on a phone, and the QR when the app did not open', async () => {
+      await setViewport({ width: 375, height: 740 });
+      const server = new FakeServer();
+      const el = await mount(server, { layout: 'mobile' });
+      await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), 'the banks appear');
+      expect(text($(el, '[role=tabpanel] .muted'))).to.equal('Выберите банк');
+      expectAbsent(qrView(el));
+      const rest = server.view.payment!.customer_interaction!.redirect.url.slice('https://'.length);
+      const first = bankList(el)!.shadowRoot!.querySelector('a[part=bank]')!;
+      expect(first.getAttribute('href')).to.equal(`bank100000000111://${rest}`);
+      expect(server.callsTo('GET', '/banks')).to.have.length(1);
+
+      bankList(el)!.dispatchEvent(new Event('bank-fallback'));
+      await el.updateComplete;
+      expect(text($(el, '[role=tabpanel] .muted'))).to.equal('Приложение не открылось? Оплатите по QR-коду или скопируйте ссылку.');
+      expect(await decodeSvgQr(qrSvg(el)!)).to.equal(server.view.payment!.customer_interaction!.redirect.url);
+      await expect(el).to.be.accessible();
+    });
+
+    it('loads the banks on a phone even when the long-poll brings the payment before the start answers', async () => {
+      await setViewport({ width: 375, height: 740 });
+      const server = new FakeServer();
+      const normal = server.onStart;
+      server.onStart = async (body, s) => {
+        const view = await normal(body, s); // the waiting long-poll answers now…
+        await new Promise((r) => setTimeout(r, 100)); // …and the start's own answer comes later
+        return view;
+      };
+      const el = await mount(server, { layout: 'mobile' });
+      await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), 'the banks appear', 2000);
+      expect(server.callsTo('GET', '/banks')).to.have.length(1);
+    });
+
+    it('gives the banks the new link when a new FPS payment replaces a failed one on a phone', async () => {
+      await setViewport({ width: 375, height: 740 });
+      const server = new FakeServer();
+      const el = await mount(server, { layout: 'mobile' });
+      const firstHref = () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]')?.getAttribute('href');
+      await until(el, () => firstHref(), 'the banks appear');
+      const firstLink = server.view.payment!.customer_interaction!.redirect.url;
+      expect(firstHref()).to.equal(`bank100000000111://${firstLink.slice('https://'.length)}`);
+
+      server.update({ status: 'created', payment: failed(server.view.payment!) });
+      await until(el, () => buttonByText(root(el), 'Выбрать другой способ'), 'the failure screen');
+      buttonByText(root(el), 'Выбрать другой способ')!.click();
+      await until(el, () => server.callsTo('POST', '/payments').length === 2, 'a new FPS payment starts');
+      const secondLink = server.view.payment!.customer_interaction!.redirect.url;
+      expect(secondLink).to.not.equal(firstLink);
+      await until(el, () => firstHref() === `bank100000000111://${secondLink.slice('https://'.length)}`, 'the banks open the new link');
+      expect(server.callsTo('GET', '/banks')).to.have.length(2);
+    });
+
+    it('offers SberPay on a desktop as a QR and a push to a phone number', async () => {
+      const server = new FakeServer();
+      const el = await mount(server);
+      await until(el, () => qrSvg(el), 'the FPS QR appears');
+      await chooseTab(el, 'SberPay');
+      await until(el, () => qrView(el)?.method === 'sberpay', 'the SberPay QR appears');
+      expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'fps' }, { method: 'sberpay', channel: 'web' }]);
+      const link = server.view.payment!.customer_interaction!.redirect.url;
+      expect(link).to.match(/^https:\/\/pay\.example\.test\/sandbox\/sberpay\/[0-9a-f]{32}$/);
+      await qrView(el)!.updateComplete;
+      expect(await decodeSvgQr(qrSvg(el)!)).to.equal(link);
+
+      const form = $<HTMLFormElement>(el, 'form.push')!;
+      const phone = form.querySelector('input')!;
+      expect([phone.type, phone.autocomplete, phone.getAttribute('aria-label')]).to.deep.equal(['tel', 'tel', 'Номер телефона']);
+      phone.value = '8 (900) 123-45-67';
+      form.requestSubmit();
+      await until(el, () => text(form.querySelector('button')) === 'Отправили: проверьте телефон', 'the push is sent');
+      expect(server.callsTo('POST', '/sberpay/push').map((c) => c.body)).to.deep.equal([{ phone: '79001234567' }]);
+    });
+
+    it('opens SberPay by its deep link on a phone', async () => {
+      await setViewport({ width: 375, height: 740 });
+      const server = new FakeServer(sessionView({ methods: ['sberpay', 'fps', 'card'] }));
+      const el = await mount(server, { layout: 'mobile', locale: 'en' });
+      await until(el, () => $(el, 'a[part=pay-button]'), 'the SberPay button appears');
+      expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'sberpay', channel: 'mobile_web' }]);
+      const button = $<HTMLAnchorElement>(el, 'a[part=pay-button]')!;
+      expect(button.getAttribute('href')).to.match(/^sberpay:\/\/invoicing\/v2\?bankInvoiceId=[0-9a-f]{32}&operationType=Web2App$/);
+      expect(button.getAttribute('href')).to.equal(server.view.payment!.customer_interaction!.redirect.url);
+      expect(text(button)).to.equal('Open SberPay · ₽1,499.00');
+      expectAbsent(qrView(el));
+      await expect(el).to.be.accessible();
+    });
+
+    it('puts the last used card first as "•••• 4242" and pays with it in one tap', async () => {
+      const server = new FakeServer(sessionView(SAVED));
+      const log = recordEvents();
+      try {
+        const el = await mount(server);
+        expect(tabLabels(el)).to.deep.equal(['•••• 4242', 'СБП', 'Банковская карта', 'SberPay']);
+        expect(selectedTab(el)).to.equal('•••• 4242');
+        const pay = $<HTMLButtonElement>(el, 'button[part=pay-button]')!;
+        expect(text(pay)).to.equal(`Оплатить картой •••• 4242 · ${RUB_1499}`);
+        expect(pay.disabled).to.equal(false);
+        expect(server.callsTo('POST', '/payments'), 'nothing is paid before the tap').to.have.length(0);
+        await expect(el).to.be.accessible();
+
+        pay.click();
+        await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+        expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'saved_card' }]);
+        expect(log.of('sg-success')).to.deep.equal([
+          { sessionId: server.view.session_id, paymentId: server.view.payment!.id, amount: 149_900, currency: 'RUB', method: 'saved_card' },
+        ]);
+      } finally {
+        log.stop();
+      }
+    });
+
+    it('leads with the other methods when there is no saved card', async () => {
+      const el = await mount(new FakeServer(sessionView({ methods: ['fps', 'card', 'sberpay'], saved_card: null })), { locale: 'en' });
+      expect(tabLabels(el)).to.deep.equal(['FPS', 'Bank card', 'SberPay']);
+    });
+
+    it('renders the card fields in an iframe on the server origin and pays with the token it sends', async () => {
+      const server = new FakeServer(sessionView({ methods: ['card', 'fps', 'sberpay'] }));
+      const el = await mount(server, { theme: 'dark' });
+      const frame = $(el, 'sg-card-view')!.shadowRoot!.querySelector('iframe')!;
+      const src = new URL(frame.src);
+      expect(src.origin).to.equal(API);
+      expect(src.pathname).to.equal('/widget/card-frame.html');
+      expect(Object.fromEntries(new URLSearchParams(src.hash.slice(1)))).to.deep.equal({ token: server.token, origin: location.origin, locale: 'ru', theme: 'dark' });
+      expect(frame.title).to.equal('Card');
+      const pay = $<HTMLButtonElement>(el, 'button[part=pay-button]')!;
+      expect(text(pay)).to.equal(`Оплатить ${RUB_1499}`);
+      expect(server.callsTo('POST', '/payments')).to.have.length(0);
+
+      pay.click();
+      // A message from another origin, or not from the frame, is not heard.
+      const token = 'tok_0123456789abcdefghij';
+      const message = { source: 'sg-card-frame', type: 'tokenized', token, brand: 'visa', last4: '4242' };
+      window.dispatchEvent(new MessageEvent('message', { data: { ...message, token: 'tok_evilevilevilevilevil' }, origin: 'https://evil.example', source: frame.contentWindow }));
+      window.dispatchEvent(new MessageEvent('message', { data: { ...message, token: 'tok_evilevilevilevilevil' }, origin: API, source: window }));
+      window.dispatchEvent(new MessageEvent('message', { data: message, origin: API, source: frame.contentWindow }));
+      await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+      expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'card', card_token: token }]);
+    });
+
+    it('renders every method on a desktop and a phone, in both languages', async () => {
+      const expected = {
+        ru: { tabs: ['•••• 4242', 'СБП', 'Банковская карта', 'SberPay'], saved: `Оплатить картой •••• 4242 · ${RUB_1499}`, card: `Оплатить ${RUB_1499}`, sber: `Открыть SberPay · ${RUB_1499}`, banks: 'Выберите банк' },
+        en: { tabs: ['•••• 4242', 'FPS', 'Bank card', 'SberPay'], saved: 'Pay with •••• 4242 · ₽1,499.00', card: 'Pay ₽1,499.00', sber: 'Open SberPay · ₽1,499.00', banks: 'Choose your bank' },
+      };
+      for (const layout of ['desktop', 'mobile'] as const) {
+        await setViewport(layout === 'mobile' ? { width: 375, height: 740 } : { width: 1024, height: 900 });
+        for (const locale of ['ru', 'en'] as const) {
+          const words = expected[locale];
+          const where = `${layout} ${locale}`;
+          const server = new FakeServer(sessionView(SAVED));
+          const el = await mount(server, { layout, locale });
+          expect(tabLabels(el), where).to.deep.equal(words.tabs);
+          expect(text($(el, '[part=pay-button]')), where).to.equal(words.saved);
+
+          await chooseTab(el, words.tabs[1]!);
+          if (layout === 'desktop') await until(el, () => qrSvg(el), `${where}: FPS QR`);
+          else await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), `${where}: banks`);
+          if (layout === 'mobile') expect(text($(el, '[role=tabpanel] .muted')), where).to.equal(words.banks);
+
+          await chooseTab(el, words.tabs[2]!);
+          expect($(el, 'sg-card-view'), where).to.exist;
+          expect(text($(el, '[part=pay-button]')), where).to.equal(words.card);
+
+          await chooseTab(el, words.tabs[3]!);
+          if (layout === 'desktop') {
+            await until(el, () => qrView(el)?.method === 'sberpay', `${where}: SberPay QR`);
+            expect($(el, 'form.push'), where).to.exist;
+          } else {
+            await until(el, () => $(el, 'a[part=pay-button]'), `${where}: SberPay link`);
+            expect(text($(el, 'a[part=pay-button]')), where).to.equal(words.sber);
+          }
+          const channels = server.callsTo('POST', '/payments').map((c) => (c.body as { channel?: string }).channel ?? (c.body as { method: string }).method);
+          expect(channels, where).to.deep.equal(['fps', layout === 'desktop' ? 'web' : 'mobile_web']);
+          el.remove();
+        }
+      }
+    });
+  });
+
+  describe('results', () => {
+    it('shows success with the amount and a link back to the shop', async () => {
+      const p = succeeded(waitingPayment('fps', sessionView()));
+      const el = await mount(new FakeServer(sessionView({ status: 'accepted', payment: p })));
+      expect(text($(el, 'h2'))).to.equal('Оплата прошла');
+      expect(text($(el, '.result .total'))).to.equal(RUB_1499);
+      expect(text($(el, '.result .muted'))).to.equal('Годовая подписка на канал');
+      const back = $<HTMLAnchorElement>(el, 'a.primary')!;
+      expect([text(back), back.getAttribute('href')]).to.deep.equal(['Вернуться в магазин', 'https://shop.example.test/thanks']);
+      expectAbsent($(el, '[role=tablist]'));
+      await expect(el).to.be.accessible();
+    });
+
+    it('shows a failure with the reason and "try another method" that returns to the methods', async () => {
+      const base = sessionView({ methods: ['card', 'fps', 'sberpay'] });
+      const p = failed(waitingPayment('card', base), 'card_declined', 'The issuer declined the card');
+      const server = new FakeServer({ ...base, status: 'created', payment: p });
+      const el = await mount(server, { locale: 'en' });
+      expect(text($(el, 'h2'))).to.equal('Payment failed');
+      expect([...root(el).querySelectorAll('.result .muted')].map(text)).to.deep.equal(['The issuer declined the card', 'Need help? Contact the shop.']);
+      await expect(el).to.be.accessible();
+      buttonByText(root(el), 'Try another method')!.click();
+      await el.updateComplete;
+      expect(tabLabels(el)).to.deep.equal(['Bank card', 'FPS', 'SberPay']);
+      expect(text($(el, 'h2'))).to.equal('Payment · Годовая подписка на канал');
+      expect(root(el).activeElement === $(el, 'h2'), 'focus moves to the new step').to.equal(true);
+      await chooseTab(el, 'FPS');
+      await until(el, () => qrSvg(el), 'a new FPS payment starts');
+    });
+
+    it('offers no retry when the session itself has failed', async () => {
+      const p = failed(waitingPayment('card', sessionView()), 'card_declined', 'The issuer declined the card');
+      const el = await mount(new FakeServer(sessionView({ status: 'error', close_reason: 'card_declined', payment: p })));
+      expect(text($(el, 'h2'))).to.equal('Оплата не прошла');
+      expect(buttonByText(root(el), 'Выбрать другой способ')).to.equal(undefined);
+      expect($(el, 'a.primary')!.getAttribute('href')).to.equal('https://shop.example.test/thanks');
+    });
+
+    it('shows the expired screen, with the way back or a fresh start', async () => {
+      const el = await mount(new FakeServer(sessionView({ status: 'cancelled', close_reason: 'expired' })));
+      expect(text($(el, 'h2'))).to.equal('Время на оплату истекло');
+      expect($(el, 'a.primary')!.getAttribute('href')).to.equal('https://shop.example.test/thanks');
+      await expect(el).to.be.accessible();
+      const noReturn = await mount(new FakeServer(sessionView({ status: 'cancelled', close_reason: 'expired', return_url: null })), { locale: 'en' });
+      expect(text($(noReturn, 'h2'))).to.equal('Time to pay has run out');
+      expect(buttonByText(root(noReturn), 'Start again')).to.exist;
+    });
+
+    it('moves to the result when the long-poll brings it', async () => {
+      const server = new FakeServer();
+      const el = await mount(server);
+      await until(el, () => server.waiting === 1, 'a long-poll waits');
+      server.update({ status: 'accepted', payment: succeeded(server.view.payment!) });
+      await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+      expect(root(el).activeElement === $(el, 'h2'), 'focus moves to the result').to.equal(true);
+    });
+  });
+
+  describe('errors', () => {
+    for (const [what, fail] of [
+      ['a server error', () => apiError(500, 'internal_error', 'the acquirer did not answer')],
+      ['a network error', () => Promise.reject(new TypeError('Failed to fetch'))],
+    ] as const) {
+      it(`shows a message and a working "try again" when the QR cannot be produced (${what})`, async () => {
+        const server = new FakeServer();
+        let failures = 1;
+        const normal = server.onStart;
+        server.onStart = (body, s) => (failures-- > 0 ? (fail() as Response | Promise<Response>) : normal(body, s));
+        const el = await mount(server);
+        await until(el, () => $(el, '.error'), 'the error shows');
+        const message = what === 'a server error' ? 'the acquirer did not answer' : 'Failed to fetch';
+        expect(text($(el, '.error'))).to.equal(`Не удалось получить QR-код. ${message}`);
+        expect($(el, '.error')!.getAttribute('role')).to.equal('alert');
+        expectAbsent(qrView(el));
+        await expect(el).to.be.accessible();
+        buttonByText(root(el), 'Повторить')!.click();
+        await until(el, () => qrSvg(el), 'the QR appears after trying again');
+        expectAbsent($(el, '.error'));
+        expect(server.callsTo('POST', '/payments')).to.have.length(2);
+      });
+    }
+
+    it('says the payment is unavailable and emits sg-error for a token the server does not know', async () => {
+      const server = new FakeServer();
+      const log = recordEvents();
+      try {
+        const el = await mount(server, { token: 'pt_unknownunknownunknow' });
+        expect(text($(el, 'h2'))).to.equal('Оплата недоступна');
+        expect(text($(el, '.muted'))).to.equal('this payment token is unknown: ask the shop for a new payment page');
+        expect(log.of('sg-error')[0]).to.deep.equal({ code: 'not_found', message: 'this payment token is unknown: ask the shop for a new payment page' });
+        expect(log.of('sg-ready')).to.deep.equal([]);
+        await expect(el).to.be.accessible();
+      } finally {
+        log.stop();
+      }
+    });
+
+    it('recovers with "try again" after the server was unreachable', async () => {
+      const server = new FakeServer();
+      server.onLoad = () => Promise.reject(new TypeError('Failed to fetch'));
+      const el = await mount(server);
+      expect(text($(el, 'h2'))).to.equal('Оплата недоступна');
+      server.onLoad = null;
+      buttonByText(root(el), 'Повторить')!.click();
+      await until(el, () => qrSvg(el), 'the checkout loads');
+    });
+  });
+
+  describe('consent', () => {
+    it('keeps the pay actions disabled and starts no payment until the box is ticked', async () => {
+      const server = new FakeServer(sessionView({ ...SAVED, consent: { offer_url: 'https://shop.example.test/offer' } }));
+      const el = await mount(server);
+      const pay = () => $<HTMLButtonElement>(el, 'button[part=pay-button]')!;
+      const box = $<HTMLInputElement>(el, '.consent input[type=checkbox]')!;
+      expect(pay().disabled).to.equal(true);
+      expect(box.checked).to.equal(false);
+      expect($(el, '.consent a')!.getAttribute('href')).to.equal('https://shop.example.test/offer');
+      expect(text($(el, '.consent'))).to.equal('Я принимаю условия оферты (оферта)');
+      await expect(el).to.be.accessible();
+
+      await chooseTab(el, 'СБП');
+      await new Promise((r) => setTimeout(r, 50));
+      expectAbsent(qrView(el), 'no QR without consent');
+      await chooseTab(el, 'Банковская карта');
+      expect(pay().disabled).to.equal(true);
+      pay().click();
+      await chooseTab(el, '•••• 4242');
+      pay().click();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(server.callsTo('POST', '/payments')).to.have.length(0);
+
+      box.click();
+      await el.updateComplete;
+      expect(pay().disabled).to.equal(false);
+      pay().click();
+      await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the payment goes through');
+      expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'saved_card', consent: true }]);
+    });
+
+    it('starts the FPS QR once the box is ticked', async () => {
+      const server = new FakeServer(sessionView({ consent: { offer_url: null } }));
+      const el = await mount(server);
+      expectAbsent($(el, '.consent a'));
+      expect(server.callsTo('POST', '/payments')).to.have.length(0);
+      $<HTMLInputElement>(el, '.consent input')!.click();
+      await until(el, () => qrSvg(el), 'the QR appears');
+      expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'fps', consent: true }]);
+    });
+  });
+
+  describe('events', () => {
+    it('emits sg-ready once and sg-status on each new version', async () => {
+      const server = new FakeServer();
+      const log = recordEvents();
+      try {
+        const el = await mount(server);
+        await until(el, () => server.waiting === 1, 'a long-poll waits');
+        server.releaseWaiters(); // a long-poll that timed out: same version, no sg-status
+        await until(el, () => server.waiting === 1, 'the next long-poll waits');
+        expect(log.of('sg-ready')).to.deep.equal([{ sessionId: server.view.session_id, methods: ['fps', 'card', 'sberpay'] }]);
+        expect(log.of('sg-status').map((d) => [d.version, d.status, d.payment?.status ?? null])).to.deep.equal([
+          [1, 'created', null],
+          [2, 'in_progress', 'in_progress'],
+        ]);
+      } finally {
+        log.stop();
+      }
+    });
+
+    it('emits exactly one sg-success per payment, even when the same final view arrives twice or after a reload', async () => {
+      const server = new FakeServer(sessionView(SAVED));
+      const log = recordEvents();
+      try {
+        // The start answers with the success, and the long-poll in flight answers with it too.
+        server.onStart = (body, s) => s.update({ status: 'accepted', payment: succeeded(waitingPayment('saved_card', s.view)) });
+        const el = await mount(server);
+        await until(el, () => server.waiting === 1, 'a long-poll waits');
+        $<HTMLButtonElement>(el, 'button[part=pay-button]')!.click();
+        await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+        await new Promise((r) => setTimeout(r, 50));
+        expect(log.of('sg-success')).to.have.length(1);
+        el.remove();
+        // The page reloads and sees the same success.
+        const again = await mount(server);
+        expect(text($(again, 'h2'))).to.equal('Оплата прошла');
+        expect(log.of('sg-success').map((d) => d.paymentId)).to.deep.equal([server.view.payment!.id]);
+        expect(log.of('sg-fail')).to.deep.equal([]);
+      } finally {
+        log.stop();
+      }
+    });
+
+    it('emits one sg-fail with the code and reason, however often the failed view arrives', async () => {
+      const server = new FakeServer();
+      const log = recordEvents();
+      try {
+        const el = await mount(server);
+        await until(el, () => server.waiting === 1, 'a long-poll waits');
+        const p = server.view.payment!;
+        server.update({ status: 'created', payment: failed(p) });
+        await until(el, () => text($(el, 'h2')) === 'Оплата не прошла', 'the failure screen');
+        for (let i = 0; i < 3; i++) {
+          await until(el, () => server.waiting === 1, 'a long-poll waits');
+          server.releaseWaiters();
+        }
+        await until(el, () => server.waiting === 1, 'a long-poll waits');
+        expect(log.of('sg-fail')).to.deep.equal([
+          {
+            sessionId: server.view.session_id,
+            paymentId: p.id,
+            amount: 149_900,
+            currency: 'RUB',
+            method: 'fps',
+            code: 'declined_by_customer',
+            reason: 'The customer declined the payment in the bank app',
+          },
+        ]);
+        expect(log.of('sg-success')).to.deep.equal([]);
+      } finally {
+        log.stop();
+      }
+    });
+
+    it('does not announce a payment superseded by another method', async () => {
+      const server = new FakeServer();
+      const log = recordEvents();
+      try {
+        const el = await mount(server);
+        await until(el, () => qrSvg(el), 'the FPS QR');
+        server.update({ status: 'created', payment: failed(server.view.payment!, 'superseded', 'The customer chose another way to pay') });
+        await new Promise((r) => setTimeout(r, 50));
+        expect(log.of('sg-fail')).to.deep.equal([]);
+        expect(tabLabels(el)).to.have.length(3);
+      } finally {
+        log.stop();
+      }
+    });
+
+    it('sends bubbling, composed events that reach the document through a host shadow root', async () => {
+      const server = new FakeServer();
+      const host = await fixture<HTMLDivElement>(html`<div></div>`);
+      const shadow = host.attachShadow({ mode: 'closed' });
+      const seen: Array<{ type: string; bubbles: boolean; composed: boolean; retargetedToHost: boolean }> = [];
+      const listener = (e: Event) => seen.push({ type: e.type, bubbles: e.bubbles, composed: e.composed, retargetedToHost: e.target === host });
+      document.addEventListener('sg-ready', listener);
+      document.addEventListener('sg-status', listener);
+      try {
+        const el = document.createElement('sg-checkout');
+        el.setAttribute('token', server.token);
+        el.setAttribute('api', API);
+        el.setAttribute('layout', 'desktop');
+        el.fetchImpl = server.fetch;
+        shadow.append(el);
+        await waitUntil(() => seen.length >= 2, 'events arrive', { timeout: 4000 });
+        expect(seen.slice(0, 2)).to.deep.equal([
+          { type: 'sg-ready', bubbles: true, composed: true, retargetedToHost: true },
+          { type: 'sg-status', bubbles: true, composed: true, retargetedToHost: true },
+        ]);
+      } finally {
+        document.removeEventListener('sg-ready', listener);
+        document.removeEventListener('sg-status', listener);
+      }
+    });
+  });
+
+  describe('safety and accessibility', () => {
+    it('renders merchant text as text', async () => {
+      const evil = '<img src=x onerror="window.__sgXss = 1">';
+      const server = new FakeServer(sessionView({ description: evil }));
+      const el = await mount(server);
+      await until(el, () => qrSvg(el), 'the FPS QR');
+      expect(text($(el, 'h2'))).to.equal(`Оплата · ${evil}`);
+      expectAbsent(root(el).querySelector('img'));
+      await new Promise((r) => setTimeout(r, 50));
+      expect((window as unknown as { __sgXss?: number }).__sgXss).to.equal(undefined);
+      server.update({ status: 'accepted', payment: succeeded(server.view.payment!) });
+      await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+      expect(text($(el, '.result .muted'))).to.equal(evil);
+      expectAbsent(root(el).querySelector('img'));
+    });
+
+    it('moves between tabs with the arrow keys, focus following', async () => {
+      const server = new FakeServer(sessionView({ methods: ['card', 'fps', 'sberpay'] }));
+      const el = await mount(server, { locale: 'en' });
+      expect(tabs(el).map((t) => t.tabIndex)).to.deep.equal([0, -1, -1]);
+      tabs(el)[0]!.focus();
+      await sendKeys({ press: 'ArrowRight' });
+      await el.updateComplete;
+      expect(selectedTab(el)).to.equal('FPS');
+      expect(text(root(el).activeElement)).to.equal('FPS');
+      expect(tabs(el).map((t) => t.tabIndex)).to.deep.equal([-1, 0, -1]);
+      await until(el, () => qrSvg(el), 'the FPS QR');
+      await sendKeys({ press: 'ArrowLeft' });
+      await sendKeys({ press: 'ArrowLeft' });
+      await el.updateComplete;
+      expect(selectedTab(el), 'wraps around').to.equal('SberPay');
+      expect(text(root(el).activeElement)).to.equal('SberPay');
+      await until(el, () => qrView(el)?.method === 'sberpay', 'the SberPay QR');
+      expect(text(root(el).activeElement), 'focus stays on the tab while the QR loads').to.equal('SberPay');
+      // Tab leaves the tab list for the panel's controls.
+      await sendKeys({ press: 'Tab' });
+      expect(root(el).activeElement?.getAttribute('role')).to.not.equal('tab');
+    });
+
+    it('does not take the focus from the page when it loads', async () => {
+      const input = await fixture<HTMLInputElement>(html`<input aria-label="Promo code" />`);
+      input.focus();
+      const server = new FakeServer();
+      const el = await mount(server);
+      await until(el, () => qrSvg(el), 'the FPS QR');
+      expect(document.activeElement === input, 'the page keeps its focus').to.equal(true);
+    });
+
+    it('passes axe on the FPS step, in both themes', async () => {
+      for (const theme of ['light', 'dark'] as const) {
+        const server = new FakeServer();
+        const el = await mount(server, { theme });
+        await until(el, () => qrSvg(el), 'the FPS QR');
+        expect(el.getAttribute('theme')).to.equal(theme);
+        await expect(el).to.be.accessible();
+        el.remove();
+      }
+    });
+
+    it('passes axe on the card step', async () => {
+      const el = await mount(new FakeServer(sessionView({ methods: ['card', 'fps'] })));
+      await expect(el).to.be.accessible();
+    });
+  });
+});
