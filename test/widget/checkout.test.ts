@@ -80,7 +80,7 @@ describe('<sg-checkout>', () => {
       await until(el, () => qrSvg(el), 'the FPS QR appears');
       expect(text($(el, 'h2'))).to.equal('Оплата · Годовая подписка на канал');
       expect(text($(el, '.total'))).to.equal(RUB_1499);
-      expect(tabLabels(el)).to.deep.equal(['СБП', 'Банковская карта', 'SberPay']);
+      expect(tabLabels(el)).to.deep.equal(['СБП', 'Карта', 'SberPay']);
       expect(selectedTab(el)).to.equal('СБП');
       expect(server.calls.map((c) => `${c.method} ${c.path}`).slice(0, 2)).to.deep.equal(['GET /', 'POST /payments']);
       expect(server.callsTo('POST', '/payments')[0]!.body).to.deep.equal({ method: 'fps' });
@@ -98,8 +98,8 @@ describe('<sg-checkout>', () => {
       const el = await mount(server, { locale: 'en' });
       await until(el, () => qrSvg(el), 'the FPS QR appears');
       expect(text($(el, 'h2'))).to.equal('Payment · Годовая подписка на канал');
-      expect(text($(el, '.total'))).to.equal('₽1,499.00');
-      expect(tabLabels(el)).to.deep.equal(['FPS', 'Bank card', 'SberPay']);
+      expect(text($(el, '.total'))).to.equal('1,499.00\u00a0₽');
+      expect(tabLabels(el)).to.deep.equal(['FPS', 'Card', 'SberPay']);
       expect(text(qrView(el)!.shadowRoot!.querySelector('.hint'))).to.equal('Scan the QR code with your bank app or the camera');
       expect(text(qrView(el)!.shadowRoot!.querySelector('button'))).to.equal('Copy link');
     });
@@ -132,7 +132,8 @@ describe('<sg-checkout>', () => {
       const el = await mount(server, { layout: 'mobile' });
       await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), 'the banks appear');
       expect(text($(el, '[role=tabpanel] .muted'))).to.equal('Выберите банк');
-      expectAbsent(qrView(el));
+      expectAbsent(qrSvg(el));
+      expect(qrView(el)!.compact, 'only the countdown and the copy button under the list').to.equal(true);
       const rest = server.view.payment!.customer_interaction!.redirect.url.slice('https://'.length);
       const first = bankList(el)!.shadowRoot!.querySelector('a[part=bank]')!;
       expect(first.getAttribute('href')).to.equal(`bank100000000111://${rest}`);
@@ -208,8 +209,9 @@ describe('<sg-checkout>', () => {
       const button = $<HTMLAnchorElement>(el, 'a[part=pay-button]')!;
       expect(button.getAttribute('href')).to.match(/^sberpay:\/\/invoicing\/v2\?bankInvoiceId=[0-9a-f]{32}&operationType=Web2App$/);
       expect(button.getAttribute('href')).to.equal(server.view.payment!.customer_interaction!.redirect.url);
-      expect(text(button)).to.equal('Open SberPay · ₽1,499.00');
-      expectAbsent(qrView(el));
+      expect(text(button)).to.equal('Open SberPay');
+      expect($(el, 'form.push'), 'a push is the other way to reach the phone').to.exist;
+      expectAbsent(qrSvg(el));
       await expect(el).to.be.accessible();
     });
 
@@ -218,10 +220,10 @@ describe('<sg-checkout>', () => {
       const log = recordEvents();
       try {
         const el = await mount(server);
-        expect(tabLabels(el)).to.deep.equal(['•••• 4242', 'СБП', 'Банковская карта', 'SberPay']);
+        expect(tabLabels(el)).to.deep.equal(['•••• 4242', 'СБП', 'Карта', 'SberPay']);
         expect(selectedTab(el)).to.equal('•••• 4242');
         const pay = $<HTMLButtonElement>(el, 'button[part=pay-button]')!;
-        expect(text(pay)).to.equal(`Оплатить картой •••• 4242 · ${RUB_1499}`);
+        expect(text(pay)).to.equal('Оплатить картой •••• 4242');
         expect(pay.disabled).to.equal(false);
         expect(server.callsTo('POST', '/payments'), 'nothing is paid before the tap').to.have.length(0);
         await expect(el).to.be.accessible();
@@ -239,7 +241,7 @@ describe('<sg-checkout>', () => {
 
     it('leads with the other methods when there is no saved card', async () => {
       const el = await mount(new FakeServer(sessionView({ methods: ['fps', 'card', 'sberpay'], saved_card: null })), { locale: 'en' });
-      expect(tabLabels(el)).to.deep.equal(['FPS', 'Bank card', 'SberPay']);
+      expect(tabLabels(el)).to.deep.equal(['FPS', 'Card', 'SberPay']);
     });
 
     it('renders the card fields in an iframe on the server origin and pays with the token it sends', async () => {
@@ -268,8 +270,8 @@ describe('<sg-checkout>', () => {
 
     it('renders every method on a desktop and a phone, in both languages', async () => {
       const expected = {
-        ru: { tabs: ['•••• 4242', 'СБП', 'Банковская карта', 'SberPay'], saved: `Оплатить картой •••• 4242 · ${RUB_1499}`, card: `Оплатить ${RUB_1499}`, sber: `Открыть SberPay · ${RUB_1499}`, banks: 'Выберите банк' },
-        en: { tabs: ['•••• 4242', 'FPS', 'Bank card', 'SberPay'], saved: 'Pay with •••• 4242 · ₽1,499.00', card: 'Pay ₽1,499.00', sber: 'Open SberPay · ₽1,499.00', banks: 'Choose your bank' },
+        ru: { tabs: ['•••• 4242', 'СБП', 'Карта', 'SberPay'], saved: 'Оплатить картой •••• 4242', card: `Оплатить ${RUB_1499}`, sber: 'Открыть SberPay', banks: 'Выберите банк' },
+        en: { tabs: ['•••• 4242', 'FPS', 'Card', 'SberPay'], saved: 'Pay with card •••• 4242', card: 'Pay 1,499.00\u00a0₽', sber: 'Open SberPay', banks: 'Choose your bank' },
       };
       for (const layout of ['desktop', 'mobile'] as const) {
         await setViewport(layout === 'mobile' ? { width: 375, height: 740 } : { width: 1024, height: 900 });
@@ -325,11 +327,16 @@ describe('<sg-checkout>', () => {
       const server = new FakeServer({ ...base, status: 'created', payment: p });
       const el = await mount(server, { locale: 'en' });
       expect(text($(el, 'h2'))).to.equal('Payment failed');
-      expect([...root(el).querySelectorAll('.result .muted')].map(text)).to.deep.equal(['The issuer declined the card', 'Need help? Contact the shop.']);
+      expect([...root(el).querySelectorAll('.result .muted')].map(text)).to.deep.equal([
+        'The bank declined the card. Try another card or another method.',
+        'Need help? Contact the shop.',
+      ]);
       await expect(el).to.be.accessible();
-      buttonByText(root(el), 'Try another method')!.click();
+      const retry = buttonByText(root(el), 'Try another method')!;
+      retry.focus(); // as a click or a keypress would
+      retry.click();
       await el.updateComplete;
-      expect(tabLabels(el)).to.deep.equal(['Bank card', 'FPS', 'SberPay']);
+      expect(tabLabels(el)).to.deep.equal(['Card', 'FPS', 'SberPay']);
       expect(text($(el, 'h2'))).to.equal('Payment · Годовая подписка на канал');
       expect(root(el).activeElement === $(el, 'h2'), 'focus moves to the new step').to.equal(true);
       await chooseTab(el, 'FPS');
@@ -354,13 +361,15 @@ describe('<sg-checkout>', () => {
       expect(buttonByText(root(noReturn), 'Start again')).to.exist;
     });
 
-    it('moves to the result when the long-poll brings it', async () => {
+    it('moves to the result when the long-poll brings it, without taking the focus from the page', async () => {
       const server = new FakeServer();
       const el = await mount(server);
       await until(el, () => server.waiting === 1, 'a long-poll waits');
       server.update({ status: 'accepted', payment: succeeded(server.view.payment!) });
       await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
-      expect(root(el).activeElement === $(el, 'h2'), 'focus moves to the result').to.equal(true);
+      expect(root(el).activeElement, 'the customer was not in the widget: the focus stays where it was').to.equal(null);
+      const receipt = [...root(el).querySelectorAll<HTMLAnchorElement>('.result a')].find((a) => text(a) === 'Чек');
+      expect(receipt?.getAttribute('href')).to.equal(`${API}/receipt/${server.view.payment!.id}`);
     });
   });
 
@@ -429,7 +438,7 @@ describe('<sg-checkout>', () => {
       await chooseTab(el, 'СБП');
       await new Promise((r) => setTimeout(r, 50));
       expectAbsent(qrView(el), 'no QR without consent');
-      await chooseTab(el, 'Банковская карта');
+      await chooseTab(el, 'Карта');
       expect(pay().disabled).to.equal(true);
       pay().click();
       await chooseTab(el, '•••• 4242');
@@ -587,23 +596,25 @@ describe('<sg-checkout>', () => {
       expectAbsent(root(el).querySelector('img'));
     });
 
-    it('moves between tabs with the arrow keys, focus following', async () => {
+    it('moves the focus between tabs with the arrow keys and chooses with Enter', async () => {
       const server = new FakeServer(sessionView({ methods: ['card', 'fps', 'sberpay'] }));
       const el = await mount(server, { locale: 'en' });
       expect(tabs(el).map((t) => t.tabIndex)).to.deep.equal([0, -1, -1]);
       tabs(el)[0]!.focus();
       await sendKeys({ press: 'ArrowRight' });
       await el.updateComplete;
-      expect(selectedTab(el)).to.equal('FPS');
       expect(text(root(el).activeElement)).to.equal('FPS');
-      expect(tabs(el).map((t) => t.tabIndex)).to.deep.equal([-1, 0, -1]);
+      expect(selectedTab(el), 'an arrow only moves the focus: a QR tab would start a payment').to.equal('Card');
+      expect(server.callsTo('POST', '/payments')).to.have.length(0);
+      await sendKeys({ press: 'Enter' });
       await until(el, () => qrSvg(el), 'the FPS QR');
+      expect(selectedTab(el)).to.equal('FPS');
       await sendKeys({ press: 'ArrowLeft' });
       await sendKeys({ press: 'ArrowLeft' });
-      await el.updateComplete;
-      expect(selectedTab(el), 'wraps around').to.equal('SberPay');
-      expect(text(root(el).activeElement)).to.equal('SberPay');
+      expect(text(root(el).activeElement), 'wraps around').to.equal('SberPay');
+      await sendKeys({ press: 'Space' });
       await until(el, () => qrView(el)?.method === 'sberpay', 'the SberPay QR');
+      expect(selectedTab(el)).to.equal('SberPay');
       expect(text(root(el).activeElement), 'focus stays on the tab while the QR loads').to.equal('SberPay');
       // Tab leaves the tab list for the panel's controls.
       await sendKeys({ press: 'Tab' });

@@ -37,13 +37,13 @@ describe('under a strict CSP with Trusted Types', () => {
     await waitUntil(() => inner(inner(checkout(), 'sg-qr-view'), 'svg path'), 'the FPS QR renders', { timeout: 5000 });
     const el = checkout();
     expect(inner(inner(el, 'sg-qr-view'), 'svg path')!.getAttribute('d')).to.match(/^M\d+ \d+h1v1h-1z/);
-    expect([...el.shadowRoot!.querySelectorAll('[role=tab]')].map((t) => t.textContent!.trim())).to.deep.equal(['СБП', 'Банковская карта', 'SberPay']);
+    expect([...el.shadowRoot!.querySelectorAll('[role=tab]')].map((t) => t.textContent!.trim())).to.deep.equal(['СБП', 'Карта', 'SberPay']);
     // Lit's styles reach the shadow root through constructed style sheets, which style-src allows.
     const total = el.shadowRoot!.querySelector('.total')!;
     expect(win.getComputedStyle(total).fontWeight).to.equal('700');
 
     const tab = (label: string) => [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[role=tab]')].find((t) => t.textContent!.trim() === label)!;
-    tab('Банковская карта').click();
+    tab('Карта').click();
     await waitUntil(() => inner(inner(el, 'sg-card-view'), 'iframe'), 'the card frame renders');
     tab('SberPay').click();
     await waitUntil(() => el.shadowRoot!.querySelector('sg-qr-view')?.method === 'sberpay' && el.shadowRoot!.querySelector('form.push'), 'the SberPay QR renders', { timeout: 5000 });

@@ -54,11 +54,11 @@ describe('i18n', () => {
     expect(formatAmount(123_456_789, 'RUB', 'ru')).to.equal('1\u202f234\u202f567,89\u00a0₽');
   });
 
-  it('formats amounts in English with the sign first and comma thousands', () => {
-    expect(formatAmount(149_900, 'RUB', 'en')).to.equal('₽1,499.00');
-    expect(formatAmount(123_456_789, 'RUB', 'en')).to.equal('₽1,234,567.89');
-    expect(formatAmount(99, 'RUB', 'en')).to.equal('₽0.99');
-    expect(formatAmount(1_000, 'USD', 'en')).to.equal('USD10.00');
+  it('formats amounts in English with comma thousands and the sign after, as Russian prices are written', () => {
+    expect(formatAmount(149_900, 'RUB', 'en')).to.equal('1,499.00\u00a0₽');
+    expect(formatAmount(123_456_789, 'RUB', 'en')).to.equal('1,234,567.89\u00a0₽');
+    expect(formatAmount(99, 'RUB', 'en')).to.equal('0.99\u00a0₽');
+    expect(formatAmount(1_000, 'USD', 'en')).to.equal('10.00\u00a0USD');
   });
 
   it('has every word in both languages', () => {

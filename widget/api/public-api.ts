@@ -26,6 +26,7 @@ export type SessionView = {
   return_url: string | null;
   show_result: boolean;
   consent: { offer_url: string | null } | null;
+  support: { phone?: string; email?: string; telegram?: string; url?: string } | null;
   expires_at: string;
   server_time: string;
   payment: {

@@ -22,6 +22,7 @@ const cvc = $<HTMLInputElement>('cvc');
 const brand = $<HTMLSpanElement>('brand');
 
 for (const [id, text] of Object.entries(t.labels)) $(`${id}-label`).textContent = text;
+expiry.placeholder = t.expiryPlaceholder;
 
 const digits = (s: string) => s.replace(/\D/g, '');
 const BRAND_NAMES: Record<string, string> = { visa: 'VISA', mastercard: 'Mastercard', mir: 'МИР' };

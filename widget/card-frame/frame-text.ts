@@ -2,6 +2,7 @@
 export const FRAME_TEXT = {
   ru: {
     labels: { number: 'Номер карты', expiry: 'Срок действия', cvc: 'CVC' },
+    expiryPlaceholder: 'ММ/ГГ',
     required: 'Введите номер карты',
     unsupported: 'Принимаем карты МИР, Visa и Mastercard',
     luhn: 'Проверьте номер карты: в нём ошибка',
@@ -12,6 +13,7 @@ export const FRAME_TEXT = {
   },
   en: {
     labels: { number: 'Card number', expiry: 'Expiry date', cvc: 'CVC' },
+    expiryPlaceholder: 'MM/YY',
     required: 'Enter the card number',
     unsupported: 'We accept Mir, Visa and Mastercard',
     luhn: 'Check the card number: it has a typo',

@@ -75,6 +75,7 @@ export class SgCheckout extends LitElement {
   private announced = new Set<string>();
   private readySent = false;
   private lastKind: CheckoutState['kind'] | null = null;
+  private focusWasInside = false;
   private client: PublicApi | null = null;
   /** The FPS link that the bank list's deep links open. */
   private banksLink: string | null = null;
@@ -83,6 +84,8 @@ export class SgCheckout extends LitElement {
     source: (signal, since) => this.api$().view(signal, since),
     onView: (view) => this.onView(view),
     onError: (error) => this.onLoadError(error),
+    // An unknown token or a foreign origin will not get better by asking again.
+    isFatal: (error) => error instanceof ApiFailure && (error.status === 404 || error.status === 403),
   });
 
   private get t(): Dictionary {
@@ -96,6 +99,8 @@ export class SgCheckout extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('token') || changed.has('api') || changed.has('fetchImpl')) this.client = null;
+    // Read before the render replaces what held the focus (the button that was just pressed).
+    this.focusWasInside = typeof this.matches === 'function' && this.matches(':focus-within');
   }
 
   private onView(view: SessionView): void {
@@ -226,9 +231,10 @@ export class SgCheckout extends LitElement {
   protected override updated(): void {
     const kind = this.state.kind;
     // Focus follows the step, so keyboard and screen-reader users land on what just appeared; but
-    // not when the first content replaces "loading": that would pull the focus (and the scroll)
-    // away from whatever the customer is doing on the merchant's page.
-    if (this.lastKind !== null && this.lastKind !== 'loading' && kind !== this.lastKind) this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
+    // only when the focus is already in the widget: a result that arrives by long-poll, or the
+    // first content replacing "loading", must not pull the focus (and the scroll) away from
+    // whatever the customer is doing on the merchant's page.
+    if (this.lastKind !== null && kind !== this.lastKind && this.focusWasInside) this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
     this.lastKind = kind;
     const challenge = this.challengeUrl();
     if (challenge && this.dialog && !this.dialog.open) this.dialog.showModal();
@@ -252,7 +258,7 @@ export class SgCheckout extends LitElement {
         <button class="secondary" @click=${() => this.status.refresh()}>${t.tryAgain}</button></div>`;
     }
     if (s.kind !== 'choosing') {
-      return resultView(s, t, this.localeId(), () => {
+      return resultView(s, t, this.localeId(), apiBase(this.api, SCRIPT_URL), () => {
         this.dismissedFailure = s.view.payment?.id ?? null;
         void this.ensurePayment();
       });
@@ -289,10 +295,13 @@ export class SgCheckout extends LitElement {
     const methods = this.view?.methods ?? [];
     const current = methods.indexOf(this.state.kind === 'choosing' ? this.state.method : methods[0]!);
     const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-    if (!step || current < 0) return;
+    if (!step) return;
     e.preventDefault();
-    this.choose(methods[(current + step + methods.length) % methods.length]!);
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[role=tab][aria-selected=true]')?.focus());
+    // Arrows move the focus only; Enter or Space chooses (a QR tab starts a payment, so it must be a choice).
+    const tabs = [...this.renderRoot.querySelectorAll<HTMLElement>('[role=tab]')];
+    const focused = tabs.indexOf(this.shadowRoot?.activeElement as HTMLElement);
+    const from = focused >= 0 ? focused : current;
+    tabs[(from + step + tabs.length) % tabs.length]?.focus();
   };
 
   private renderConsent(view: SessionView) {
@@ -307,7 +316,7 @@ export class SgCheckout extends LitElement {
     const payDisabled = this.busy || !this.consentOk(view);
     if (method === 'saved_card') {
       return html`<button class="primary" part="pay-button" ?disabled=${payDisabled} @click=${() => this.start({ method: 'saved_card' })}>
-        ${t.payWithSaved(view.saved_card?.last4 ?? '')} · ${amount}</button>`;
+        ${t.payWithSaved(view.saved_card?.last4 ?? '')}</button>`;
     }
     if (method === 'card') {
       return html`<sg-card-view .api=${apiBase(this.api, SCRIPT_URL)} .token=${this.token} .locale=${this.localeId()} .theme=${this.theme}></sg-card-view>
@@ -317,21 +326,25 @@ export class SgCheckout extends LitElement {
     const interaction = p && p.method === method && p.status === 'in_progress' ? p.customer_interaction : undefined;
     if (!interaction) return this.consentOk(view) && !this.actionError ? html`<p class="waiting" role="status">${t.loading}</p>` : nothing;
     const expiresAt = Date.parse(interaction.expires_at) - this.clockOffsetMs;
-    const qr = html`<sg-qr-view .link=${interaction.redirect.url} .method=${method as 'fps' | 'sberpay'} .amount=${amount} .expiresAt=${expiresAt} .t=${t}
-      @qr-renew=${this.renew}></sg-qr-view>`;
+    // On a phone the QR itself is not shown, but its countdown, copy button and renewal still are.
+    const qr = (compact: boolean) => html`<sg-qr-view .link=${interaction.redirect.url} .method=${method as 'fps' | 'sberpay'} .amount=${amount}
+      .expiresAt=${expiresAt} .t=${t} ?compact=${compact} @qr-renew=${this.renew}></sg-qr-view>`;
+    const push = html`<form class="push" @submit=${this.sendPush}>
+      <input name="phone" type="tel" autocomplete="tel" inputmode="tel" aria-label=${t.phone} placeholder="+7 900 000-00-00" required />
+      <button>${this.pushSent ? t.pushSent : t.sendPush}</button></form>`;
     if (method === 'sberpay') {
       if (interaction.type === 'redirect') {
-        return html`<a class="primary button" part="pay-button" href=${interaction.redirect.url}>${t.openSberPay} · ${amount}</a>`;
+        return html`<a class="primary button" part="pay-button" href=${interaction.redirect.url}>${t.openSberPay}</a>${push}${qr(true)}`;
       }
-      return html`${qr}<form class="push" @submit=${this.sendPush}>
-          <input name="phone" type="tel" autocomplete="tel" inputmode="tel" aria-label=${t.phone} placeholder="+7 900 000-00-00" required />
-          <button>${this.pushSent ? t.pushSent : t.sendPush}</button></form>`;
+      return html`${qr(false)}${push}`;
     }
     if (this.isMobile && !this.bankFallback) {
-      return html`<p class="muted">${t.chooseBank}</p>
-        <sg-bank-list .banks=${this.banks} .platform=${mobileOs()} .t=${t} @bank-fallback=${() => (this.bankFallback = true)}></sg-bank-list>`;
+      const list = this.banks.length
+        ? html`<sg-bank-list .banks=${this.banks} .platform=${mobileOs()} .t=${t} @bank-fallback=${() => (this.bankFallback = true)}></sg-bank-list>`
+        : html`<p class="waiting" role="status">${t.loading}</p>`;
+      return html`<p class="muted">${t.chooseBank}</p>${list}${qr(true)}`;
     }
-    return html`${this.bankFallback ? html`<p class="muted">${t.appDidNotOpen}</p>` : nothing}${qr}`;
+    return html`${this.bankFallback ? html`<p class="muted">${t.appDidNotOpen}</p>` : nothing}${qr(false)}`;
   }
 }
 

@@ -27,8 +27,9 @@ export const checkoutStyles = css`
   h2 { font-size: 1.1em; margin: 0 0 4px; outline: none; }
   .total { font-size: 1.6em; font-weight: 700; margin: 0 0 4px; }
   .muted { color: var(--_muted); font-size: 0.9em; margin: 0 0 12px; }
-  [role='tablist'] { display: flex; gap: 6px; flex-wrap: wrap; margin: 12px 0 16px; }
-  [role='tab'] { flex: 1 1 auto; font: inherit; font-size: 0.9em; padding: 8px 10px; border-radius: var(--sg-radius, 10px);
+  /* Equal columns that wrap evenly (2 + 2 on a phone), never one tab stranded on a row of its own. */
+  [role='tablist'] { display: grid; grid-template-columns: repeat(auto-fit, minmax(64px, 1fr)); gap: 6px; margin: 12px 0 16px; }
+  [role='tab'] { font: inherit; font-size: 0.9em; padding: 8px 4px; overflow: hidden; text-overflow: ellipsis; border-radius: var(--sg-radius, 10px);
     border: 1px solid var(--_border); background: transparent; color: inherit; cursor: pointer; white-space: nowrap; }
   [role='tab'][aria-selected='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 1px var(--_accent); font-weight: 600; }
   button, .button { font: inherit; cursor: pointer; border-radius: var(--sg-radius, 10px); }
@@ -40,7 +41,9 @@ export const checkoutStyles = css`
   .consent { display: flex; gap: 8px; align-items: flex-start; margin: 12px 0 0; font-size: 0.9em; }
   .consent input { margin-top: 3px; }
   .error { color: var(--_danger); }
-  .result { text-align: center; padding: 8px 0; }
+  .panel.result { text-align: center; }
+  .result .secondary.button { text-decoration: none; text-align: center; box-sizing: border-box; }
+  .support a { color: inherit; }
   .result .icon { font-size: 40px; line-height: 1; }
   .waiting { text-align: center; color: var(--_muted); padding: 24px 0; }
   dialog { border: 0; border-radius: 16px; padding: 0; width: min(420px, 100vw - 24px); background: var(--_bg); color: inherit; }
@@ -48,7 +51,7 @@ export const checkoutStyles = css`
   dialog header { display: flex; justify-content: space-between; align-items: center; padding: 10px 16px; }
   dialog header .close { width: auto; margin: 0; }
   dialog iframe { width: 100%; height: 460px; border: 0; display: block; }
-  .push { display: flex; gap: 8px; margin-top: 12px; }
-  .push input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; border-radius: var(--sg-radius, 10px); border: 1px solid var(--_border); background: transparent; color: inherit; }
-  .push button { padding: 8px 12px; border: 1px solid var(--_border); background: transparent; color: inherit; }
+  .push { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 12px; }
+  .push input { flex: 1 1 160px; min-width: 0; font: inherit; padding: 8px 10px; border-radius: var(--sg-radius, 10px); border: 1px solid var(--_border); background: transparent; color: inherit; }
+  .push button { flex: 1 1 auto; padding: 8px 12px; border: 1px solid var(--_border); background: transparent; color: inherit; }
 `;

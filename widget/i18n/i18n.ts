@@ -15,8 +15,8 @@ export function ruPlural(n: number, one: string, few: string, many: string): str
 
 const en = {
   payTitle: 'Payment',
-  methods: { saved_card: 'Last used card', card: 'Bank card', fps: 'FPS', sberpay: 'SberPay' } as Record<string, string>,
-  payWithSaved: (last4: string) => `Pay with •••• ${last4}`,
+  methods: { saved_card: 'Last used card', card: 'Card', fps: 'FPS', sberpay: 'SberPay' } as Record<string, string>,
+  payWithSaved: (last4: string) => `Pay with card •••• ${last4}`,
   payCard: 'Pay',
   fpsHint: 'Scan the QR code with your bank app or the camera',
   sberHint: 'Scan the QR code with the SberBank Online app',
@@ -45,6 +45,16 @@ const en = {
   failed: 'Payment failed',
   tryOther: 'Try another method',
   support: 'Need help? Contact the shop.',
+  supportTitle: 'Shop support',
+  failures: {
+    card_declined: 'The bank declined the card. Try another card or another method.',
+    insufficient_funds: 'Not enough money on the card.',
+    authentication_failed: 'The 3-D Secure check did not pass.',
+    declined_by_customer: 'The payment was declined in the bank app.',
+    expired: 'Time to pay ran out.',
+    cancelled: 'The shop cancelled the payment.',
+    confirmation_expired: 'The shop did not confirm the payment in time.',
+  } as Record<string, string>,
   expired: 'Time to pay has run out',
   startAgain: 'Start again',
   consent: 'I agree to the terms of the offer',
@@ -57,7 +67,7 @@ export type Dictionary = typeof en;
 
 const ru: Dictionary = {
   payTitle: 'Оплата',
-  methods: { saved_card: 'Последняя карта', card: 'Банковская карта', fps: 'СБП', sberpay: 'SberPay' },
+  methods: { saved_card: 'Последняя карта', card: 'Карта', fps: 'СБП', sberpay: 'SberPay' },
   payWithSaved: (last4) => `Оплатить картой •••• ${last4}`,
   payCard: 'Оплатить',
   fpsHint: 'Отсканируйте QR-код в приложении банка или камерой телефона',
@@ -67,7 +77,7 @@ const ru: Dictionary = {
   noBank: 'Банк не найден',
   appDidNotOpen: 'Приложение не открылось? Оплатите по QR-коду или скопируйте ссылку.',
   openSberPay: 'Открыть SberPay',
-  sendPush: 'Отправить пуш',
+  sendPush: 'Прислать push',
   pushSent: 'Отправили: проверьте телефон',
   phone: 'Номер телефона',
   copyLink: 'Скопировать ссылку',
@@ -87,6 +97,16 @@ const ru: Dictionary = {
   failed: 'Оплата не прошла',
   tryOther: 'Выбрать другой способ',
   support: 'Нужна помощь? Напишите магазину.',
+  supportTitle: 'Поддержка магазина',
+  failures: {
+    card_declined: 'Банк отклонил карту. Попробуйте другую карту или другой способ.',
+    insufficient_funds: 'На карте недостаточно средств.',
+    authentication_failed: 'Проверка 3-D Secure не пройдена.',
+    declined_by_customer: 'Оплата отклонена в приложении банка.',
+    expired: 'Время на оплату истекло.',
+    cancelled: 'Магазин отменил оплату.',
+    confirmation_expired: 'Магазин не подтвердил оплату вовремя.',
+  },
   expired: 'Время на оплату истекло',
   startAgain: 'Начать заново',
   consent: 'Я принимаю условия оферты',
@@ -109,5 +129,5 @@ export function formatAmount(amountMinor: number, currency: string, locale: Loca
   const kopecks = String(amountMinor % 100).padStart(2, '0');
   const sign = currency === 'RUB' ? '₽' : currency;
   if (locale === 'ru') return `${String(roubles).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f')},${kopecks}\u00a0${sign}`;
-  return `${sign}${String(roubles).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${kopecks}`;
+  return `${String(roubles).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${kopecks}\u00a0${sign}`;
 }

@@ -1,4 +1,4 @@
-import { LitElement, html, svg, css, type PropertyValues } from 'lit';
+import { LitElement, html, svg, css, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
 import type { Dictionary } from '../i18n/i18n';
@@ -20,6 +20,8 @@ export class QrView extends LitElement {
   @property() amount = '';
   /** The deadline on this page's clock (the server's `expires_at` shifted by the clock offset). */
   @property({ type: Number }) expiresAt = 0;
+  /** Only the countdown and the copy button (on a phone, under the bank list): the renewal works the same. */
+  @property({ type: Boolean }) compact = false;
   @property({ attribute: false }) t!: Dictionary;
   /** The page's clock; tests replace it. */
   @property({ attribute: false }) now: () => number = () => Date.now();
@@ -31,6 +33,7 @@ export class QrView extends LitElement {
 
   static override styles = css`
     :host { display: block; text-align: center; }
+    :host([compact]) { margin-top: 16px; }
     svg { width: min(220px, 70vw); height: auto; display: block; margin: 8px auto; background: #fff; border-radius: 12px; }
     .amount { font-size: 1.5em; font-weight: 700; margin: 4px 0; }
     .hint { color: var(--sg-muted, #6b7280); font-size: 0.9em; margin: 4px 0 12px; }
@@ -65,22 +68,29 @@ export class QrView extends LitElement {
   }
 
   private async copy(): Promise<void> {
-    await navigator.clipboard?.writeText(this.link).catch(() => undefined);
+    // Say "copied" only when it was: an unavailable or refused clipboard leaves the button as it is.
+    const copied = await navigator.clipboard?.writeText(this.link).then(() => true, () => false);
+    if (!copied) return;
     this.copied = true;
     setTimeout(() => (this.copied = false), 2000);
   }
 
-  override render() {
+  private renderCode() {
     const { size, d } = qrPath(this.link);
     const view = `-2 -2 ${size + 4} ${size + 4}`;
-    const seconds = Math.ceil(this.remainingMs / 1000);
-    const minutesLeft = Math.ceil(seconds / 60);
     return html`
       <svg part="qr" role="img" aria-label=${QR_METHODS[this.method].hint(this.t)} viewBox=${view} shape-rendering="crispEdges">
         ${svg`<path d=${d} fill=${QR_METHODS[this.method].accent}></path>`}
       </svg>
       <div class="amount">${this.amount}</div>
-      <p class="hint">${QR_METHODS[this.method].hint(this.t)}</p>
+      <p class="hint">${QR_METHODS[this.method].hint(this.t)}</p>`;
+  }
+
+  override render() {
+    const seconds = Math.ceil(this.remainingMs / 1000);
+    const minutesLeft = Math.ceil(seconds / 60);
+    return html`
+      ${this.compact ? nothing : this.renderCode()}
       <div class="countdown" part="countdown" aria-hidden="true">${this.t.timeLeft(Math.floor(seconds / 60), seconds % 60)}</div>
       <div class="sr" role="status" aria-live="polite">${this.t.minutesLeft(minutesLeft)}</div>
       <button @click=${this.copy}>${this.copied ? this.t.copied : this.t.copyLink}</button>

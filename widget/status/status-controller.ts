@@ -19,6 +19,8 @@ export type StatusControllerOptions = {
   source: StatusSource;
   onView: (view: SessionView) => void;
   onError?: (error: unknown) => void;
+  /** Errors after which polling stops instead of retrying (an unknown token, say). */
+  isFatal?: (error: unknown) => boolean;
   /** Injected for tests: timers and randomness. */
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (id: unknown) => void;
@@ -38,12 +40,14 @@ export class StatusController implements ReactiveController {
   private failures = 0;
   private connected = false;
   private readonly o: Required<Omit<StatusControllerOptions, 'onError' | 'document'>> & Pick<StatusControllerOptions, 'onError' | 'document'>;
+  private stopped = false;
 
   constructor(host: ReactiveControllerHost, options: StatusControllerOptions) {
     this.o = {
       setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
       clearTimeout: (id) => globalThis.clearTimeout(id as number),
       random: Math.random,
+      isFatal: () => false,
       document: globalThis.document,
       ...options,
     };
@@ -72,6 +76,7 @@ export class StatusController implements ReactiveController {
   /** Checks now, dropping any request in flight (after a tab comes back, or "try again"). */
   refresh(): void {
     this.failures = 0;
+    this.stopped = false;
     this.poll();
   }
 
@@ -89,7 +94,7 @@ export class StatusController implements ReactiveController {
 
   private poll(): void {
     this.cancel();
-    if (!this.connected || this.o.document?.visibilityState === 'hidden') return;
+    if (!this.connected || this.stopped || this.o.document?.visibilityState === 'hidden') return;
     if (this.view && isFinal(this.view)) return;
     const run = new AbortController();
     this.run = run;
@@ -104,6 +109,10 @@ export class StatusController implements ReactiveController {
         if (this.run !== run || run.signal.aborted) return;
         this.failures++;
         this.o.onError?.(error);
+        if (this.o.isFatal(error)) {
+          this.stopped = true;
+          return;
+        }
         this.retryTimer = this.o.setTimeout(() => this.poll(), this.backoffMs());
       },
     );
