@@ -107,7 +107,7 @@ export function publicApi(d: PublicDeps) {
     const hit = cache.view(sessionId, now);
     if (hit) return hit;
     const row = d.sessions.load(project, sessionId);
-    const view = sessionView(row, d.sessions, d.store.cards, d.acquirer);
+    const view = sessionView(row, d.sessions, d.store, d.acquirer);
     const open = row.status === 'created' || row.status === 'in_progress';
     const deadline = nextDeadline(row, d.sessions.activePayment(row.id));
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };

@@ -5,7 +5,8 @@
  */
 import { iso } from '../clock';
 import type { Acquirer } from '../sandbox/acquirer';
-import type { CardRepo } from '../store/card-repo';
+import type { Store } from '../store/store';
+import type { LinkInput } from '../links/link-schema';
 import type { SessionData, SessionRow } from '../store/session-repo';
 import type { SessionService } from '../sessions/service';
 
@@ -15,9 +16,10 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 
 /** The view without `server_time`, which the route adds to each reply. */
-export function sessionView(row: SessionRow, sessions: SessionService, cards: CardRepo, acquirer: Acquirer) {
+export function sessionView(row: SessionRow, sessions: SessionService, store: Store, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
-  const saved = row.customer_reference ? cards.lastCard(row.project, row.customer_reference) : undefined;
+  const saved = row.customer_reference ? store.cards.lastCard(row.project, row.customer_reference) : undefined;
+  const link = row.link_id ? store.links.get(row.link_id) : undefined;
   // The latest payment, live or finished: a failed one tells the customer why before they retry.
   const latest = sessions.lastPayment(row.id);
   const interaction = latest && acquirer.interaction(latest);
@@ -34,6 +36,8 @@ export function sessionView(row: SessionRow, sessions: SessionService, cards: Ca
     return_url: data.payment_options?.return_url ?? null,
     show_result: data.payment_options?.show_result !== false,
     consent: consentOf(data),
+    /** The shop's contacts, shown when a payment fails: a payment link's support block. */
+    support: link ? ((JSON.parse(link.data_json) as LinkInput).support ?? null) : null,
     expires_at: iso(row.expires_at),
     payment: latest
       ? {
