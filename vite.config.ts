@@ -1,8 +1,9 @@
 /**
- * Three builds into dist/widget/:
+ * The builds (dist/widget/, dist/demo/):
  *   `vite build`               the widget: sg-checkout.mjs (ES module) and sg-checkout.js (classic script)
  *   `vite build --mode frame`  the card iframe: card-frame.html with its script and styles
  *   `vite build --mode link`   link-page.js, the behaviour of the payment link page /l/:id
+ *   `vite build --mode demo-store|demo-console`  the demo store's and the console's page scripts (dist/demo)
  * Both minified: what is measured in bench/ is what merchants ship.
  */
 import { defineConfig } from 'vite';
@@ -45,6 +46,20 @@ export default defineConfig(({ mode }) => {
         target: 'es2022',
         minify: true,
         lib: { entry: here('./widget/link-page/link-page.ts'), name: 'SgLinkPage', formats: ['iife'], fileName: () => 'link-page.js' },
+      },
+    };
+  }
+  if (mode === 'demo-store' || mode === 'demo-console') {
+    // The demo pages' behaviour, one classic script each (the pages' CSP allows no inline script).
+    const page = mode === 'demo-store' ? 'store/store-page' : 'console/console-page';
+    return {
+      ...shared,
+      build: {
+        outDir: here('./dist/demo'),
+        emptyOutDir: false,
+        target: 'es2022',
+        minify: true,
+        lib: { entry: here(`./demo/${page}.ts`), name: 'SgDemoPage', formats: ['iife'], fileName: () => `${page.split('/')[1]}.js` },
       },
     };
   }

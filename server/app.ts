@@ -3,6 +3,7 @@
  * scheduler and every route. Tests call `createServer` and drive `server.app.request(...)`
  * with no port; `main.ts` adds the HTTP listener.
  */
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
@@ -27,6 +28,9 @@ import { receiptPages } from './pages/receipt';
 import { hostedPages } from './pages/hosted-pages';
 import { validationHook } from './http/validation';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
+import { demoStore } from '../demo/store/index';
+import { registerInStore } from '../demo/store/register-in-store';
+import { developerConsole } from '../demo/console/index';
 
 export type ServerOptions = {
   /** The SQLite file (`:memory:` is not supported: the CLI and backups need a file). */
@@ -83,6 +87,10 @@ export function createServer(options: ServerOptions) {
   app.route('/', receiptPages(store));
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions })));
   mountDocs(app, options.publicUrl);
+  // The demo store and the developer console: the product a developer tries first (`npm start`).
+  const demo = demoStore({ publicUrl: options.publicUrl, dataDir: dirname(options.dbFile), fetch: options.fetch, registerProject: registerInStore(store) });
+  app.route('/', demo.app);
+  app.route('/', developerConsole({ store, sessions, sender, publicUrl: options.publicUrl }));
 
   let timer: NodeJS.Timeout | null = null;
   return {
@@ -92,6 +100,7 @@ export function createServer(options: ServerOptions) {
     sender,
     notifier,
     clock,
+    demo,
     /** Starts the background work: webhook delivery and deadline expiry. */
     start() {
       sender.start();
@@ -112,6 +121,7 @@ export function createServer(options: ServerOptions) {
     async stop() {
       if (timer) clearInterval(timer);
       await sender.stop();
+      demo.stop();
       store.close();
     },
   };

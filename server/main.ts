@@ -6,13 +6,14 @@ import { createServer } from './app';
 const config = configFromEnv();
 const server = createServer({ dbFile: dbFile(config), publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes });
 server.start();
+server.demo.start();
 
 const http = serve({ fetch: server.app.fetch, port: config.port }, (info) => {
   console.log(`sg-checkout listening on ${config.publicUrl} (port ${info.port}), data in ${config.dataDir}`);
-  console.log(`  API reference: ${config.publicUrl}/docs`);
-  if (server.store.projects.list().length === 0) {
-    console.log('  no project yet: npm run cli -- project add --name shop --public-key public.pem --webhook-url http://localhost:4000/webhooks');
-  }
+  console.log(`  demo store:        ${config.publicUrl}/`);
+  console.log(`  developer console: ${config.publicUrl}/console`);
+  console.log(`  API reference:     ${config.publicUrl}/docs`);
+  console.log('  your own project:  npm run cli -- project add --name shop --public-key public.pem --webhook-url http://localhost:4000/webhooks');
 });
 
 let stopping = false;

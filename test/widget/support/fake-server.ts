@@ -57,6 +57,7 @@ export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
     return_url: 'https://shop.example.test/thanks',
     show_result: true,
     consent: null,
+    support: null,
     expires_at: new Date(Date.now() + 60 * MINUTE_MS).toISOString(),
     server_time: new Date().toISOString(),
     payment: null,

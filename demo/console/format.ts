@@ -1,0 +1,15 @@
+/** Small formatters shared by the console's views. */
+export { formatRub } from '../money';
+
+/** "12:04:05.123": the console lives in minutes, the date would only add noise. */
+export const clock = (isoTime: string) => isoTime.slice(11, 23);
+
+/** "2026-01-15 12:04": for things that live longer (links, projects). */
+export const dateTime = (isoTime: string) => `${isoTime.slice(0, 10)} ${isoTime.slice(11, 16)}`;
+
+/** "12,50" or "12.5" or "12" roubles → 1250 kopecks, without a float; null when not an amount. */
+export function parseRoubles(text: string): number | null {
+  const match = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text);
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+}

@@ -1,0 +1,204 @@
+/**
+ * What the console shows, read from the server's store: the repositories where they answer the
+ * question, and a few read-only queries of its own across projects (newest sessions, link
+ * counts). It never writes; the one action, a refund, goes through the SessionService.
+ */
+import type { Store } from '../../server/store/store';
+import type { PaymentRow, SessionRow } from '../../server/store/session-repo';
+import type { WebhookEventRow } from '../../server/store/outbox-repo';
+import { formatRub } from '../money';
+import { signatureHeaders } from './signature-headers';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export type TimelineEntry = { at: string; kind: 'session' | 'payment' | 'refund' | 'webhook' | 'attempt'; text: string; ok?: boolean };
+
+export class ConsoleReadModel {
+  private readonly s;
+
+  constructor(
+    private readonly store: Store,
+    private readonly publicUrl: string,
+  ) {
+    this.s = {
+      newest: store.db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY created_at DESC, rowid DESC LIMIT ?'),
+      newestOf: store.db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE project = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
+      linkCounts: store.db.prepare<[], { link_id: string; sessions: number; paid: number }>(
+        `SELECT link_id, count(*) AS sessions, sum(status = 'accepted') AS paid FROM sessions WHERE link_id IS NOT NULL GROUP BY link_id`,
+      ),
+    };
+  }
+
+  /** The newest sessions (of one project, or all), each with its payments and webhook counts. */
+  sessions(limit: number, project?: string) {
+    const rows = project ? this.s.newestOf.all(project, limit) : this.s.newest.all(limit);
+    return rows.map((row) => {
+      const events = this.store.outbox.forSession(row.id);
+      return {
+        ...this.sessionSummary(row),
+        payments: this.store.sessions.payments(row.id).map((p) => ({ id: p.id, method: p.method, status: p.status })),
+        webhooks: { total: events.length, delivered: count(events, 'delivered'), pending: count(events, 'pending'), failed: count(events, 'failed') },
+      };
+    });
+  }
+
+  /** One session with its payments, refunds, webhook deliveries and a timeline of all of them. */
+  session(id: string) {
+    const row = this.store.sessions.get(id);
+    if (!row) return null;
+    const data = JSON.parse(row.data_json) as Record<string, unknown>;
+    const payments = this.store.sessions.payments(row.id).map((p) => this.payment(p));
+    const webhooks = this.store.outbox.forSession(row.id).map((e) => this.webhook(e));
+    const captured = payments.find((p) => p.status === 'succeeded');
+    return {
+      session: { ...this.sessionSummary(row), close_reason: row.close_reason, metadata: data.metadata ?? null, customer: data.customer ?? null },
+      refundable_amount: captured ? captured.amount - captured.refunded_amount : 0,
+      payments,
+      webhooks,
+      timeline: timeline(row, payments, webhooks),
+    };
+  }
+
+  /** Every payment link, newest first, with how many sessions it opened and how many were paid. */
+  links() {
+    const counts = new Map(this.s.linkCounts.all().map((c) => [c.link_id, c]));
+    return this.store.projects.list().flatMap((project) =>
+      this.store.links.list(project.name).map((link) => {
+        // Whitelisted fields only: a link's data also holds its Telegram bot token.
+        const d = JSON.parse(link.data_json) as { product_name: string; description?: string; amount_details: { amount: number; currency: string }; confirmation?: string; webhook_url: string; return_url: string };
+        return {
+          id: link.id,
+          project: link.project,
+          url: `${this.publicUrl}/l/${link.id}`,
+          product_name: d.product_name,
+          description: d.description ?? null,
+          amount_details: d.amount_details,
+          confirmation: d.confirmation ?? 'auto',
+          webhook_url: d.webhook_url,
+          return_url: d.return_url,
+          disabled_at: iso(link.disabled_at),
+          created_at: iso(link.created_at),
+          sessions: counts.get(link.id)?.sessions ?? 0,
+          paid: counts.get(link.id)?.paid ?? 0,
+        };
+      }),
+    ).sort((a, b) => (a.created_at! < b.created_at! ? 1 : -1));
+  }
+
+  /** The registered projects, without their keys or secrets. */
+  projects() {
+    return this.store.projects.list().map((p) => ({
+      name: p.name,
+      webhook_url: p.webhookUrl,
+      webhook_endpoint_disabled: this.store.outbox.isEndpointDisabled(p.name, p.webhookUrl),
+      failed_webhooks: this.store.outbox.failed(p.name).length,
+      origins: p.origins,
+      confirmation: p.confirmation,
+      created_at: iso(p.createdAt),
+    }));
+  }
+
+  private sessionSummary(row: SessionRow) {
+    const data = JSON.parse(row.data_json) as { description?: string };
+    return {
+      id: row.id,
+      project: row.project,
+      status: row.status,
+      version: row.version,
+      amount_details: { amount: row.amount, currency: row.currency },
+      description: data.description ?? null,
+      customer_reference: row.customer_reference,
+      link_id: row.link_id,
+      created_at: iso(row.created_at)!,
+      updated_at: iso(row.updated_at)!,
+      expires_at: iso(row.expires_at)!,
+    };
+  }
+
+  private payment(p: PaymentRow) {
+    const card = p.card_token ? this.store.cards.get(p.card_token) : undefined;
+    return {
+      id: p.id,
+      method: p.method,
+      status: p.status,
+      stage: p.stage,
+      amount: p.amount,
+      refunded_amount: p.refunded_amount,
+      currency: p.currency,
+      card: card ? { brand: card.brand, last4: card.last4 } : null,
+      failure: p.failure_code ? { code: p.failure_code, description: p.failure_description } : null,
+      created_at: iso(p.created_at)!,
+      updated_at: iso(p.updated_at)!,
+      action_expires_at: iso(p.action_expires_at),
+      confirm_expires_at: iso(p.confirm_expires_at),
+      refunds: this.store.sessions.refunds(p.id).map((r) => ({ id: r.id, amount: r.amount, status: r.status, created_at: iso(r.created_at)! })),
+    };
+  }
+
+  private webhook(e: WebhookEventRow) {
+    const secret = this.store.projects.get(e.project)?.webhookSecret;
+    return {
+      id: e.id,
+      type: e.type,
+      url: e.url,
+      status: e.status,
+      attempts_count: e.attempts,
+      created_at: iso(e.created_at)!,
+      delivered_at: iso(e.delivered_at),
+      next_attempt_at: e.status === 'pending' ? iso(e.next_attempt_at) : null,
+      last_response_status: e.last_response_status,
+      last_error: e.last_error,
+      payload: JSON.parse(e.payload_json) as unknown,
+      attempts: this.store.outbox.attempts(e.id).map((a) => ({
+        attempt: a.attempt,
+        at: iso(a.at)!,
+        response_status: a.response_status,
+        error: a.error,
+        duration_ms: a.duration_ms,
+        headers: secret ? signatureHeaders(secret, e.id, a.at, e.payload_json) : null,
+      })),
+    };
+  }
+}
+
+const count = (events: WebhookEventRow[], status: WebhookEventRow['status']) => events.filter((e) => e.status === status).length;
+
+type PaymentView = ReturnType<ConsoleReadModel['payment']>;
+type WebhookView = ReturnType<ConsoleReadModel['webhook']>;
+
+function timeline(row: SessionRow, payments: PaymentView[], webhooks: WebhookView[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [{ at: iso(row.created_at)!, kind: 'session', text: 'session created' }];
+  for (const p of payments) {
+    entries.push({ at: p.created_at, kind: 'payment', text: `payment ${p.id} started: ${p.method}${p.card ? ` ${p.card.brand} •••• ${p.card.last4}` : ''}` });
+    if (p.status === 'succeeded' || p.status === 'failed') {
+      entries.push({ at: finishedAt(p, webhooks), kind: 'payment', text: `payment ${p.id} ${p.status}${p.failure ? `: ${p.failure.code}` : ''}`, ok: p.status === 'succeeded' });
+    }
+    for (const r of p.refunds) entries.push({ at: r.created_at, kind: 'refund', text: `refund ${r.id} of ${formatRub(r.amount)} ${r.status}`, ok: r.status === 'succeeded' });
+  }
+  for (const w of webhooks) {
+    const status = (w.payload as { session?: { status?: string } }).session?.status;
+    entries.push({ at: w.created_at, kind: 'webhook', text: `webhook ${w.type} queued (session ${status ?? '?'})` });
+    for (const a of w.attempts) {
+      const ok = a.response_status !== null && a.response_status >= 200 && a.response_status < 300;
+      entries.push({ at: a.at, kind: 'attempt', text: `${w.type} attempt ${a.attempt}: ${a.response_status ?? a.error}`, ok });
+    }
+  }
+  if (row.status === 'cancelled' || row.status === 'error') {
+    entries.push({ at: iso(row.updated_at)!, kind: 'session', text: `session ${row.status}${row.close_reason ? `: ${row.close_reason}` : ''}`, ok: false });
+  }
+  // Stable: entries of the same millisecond keep the order they happened in.
+  return entries.map((e, i) => ({ e, i })).sort((a, b) => (a.e.at === b.e.at ? a.i - b.i : a.e.at < b.e.at ? -1 : 1)).map(({ e }) => e);
+}
+
+/**
+ * When a payment ended. A refund later moves its `updated_at`, but the payment_finished event
+ * written in the transaction that ended it keeps the moment, with the payment's final status.
+ */
+function finishedAt(p: PaymentView, webhooks: WebhookView[]): string {
+  const event = webhooks.find((w) => {
+    if (w.type !== 'payment_finished') return false;
+    const payments = (w.payload as { session?: { acquiring_payments?: { id: string; status: string }[] } }).session?.acquiring_payments ?? [];
+    return payments.some((q) => q.id === p.id && q.status === p.status);
+  });
+  return event?.created_at ?? p.updated_at;
+}

@@ -1,0 +1,46 @@
+/**
+ * What the demo store sells, and the one place that prices an order. The page shows prices, but
+ * an order is always priced here, from the SKU and quantity alone: whatever price a client sends
+ * is never read.
+ */
+
+export type Product = {
+  sku: string;
+  name: string;
+  description: string;
+  /** Kopecks. */
+  priceMinor: number;
+};
+
+export const CATALOG: readonly Product[] = Object.freeze([
+  { sku: 'baikal-mug', name: 'Baikal mug', description: 'Stoneware, 350 ml, glazed the colour of the lake in March.', priceMinor: 129_000 },
+  { sku: 'wool-socks', name: 'Wool socks', description: 'Knitted in Uryupinsk from local wool. One size, very warm.', priceMinor: 69_000 },
+  { sku: 'buckthorn-tea', name: 'Sea-buckthorn tea', description: 'Altai black tea with sea-buckthorn berries, 100 g.', priceMinor: 45_000 },
+]);
+
+/** How many of one product a single order may hold. */
+export const MAX_QTY_PER_PRODUCT = 10;
+
+export type OrderLine = { sku: string; name: string; qty: number; unitMinor: number; totalMinor: number };
+export type PricedOrder = { lines: OrderLine[]; amountMinor: number };
+export type PricingError = { error: string };
+
+/** Prices `items` from the catalog; lines of the same SKU are merged. */
+export function priceOrder(items: readonly { sku: string; qty: number }[]): PricedOrder | PricingError {
+  const quantities = new Map<string, number>();
+  for (const { sku, qty } of items) quantities.set(sku, (quantities.get(sku) ?? 0) + qty);
+  const lines: OrderLine[] = [];
+  for (const [sku, qty] of quantities) {
+    const product = CATALOG.find((p) => p.sku === sku);
+    if (!product) return { error: `unknown product "${sku}": choose from ${CATALOG.map((p) => p.sku).join(', ')}` };
+    if (!Number.isInteger(qty) || qty < 1 || qty > MAX_QTY_PER_PRODUCT) {
+      return { error: `${product.name}: the quantity must be a whole number from 1 to ${MAX_QTY_PER_PRODUCT}` };
+    }
+    lines.push({ sku, name: product.name, qty, unitMinor: product.priceMinor, totalMinor: product.priceMinor * qty });
+  }
+  if (lines.length === 0) return { error: 'the cart is empty: add a product first' };
+  return { lines, amountMinor: lines.reduce((sum, line) => sum + line.totalMinor, 0) };
+}
+
+/** What the customer sees as the payment's description: "2 × Baikal mug, 1 × Wool socks". */
+export const describeOrder = (lines: readonly OrderLine[]) => lines.map((l) => `${l.qty} × ${l.name}`).join(', ').slice(0, 255);

@@ -1,0 +1,44 @@
+/**
+ * The demo merchant's secrets, kept as a merchant keeps theirs: an RSA-2048 key pair made on
+ * first start (the private key readable by this user only) and the webhook secret the payment
+ * server issued, all under `<dataDir>/demo-store/`, which is git-ignored with the rest of
+ * DATA_DIR. Nothing here is ever committed or sent anywhere but the public key.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What the payment server's operator does for a new merchant (`npm run cli -- project add`). */
+export type ProjectRegistration = { name: string; publicKeyPem: string; webhookUrl: string; origins: string[] };
+
+/**
+ * Registers the project, or brings an existing one up to date with the given key, webhook URL
+ * and origins, and answers its webhook signing secret (`whsec_…`). Called on every start, so a
+ * new PORT or PUBLIC_URL reaches the server's project too.
+ */
+export type RegisterProject = (project: ProjectRegistration) => { webhookSecret: string };
+
+export type Credentials = { project: string; privateKeyPem: string; publicKeyPem: string; webhookSecret: string };
+
+export const DEMO_PROJECT = 'demo-store';
+
+/** Loads the key pair from `dir` (making it on first start), registers the project and stores its secret. */
+export function loadCredentials(dir: string, publicUrl: string, register: RegisterProject): Credentials {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const privateFile = join(dir, 'private.pem');
+  if (!existsSync(privateFile)) {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    // `wx`: never overwrite a key that another process wrote a moment ago.
+    writeFileSync(privateFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(privateFile, 0o600); // a copied data folder may have lost the mode
+  const privateKeyPem = readFileSync(privateFile, 'utf8');
+  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString();
+  // The public half beside it, for a developer who wants to sign a curl request as the demo store.
+  writeFileSync(join(dir, 'public.pem'), publicKeyPem);
+
+  const { webhookSecret } = register({ name: DEMO_PROJECT, publicKeyPem, webhookUrl: `${publicUrl}/demo/webhooks`, origins: [publicUrl] });
+  writeFileSync(join(dir, 'webhook-secret'), `${webhookSecret}\n`, { mode: 0o600 });
+  chmodSync(join(dir, 'webhook-secret'), 0o600);
+  return { project: DEMO_PROJECT, privateKeyPem, publicKeyPem, webhookSecret };
+}

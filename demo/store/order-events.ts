@@ -1,0 +1,60 @@
+/**
+ * What a verified webhook does to an order. Deliveries come at least once and not always in
+ * order (a retried `payment_finished` can arrive after `payment_refunded`), so every rule reads
+ * the session snapshot in the event and only ever moves an order forward.
+ */
+import type { Order, OrderStatus, OrdersDb } from './orders-db';
+
+/** The part of the webhook body (`{"type", "session"}`) the store relies on. */
+export type WebhookEvent = {
+  type: string;
+  session: {
+    id: string;
+    status: string;
+    amount_details: { amount: number; currency: string };
+    acquiring_payments?: { status: string; refunded_amount_details?: { amount: number } }[];
+  };
+};
+
+/** Applies `event` (already verified) to its order; answers a line for the log. */
+export function applyEvent(orders: OrdersDb, webhookId: string, event: WebhookEvent): string {
+  const session = event.session;
+  if (!session?.id) return `${event.type}: not about a session; ignored`;
+  const order = orders.bySession(session.id);
+  if (!order) return `${event.type} for ${session.id}: no order of this store has that session; ignored`;
+  let outcome = `${event.type}: order ${order.id} stays ${order.status}`;
+  const ran = orders.once(webhookId, event.type, () => {
+    const next = nextState(order, event);
+    if (next && (next.status !== order.status || next.refundedMinor !== order.refundedMinor)) {
+      orders.setState(order.id, next.status, next.refundedMinor);
+      outcome = `${event.type}: order ${order.id} ${order.status} → ${next.status}`;
+    }
+  });
+  return ran ? outcome : `${event.type}: ${webhookId} was handled before; ignored`;
+}
+
+function nextState(order: Order, event: WebhookEvent): { status: OrderStatus; refundedMinor: number } | null {
+  const { session } = event;
+  const refunded = Math.max(order.refundedMinor, refundedOf(session));
+  const fullyRefunded = refunded >= order.amountMinor;
+  switch (event.type) {
+    case 'payment_finished':
+      if (order.status !== 'awaiting_payment') return null;
+      if (session.status === 'accepted') {
+        // Paid means: this session, for this order's amount. Anything else is not our money.
+        if (session.amount_details.amount !== order.amountMinor || session.amount_details.currency.toUpperCase() !== order.currency) return null;
+        return { status: fullyRefunded ? 'refunded' : 'paid', refundedMinor: refunded };
+      }
+      // A failed attempt hands the session back to `created` (the customer may try again); only these end it.
+      if (session.status === 'cancelled' || session.status === 'error') return { status: 'cancelled', refundedMinor: refunded };
+      return null;
+    case 'payment_refunded':
+      // An early refund event (its payment_finished retried later) is remembered, not applied to an unpaid order.
+      return { status: order.status === 'paid' && fullyRefunded ? 'refunded' : order.status, refundedMinor: refunded };
+    default:
+      return null; // action_required, ready_to_confirm: nothing for this store to do (it confirms automatically)
+  }
+}
+
+const refundedOf = (session: WebhookEvent['session']) =>
+  (session.acquiring_payments ?? []).reduce((sum, p) => sum + (p.refunded_amount_details?.amount ?? 0), 0);

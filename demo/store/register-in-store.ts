@@ -1,0 +1,37 @@
+/**
+ * The payment server's side of the demo store's registration: what `npm run cli -- project add`
+ * (and `project update`) would do, done in-process so that `npm start` needs no setup step.
+ * This is the operator's code, not the merchant's; the store itself only sees `RegisterProject`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../../server/store/store';
+import type { RegisterProject } from './credentials';
+
+/** A `RegisterProject` that inserts the project into `store`, or updates its key, URL and origins. */
+export function registerInStore(store: Store, now: () => number = Date.now): RegisterProject {
+  return ({ name, publicKeyPem, webhookUrl, origins }) =>
+    store.transaction(() => {
+      const current = store.projects.get(name);
+      if (!current) {
+        const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+        store.projects.insert({
+          name,
+          publicKeyPem,
+          webhookUrl,
+          webhookSecret,
+          origins,
+          confirmation: 'auto',
+          confirmWindowMinutes: 240,
+          fpsQrLifetimeMinutes: 15,
+          createdAt: now(),
+        });
+        return { webhookSecret };
+      }
+      const unchanged = current.publicKeyPem === publicKeyPem && current.webhookUrl === webhookUrl && JSON.stringify(current.origins) === JSON.stringify(origins);
+      if (!unchanged) {
+        store.projects.update({ ...current, publicKeyPem, webhookUrl, origins });
+        store.outbox.enableEndpoint(name, webhookUrl);
+      }
+      return { webhookSecret: current.webhookSecret };
+    });
+}

@@ -1,0 +1,147 @@
+/**
+ * The shop page's behaviour (built by Vite into /demo/store-page.js, one classic script): the
+ * cart, the order (priced by the backend), the widget for the order's session, the sandbox
+ * phone fed by the widget's events, and the order's status as the backend knows it.
+ */
+import { h, replace } from '../dom';
+import { formatRub } from '../money';
+import { Cart } from './cart';
+import { isFinal, orderStatusLine, type OrderView } from './order-status';
+import { SandboxPhone } from '../sandbox-phone/sandbox-phone';
+
+/** How often the page asks the backend for the order's status while the checkout is open. */
+const ORDER_POLL_MS = 2_000;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const products = new Map(
+  [...document.querySelectorAll<HTMLElement>('.product')].map((el) => [el.dataset.sku!, { el, name: el.dataset.name!, priceMinor: Number(el.dataset.price) }]),
+);
+const cart = new Cart(sessionStorage, (sku) => products.has(sku));
+const els = {
+  lines: $<HTMLUListElement>('cart-lines'),
+  empty: $('cart-empty'),
+  total: $<HTMLOutputElement>('cart-total'),
+  checkout: $<HTMLButtonElement>('checkout'),
+  cartError: $('cart-error'),
+  section: $('checkout-section'),
+  summary: $('order-summary'),
+  status: $('order-status'),
+  slot: $('widget-slot'),
+  phone: document.getElementById('phone-content'),
+};
+
+let openOrder: string | null = null;
+let pollTimer: ReturnType<typeof setTimeout> | undefined;
+
+function renderCart(): void {
+  const items = cart.items();
+  const locked = openOrder !== null;
+  els.empty.hidden = items.length > 0;
+  replace(
+    els.lines,
+    items.map(({ sku, qty }) => {
+      const p = products.get(sku)!;
+      return h(
+        'li',
+        {},
+        h('span', { class: 'line-name' }, p.name),
+        h(
+          'span',
+          { class: 'qty' },
+          h('button', { type: 'button', 'aria-label': `One less ${p.name}`, disabled: locked, onclick: () => change(sku, -1) }, '−'),
+          h('span', {}, qty),
+          h('button', { type: 'button', 'aria-label': `One more ${p.name}`, disabled: locked, onclick: () => change(sku, 1) }, '+'),
+        ),
+        h('span', { class: 'line-total' }, formatRub(p.priceMinor * qty)),
+      );
+    }),
+  );
+  els.total.value = formatRub(cart.totalMinor((sku) => products.get(sku)!.priceMinor));
+  els.checkout.disabled = locked || items.length === 0;
+}
+
+function change(sku: string, delta: number): void {
+  cart.change(sku, delta);
+  renderCart();
+}
+
+async function placeOrder(): Promise<void> {
+  els.checkout.disabled = true;
+  els.cartError.hidden = true;
+  // Only SKUs and quantities: the backend prices the order itself.
+  const res = await fetch('/demo/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: cart.items() }) }).catch(() => null);
+  const body = (await res?.json().catch(() => null)) as (OrderView & { token: string; error?: string }) | null;
+  if (!res?.ok || !body?.token) {
+    els.cartError.textContent = body?.error ?? 'The store is not answering: try again in a moment.';
+    els.cartError.hidden = false;
+    renderCart();
+    return;
+  }
+  history.replaceState(null, '', `#order=${body.order_id}`);
+  openCheckout(body.order_id, body.amount_details.amount, body.token);
+}
+
+/** Shows the widget for the order's session: the merchant's `<sg-checkout token="…">`. */
+function openCheckout(orderId: string, amountMinor: number, token: string | undefined): void {
+  openOrder = orderId;
+  renderCart();
+  els.section.hidden = false;
+  els.summary.textContent = `Order ${orderId} · ${formatRub(amountMinor)}, priced by the store's backend`;
+  if (token) {
+    const widget = document.createElement('sg-checkout');
+    widget.setAttribute('token', token);
+    const phone = els.phone ? new SandboxPhone(els.phone, token) : null;
+    widget.addEventListener('sg-status', (e) => phone?.update(e.detail));
+    widget.addEventListener('sg-success', () => void pollOrder(0));
+    replace(els.slot, widget);
+  } else {
+    replace(els.slot);
+  }
+  els.section.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  void pollOrder(0);
+}
+
+async function pollOrder(delayMs = ORDER_POLL_MS): Promise<void> {
+  clearTimeout(pollTimer);
+  const orderId = openOrder;
+  if (!orderId) return;
+  if (delayMs) await new Promise((resolve) => (pollTimer = setTimeout(resolve, delayMs)));
+  if (openOrder !== orderId) return;
+  const res = await fetch(`/demo/orders/${encodeURIComponent(orderId)}`).catch(() => null);
+  const order = res?.ok ? ((await res.json()) as OrderView) : null;
+  if (openOrder !== orderId) return;
+  if (order) {
+    els.status.textContent = orderStatusLine(order);
+    els.status.dataset.status = order.status;
+    if (isFinal(order.status)) return;
+  }
+  void pollOrder();
+}
+
+function newOrder(): void {
+  openOrder = null;
+  clearTimeout(pollTimer);
+  cart.clear();
+  history.replaceState(null, '', location.pathname);
+  els.section.hidden = true;
+  els.status.textContent = '';
+  replace(els.slot);
+  renderCart();
+  window.scrollTo({ top: 0, behavior: 'smooth' });
+}
+
+/** Back to an order after a reload (`#order=…`): the backend says whether it still needs paying. */
+async function resume(): Promise<void> {
+  const orderId = /^#order=(ord_[0-9a-f]+)$/.exec(location.hash)?.[1];
+  if (!orderId) return;
+  const res = await fetch(`/demo/orders/${orderId}`).catch(() => null);
+  if (!res?.ok) return void history.replaceState(null, '', location.pathname);
+  const order = (await res.json()) as OrderView;
+  openCheckout(order.order_id, order.amount_details.amount, order.token);
+}
+
+for (const [sku, p] of products) p.el.querySelector('button.add')!.addEventListener('click', () => change(sku, 1));
+els.checkout.addEventListener('click', () => void placeOrder());
+$('new-order').addEventListener('click', newOrder);
+renderCart();
+void resume();
