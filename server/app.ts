@@ -68,7 +68,8 @@ export function createServer(options: ServerOptions) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.onError((err, c) => {
     const error = toApiError(err);
-    if (error.status >= 500) console.error(err);
+    // Only our own failures are logged with their stack; a 502 (a merchant's order check) is theirs, and answered.
+    if (error.status === 500) console.error(err);
     return c.json(error.toBody(), error.status);
   });
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}: see the API reference at /docs`).toBody(), 404));
