@@ -170,7 +170,11 @@ function timeline(row: SessionRow, payments: PaymentView[], webhooks: WebhookVie
   const entries: TimelineEntry[] = [{ at: iso(row.created_at)!, kind: 'session', text: 'session created' }];
   for (const p of payments) {
     entries.push({ at: p.created_at, kind: 'payment', text: `payment ${p.id} started: ${p.method}${p.card ? ` ${p.card.brand} •••• ${p.card.last4}` : ''}` });
-    if (p.status === 'succeeded' || p.status === 'failed') {
+    if (p.failure?.code === 'superseded') {
+      // Not a failure the developer must look into: the customer switched methods (the widget
+      // starts the leading method's payment at once, so every purchase by another method has one).
+      entries.push({ at: finishedAt(p, webhooks), kind: 'payment', text: `payment ${p.id} replaced: the customer chose another method` });
+    } else if (p.status === 'succeeded' || p.status === 'failed') {
       entries.push({ at: finishedAt(p, webhooks), kind: 'payment', text: `payment ${p.id} ${p.status}${p.failure ? `: ${p.failure.code}` : ''}`, ok: p.status === 'succeeded' });
     }
     for (const r of p.refunds) entries.push({ at: r.created_at, kind: 'refund', text: `refund ${r.id} of ${formatRub(r.amount)} ${r.status}`, ok: r.status === 'succeeded' });

@@ -95,7 +95,10 @@ function openCheckout(orderId: string, amountMinor: number, token: string | unde
     widget.addEventListener('sg-success', () => void pollOrder(0));
     replace(els.slot, widget);
   } else {
+    // Paid, refunded or cancelled (back after a reload): nothing to pay, so no widget, and the
+    // phone must not invite the visitor to choose a method.
     replace(els.slot);
+    if (els.phone) replace(els.phone, h('p', {}, 'Nothing to pay for this order: see its status above. Start a new order to buy again.'));
   }
   els.section.scrollIntoView({ behavior: 'smooth', block: 'start' });
   void pollOrder(0);
@@ -125,6 +128,7 @@ function newOrder(): void {
   history.replaceState(null, '', location.pathname);
   els.section.hidden = true;
   els.status.textContent = '';
+  delete els.status.dataset.status; // else the next order would read as the last one's "paid" until its first poll
   replace(els.slot);
   renderCart();
   window.scrollTo({ top: 0, behavior: 'smooth' });
