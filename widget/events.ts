@@ -1,7 +1,8 @@
 /** The element's events: typed details, bubbling and composed so a merchant page hears them through shadow roots. */
-import type { SessionView } from './api/public-api';
+import type { MethodId, SessionView } from './api/public-api';
 
-export type SgStatusDetail = { status: SessionView['status']; payment: SessionView['payment']; version: number };
+/** `method`: the method the customer has chosen in the widget (null on a result screen). */
+export type SgStatusDetail = { status: SessionView['status']; payment: SessionView['payment']; version: number; method: MethodId | null };
 export type SgResultDetail = { sessionId: string; paymentId: string; amount: number; currency: string; method: string };
 export type SgFailDetail = SgResultDetail & { code: string; reason: string };
 export type SgErrorDetail = { code: string; message: string };

@@ -17,10 +17,13 @@ export type PhoneScreen =
   | { kind: 'failed'; paymentId: string; reason: string }
   | { kind: 'closed'; status: 'cancelled' | 'error' };
 
-export function phoneScreen(detail: Pick<SgStatusDetail, 'status' | 'payment'>): PhoneScreen {
+export function phoneScreen(detail: Pick<SgStatusDetail, 'status' | 'payment'> & { method?: SgStatusDetail['method'] }): PhoneScreen {
   const p = detail.payment;
   if (detail.status === 'cancelled' || detail.status === 'error') return { kind: 'closed', status: detail.status };
   if (!p || p.failure?.code === 'superseded') return { kind: 'idle' }; // the customer switched methods
+  // A QR still waits, but the customer is looking at another tab (a card): guide them there.
+  const looking = detail.method;
+  if (looking && p.status === 'in_progress' && (p.method === 'fps' || p.method === 'sberpay') && p.method !== looking) return { kind: 'idle' };
   if (p.status === 'succeeded') return { kind: 'paid', paymentId: p.id };
   if (p.status === 'failed') return { kind: 'failed', paymentId: p.id, reason: p.failure?.description ?? p.failure?.code ?? 'declined' };
   if (p.status === 'pending') return { kind: 'awaiting_merchant', paymentId: p.id };

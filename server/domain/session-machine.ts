@@ -126,12 +126,13 @@ export function customerDeclined(session: SessionState, payment: PaymentState): 
 /**
  * The customer turned to another method while this payment waited for them (a QR they did not
  * scan, a 3-D Secure page they closed). Nothing was charged, so it fails without counting as a
- * failed attempt, and the session takes the new payment.
+ * failed attempt and without a webhook, and the session takes the new payment.
  */
 export function supersede(session: SessionState, payment: PaymentState): Step {
   requireAwaitingCustomer(session, payment);
   const step = fail({ session, payment, events: [] }, 'superseded', 'The customer chose another way to pay', 'retry');
-  return { ...step, session: { ...step.session, status: 'created', failedAttempts: session.failedAttempts, closeReason: null } };
+  // No webhook: nothing happened that the merchant must act on; the next payment's webhooks follow.
+  return { session: { ...step.session, status: 'created', failedAttempts: session.failedAttempts, closeReason: null }, payment: step.payment, events: [] };
 }
 
 /** Applies whatever deadline has passed at `t.now`; null when nothing is due. */

@@ -112,7 +112,7 @@ export class SgCheckout extends LitElement {
       this.readySent = true;
       emit(this, 'sg-ready', { sessionId: view.session_id, methods: view.methods });
     }
-    if (previous?.version !== view.version) emit(this, 'sg-status', { status: view.status, payment: view.payment, version: view.version });
+    if (previous?.version !== view.version) this.emitStatus();
     this.announceResult(view);
     if (view.status === 'accepted' && !view.show_result && view.return_url) location.assign(view.return_url);
     void this.ensurePayment();
@@ -191,10 +191,20 @@ export class SgCheckout extends LitElement {
   }
 
   private choose(method: MethodId): void {
+    const changed = method !== this.chosen;
     this.chosen = method;
     this.actionError = null;
     this.bankFallback = false;
+    if (changed) this.emitStatus();
     void this.ensurePayment();
+  }
+
+  /** sg-status: the session's state and the method the customer is looking at. */
+  private emitStatus(): void {
+    const view = this.view;
+    if (!view) return;
+    const s = this.state;
+    emit(this, 'sg-status', { status: view.status, payment: view.payment, version: view.version, method: s.kind === 'choosing' ? s.method : null });
   }
 
   private async payByCard(): Promise<void> {

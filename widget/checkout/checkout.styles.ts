@@ -31,7 +31,8 @@ export const checkoutStyles = css`
   [role='tablist'] { display: grid; grid-template-columns: repeat(auto-fit, minmax(64px, 1fr)); gap: 6px; margin: 12px 0 16px; }
   [role='tab'] { font: inherit; font-size: 0.9em; padding: 8px 4px; overflow: hidden; text-overflow: ellipsis; border-radius: var(--sg-radius, 10px);
     border: 1px solid var(--_border); background: transparent; color: inherit; cursor: pointer; white-space: nowrap; }
-  [role='tab'][aria-selected='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 1px var(--_accent); font-weight: 600; }
+  /* Marked by its border alone: a bolder label would widen it and cut "SberPay" short on a phone. */
+  [role='tab'][aria-selected='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 1px var(--_accent); }
   button, .button { font: inherit; cursor: pointer; border-radius: var(--sg-radius, 10px); }
   .primary { display: block; width: 100%; box-sizing: border-box; text-align: center; text-decoration: none; margin-top: 12px;
     padding: 12px 16px; border: 0; background: var(--_accent); color: var(--_accent-fg); font-weight: 600; }
