@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemoStack, type DemoStack, type HookRecord } from './demo-harness';
 import { launchBrowser, newShopperContext, sgEvents, shoot, watchProblems, type Device } from './demo-browser';
-import { cardFrame, frameOf, typeCard } from './browser';
+import { frameOf, typeCard } from './browser';
 
 const FPS_LINK = /^https:\/\/qr\.nspk\.ru\/[0-9A-Z]{32}\?type=02&bank=\d{12}&sum=\d+&cur=RUB&crc=[0-9A-F]{4}$/;
 const SBERPAY_DEEP_LINK = /^sberpay:\/\/invoicing\/v2\?bankInvoiceId=[0-9a-f]{32}&operationType=Web2App$/;
