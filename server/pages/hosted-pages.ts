@@ -24,6 +24,7 @@ const TEXT = {
     offer: 'оферты',
     support: 'Поддержка',
     network: 'Нет связи с сервером. Попробуйте ещё раз.',
+    telegram: 'Не удалось подтвердить ваш аккаунт Telegram. Откройте оплату заново из чата.',
     gone: 'Ссылка на оплату не найдена или отключена. Попросите у магазина новую.',
     goneTitle: 'Ссылка недействительна',
   },
@@ -33,6 +34,7 @@ const TEXT = {
     offer: 'offer',
     support: 'Support',
     network: 'Cannot reach the server. Please try again.',
+    telegram: 'We could not confirm your Telegram account. Open the payment again from the chat.',
     gone: 'This payment link does not exist or was disabled. Ask the shop for a new one.',
     goneTitle: 'Link not valid',
   },
@@ -64,7 +66,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout) {
           <h1>${link.product_name}</h1>
           ${link.description ? html`<p class="muted">${link.description}</p>` : ''}
           <div class="amount">${formatRub(link.amount_details.amount)}</div>
-          <form id="link-form" class="link-form" data-return="${link.return_url}" data-network-error="${t.network}" novalidate>
+          <form id="link-form" class="link-form" data-return="${link.return_url}" data-network-error="${t.network}" data-telegram-error="${t.telegram}" novalidate>
             ${[link.user_field, ...(link.extra_fields ?? [])].map(
               (f, i) => html`<label>${f.name}<input name="${i === 0 ? 'user' : 'extra'}" placeholder="${f.placeholder}" maxlength="255" required autocomplete="off"></label>`,
             )}

@@ -19,6 +19,7 @@ const SCRIPT_URL: string | undefined =
   typeof document === 'undefined' ? undefined : ((document.currentScript as HTMLScriptElement | null)?.src ?? import.meta.url);
 
 const QR_METHODS = new Set<MethodId>(['fps', 'sberpay']);
+const SHOP_REFUSALS = new Set(['order_refused', 'order_check_failed']);
 
 /**
  * `<sg-checkout token="pt_…">`: the payment options of one session (last used card, bank card,
@@ -61,6 +62,8 @@ export class SgCheckout extends LitElement {
   @state() private chosen: MethodId | null = null;
   @state() private loadError: string | null = null;
   @state() private actionError: string | null = null;
+  /** The shop's own answer (its order check said no): shown as it is, with no words of ours around it. */
+  private actionErrorIsShops = false;
   @state() private busy = false;
   @state() private consentGiven = false;
   @state() private banks: Bank[] = [];
@@ -174,6 +177,7 @@ export class SgCheckout extends LitElement {
       this.status.accept(await this.api$().start({ ...body, ...(view.consent ? { consent: this.consentGiven } : {}) } as StartPayment));
     } catch (error) {
       this.actionError = error instanceof Error ? error.message : String(error);
+      this.actionErrorIsShops = error instanceof ApiFailure && SHOP_REFUSALS.has(error.code);
     } finally {
       this.busy = false;
     }
@@ -287,7 +291,7 @@ export class SgCheckout extends LitElement {
       <div role="tabpanel">${this.renderMethod(s.method, view)}</div>
       ${view.consent ? this.renderConsent(view) : nothing}
       ${this.actionError
-        ? html`<p class="error" role="alert">${QR_METHODS.has(s.method) ? t.qrFailed : ''} ${this.actionError}</p>
+        ? html`<p class="error" role="alert">${QR_METHODS.has(s.method) && !this.actionErrorIsShops ? t.qrFailed : ''} ${this.actionError}</p>
             <button class="secondary" @click=${() => ((this.actionError = null), void this.ensurePayment())}>${t.tryAgain}</button>`
         : nothing}
       <dialog aria-label=${t.threeDs} @close=${() => this.requestUpdate()}>

@@ -27,8 +27,12 @@ export const checkoutStyles = css`
   h2 { font-size: 1.1em; margin: 0 0 4px; outline: none; }
   .total { font-size: 1.6em; font-weight: 700; margin: 0 0 4px; }
   .muted { color: var(--_muted); font-size: 0.9em; margin: 0 0 12px; }
-  /* Equal columns that wrap evenly (2 + 2 on a phone), never one tab stranded on a row of its own. */
-  [role='tablist'] { display: grid; grid-template-columns: repeat(auto-fit, minmax(64px, 1fr)); gap: 6px; margin: 12px 0 16px; }
+  /* One row of equal tabs; on a narrow panel two columns (2 + 2), never one tab stranded on a row of its own. */
+  .panel { container-type: inline-size; }
+  [role='tablist'] { display: grid; grid-auto-flow: column; grid-auto-columns: 1fr; gap: 6px; margin: 12px 0 16px; }
+  @container (max-width: 380px) {
+    [role='tablist'] { grid-auto-flow: row; grid-template-columns: 1fr 1fr; }
+  }
   [role='tab'] { font: inherit; font-size: 0.9em; padding: 8px 4px; overflow: hidden; text-overflow: ellipsis; border-radius: var(--sg-radius, 10px);
     border: 1px solid var(--_border); background: transparent; color: inherit; cursor: pointer; white-space: nowrap; }
   /* Marked by its border alone: a bolder label would widen it and cut "SberPay" short on a phone. */

@@ -9,6 +9,7 @@ import type { SgResultDetail } from '../events';
 
 type TelegramWebApp = {
   initData: string;
+  colorScheme?: 'light' | 'dark';
   themeParams: Record<string, string | undefined>;
   ready(): void;
   expand(): void;
@@ -65,9 +66,11 @@ if (form && pay) {
         ...(inTelegram ? { init_data: telegram!.initData } : {}),
       }),
     }).catch(() => null);
-    const body = (await res?.json().catch(() => null)) as { token?: string; error?: { description: string } } | null;
+    const body = (await res?.json().catch(() => null)) as { token?: string; error?: { code: string; description: string } } | null;
     if (!res?.ok || !body?.token) {
-      error.textContent = body?.error?.description ?? form.dataset.networkError ?? '';
+      // Telegram's refusal is the server's business: the customer gets words they can act on.
+      const telegramRefused = body?.error?.code === 'invalid_init_data';
+      error.textContent = (telegramRefused ? form.dataset.telegramError : body?.error?.description) ?? form.dataset.networkError ?? '';
       error.hidden = false;
       submit.disabled = false;
       return;
@@ -78,6 +81,8 @@ if (form && pay) {
     checkout.setAttribute('token', body.token);
     checkout.setAttribute('api', location.origin);
     checkout.setAttribute('locale', document.documentElement.lang);
+    // Inside Telegram the card iframe must follow the dark theme too, or typed digits vanish.
+    if (inTelegram) checkout.setAttribute('theme', telegram!.colorScheme === 'dark' ? 'dark' : 'light');
     checkout.addEventListener('sg-success', (e) => {
       const { method } = (e as CustomEvent<SgResultDetail>).detail;
       // Back to the chat: Telegram closes the Mini App; a one-tap card payment needs no result
@@ -87,5 +92,6 @@ if (form && pay) {
     });
     checkout.addEventListener('sg-fail', () => document.getElementById('support')?.classList.add('highlight'));
     pay.append(checkout);
+    checkout.scrollIntoView({ behavior: 'smooth', block: 'start' });
   });
 }
