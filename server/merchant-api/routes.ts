@@ -58,16 +58,14 @@ export function merchantApi(d: MerchantDeps) {
       const project = c.get('project');
       const input = c.req.valid('json' as never) as z.infer<S>;
       const sessionId = (input as { session_id?: unknown }).session_id;
-      const reply = await d.store.commitThen(
-        // Passed deadlines are applied and kept even if the method is then refused (a confirm too late).
-        () => typeof sessionId === 'string' && d.sessions.settleById(sessionId),
-        () =>
-          runIdempotent(
-            d.store,
-            { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody: c.get('rawBody'), now: d.clock.now() },
-            (): Reply => ({ status: 200, body: handle(project, input) }),
-          ),
-      );
+      const act = () =>
+        runIdempotent(
+          d.store,
+          { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody: c.get('rawBody'), now: d.clock.now() },
+          (): Reply => ({ status: 200, body: handle(project, input) }),
+        );
+      // On an existing session, passed deadlines are applied and kept even if the method is then refused (a confirm too late).
+      const reply = typeof sessionId === 'string' ? await d.store.commitThen(() => d.sessions.settleById(sessionId), act) : await d.store.groupCommit(act);
       if (reply.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(reply.body as never, 200);
     });
