@@ -27,6 +27,8 @@ export function renderSessionDetail(root: HTMLElement, d: SessionDetail, opts: {
       fact('Expires', s.expires_at),
     ),
     d.refundable_amount > 0 ? refundForm(s.id, d.refundable_amount, opts.onChange) : null,
+    // Outside the form: a full refund removes the form on the next redraw, the word that it worked stays.
+    notices.has(s.id) ? h('p', { class: 'small notice', role: 'status' }, notices.get(s.id)!) : null,
     h('h3', {}, 'Timeline'),
     h('ol', { class: 'timeline' }, d.timeline.map((e) => h('li', { class: `t-${e.kind}${e.ok === true ? ' ok' : e.ok === false ? ' bad' : ''}` }, h('time', {}, clock(e.at)), ' ', e.text))),
     h('h3', {}, 'Payments'),
@@ -63,6 +65,9 @@ const fact = (term: string, value: string) => [h('dt', {}, term), h('dd', {}, va
 const stageNote = (p: SessionDetail['payments'][number]) =>
   p.stage === 'awaiting_customer' ? `waits for the customer${p.action_expires_at ? ` until ${clock(p.action_expires_at)}` : ''}` : `waits for the merchant's confirm${p.confirm_expires_at ? ` until ${clock(p.confirm_expires_at)}` : ''}`;
 
+/** The last action's outcome per session, kept across the redraws of the live page. */
+const notices = new Map<string, string>();
+
 function refundForm(sessionId: string, refundable: number, onChange: () => void): HTMLElement {
   const input = h('input', { name: 'amount', inputmode: 'decimal', placeholder: `all: ${formatRub(refundable)}`, 'aria-label': 'Amount to refund, in roubles (empty: all)' });
   const message = h('p', { class: 'small', role: 'status' });
@@ -75,8 +80,9 @@ function refundForm(sessionId: string, refundable: number, onChange: () => void)
     button.disabled = true;
     const result = await postAction(`/console/api/sessions/${encodeURIComponent(sessionId)}/refund`, amount === undefined ? {} : { amount });
     button.disabled = false;
-    message.textContent = result.ok ? 'Refunded: the payment_refunded webhook is on its way.' : `Refused: ${result.message}`;
-    if (result.ok) onChange();
+    if (!result.ok) return void (message.textContent = `Refused: ${result.message}`);
+    notices.set(sessionId, 'Refunded: the payment_refunded webhook is on its way.');
+    onChange();
   });
   return form;
 }

@@ -329,7 +329,7 @@ describe('the demo store: full purchases by every method, shown paid only on a v
     await form.waitFor();
     assert.match((await consolePage.locator('#session-detail').textContent())!, new RegExp(cardOrder.id), 'the order id in the session’s metadata');
     await form.getByRole('button', { name: 'Refund' }).click();
-    await form.getByText('Refunded: the payment_refunded webhook is on its way.').waitFor();
+    await consolePage.locator('#session-detail').getByText('Refunded: the payment_refunded webhook is on its way.').waitFor();
 
     const hooks = await stack.waitForHooks(cardOrder.sessionId, (hs) => hs.some((h) => h.type === 'payment_refunded' && h.verifiedByStore), 'a verified payment_refunded');
     const refunded = hooks.find((h) => h.type === 'payment_refunded')!;
