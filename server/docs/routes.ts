@@ -47,7 +47,7 @@ export function mountDocs(app: OpenAPIHono<any>, publicUrl: string): void {
           <pre>sig=$(printf '%s' "$BODY" | openssl dgst -sha256 -sign private.pem | base64 -w0)</pre>
           ${Object.entries(doc.paths).map(([path, ops]) => renderOperation(doc, path, ops))}`,
         'en',
-        { wide: true },
+        { mainClass: 'wide' },
       ),
     );
   });

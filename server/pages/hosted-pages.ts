@@ -12,6 +12,8 @@ import type { LinkInput } from '../links/link-schema';
 import { ApiError } from '../errors';
 import { validationError } from '../http/validation';
 import { formatRub } from './format';
+import { page } from './layout';
+import type { HtmlEscapedString } from 'hono/utils/html';
 
 /** The link page may show the merchant's https picture and run Telegram's Mini App script. */
 const HOSTED_CSP =
@@ -118,24 +120,13 @@ function supportBlock(link: LinkInput, title: string) {
   return html`<section id="support" class="support"><strong>${title}:</strong> ${items.map((item, i) => html`${i ? ' · ' : ''}${item}`)}</section>`;
 }
 
-function shell(lang: Lang, title: string, body: unknown, og: { description?: string; image?: string } = {}) {
-  return html`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<meta property="og:title" content="${title}">
+/** The hosted pages' frame: the shared page, plus OpenGraph tags for a link's preview and the scripts. */
+function shell(lang: Lang, title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, og: { description?: string; image?: string } = {}) {
+  const head = html`<meta property="og:title" content="${title}">
 ${og.description ? html`<meta property="og:description" content="${og.description}">` : ''}
 ${og.image ? html`<meta property="og:image" content="${og.image}">` : ''}
-<link rel="stylesheet" href="/assets/pages.css">
 <script defer src="https://telegram.org/js/telegram-web-app.js"></script>
 <script defer src="/widget/sg-checkout.js"></script>
-<script defer src="/widget/link-page.js"></script>
-</head>
-<body>
-<main class="card hosted">${body}</main>
-</body>
-</html>`;
+<script defer src="/widget/link-page.js"></script>`;
+  return page(title, body, lang, { mainClass: 'hosted', head });
 }
-

@@ -1,7 +1,7 @@
 /**
- * The frame of every server-rendered page (sandbox bank, 3-D Secure, push inbox, docs). Values
- * interpolated with `html` are escaped; the pages need no script and no inline style, so they
- * run under a CSP that allows neither.
+ * The frame of every server-rendered page (sandbox bank, 3-D Secure, push inbox, receipts, docs,
+ * hosted pages). Values interpolated with `html` are escaped; no page has an inline script or
+ * style, so they run under a CSP that allows neither.
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
@@ -11,16 +11,18 @@ export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' da
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-export const page = (title: string, body: Content, lang = 'en', opts: { wide?: boolean } = {}) => html`<!doctype html>
+/** `head`: more of the head (meta tags, scripts); `mainClass`: a class beside `card` (`wide`, `hosted`). */
+export const page = (title: string, body: Content, lang = 'en', opts: { mainClass?: string; head?: Content } = {}) => html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="stylesheet" href="/assets/pages.css">
+${opts.head ?? ''}
 </head>
 <body>
-<main class="card${opts.wide ? ' wide' : ''}">${body}</main>
+<main class="card${opts.mainClass ? ` ${opts.mainClass}` : ''}">${body}</main>
 </body>
 </html>`;
 
