@@ -21,11 +21,12 @@ export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROME_PATH, args: CHROME_ARGS });
 }
 
-export async function newContext(browser: Browser, device: Device): Promise<BrowserContext> {
+/** A desktop (1280×800) or iPhone (375×812) context whose requests beyond this machine fail at once, as offline. */
+export async function newContext(browser: Browser, device: Device, locale = 'ru-RU'): Promise<BrowserContext> {
   const context = await browser.newContext(
     device === 'desktop'
-      ? { viewport: { width: 1280, height: 800 }, locale: 'ru-RU' }
-      : { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent: IPHONE_UA, locale: 'ru-RU' },
+      ? { viewport: { width: 1280, height: 800 }, locale }
+      : { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent: IPHONE_UA, locale },
   );
   context.setDefaultTimeout(10_000);
   await context.route((url) => !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url.href), (route) => route.abort('internetdisconnected'));

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROME_ARGS, CHROME_PATH } from '../support/chromium';
+import { newContext } from './browser';
 
 export type Device = 'desktop' | 'phone';
 
@@ -17,8 +18,6 @@ export const ARTEFACTS = join(process.cwd(), 'test-results', 'demo-e2e');
 /** The README's screenshots. */
 export const README_SHOTS = join(process.cwd(), 'demo', 'screenshots');
 
-const IPHONE_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 export function launchBrowser(): Promise<Browser> {
   mkdirSync(ARTEFACTS, { recursive: true });
@@ -26,13 +25,8 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 export async function newShopperContext(browser: Browser, device: Device): Promise<BrowserContext> {
-  const context = await browser.newContext(
-    device === 'desktop'
-      ? { viewport: { width: 1280, height: 800 }, locale: 'en-US' }
-      : { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent: IPHONE_UA, locale: 'en-US' },
-  );
-  context.setDefaultTimeout(10_000);
-  await context.route((url) => !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url.href), (route) => route.abort('internetdisconnected'));
+  // English, to match the demo page; the rest as for the bare widget's tests.
+  const context = await newContext(browser, device, 'en-US');
   // Injected by the browser itself, so the page's CSP (no inline script) does not apply to it.
   await context.addInitScript(() => {
     const w = window as unknown as { sgEvents: { type: string; detail: unknown }[] };

@@ -29,10 +29,11 @@ export type MerchantPage = { token: string; locale?: string; layout?: string };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-const listen = (server: HttpServer, host: string) =>
+/** Listens on a free port of `host`; resolves with the port. */
+export const listen = (server: HttpServer, host: string) =>
   new Promise<number>((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
 
-const readBody = (req: IncomingMessage) =>
+export const readBody = (req: IncomingMessage) =>
   new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

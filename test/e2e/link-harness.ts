@@ -11,13 +11,12 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { linkCommand } from '../../server/cli/link';
-import { PROJECT, startStack } from './harness';
+import { PROJECT, listen, readBody, startStack } from './harness';
 
 export type LinkStack = Awaited<ReturnType<typeof startLinkStack>>;
 
@@ -27,16 +26,6 @@ export type OrderCheckCall = { verified: boolean; error?: string; body: any };
 /** What a merchant gives the account manager (the JSON of `link create --file`). */
 export type LinkSpec = Record<string, unknown>;
 
-const listen = (server: HttpServer) =>
-  new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 /**
  * Telegram's documented Mini App algorithm: data_check_string = the fields but `hash`, `key=value`
@@ -72,7 +61,7 @@ export async function startLinkStack() {
       .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
       .end('<!doctype html><html><head><meta charset="utf-8"><title>Duck shop channel</title></head><body><h1>Duck shop channel</h1></body></html>');
   });
-  const channelOrigin = `http://localhost:${await listen(channel)}`;
+  const channelOrigin = `http://localhost:${await listen(channel, '127.0.0.1')}`;
 
   // The merchant's order check: verified like a webhook, answered as the test says.
   const orderChecks: OrderCheckCall[] = [];
@@ -89,7 +78,7 @@ export async function startLinkStack() {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"ok":false,"error_message":"bad signature"}');
     }
   });
-  const orderCheckUrl = `http://127.0.0.1:${await listen(checker)}/order-check`;
+  const orderCheckUrl = `http://127.0.0.1:${await listen(checker, '127.0.0.1')}/order-check`;
 
   return {
     ...stack,
