@@ -30,6 +30,8 @@ export type Stats = {
   sessions: number;
   payments: number;
   outbox: number;
+  /** Bytes in the database's write-ahead log: the checkpointer keeps it from growing without end. */
+  walBytes: number;
 };
 
 export type Message = Command & { id: number };

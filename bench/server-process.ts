@@ -9,7 +9,7 @@
  * Both run in this one process, so they share the same runtime, heap and CPU; they are loaded
  * one at a time. The parent drives it over IPC (see protocol.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer as createNetServer } from 'node:net';
@@ -28,6 +28,7 @@ const PROJECT = 'bench';
 let server: Server | null = null;
 const listeners: ServerType[] = [];
 let dataDir: string | null = null;
+let databaseFile: string | null = null;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,7 +52,8 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
   const appPort = await freePort();
   // The same configuration path as `npm start`, with DATA_DIR and PORT of this run.
   const config = configFromEnv({ DATA_DIR: dataDir, PORT: String(appPort), PUBLIC_URL: `http://${HOST}:${appPort}` });
-  server = createServer({ dbFile: dbFile(config), publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes });
+  databaseFile = dbFile(config);
+  server = createServer({ dbFile: databaseFile, publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes });
   server.store.projects.insert({
     name: PROJECT,
     publicKeyPem,
@@ -79,6 +81,14 @@ function count(table: string): number {
   return (server!.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
+function walBytes(): number {
+  try {
+    return statSync(`${databaseFile}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
 function stats(): Stats {
   if (globalThis.gc) {
     globalThis.gc();
@@ -93,6 +103,7 @@ function stats(): Stats {
     sessions: count('sessions'),
     payments: count('payments'),
     outbox: count('webhook_events'),
+    walBytes: walBytes(),
   };
 }
 

@@ -176,7 +176,7 @@ async function main() {
       // The warm-up's creates count too: compare the rows written with every 2xx answered.
       createRows = { sessions: after.sessions - before.sessions, outbox: after.outbox - before.outbox, answered: create.warmupOk + create.ok };
       log(describe(loads.create));
-      log(`create wrote ${createRows.sessions} sessions and ${createRows.outbox} outbox rows for ${createRows.answered} 2xx answers`);
+      log(`create wrote ${createRows.sessions} sessions and ${createRows.outbox} outbox rows for ${createRows.answered} 2xx answers; write-ahead log now ${(after.walBytes / 2 ** 20).toFixed(1)} MiB`);
       await drainWebhooks();
     }
     // Hello world once more, after the app's phases: the baseline is the mean of both runs, so a

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './clock';
 import { ApiError } from './errors';
 import { StateConflict } from './domain/session-machine';
 import { Store } from './store/store';
+import { SyncFailed } from './store/wal-flusher';
 import { SessionService } from './sessions/service';
 import { LinkService } from './links/link-service';
 import { LinkCheckout } from './links/link-checkout';
@@ -27,6 +28,7 @@ import { widgetAssets } from './pages/widget-assets';
 import { receiptPages } from './pages/receipt';
 import { hostedPages } from './pages/hosted-pages';
 import { validationHook } from './http/validation';
+import { answerWhenDurable } from './http/durable-answers';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
 import { demoStore } from '../demo/store/index';
 import { registerInStore } from '../demo/store/register-in-store';
@@ -50,7 +52,7 @@ const EXPIRY_TICK_MS = 1_000;
 
 export function createServer(options: ServerOptions) {
   const clock = options.clock ?? systemClock;
-  const store = Store.open(options.dbFile);
+  const store = Store.open(options.dbFile, 'flusher');
   const notifier = new SessionNotifier();
   const acquirer = new SandboxAcquirer(options.publicUrl);
   const pushes = new PushInbox(store.db);
@@ -66,6 +68,7 @@ export function createServer(options: ServerOptions) {
   });
 
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  answerWhenDurable(app, store, (error) => Response.json(toApiError(error).toBody(), { status: 500 }));
   app.onError((err, c) => {
     const error = toApiError(err);
     // Only our own failures are logged with their stack; a 502 (a merchant's order check) is theirs, and answered.
@@ -123,7 +126,8 @@ export function createServer(options: ServerOptions) {
       if (timer) clearInterval(timer);
       await sender.stop();
       demo.stop();
-      store.close();
+      await store.whenDurable()?.catch(() => {}); // a failed sync is reported to those who waited for it
+      await store.close();
     },
   };
 }
@@ -133,6 +137,7 @@ export type Server = ReturnType<typeof createServer>;
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StateConflict) return new ApiError(409, 'invalid_state', err.message);
+  if (err instanceof SyncFailed) return new ApiError(500, 'storage_failure', 'the server could not save changes to disk, so this request may not have taken effect: read the session status before retrying');
   if (err instanceof HTTPException) return new ApiError(err.status === 400 ? 400 : 500, err.status === 400 ? 'invalid_request' : 'internal_error', err.message);
   return new ApiError(500, 'internal_error', 'the server failed on this request; nothing was changed, so it is safe to retry');
 }

@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(JSON.stringify(out, null, 2));
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -1,18 +1,18 @@
 /**
- * The signed merchant API, `POST /api/v1/<method>`. Each method is a route whose zod schema
- * validates the body and documents it; the handler is a synchronous call into the session
+ * The signed merchant API, `POST /api/v1/<method>`. Each method has a zod schema that both
+ * validates its body and documents it (in the OpenAPI registry behind /docs); its handler is a synchronous call into the session
  * service, run inside one (group-committed) transaction together with its idempotency record.
  */
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
-import { badRequest, notFound } from '../errors';
+import { ApiError, badRequest, notFound } from '../errors';
 import { iso } from '../clock';
 import type { SessionService } from '../sessions/service';
 import type { Store } from '../store/store';
 import type { Clock } from '../clock';
-import { merchantAuth, type MerchantVars } from './auth';
+import { authenticate } from './auth';
 import { runIdempotent, type Reply } from './idempotency';
 import * as s from './schemas';
-import { validationHook } from '../http/validation';
+import { validationError } from '../http/validation';
 import type { Project } from '../store/project-repo';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
@@ -29,47 +29,61 @@ const IDEMPOTENCY_KEY_PARAMETER = {
   schema: { type: 'string' as const, maxLength: 255 },
 };
 
-export function merchantApi(d: MerchantDeps) {
-  const api = new OpenAPIHono<{ Variables: MerchantVars }>({ defaultHook: validationHook });
-  api.use('/api/v1/*', merchantAuth(d.store.projects));
+/** One method of the API: how its body is validated, and what it does. */
+type Method = { body: Schema; handle: (project: Project, input: never) => object };
 
-  /** Registers one method: its route (for validation and the docs) and its handler. */
+export function merchantApi(d: MerchantDeps) {
+  const api = new OpenAPIHono();
+  const methods = new Map<string, Method>();
+
+  /** Registers one method: its schema (which validates the body and documents it) and its handler. */
   function method<S extends Schema>(name: string, summary: string, body: S, handle: (project: Project, input: z.infer<S>) => object) {
-    const route = createRoute({
-      method: 'post',
-      path: `/api/v1/${name}`,
-      summary,
-      tags: ['Merchant API'],
-      security: [{ PartnerProject: [], PartnerSignature: [] }],
-      parameters: [IDEMPOTENCY_KEY_PARAMETER],
-      request: {
-        body: { content: { 'application/json': { schema: body } }, required: true },
-      },
-      responses: {
-        200: { description: 'ok', content: { 'application/json': { schema: s.okReply } } },
-        400: { description: 'invalid input; error.field names the field', content: { 'application/json': { schema: s.errorReply } } },
-        401: { description: 'missing or wrong signature, or unknown project', content: { 'application/json': { schema: s.errorReply } } },
-        404: { description: 'unknown id', content: { 'application/json': { schema: s.errorReply } } },
-        409: { description: 'not allowed in the current status', content: { 'application/json': { schema: s.errorReply } } },
-        422: { description: 'Idempotency-Key reused with another request', content: { 'application/json': { schema: s.errorReply } } },
-      },
-    });
-    api.openapi(route, async (c) => {
-      const project = c.get('project');
-      const input = c.req.valid('json' as never) as z.infer<S>;
-      const sessionId = (input as { session_id?: unknown }).session_id;
-      const act = () =>
-        runIdempotent(
-          d.store,
-          { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody: c.get('rawBody'), now: d.clock.now() },
-          (): Reply => ({ status: 200, body: handle(project, input) }),
-        );
-      // On an existing session, passed deadlines are applied and kept even if the method is then refused (a confirm too late).
-      const reply = typeof sessionId === 'string' ? await d.store.commitThen(() => d.sessions.settleById(sessionId), act) : await d.store.groupCommit(act);
-      if (reply.replayed) c.header('Idempotent-Replayed', 'true');
-      return c.json(reply.body as never, 200);
-    });
+    api.openAPIRegistry.registerPath(
+      createRoute({
+        method: 'post',
+        path: `/api/v1/${name}`,
+        summary,
+        tags: ['Merchant API'],
+        security: [{ PartnerProject: [], PartnerSignature: [] }],
+        parameters: [IDEMPOTENCY_KEY_PARAMETER],
+        request: {
+          body: { content: { 'application/json': { schema: body } }, required: true },
+        },
+        responses: {
+          200: { description: 'ok', content: { 'application/json': { schema: s.okReply } } },
+          400: { description: 'invalid input; error.field names the field', content: { 'application/json': { schema: s.errorReply } } },
+          401: { description: 'missing or wrong signature, or unknown project', content: { 'application/json': { schema: s.errorReply } } },
+          404: { description: 'unknown id', content: { 'application/json': { schema: s.errorReply } } },
+          409: { description: 'not allowed in the current status', content: { 'application/json': { schema: s.errorReply } } },
+          422: { description: 'Idempotency-Key reused with another request', content: { 'application/json': { schema: s.errorReply } } },
+        },
+      }),
+    );
+    methods.set(name, { body, handle: handle as Method['handle'] });
   }
+
+  // One handler for every method rather than a route and validator middleware each: each layer
+  // of Hono middleware is another promise on the hot path of every signed call.
+  api.post('/api/v1/*', async (c) => {
+    const { project, rawBody, body } = await authenticate(c.req, d.store.projects);
+    const name = c.req.path.slice('/api/v1/'.length);
+    const m = methods.get(name);
+    if (!m) throw new ApiError(404, 'not_found', `no method ${name}: the methods are listed in the API reference at /docs`);
+    const parsed = m.body.safeParse(body);
+    if (!parsed.success) throw validationError(parsed.error, body);
+    const input = parsed.data as never;
+    const sessionId = (input as { session_id?: unknown }).session_id;
+    const act = () =>
+      runIdempotent(
+        d.store,
+        { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody, now: d.clock.now() },
+        (): Reply => ({ status: 200, body: m.handle(project, input) }),
+      );
+    // On an existing session, passed deadlines are applied and kept even if the method is then refused (a confirm too late).
+    const reply = typeof sessionId === 'string' ? await d.store.commitThen(() => d.sessions.settleById(sessionId), act) : await d.store.groupCommit(act);
+    if (reply.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(reply.body, 200);
+  });
 
   const session = (row: Parameters<SessionService['render']>[0]) => ({ status: 'ok', session: d.sessions.render(row) });
 

@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, badRequest } from '../errors';
-import { newId } from '../ids';
+import { newSecretId } from '../ids';
 import type { Clock } from '../clock';
 import type { Acquirer } from '../sandbox/acquirer';
 import { BANKS } from '../sandbox/banks';
@@ -170,7 +170,7 @@ export function publicApi(d: PublicDeps) {
     const body = parse(cardBody, await jsonBody(c.req.raw), 'card.');
     const checked = validateCard(body, d.clock.now());
     if (!checked.ok) throw badRequest(checked.field, checked.message);
-    const id = newId('tok');
+    const id = newSecretId('tok');
     const card = checked.card;
     const row = { id, project: project.name, session_id: sessionId, ...card, recurrent: 0, used_at: null, disabled_at: null, created_at: d.clock.now() };
     await d.store.groupCommit(() => d.store.cards.insert(row));

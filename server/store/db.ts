@@ -7,14 +7,17 @@ export type Db = Database.Database;
 
 /**
  * Opens (creating if needed) the SQLite file and brings its schema up to date.
- * WAL lets readers (long-polls, the CLI, a backup) run beside the one writer; `synchronous = FULL`
- * makes every committed payment survive a power cut, which a checkout owes its merchants.
+ * WAL lets readers (long-polls, the CLI, a backup) run beside the one writer. `synchronous = FULL`
+ * makes COMMIT wait until the change would survive a power cut, which a checkout owes its
+ * merchants; `NORMAL` is only for a connection whose commits a WalFlusher makes durable.
  */
-export function openDb(file: string): Db {
+export function openDb(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${synchronous}`);
+  // A connection made durable by a WalFlusher leaves checkpoints to a Checkpointer thread.
+  if (synchronous === 'NORMAL') db.pragma('wal_autocheckpoint = 0');
   db.pragma('foreign_keys = ON');
   // Another process (the CLI, a second server) may hold the write lock for a moment: wait, don't fail.
   db.pragma('busy_timeout = 5000');

@@ -1,4 +1,7 @@
+import type Database from 'better-sqlite3';
 import { openDb, type Db } from './db';
+import { WalFlusher } from './wal-flusher';
+import { Checkpointer } from './checkpointer';
 import { ProjectRepo } from './project-repo';
 import { SessionRepo } from './session-repo';
 import { CardRepo } from './card-repo';
@@ -7,21 +10,28 @@ import { IdempotencyRepo } from './idempotency-repo';
 import { LinkRepo } from './link-repo';
 
 /**
+ * How commits reach the disk. `on-commit` (`synchronous = FULL`): COMMIT returns once it is on
+ * disk, which suits a short-lived process such as the CLI. `flusher` (the server): COMMIT returns
+ * at once and a WalFlusher syncs the log on the thread pool, so the event loop never waits for
+ * the disk; whatever the change leads to (an answer, a webhook, a long-poll) waits instead.
+ */
+export type Durability = 'on-commit' | 'flusher';
+
+/** How a transaction starts, ends and is undone: BEGIN/COMMIT/ROLLBACK, or a savepoint inside one. */
+type TransactionStatements = { begin: Database.Statement; end: Database.Statement; undo: Database.Statement };
+
+/**
  * The one storage interface of the server. Every state change runs inside `transaction`, so a
  * change and the webhook rows it writes commit together or not at all. Work that must only
  * happen once the change is durable (waking long-polls, the webhook sender) goes to
- * `afterCommit` and runs after COMMIT, never after a rollback.
+ * `afterCommit` and runs once the commit is on disk, never after a rollback. Nothing outside
+ * may tell anyone of what it read before `whenDurable()` has settled: the HTTP layer waits for it
+ * before every answer, the webhook sender before every delivery.
  *
  * SQLite through better-sqlite3 is synchronous, which makes each transaction atomic with respect
  * to every other request of this process; `BEGIN IMMEDIATE` extends that to other processes
  * (the CLI) by taking the write lock up front.
  */
-/**
- * How long the first write of a group waits for others to join it. About what one flush to disk
- * costs: a lone write waits at most that long again, while under load each flush carries many.
- */
-export const GROUP_COMMIT_WINDOW_MS = 1;
-
 export class Store {
   readonly projects: ProjectRepo;
   readonly sessions: SessionRepo;
@@ -32,7 +42,16 @@ export class Store {
   private pending: (() => void)[] | null = null;
   private queue: { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
 
-  constructor(readonly db: Db) {
+  private readonly outermost: TransactionStatements;
+  private readonly nested: TransactionStatements;
+
+  constructor(
+    readonly db: Db,
+    private readonly flusher: WalFlusher | null = null,
+    private readonly checkpointer: Checkpointer | null = null,
+  ) {
+    this.outermost = { begin: db.prepare('BEGIN IMMEDIATE'), end: db.prepare('COMMIT'), undo: db.prepare('ROLLBACK') };
+    this.nested = { begin: db.prepare('SAVEPOINT nested'), end: db.prepare('RELEASE nested'), undo: db.prepare('ROLLBACK TO nested') };
     this.projects = new ProjectRepo(db);
     this.sessions = new SessionRepo(db);
     this.cards = new CardRepo(db);
@@ -41,8 +60,14 @@ export class Store {
     this.links = new LinkRepo(db);
   }
 
-  static open(file: string): Store {
-    return new Store(openDb(file));
+  static open(file: string, durability: Durability = 'on-commit'): Store {
+    if (durability === 'on-commit') return new Store(openDb(file, 'FULL'));
+    return new Store(openDb(file, 'NORMAL'), new WalFlusher(`${file}-wal`), new Checkpointer(file));
+  }
+
+  /** Settles once every commit made so far is on disk (rejects if the disk failed); null when they already are. */
+  whenDurable(): Promise<void> | null {
+    return this.flusher?.whenDurable() ?? null;
   }
 
   /**
@@ -55,27 +80,33 @@ export class Store {
     this.pending = hooks;
     let result: T;
     try {
-      const tx = this.db.transaction(fn);
-      result = outer ? tx() : tx.immediate();
+      result = this.run(fn, outer ? this.nested : this.outermost);
     } finally {
       this.pending = outer;
     }
-    if (outer) outer.push(...hooks);
+    if (outer) {
+      outer.push(...hooks);
+      return result;
+    }
+    this.flusher?.committed();
+    const durable = hooks.length ? this.whenDurable() : null;
+    if (durable) durable.then(() => hooks.forEach((hook) => hook()), (error) => console.error('after-commit work skipped:', error));
     else for (const hook of hooks) hook();
     return result;
   }
 
   /**
-   * Group commit: runs `fn` in a transaction shared with every other call made within
-   * GROUP_COMMIT_WINDOW_MS, each in its own savepoint, and settles once that transaction has committed.
-   * With `synchronous = FULL` a commit waits for the disk; sharing one flush among all the writes
-   * that arrived together is what lets durable writes keep up with concurrent requests.
+   * Group commit: runs `fn` in a transaction shared with every other call made in the same turn
+   * of the event loop, each in its own savepoint, and settles once that transaction is on disk.
+   * One COMMIT (and, with the flusher, one sync) then serves all the writes that arrived together.
    */
-  groupCommit<T>(fn: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  async groupCommit<T>(fn: () => T): Promise<T> {
+    const value = await new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (this.queue.length === 1) setTimeout(() => this.flush(), GROUP_COMMIT_WINDOW_MS);
+      if (this.queue.length === 1) setImmediate(() => this.flush());
     });
+    await this.whenDurable();
+    return value;
   }
 
   /**
@@ -121,13 +152,36 @@ export class Store {
     });
   }
 
+  /**
+   * What better-sqlite3's `db.transaction(fn)` does, with the statements prepared once: that
+   * helper builds four wrapper functions per call, which cost more than the savepoint itself.
+   */
+  private run<T>(fn: () => T, s: TransactionStatements): T {
+    s.begin.run();
+    try {
+      const result = fn();
+      s.end.run();
+      return result;
+    } catch (error) {
+      // SQLite may already have rolled back on its own (a full disk): then there is nothing to undo.
+      if (this.db.inTransaction) {
+        s.undo.run();
+        if (s === this.nested) s.end.run();
+      }
+      throw error;
+    }
+  }
+
   /** Queues `hook` to run once the surrounding transaction has committed. */
   afterCommit(hook: () => void): void {
     if (this.pending) this.pending.push(hook);
     else hook();
   }
 
-  close(): void {
+  /** Closes the connection; settles once the checkpointer, if any, has closed its own. */
+  async close(): Promise<void> {
+    this.flusher?.close();
     this.db.close();
+    await this.checkpointer?.stop();
   }
 }

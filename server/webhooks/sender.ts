@@ -66,6 +66,13 @@ export class WebhookSender {
       .filter((event) => !this.inFlight.has(event.id))
       .slice(0, this.batchSize);
     for (const event of due) this.inFlight.add(event.id);
+    // A row read here may be committed but not yet on disk: no merchant hears of a change that a power cut could undo.
+    try {
+      await this.store.whenDurable();
+    } catch (error) {
+      for (const event of due) this.inFlight.delete(event.id);
+      throw error;
+    }
     const results = await Promise.allSettled(
       due.map((event) => this.deliver(event).finally(() => this.inFlight.delete(event.id))),
     );

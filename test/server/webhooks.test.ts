@@ -20,8 +20,8 @@ const HOUR_MS = 60 * 60_000;
 function setup(t: TestContext, options: { fetch?: typeof fetch; timeoutMs?: number; clock?: ManualClock; pollMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sg-webhooks-'));
   const store = Store.open(join(dir, 'checkout.sqlite'));
-  t.after(() => {
-    store.close();
+  t.after(async () => {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const clock = options.clock ?? new ManualClock();

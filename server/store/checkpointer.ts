@@ -1,0 +1,75 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** How often the checkpointer looks at the log when the last checkpoint left nothing behind. */
+const IDLE_MS = 200;
+/** How soon it goes again when writes arrived while it was copying them. */
+const BUSY_MS = 5;
+/**
+ * Past this many pages (64 MiB at SQLite's 4 KiB pages) the log is reset with
+ * `wal_checkpoint(TRUNCATE)`, which holds off the writer for the moment it takes to copy what the
+ * passive checkpoints left. Without it a stream of writes could keep the log from ever being
+ * reused: SQLite starts it over only when a checkpoint finishes with no commit during it.
+ */
+const TRUNCATE_ABOVE_PAGES = 16_384;
+
+/**
+ * The worker's own code, plain CommonJS so that it runs as it is under any loader. It opens a
+ * second connection and copies the log into the database with `wal_checkpoint(PASSIVE)`, which
+ * never blocks the writer; SQLite syncs the log before the copy and the database after it, and
+ * only then lets the log be reused. A log grown past TRUNCATE_ABOVE_PAGES is reset next time.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+let timer = null;
+let mode = 'PASSIVE';
+const tick = () => {
+  let behind = false;
+  try {
+    const [result] = db.pragma('wal_checkpoint(' + mode + ')');
+    behind = result.checkpointed < result.log;
+    mode = result.log > workerData.truncateAbovePages ? 'TRUNCATE' : 'PASSIVE';
+  } catch (error) {
+    parentPort.postMessage({ error: String(error && error.message || error) });
+  }
+  timer = setTimeout(tick, behind ? workerData.busyMs : workerData.idleMs);
+};
+parentPort.on('message', () => {
+  clearTimeout(timer);
+  db.close();
+  parentPort.close();
+});
+tick();
+`;
+
+/**
+ * Checkpoints the write-ahead log on a thread of its own. SQLite's automatic checkpoint runs
+ * inside a COMMIT once the log passes 1,000 pages: it copies megabytes and syncs both files
+ * with the event loop stopped, which under a stream of writes cost about a third of the
+ * server's throughput. The server's connection turns it off (`wal_autocheckpoint = 0`) and
+ * this worker does the same work beside it.
+ */
+export class Checkpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+
+  constructor(file: string) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, idleMs: IDLE_MS, busyMs: BUSY_MS, truncateAbovePages: TRUNCATE_ABOVE_PAGES } });
+    this.worker.on('message', (message: { error: string }) => console.error(`checkpoint of ${file} failed: ${message.error}`));
+    this.worker.on('error', (error) => console.error(`checkpointer of ${file} stopped:`, error));
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.unref(); // it must not keep the process alive
+  }
+
+  /** Asks the worker to close its connection and end; settles once it has (a checkpoint under way finishes first). */
+  stop(): Promise<void> {
+    this.worker.ref(); // whoever awaits the stop keeps the process alive until the worker is gone
+    this.worker.postMessage('stop');
+    return this.exited;
+  }
+}
