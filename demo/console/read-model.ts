@@ -21,7 +21,8 @@ export class ConsoleReadModel {
     private readonly publicUrl: string,
   ) {
     this.s = {
-      newest: store.db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY created_at DESC, rowid DESC LIMIT ?'),
+      // Sessions are never deleted, so rowid is the order they were created in: read from the end, no sort.
+      newest: store.db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY rowid DESC LIMIT ?'),
       newestOf: store.db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE project = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       linkCounts: store.db.prepare<[], { link_id: string; sessions: number; paid: number }>(
         `SELECT link_id, count(*) AS sessions, sum(status = 'accepted') AS paid FROM sessions WHERE link_id IS NOT NULL GROUP BY link_id`,

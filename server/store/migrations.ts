@@ -174,4 +174,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN link_id TEXT REFERENCES payment_links(id);
   ALTER TABLE sessions ADD COLUMN order_check_url TEXT;
   `,
+  // Indexes for the queries that otherwise read a whole growing table: failed webhooks (CLI and
+  // console), the hourly purge of idempotency keys, and a link's sessions (console).
+  `
+  CREATE INDEX webhook_events_failed ON webhook_events (project, created_at) WHERE status = 'failed';
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+  CREATE INDEX sessions_by_link ON sessions (link_id) WHERE link_id IS NOT NULL;
+  `,
 ];

@@ -108,11 +108,13 @@ export class SessionRepo {
       sessionByToken: db.prepare<[string], SessionRow>(
         'SELECT s.* FROM public_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?',
       ),
-      due: db.prepare<{ now: number }, { id: string }>(
-        `SELECT id FROM sessions WHERE status = 'created' AND expires_at <= @now
-         UNION SELECT session_id FROM payments WHERE action_expires_at <= @now
-         UNION SELECT session_id FROM payments WHERE confirm_expires_at <= @now`,
-      ),
+      // Three queries, not one UNION: for a UNION SQLite merges sorted results, and sorts by walking
+      // every session in id order instead of searching the three deadline indexes.
+      due: [
+        db.prepare<[number], string>(`SELECT id FROM sessions WHERE status = 'created' AND expires_at <= ?`).pluck(),
+        db.prepare<[number], string>('SELECT session_id FROM payments WHERE action_expires_at <= ?').pluck(),
+        db.prepare<[number], string>('SELECT session_id FROM payments WHERE confirm_expires_at <= ?').pluck(),
+      ],
       list: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE project = ? ORDER BY created_at DESC LIMIT ?'),
     };
   }
@@ -163,7 +165,7 @@ export class SessionRepo {
   }
   /** Ids of sessions with a deadline at or before `now`. */
   dueForExpiry(now: number): string[] {
-    return this.s.due.all({ now }).map((r) => r.id);
+    return [...new Set(this.s.due.flatMap((query) => query.all(now)))];
   }
   listForProject(project: string, limit: number): SessionRow[] {
     return this.s.list.all(project, limit);

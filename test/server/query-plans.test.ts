@@ -1,0 +1,41 @@
+/**
+ * No statement the server prepares reads a whole table that grows with use: each one searches
+ * an index, or is on the short list below of reads bounded some other way. A full scan is
+ * invisible in a test with ten rows and stalls the event loop with a million (the deadline
+ * scheduler once walked every session ever created, once a second).
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { startHarness } from './helpers';
+
+/** Full scans that are fine, and why. */
+const BOUNDED = new Map([
+  ['SELECT * FROM projects ORDER BY name', 'the registered projects: a handful'],
+  ['SELECT * FROM sessions ORDER BY rowid DESC LIMIT ?', 'reads LIMIT rows from the end of the table'],
+  ['SELECT * FROM sandbox_pushes ORDER BY id DESC LIMIT ?', 'reads LIMIT rows from the end of the table'],
+  ['SELECT * FROM sandbox_pushes WHERE phone = ? ORDER BY id DESC LIMIT ?', "the sandbox phone's inbox, newest first until LIMIT"],
+]);
+
+const prepared = new Set<string>();
+const prepare = Database.prototype.prepare;
+Database.prototype.prepare = function (this: Database.Database, source: string) {
+  prepared.add(source.replace(/\s+/g, ' ').trim());
+  return prepare.call(this, source);
+} as typeof prepare;
+const harness = startHarness();
+Database.prototype.prepare = prepare;
+after(() => harness.close());
+
+test('every query of the server searches an index, unless its reads are bounded otherwise', () => {
+  const queries = [...prepared].filter((sql) => /^(SELECT|UPDATE|DELETE)\b/i.test(sql));
+  assert.ok(queries.length > 40, `only ${queries.length} queries were seen: is the spy still in place?`);
+  const scans = queries.flatMap((sql) => {
+    const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+    const args = named.length ? [Object.fromEntries(named.map((name) => [name, null]))] : Array((sql.match(/\?/g) ?? []).length).fill(null);
+    const plan = (harness.server.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((row) => row.detail);
+    const full = plan.filter((step) => /^SCAN /.test(step) || /TEMP B-TREE/.test(step));
+    return full.length && !BOUNDED.has(sql) ? [`${sql}\n    ${full.join(' | ')}`] : [];
+  });
+  assert.deepEqual(scans, [], 'queries that read a whole table: add an index, or a reason to BOUNDED');
+});
