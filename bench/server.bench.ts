@@ -2,19 +2,21 @@
  * `npm run bench`: the server's figures of issue #2 (Benchmarks), on loopback, in one run.
  *
  *  1. A child process serves the checkout app (createServer + @hono/node-server, SQLite in a temp
- *     DATA_DIR, synchronous = FULL) and, on a second port, a plain Hono hello-world app: the
+ *     DATA_DIR, durable commits) and, on a second port, a plain Hono hello-world app: the
  *     baseline. The load generator runs here, in this process (wrk when installed, else
  *     autocannon), so it never shares an event loop with the server.
- *  2. Throughput, each after a warm-up: hello world; the public status read
- *     (GET /public/v1/sessions/:token, no wait); the signed merchant `session/status`; the signed
- *     `session/create` (a pool of distinct pre-signed bodies); hello world again. Ratios to the
- *     mean of the two hello-world runs, with the targets: status read ≥ 60 %, signed create ≥ 20 %.
- *     Also the server's CPU per request, which does not depend on the load generator.
+ *  2. Throughput, in rounds (BENCH_ROUNDS, 3), each run after a warm-up: hello world; the public
+ *     status read (GET /public/v1/sessions/:token, no wait); the signed merchant `session/status`;
+ *     the signed `session/create` (a pool of distinct pre-signed bodies). Each figure is a ratio to
+ *     the hello world of its own round, measured seconds before it, and the table gives the median
+ *     round: a shared machine that speeds up or slows down over a minute skews no ratio. Targets:
+ *     status read ≥ 60 %, signed create ≥ 20 %. Also the server's CPU per request, which does not
+ *     depend on the load generator.
  *  3. Long-poll fan-out: 1,000 clients wait on their own FPS session; the sandbox bank approves
  *     every payment at a steady rate; approval sent → long-poll answered, p50 / p95 / max
  *     (target p95 ≤ 50 ms); the server's RSS and heap per waiting client.
  *
- * Settings (environment): BENCH_CONNECTIONS (50), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
+ * Settings (environment): BENCH_CONNECTIONS (50), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_ROUNDS (3),
  * BENCH_CLIENTS (1000), BENCH_APPROVE_RATE (200 per second; 0 = all at once),
  * BENCH_PHASES (hello,public,merchant,create,longpoll), BENCH_LOAD (auto: wrk when installed, else
  * autocannon; or wrk | autocannon), BENCH_CPU_PROF=<dir> (CPU-profile the server process in each
@@ -48,9 +50,10 @@ const env = (name: string, fallback: number) => {
 
 const settings: LoadSettings = {
   connections: env('BENCH_CONNECTIONS', 50),
-  durationSeconds: env('BENCH_DURATION', 10),
+  durationSeconds: env('BENCH_DURATION', 5),
   warmupSeconds: env('BENCH_WARMUP', 2),
 };
+const ROUNDS = Math.max(1, env('BENCH_ROUNDS', 3));
 const CLIENTS = env('BENCH_CLIENTS', 1000);
 const APPROVE_RATE = env('BENCH_APPROVE_RATE', 200);
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'hello,public,merchant,create,longpoll').split(',').map((s) => s.trim()));
@@ -61,6 +64,17 @@ const WARMUP_CLIENTS = 50;
 const CREATE_POOL = 200;
 
 const TARGETS = { statusRead: 0.6, signedCreate: 0.2, longPollP95Ms: 50 };
+
+/** One throughput measure: what is loaded, and the share of hello world it must reach. */
+type Throughput = { key: 'hello' | 'public' | 'merchant' | 'create'; label: string; url: string; requests: Request[]; target: { ratio: number; name: string } | null };
+type Round = Partial<Record<Throughput['key'], LoadResult>>;
+
+const median = (values: number[]) => values[medianIndex(values)] ?? NaN;
+/** The index of the median value (the lower middle one of an even count). */
+function medianIndex(values: number[]): number {
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  return order[Math.floor((order.length - 1) / 2)]?.[1] ?? 0;
+}
 const GENERATOR = pickGenerator();
 
 /** Receives the server's webhooks (it delivers them for real, to this process) and counts distinct events. */
@@ -132,28 +146,31 @@ async function main() {
     const fanOutSessions = prepared.slice(READ_POOL + WARMUP_CLIENTS);
     await drainWebhooks();
 
-    const loads: Record<string, LoadResult> = {};
     const describe = (r: LoadResult) =>
       `${r.label}: ${int(r.rps)} req/s (p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms, server CPU ${int(r.serverCpuUs)} µs/req, server busy ${pct(busy(r))}${r.non2xx || r.errors ? `, non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)}, errors ${r.errors}` : ''})`;
     const load = (label: string, url: string, requests: Request[]) => measure(label, url, requests, settings, GENERATOR, () => server.cpu());
     log(`load generator: ${GENERATOR}`);
 
-    if (PHASES.has('hello')) {
-      loads.hello = await phase('hello', () => load('hello world', info.helloUrl, [{ method: 'GET', path: '/' }]));
-      log(describe(loads.hello));
-    }
+    const throughput: Throughput[] = [];
+    if (PHASES.has('hello')) throughput.push({ key: 'hello', label: 'hello world', url: info.helloUrl, requests: [{ method: 'GET', path: '/' }], target: null });
     if (PHASES.has('public')) {
       const requests: Request[] = readPool.map((s) => ({ method: 'GET', path: `/public/v1/sessions/${s.token}` }));
-      loads.public = await phase('public', () => load('public status read', info.appUrl, requests));
-      log(describe(loads.public));
+      throughput.push({ key: 'public', label: 'public status read', url: info.appUrl, requests, target: { ratio: TARGETS.statusRead, name: 'status read (public view) ≥ 60 %' } });
     }
     if (PHASES.has('merchant')) {
       const requests: Request[] = readPool.map((s) => {
         const body = JSON.stringify({ session_id: s.sessionId });
         return { method: 'POST', path: '/api/v1/session/status', headers: merchant.headers(body), body };
       });
-      loads.merchant = await phase('merchant', () => load('signed session/status', info.appUrl, requests));
-      log(describe(loads.merchant));
+      throughput.push({ key: 'merchant', label: 'signed session/status', url: info.appUrl, requests, target: null });
+    }
+    if (PHASES.has('create')) {
+      const run = Date.now().toString(36);
+      const requests: Request[] = Array.from({ length: CREATE_POOL }, (_, i) => {
+        const body = createBody(i, run);
+        return { method: 'POST', path: '/api/v1/session/create', headers: merchant.headers(body), body };
+      });
+      throughput.push({ key: 'create', label: 'signed session/create', url: info.appUrl, requests, target: { ratio: TARGETS.signedCreate, name: 'signed session/create ≥ 20 %' } });
     }
     const disk: { when: string; probe: DiskProbe }[] = [];
     const probeDisk = async (when: string) => {
@@ -161,30 +178,29 @@ async function main() {
       disk.push({ when, probe });
       log(`fsync'd commit on the server's disk (${when}): p50 ${ms(probe.p50Ms)}, p95 ${ms(probe.p95Ms)}, max ${ms(probe.maxMs)}`);
     };
-    let createRows: { sessions: number; outbox: number; answered: number } | null = null;
-    if (PHASES.has('create')) {
-      const run = Date.now().toString(36);
-      const requests: Request[] = Array.from({ length: CREATE_POOL }, (_, i) => {
-        const body = createBody(i, run);
-        return { method: 'POST', path: '/api/v1/session/create', headers: merchant.headers(body), body };
-      });
-      await probeDisk('before create');
-      const before = await server.stats();
-      const create = await phase('create', () => load('signed session/create', info.appUrl, requests));
-      loads.create = create;
-      const after = await server.stats();
-      // The warm-up's creates count too: compare the rows written with every 2xx answered.
-      createRows = { sessions: after.sessions - before.sessions, outbox: after.outbox - before.outbox, answered: create.warmupOk + create.ok };
-      log(describe(loads.create));
-      log(`create wrote ${createRows.sessions} sessions and ${createRows.outbox} outbox rows for ${createRows.answered} 2xx answers; write-ahead log now ${(after.walBytes / 2 ** 20).toFixed(1)} MiB`);
-      await drainWebhooks();
+    if (PHASES.has('create')) await probeDisk('before create');
+    const createRows = PHASES.has('create') ? { sessions: 0, outbox: 0, answered: 0, walBytes: 0 } : null;
+    const rounds: Round[] = [];
+    for (let r = 1; r <= (throughput.length ? ROUNDS : 0); r++) {
+      const round: Round = {};
+      for (const t of throughput) {
+        const before = t.key === 'create' ? await server.stats() : null;
+        const result = await phase(`${t.key}-${r}`, () => load(`${t.label}, round ${r}`, t.url, t.requests));
+        round[t.key] = result;
+        log(describe(result));
+        if (before && createRows) {
+          const after = await server.stats();
+          // The warm-up's creates count too: compare the rows written with every 2xx answered.
+          createRows.sessions += after.sessions - before.sessions;
+          createRows.outbox += after.outbox - before.outbox;
+          createRows.answered += result.warmupOk + result.ok;
+          createRows.walBytes = after.walBytes;
+          await drainWebhooks();
+        }
+      }
+      rounds.push(round);
     }
-    // Hello world once more, after the app's phases: the baseline is the mean of both runs, so a
-    // machine that speeds up or slows down during the run (shared hosts do) skews no ratio.
-    if (PHASES.has('hello') && Object.keys(loads).length > 1) {
-      loads.hello2 = await phase('hello-again', () => load('hello world, again', info.helloUrl, [{ method: 'GET', path: '/' }]));
-      log(describe(loads.hello2));
-    }
+    if (createRows) log(`create wrote ${createRows.sessions} sessions and ${createRows.outbox} outbox rows for ${createRows.answered} 2xx answers; write-ahead log now ${mib(createRows.walBytes)}`);
 
     let longPoll: FanOutResult | null = null;
     if (needLongPoll) {
@@ -208,35 +224,30 @@ async function main() {
     sink.close();
 
     // ---- The table ----
-    const hellos = [loads.hello, loads.hello2].filter((r): r is LoadResult => r !== undefined);
-    const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
-    const hello = mean(hellos.map((r) => r.rps));
-    const helloCpu = mean(hellos.map((r) => r.serverCpuUs));
     const rows: string[][] = [];
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
     const checks: { name: string; ok: boolean }[] = [];
-    const loadRow = (r: LoadResult | undefined, target: number | null, name: string) => {
-      if (!r) return;
-      const ratio = r.rps / hello;
-      const ok = target === null || !Number.isFinite(ratio) ? null : ratio >= target;
-      if (ok !== null) checks.push({ name, ok });
+    for (const t of throughput) {
+      const runs = rounds.map((round) => ({ run: round[t.key]!, hello: round.hello }));
+      const ratios = runs.map(({ run, hello }) => (hello ? run.rps / hello.rps : NaN));
+      const cpuRatios = runs.map(({ run, hello }) => (hello ? hello.serverCpuUs / run.serverCpuUs : NaN));
+      const ratio = median(ratios);
+      const ok = t.target === null || !Number.isFinite(ratio) ? null : ratio >= t.target.ratio;
+      if (ok !== null) checks.push({ name: t.target!.name, ok });
+      const mid = runs[medianIndex(t.key === 'hello' ? runs.map(({ run }) => run.rps) : ratios)]!.run;
       rows.push([
-        `${r.label} (req/s)`,
-        int(r.rps),
-        `${r.latencyP50} / ${r.latencyP99} ms`,
-        `${int(r.serverCpuUs)} µs`,
-        pct(busy(r)),
-        pct(helloCpu / r.serverCpuUs),
-        pct(ratio),
-        target === null ? (hellos.includes(r) ? (hellos.length > 1 ? 'baseline: mean' : 'baseline') : 'info') : `≥ ${pct(target)}`,
+        `${t.label} (req/s)`,
+        int(mid.rps),
+        `${mid.latencyP50} / ${mid.latencyP99} ms`,
+        `${int(mid.serverCpuUs)} µs`,
+        pct(busy(mid)),
+        t.key === 'hello' ? '' : pct(median(cpuRatios)),
+        t.key === 'hello' ? '' : pct(ratio),
+        (t.key === 'hello' ? runs.map(({ run }) => int(run.rps)) : ratios.map(pct)).join(' · '),
+        t.target === null ? (t.key === 'hello' ? 'baseline' : 'info') : `≥ ${pct(t.target.ratio)}`,
         ok === null ? '' : verdict(ok),
       ]);
-    };
-    loadRow(loads.hello, null, 'hello');
-    loadRow(loads.hello2, null, 'hello');
-    loadRow(loads.public, TARGETS.statusRead, 'status read (public view) ≥ 60 %');
-    loadRow(loads.merchant, null, 'signed session/status');
-    loadRow(loads.create, TARGETS.signedCreate, 'signed session/create ≥ 20 %');
+    }
     if (longPoll) {
       const p95 = percentile(longPoll.latencies, 95);
       const ok = longPoll.failures.length === 0 && p95 <= TARGETS.longPollP95Ms;
@@ -245,6 +256,7 @@ async function main() {
         `long-poll: approval → answer, ${CLIENTS} clients`,
         `p95 ${ms(p95)}`,
         `p50 ${ms(percentile(longPoll.latencies, 50))}, max ${ms(Math.max(...longPoll.latencies))}`,
+        '',
         '',
         '',
         '',
@@ -262,6 +274,7 @@ async function main() {
         '',
         '',
         '',
+        '',
         'report',
         '',
       ]);
@@ -271,14 +284,14 @@ async function main() {
     console.log('');
     console.log(
       `sg-checkout server benchmark — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), loopback; ` +
-        `${GENERATOR}${GENERATOR === 'wrk' ? ' -t2' : ''} with ${settings.connections} connections × ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up`,
+        `${GENERATOR}${GENERATOR === 'wrk' ? ' -t2' : ''} with ${settings.connections} connections × ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up, ${ROUNDS} rounds`,
     );
     console.log('');
-    console.log(table(['Measure', 'Result', 'Latency p50 / p99', 'Server CPU/req', 'Server busy', 'CPU vs hello', 'vs hello', 'Target', ''], rows));
+    console.log(table(['Measure (median round)', 'Result', 'Latency p50 / p99', 'Server CPU/req', 'Server busy', 'CPU vs hello', 'vs hello', 'Each round', 'Target', ''], rows));
     console.log('');
     console.log(
       [
-        `"vs hello" (the target) is req/s over hello world's req/s in this run${hellos.length > 1 ? ' (the mean of its two runs)' : ''}. "Server CPU/req" is the server`,
+        `"vs hello" (the target) is req/s over the req/s of hello world in the same round, the median of the rounds ("Each round" lists them). "Server CPU/req" is the server`,
         `process's user + system CPU per answered request; "Server busy" is its CPU over the run's wall time (one core = 100 %; GC threads can add more;`,
         `well below 100 %: the server waited, e.g. on fsync, or the generator could not keep up); "CPU vs hello" is hello world's CPU per request over`,
         `this one's: the ratio a server with a core to itself would show, whatever the load generator costs.`,
@@ -287,7 +300,7 @@ async function main() {
     if (GENERATOR === 'autocannon') {
       console.log('autocannon (JavaScript) shares the 2 cores with the server and can cap hello world, which flatters "vs hello": `apt-get install -y wrk` for a closer figure.');
     }
-    for (const r of Object.values(loads)) {
+    for (const r of rounds.flatMap((round) => Object.values(round))) {
       if (r.non2xx || r.errors) console.log(`! ${r.label}: ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} socket errors or timeouts`);
     }
     if (createRows) {
@@ -316,7 +329,7 @@ async function main() {
       console.log(
         `fsync'd one-row SQLite commit on this disk (WAL, synchronous = FULL; 100 probes): ` +
           disk.map(({ when, probe }) => `${when} p50 ${ms(probe.p50Ms)} / p95 ${ms(probe.p95Ms)}`).join('; ') +
-          ' — every write request waits for one, with the event loop blocked.',
+          ' — about what a write request waits for before it is answered (the server syncs on a thread beside its event loop, one sync for all the writes that arrive meanwhile).',
       );
     }
     const missed = checks.filter((c) => !c.ok);
@@ -325,9 +338,9 @@ async function main() {
     );
 
     if (process.env.BENCH_JSON) {
-      writeFileSync(process.env.BENCH_JSON, JSON.stringify({ settings, generator: GENERATOR, disk, loads, createRows, longPoll: longPoll && { ...longPoll, p50: percentile(longPoll.latencies, 50), p95: percentile(longPoll.latencies, 95), max: Math.max(...longPoll.latencies) }, checks }, null, 2));
+      writeFileSync(process.env.BENCH_JSON, JSON.stringify({ settings, generator: GENERATOR, disk, rounds, createRows, longPoll: longPoll && { ...longPoll, p50: percentile(longPoll.latencies, 50), p95: percentile(longPoll.latencies, 95), max: Math.max(...longPoll.latencies) }, checks }, null, 2));
     }
-    const invalid = Object.values(loads).some((r) => r.non2xx > 0 || r.errors > 0) || (longPoll?.failures.length ?? 0) > 0;
+    const invalid = rounds.some((round) => Object.values(round).some((r) => r.non2xx > 0 || r.errors > 0)) || (longPoll?.failures.length ?? 0) > 0;
     if (invalid) {
       console.log('The run had failed requests: its figures are not valid.');
       process.exitCode = 1;

@@ -6,18 +6,19 @@ const IDLE_MS = 200;
 /** How soon it goes again when writes arrived while it was copying them. */
 const BUSY_MS = 5;
 /**
- * Past this many pages (64 MiB at SQLite's 4 KiB pages) the log is reset with
- * `wal_checkpoint(TRUNCATE)`, which holds off the writer for the moment it takes to copy what the
+ * Past this many pages (64 MiB at SQLite's 4 KiB pages) the log is started over with
+ * `wal_checkpoint(RESTART)`, which holds off the writer for the moment it takes to copy what the
  * passive checkpoints left. Without it a stream of writes could keep the log from ever being
- * reused: SQLite starts it over only when a checkpoint finishes with no commit during it.
+ * reused: SQLite starts it over only when a checkpoint finishes with no commit during it. The
+ * file keeps its size, so later syncs overwrite blocks rather than grow the file.
  */
-const TRUNCATE_ABOVE_PAGES = 16_384;
+const RESTART_ABOVE_PAGES = 16_384;
 
 /**
  * The worker's own code, plain CommonJS so that it runs as it is under any loader. It opens a
  * second connection and copies the log into the database with `wal_checkpoint(PASSIVE)`, which
  * never blocks the writer; SQLite syncs the log before the copy and the database after it, and
- * only then lets the log be reused. A log grown past TRUNCATE_ABOVE_PAGES is reset next time.
+ * only then lets the log be reused. A log grown past RESTART_ABOVE_PAGES is started over next time.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -32,7 +33,7 @@ const tick = () => {
   try {
     const [result] = db.pragma('wal_checkpoint(' + mode + ')');
     behind = result.checkpointed < result.log;
-    mode = result.log > workerData.truncateAbovePages ? 'TRUNCATE' : 'PASSIVE';
+    mode = result.log > workerData.restartAbovePages ? 'RESTART' : 'PASSIVE';
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
   }
@@ -59,7 +60,7 @@ export class Checkpointer {
 
   constructor(file: string) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, idleMs: IDLE_MS, busyMs: BUSY_MS, truncateAbovePages: TRUNCATE_ABOVE_PAGES } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, idleMs: IDLE_MS, busyMs: BUSY_MS, restartAbovePages: RESTART_ABOVE_PAGES } });
     this.worker.on('message', (message: { error: string }) => console.error(`checkpoint of ${file} failed: ${message.error}`));
     this.worker.on('error', (error) => console.error(`checkpointer of ${file} stopped:`, error));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));

@@ -3,23 +3,31 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
 /**
  * Makes commits durable off the event loop. The server's connection runs with
  * `synchronous = NORMAL`: COMMIT appends to the write-ahead log and returns without waiting for
- * the disk. This flusher then syncs the log file on libuv's thread pool, one `fdatasync` for every
- * commit made since the last one began (group commit, as PostgreSQL does it), and nobody hears
- * of a change before the sync that covers it has finished: `whenDurable` is what every answer,
- * webhook and long-poll wake-up waits for.
+ * the disk. This flusher then syncs the log file on libuv's thread pool (group commit, as
+ * PostgreSQL does it: one `fdatasync` for all the commits made before it began), and nobody
+ * hears of a change before a sync that covers it has finished: `whenDurable` is what every
+ * answer, webhook and long-poll wake-up waits for.
+ *
+ * A commit made while a sync runs does not wait for that one to end before its own begins: up to
+ * MAX_SYNCS_IN_FLIGHT run side by side. That is sound because a sync that ends has written every
+ * page the file had before it began, including those another sync had started writing.
  *
  * Syncing the log through a descriptor of our own is sound because a sync flushes the file, not
  * the descriptor, and the file stays the same: SQLite deletes the log only when the last
  * connection closes, and the server's own stays open. A checkpoint that copies the log into the
  * database syncs both files itself before the log is reused.
  */
+const MAX_SYNCS_IN_FLIGHT = 4;
+
 /** The disk refused a sync: changes since the last good one may be lost, so none are reported as made. */
 export class SyncFailed extends Error {}
 
 export class WalFlusher {
   private commits = 0;
   private flushed = 0;
-  private flushing = false;
+  /** The commits that the newest sync begun covers, and how many syncs run now. */
+  private started = 0;
+  private inFlight = 0;
   private fd: number | null = null;
   private closed = false;
   /** Once a sync has failed, what was written may be lost: every later wait fails too (fail-stop). */
@@ -43,15 +51,15 @@ export class WalFlusher {
     });
   }
 
-  /** Closes the log's descriptor, after the sync under way if there is one. */
+  /** Closes the log's descriptor, after the syncs under way if there are any. */
   close(): void {
     this.closed = true;
-    if (!this.flushing) this.release();
+    if (this.inFlight === 0) this.release();
   }
 
   private flush(): void {
-    if (this.flushing) return; // the commits recorded meanwhile go with the next sync
-    this.flushing = true;
+    // A sync under way that began after the newest commit covers it; else start one beside it.
+    if (this.started >= this.commits || this.inFlight >= MAX_SYNCS_IN_FLIGHT) return;
     const upTo = this.commits;
     try {
       if (this.closed) throw new SyncFailed('the store is closed');
@@ -60,27 +68,32 @@ export class WalFlusher {
       this.settle(upTo, error as Error);
       return;
     }
-    fdatasync(this.fd, (error) => this.settle(upTo, error));
+    this.inFlight++;
+    this.started = upTo;
+    fdatasync(this.fd, (error) => {
+      this.inFlight--;
+      this.settle(upTo, error);
+    });
   }
 
   private settle(upTo: number, error: Error | null): void {
-    this.flushing = false;
     if (error) {
       this.failure = new SyncFailed(`could not sync the database log ${this.walFile} to disk: ${error.message}`, { cause: error });
       console.error(`${this.failure.message}; no change is reported as made from now on: restart the server once the disk is fixed`);
       for (const waiter of this.waiters) waiter.reject(this.failure);
       this.waiters = [];
     } else {
-      this.flushed = upTo;
+      // A sync that ends has flushed every page written before it began, whatever other syncs still run.
+      this.flushed = Math.max(this.flushed, upTo);
       const waiting = this.waiters;
       this.waiters = [];
       for (const waiter of waiting) {
-        if (waiter.upTo <= upTo) waiter.resolve();
+        if (waiter.upTo <= this.flushed) waiter.resolve();
         else this.waiters.push(waiter);
       }
       if (this.waiters.length) this.flush();
     }
-    if (this.closed && !this.flushing) this.release();
+    if (this.closed && this.inFlight === 0) this.release();
   }
 
   private release(): void {
