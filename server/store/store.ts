@@ -22,11 +22,14 @@ type TransactionStatements = { begin: Database.Statement; end: Database.Statemen
 
 /**
  * The one storage interface of the server. Every state change runs inside `transaction`, so a
- * change and the webhook rows it writes commit together or not at all. Work that must only
- * happen once the change is durable (waking long-polls, the webhook sender) goes to
- * `afterCommit` and runs once the commit is on disk, never after a rollback. Nothing outside
- * may tell anyone of what it read before `whenDurable()` has settled: the HTTP layer waits for it
- * before every answer, the webhook sender before every delivery.
+ * change and the webhook rows it writes commit together or not at all. Work that follows a
+ * change (waking long-polls, dropping a cached view, waking the webhook sender) goes to
+ * `afterCommit` and runs right after COMMIT, never after a rollback.
+ *
+ * A commit is on disk only once `whenDurable()` settles (with the flusher, a moment later), and
+ * nothing may tell anyone outside of what it read before then: the two ways out wait for it, the
+ * HTTP layer before every answer (a woken long-poll's too) and the webhook sender before every
+ * delivery.
  *
  * SQLite through better-sqlite3 is synchronous, which makes each transaction atomic with respect
  * to every other request of this process; `BEGIN IMMEDIATE` extends that to other processes
@@ -89,24 +92,24 @@ export class Store {
       return result;
     }
     this.flusher?.committed();
-    const durable = hooks.length ? this.whenDurable() : null;
-    if (durable) durable.then(() => hooks.forEach((hook) => hook()), (error) => console.error('after-commit work skipped:', error));
-    else for (const hook of hooks) hook();
+    for (const hook of hooks) hook();
     return result;
   }
 
   /**
    * Group commit: runs `fn` in a transaction shared with every other call made in the same turn
-   * of the event loop, each in its own savepoint, and settles once that transaction is on disk.
-   * One COMMIT (and, with the flusher, one sync) then serves all the writes that arrived together.
+   * of the event loop, each in its own savepoint, and settles once that transaction has
+   * committed. One COMMIT (and one sync) then serves all the writes that arrived together.
+   *
+   * It settles before the sync: whoever tells anyone of the change waits for `whenDurable()`, as
+   * the HTTP layer does for every answer. An answer built right away (in the microtasks that
+   * follow the commit, before any later one) thus waits for exactly the sync of its own batch.
    */
-  async groupCommit<T>(fn: () => T): Promise<T> {
-    const value = await new Promise<T>((resolve, reject) => {
+  groupCommit<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (this.queue.length === 1) setImmediate(() => this.flush());
     });
-    await this.whenDurable();
-    return value;
   }
 
   /**
