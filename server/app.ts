@@ -11,7 +11,7 @@ import { systemClock, type Clock } from './clock';
 import { ApiError } from './errors';
 import { StateConflict } from './domain/session-machine';
 import { Store } from './store/store';
-import { SyncFailed } from './store/wal-flusher';
+import { SyncFailed, type SyncLog } from './store/wal-flusher';
 import { SessionService } from './sessions/service';
 import { LinkService } from './links/link-service';
 import { LinkCheckout } from './links/link-checkout';
@@ -45,6 +45,8 @@ export type ServerOptions = {
   sleep?: (ms: number) => Promise<void>;
   sessionLifetimeMinutes?: number;
   webhookTimeoutMs?: number;
+  /** How the database log is synced to disk (`fs.fdatasync`); tests pass one they hold back or fail. */
+  syncLog?: SyncLog;
 };
 
 /** How often passed deadlines are applied in the background (reads apply them at once anyway). */
@@ -52,7 +54,7 @@ const EXPIRY_TICK_MS = 1_000;
 
 export function createServer(options: ServerOptions) {
   const clock = options.clock ?? systemClock;
-  const store = Store.open(options.dbFile, 'flusher');
+  const store = Store.open(options.dbFile, 'flusher', options.syncLog);
   const notifier = new SessionNotifier();
   const acquirer = new SandboxAcquirer(options.publicUrl);
   const pushes = new PushInbox(store.db);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openDb, type Db } from './db';
-import { WalFlusher } from './wal-flusher';
+import { WalFlusher, type SyncLog } from './wal-flusher';
 import { Checkpointer } from './checkpointer';
 import { ProjectRepo } from './project-repo';
 import { SessionRepo } from './session-repo';
@@ -63,9 +63,9 @@ export class Store {
     this.links = new LinkRepo(db);
   }
 
-  static open(file: string, durability: Durability = 'on-commit'): Store {
+  static open(file: string, durability: Durability = 'on-commit', syncLog?: SyncLog): Store {
     if (durability === 'on-commit') return new Store(openDb(file, 'FULL'));
-    return new Store(openDb(file, 'NORMAL'), new WalFlusher(`${file}-wal`), new Checkpointer(file));
+    return new Store(openDb(file, 'NORMAL'), new WalFlusher(`${file}-wal`, syncLog), new Checkpointer(file));
   }
 
   /** Settles once every commit made so far is on disk (rejects if the disk failed); null when they already are. */

@@ -19,6 +19,9 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
  */
 const MAX_SYNCS_IN_FLIGHT = 4;
 
+/** Flushes a file's data to disk and calls back, as `fs.fdatasync` does. */
+export type SyncLog = (fd: number, done: (error: Error | null) => void) => void;
+
 /** The disk refused a sync: changes since the last good one may be lost, so none are reported as made. */
 export class SyncFailed extends Error {}
 
@@ -34,7 +37,11 @@ export class WalFlusher {
   private failure: Error | null = null;
   private waiters: { upTo: number; resolve: () => void; reject: (error: Error) => void }[] = [];
 
-  constructor(private readonly walFile: string) {}
+  /** `sync` is how a descriptor is flushed to disk: `fs.fdatasync`, or a test's stand-in. */
+  constructor(
+    private readonly walFile: string,
+    private readonly sync: SyncLog = fdatasync,
+  ) {}
 
   /** Records a commit: it becomes durable with the next sync that starts after this call. */
   committed(): void {
@@ -70,7 +77,7 @@ export class WalFlusher {
     }
     this.inFlight++;
     this.started = upTo;
-    fdatasync(this.fd, (error) => {
+    this.sync(this.fd, (error) => {
       this.inFlight--;
       this.settle(upTo, error);
     });

@@ -1,0 +1,182 @@
+/**
+ * Durable writes off the event loop (server/store/wal-flusher.ts): a commit reaches the disk with
+ * a later sync of the log, and nobody hears of a change before that sync has finished — not the
+ * merchant, not a customer reading the session, not a webhook endpoint. The syncs here are held
+ * back or failed by the test, so "before" and "after" are exact.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test, type TestContext } from 'node:test';
+import { SyncFailed, WalFlusher, type SyncLog } from '../../server/store/wal-flusher';
+import { RUB, sessionWithToken, startHarness } from './helpers';
+
+/** A stand-in for fdatasync: syncs finish at once until `hold()`, then wait for `release()`. */
+function syncControl() {
+  const held: ((error: Error | null) => void)[] = [];
+  let holding = false;
+  const sync: SyncLog = (_fd, done) => (holding ? held.push(done) : setImmediate(() => done(null)));
+  return {
+    sync,
+    held,
+    hold: () => void (holding = true),
+    /** Finishes the held syncs, oldest first (or only the one at `index`), with `error` if given. */
+    release(error: Error | null = null, index?: number) {
+      const done = index === undefined ? held.splice(0) : held.splice(index, 1);
+      holding = false;
+      for (const finish of done) finish(error);
+    },
+  };
+}
+
+/** Settles with 'pending' if `promise` has not settled after a few turns of the event loop. */
+async function state(promise: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
+  let result: 'pending' | 'resolved' | 'rejected' = 'pending';
+  promise.then(
+    () => (result = 'resolved'),
+    () => (result = 'rejected'),
+  );
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  return result;
+}
+
+function flusher(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-flusher-'));
+  const log = join(dir, 'db.sqlite-wal');
+  writeFileSync(log, '');
+  const control = syncControl();
+  const wal = new WalFlusher(log, control.sync);
+  t.after(() => {
+    wal.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { wal, control };
+}
+
+describe('WalFlusher', () => {
+  test('nothing to wait for before a commit; a commit waits for a sync that began after it', async (t) => {
+    const { wal, control } = flusher(t);
+    assert.equal(wal.whenDurable(), null);
+    control.hold();
+    wal.committed();
+    const durable = wal.whenDurable()!;
+    assert.equal(await state(durable), 'pending');
+    assert.equal(control.held.length, 1);
+    control.release();
+    assert.equal(await state(durable), 'resolved');
+    assert.equal(wal.whenDurable(), null);
+  });
+
+  test('a commit made while a sync runs is not covered by it, but by the next one, which may end first', async (t) => {
+    const { wal, control } = flusher(t);
+    control.hold();
+    wal.committed();
+    const first = wal.whenDurable()!;
+    wal.committed();
+    control.hold();
+    const second = wal.whenDurable()!;
+    assert.equal(control.held.length, 2, 'the second sync starts beside the first');
+    control.release(null, 0);
+    assert.equal(await state(first), 'resolved');
+    assert.equal(await state(second), 'pending');
+    control.release();
+    assert.equal(await state(second), 'resolved');
+
+    // The later sync ending first covers both: it flushed every page written before it began.
+    control.hold();
+    wal.committed();
+    const third = wal.whenDurable()!;
+    wal.committed();
+    control.hold();
+    const fourth = wal.whenDurable()!;
+    control.release(null, 1);
+    assert.equal(await state(third), 'resolved');
+    assert.equal(await state(fourth), 'resolved');
+  });
+
+  test('a failed sync fails every wait from then on: nothing is reported as saved', async (t) => {
+    const { wal, control } = flusher(t);
+    const logged = t.mock.method(console, 'error', () => {});
+    control.hold();
+    wal.committed();
+    const durable = wal.whenDurable()!;
+    control.release(new Error('EIO: i/o error'));
+    await assert.rejects(durable, (error: unknown) => error instanceof SyncFailed && /EIO/.test(error.message));
+    await assert.rejects(wal.whenDurable()!, SyncFailed);
+    assert.equal(logged.mock.callCount(), 1);
+  });
+});
+
+describe('answers and webhooks wait for the disk', () => {
+  function harness(t: TestContext) {
+    const control = syncControl();
+    const h = startHarness({ syncLog: control.sync });
+    t.after(() => h.close());
+    return { h, control };
+  }
+
+  test('a signed session/create is answered only once its write is synced', async (t) => {
+    const { h, control } = harness(t);
+    control.hold();
+    const answer = h.call('session/create', { amount_details: RUB(1000), metadata: { order_id: 'durable-1' } });
+    assert.equal(await state(answer), 'pending');
+    const rows = h.server.store.db.prepare("SELECT count(*) AS n FROM sessions WHERE data_json LIKE '%durable-1%'").get() as { n: number };
+    assert.equal(rows.n, 1, 'committed, and yet not answered');
+    control.release();
+    assert.equal((await answer).status, 200);
+  });
+
+  test('a read that sees a change not yet on disk is held back too', async (t) => {
+    const { h, control } = harness(t);
+    const { id, token } = await sessionWithToken(h);
+    control.hold();
+    h.server.sessions.cancel(h.server.store.projects.get('shop')!, id);
+    const view = h.publicCall(`sessions/${token}`);
+    assert.equal(await state(view), 'pending');
+    control.release();
+    assert.equal((await view).body.status, 'cancelled');
+  });
+
+  test('a failed sync answers 500 storage_failure, this request and every later one', async (t) => {
+    const { h, control } = harness(t);
+    t.mock.method(console, 'error', () => {});
+    control.hold();
+    const answer = h.call('session/create', { amount_details: RUB(1000) });
+    await state(answer);
+    control.release(new Error('EIO: i/o error'));
+    const failed = await answer;
+    assert.equal(failed.status, 500);
+    assert.equal(failed.body.error.code, 'storage_failure');
+    assert.match(failed.body.error.description, /read the session status before retrying/);
+    assert.equal((await h.call('session/create', { amount_details: RUB(1000) })).status, 500);
+  });
+
+  test('the webhook sender delivers nothing before the change it reports is on disk', async (t) => {
+    const { h, control } = harness(t);
+    const { id } = await sessionWithToken(h);
+    const started = await h.call('session/start/payment', { session_id: id, payment_details: { type: 'faster_payment_system' } });
+    assert.equal(started.status, 200);
+    await h.server.sender.deliverDue();
+    const before = h.delivered.length;
+    control.hold();
+    await h.server.sessions.customerAnswer(started.body.session.acquiring_payments[0].id, true);
+    const delivery = h.server.sender.deliverDue();
+    assert.equal(await state(delivery), 'pending');
+    assert.equal(h.delivered.length, before, 'nothing sent while the sync is held');
+    control.release();
+    await delivery;
+    assert.ok(h.delivered.slice(before).some((d) => JSON.parse(d.body).type === 'payment_finished'));
+  });
+});
+
+test('the checkpointer copies the log into the database file while the server runs', async (t) => {
+  const h = startHarness();
+  t.after(() => h.close());
+  const file = join(h.dir, 'db.sqlite');
+  const before = statSync(file).size;
+  for (let i = 0; i < 300; i++) await h.call('session/create', { amount_details: RUB(1000 + i), description: `order ${i} `.padEnd(200, '.') });
+  for (let waited = 0; statSync(file).size < before + 100_000 && waited < 5_000; waited += 50) await sleep(50);
+  assert.ok(statSync(file).size >= before + 100_000, `the database file stayed at ${statSync(file).size} bytes`);
+});
