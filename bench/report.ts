@@ -8,6 +8,7 @@ export function table(header: string[], rows: string[][]): string {
 
 export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 export const ms = (n: number) => (Number.isFinite(n) ? `${n < 10 ? n.toFixed(1) : Math.round(n)} ms` : '–');
-export const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)} %` : '–');
+/** A share as a percentage; one decimal where a whole number could hide which side of a target it is on. */
+export const pct = (n: number, decimals = 0) => (Number.isFinite(n) ? `${(n * 100).toFixed(decimals)} %` : '–');
 export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -70,6 +70,8 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
 
   const hello = new Hono();
   hello.get('/', (c) => c.text('Hello World!'));
+  // The floor under any signed call: a POST whose JSON body is read, parsed and answered, nothing else.
+  hello.post('/echo', async (c) => c.json(JSON.parse(await c.req.text())));
   const helloPort = await freePort();
   const helloServer = await listen(hello.fetch, helloPort);
   listeners.push(app, helloServer);

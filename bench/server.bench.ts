@@ -7,9 +7,11 @@
  *     autocannon), so it never shares an event loop with the server.
  *  2. Throughput, in rounds (BENCH_ROUNDS, 3), each run after a warm-up: hello world; the public
  *     status read (GET /public/v1/sessions/:token, no wait); the signed merchant `session/status`;
- *     the signed `session/create` (a pool of distinct pre-signed bodies). Each figure is a ratio to
- *     the hello world of its own round, measured seconds before it, and the table gives the median
- *     round: a shared machine that speeds up or slows down over a minute skews no ratio. Targets:
+ *     a POST echo on the hello-world app (the create requests, body read, parsed and answered: the
+ *     floor under any JSON POST, for scale); the signed `session/create` (a pool of distinct
+ *     pre-signed bodies). Each figure is a ratio to the hello world of its own round, measured
+ *     seconds before it, and the table gives the median round: a shared machine that speeds up
+ *     or slows down over a minute skews no ratio. Targets:
  *     status read ≥ 60 %, signed create ≥ 20 %. Also the server's CPU per request, which does not
  *     depend on the load generator.
  *  3. Long-poll fan-out: 1,000 clients wait on their own FPS session; the sandbox bank approves
@@ -18,7 +20,7 @@
  *
  * Settings (environment): BENCH_CONNECTIONS (50), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_ROUNDS (3),
  * BENCH_CLIENTS (1000), BENCH_APPROVE_RATE (200 per second; 0 = all at once),
- * BENCH_PHASES (hello,public,merchant,create,longpoll), BENCH_LOAD (auto: wrk when installed, else
+ * BENCH_PHASES (hello,public,merchant,echo,create,longpoll), BENCH_LOAD (auto: wrk when installed, else
  * autocannon; or wrk | autocannon), BENCH_CPU_PROF=<dir> (CPU-profile the server process in each
  * phase, <dir>/<phase>.cpuprofile; summarise with `tsx bench/cpuprofile-top.ts <file>`),
  * BENCH_JSON=<file> (figures as JSON), BENCH_STRICT=1 (exit 1 when a target is missed; by default a
@@ -56,7 +58,7 @@ const settings: LoadSettings = {
 const ROUNDS = Math.max(1, env('BENCH_ROUNDS', 3));
 const CLIENTS = env('BENCH_CLIENTS', 1000);
 const APPROVE_RATE = env('BENCH_APPROVE_RATE', 200);
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'hello,public,merchant,create,longpoll').split(',').map((s) => s.trim()));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'hello,public,merchant,echo,create,longpoll').split(',').map((s) => s.trim()));
 /** Sessions the status reads rotate over, and the long-poll warm-up round. */
 const READ_POOL = 100;
 const WARMUP_CLIENTS = 50;
@@ -66,7 +68,7 @@ const CREATE_POOL = 200;
 const TARGETS = { statusRead: 0.6, signedCreate: 0.2, longPollP95Ms: 50 };
 
 /** One throughput measure: what is loaded, and the share of hello world it must reach. */
-type Throughput = { key: 'hello' | 'public' | 'merchant' | 'create'; label: string; url: string; requests: Request[]; target: { ratio: number; name: string } | null };
+type Throughput = { key: 'hello' | 'public' | 'merchant' | 'echo' | 'create'; label: string; url: string; requests: Request[]; target: { ratio: number; name: string } | null };
 type Round = Partial<Record<Throughput['key'], LoadResult>>;
 
 const median = (values: number[]) => values[medianIndex(values)] ?? NaN;
@@ -164,12 +166,17 @@ async function main() {
       });
       throughput.push({ key: 'merchant', label: 'signed session/status', url: info.appUrl, requests, target: null });
     }
+    const run = Date.now().toString(36);
+    const createRequests: Request[] = Array.from({ length: CREATE_POOL }, (_, i) => {
+      const body = createBody(i, run);
+      return { method: 'POST', path: '/api/v1/session/create', headers: merchant.headers(body), body };
+    });
+    if (PHASES.has('echo')) {
+      const requests = createRequests.map((r) => ({ ...r, path: '/echo' }));
+      throughput.push({ key: 'echo', label: 'POST echo (Hono, no work)', url: info.helloUrl, requests, target: null });
+    }
     if (PHASES.has('create')) {
-      const run = Date.now().toString(36);
-      const requests: Request[] = Array.from({ length: CREATE_POOL }, (_, i) => {
-        const body = createBody(i, run);
-        return { method: 'POST', path: '/api/v1/session/create', headers: merchant.headers(body), body };
-      });
+      const requests = createRequests;
       throughput.push({ key: 'create', label: 'signed session/create', url: info.appUrl, requests, target: { ratio: TARGETS.signedCreate, name: 'signed session/create ≥ 20 %' } });
     }
     const disk: { when: string; probe: DiskProbe }[] = [];
@@ -241,9 +248,9 @@ async function main() {
         `${mid.latencyP50} / ${mid.latencyP99} ms`,
         `${int(mid.serverCpuUs)} µs`,
         pct(busy(mid)),
-        t.key === 'hello' ? '' : pct(median(cpuRatios)),
-        t.key === 'hello' ? '' : pct(ratio),
-        (t.key === 'hello' ? runs.map(({ run }) => int(run.rps)) : ratios.map(pct)).join(' · '),
+        t.key === 'hello' ? '' : pct(median(cpuRatios), 1),
+        t.key === 'hello' ? '' : pct(ratio, 1),
+        (t.key === 'hello' ? runs.map(({ run }) => int(run.rps)) : ratios.map((r) => pct(r, 1))).join(' · '),
         t.target === null ? (t.key === 'hello' ? 'baseline' : 'info') : `≥ ${pct(t.target.ratio)}`,
         ok === null ? '' : verdict(ok),
       ]);

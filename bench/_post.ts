@@ -1,0 +1,12 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+const app = new Hono();
+const obj = { status: 'ok', session: { id: 'ps_0000000000000000000', status: 'created', created_at: new Date().toISOString(), updated_at: new Date().toISOString(), expires_at: new Date().toISOString(), amount_details: { amount: 10000, currency: 'RUB' }, description: 'Order #x-1: 2 items', metadata: { order_id: 'x-1', channel: 'web' }, customer: { reference: 'customer-1', email: 'buyer1@example.com', phone: '79000000001' }, payment_options: { return_url: 'https://shop.example/orders/x-1/return' }, acquiring_payments: [] } };
+app.get('/', (c) => c.text('Hello World!'));
+app.post('/post', async (c) => { const b = new Uint8Array(await c.req.arrayBuffer()); JSON.parse(new TextDecoder().decode(b)); return c.json(obj); });
+const _s = serve({ fetch: app.fetch, port: 4555, hostname: '127.0.0.1' });
+app.post('/nobody', (c) => c.text('ok'));
+app.post('/body-text', async (c) => { await c.req.arrayBuffer(); return c.text('ok'); });
+app.post('/nobody-json', (c) => c.json(obj));
+app.post('/body-raw-json', async (c) => { await c.req.arrayBuffer(); return new Response(JSON.stringify(obj), { headers: { 'content-type': 'application/json' } }); });
+process.on('SIGINT', () => process.exit(0));
