@@ -1,7 +1,7 @@
 /** Starts `server-process.ts` in its own Node process and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Command, DiskProbe, InitReply, LoopDelay, Message, Reply, Stats } from './protocol';
+import type { Command, DiskProbe, InitReply, LoopDelay, Message, Reply, Stats, ServerCpu } from './protocol';
 
 const SCRIPT = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -53,8 +53,8 @@ export class ServerProcess {
     return this.call({ cmd: 'stats' });
   }
 
-  /** CPU µs (user + system) the server process has used so far. */
-  cpu(): Promise<number> {
+  /** CPU µs (user + system) the server process has used so far, all threads and its main thread alone. */
+  cpu(): Promise<ServerCpu> {
     return this.call({ cmd: 'cpu' });
   }
 

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
+import type { ServerCpu } from './protocol';
 
 export type LoadSettings = { connections: number; durationSeconds: number; warmupSeconds: number };
 export type Generator = 'wrk' | 'autocannon';
@@ -28,11 +29,13 @@ export type LoadResult = {
   latencyP50: number;
   latencyP99: number;
   durationSeconds: number;
-  /** Server CPU (user + system) per answered request in the measured run, µs. */
+  /** Server CPU (user + system, all threads) per answered request in the measured run, µs. */
   serverCpuUs: number;
+  /** The share of it spent on the event loop's thread: what one request costs the one thread all must pass. */
+  loopCpuUs: number;
 };
 
-type Raw = Omit<LoadResult, 'label' | 'generator' | 'serverCpuUs'>;
+type Raw = Omit<LoadResult, 'label' | 'generator' | 'serverCpuUs' | 'loopCpuUs'>;
 
 /** `BENCH_LOAD`: wrk | autocannon | auto (wrk when on PATH, else autocannon). */
 export function pickGenerator(wanted = process.env.BENCH_LOAD ?? 'auto'): Generator {
@@ -55,14 +58,22 @@ export async function measure(
   requests: Request[],
   settings: LoadSettings,
   generator: Generator,
-  serverCpu: () => Promise<number>,
+  serverCpu: () => Promise<ServerCpu>,
 ): Promise<LoadResult & { warmupOk: number }> {
   const run = generator === 'wrk' ? runWrk : runAutocannon;
   const warmup = settings.warmupSeconds > 0 ? await run(url, requests, settings.connections, settings.warmupSeconds) : null;
   const cpuBefore = await serverCpu();
   const raw = await run(url, requests, settings.connections, settings.durationSeconds);
-  const cpu = (await serverCpu()) - cpuBefore;
-  return { label, generator, ...raw, serverCpuUs: cpu / Math.max(1, raw.ok + raw.non2xx), warmupOk: warmup?.ok ?? 0 };
+  const cpuAfter = await serverCpu();
+  const answered = Math.max(1, raw.ok + raw.non2xx);
+  return {
+    label,
+    generator,
+    ...raw,
+    serverCpuUs: (cpuAfter.process - cpuBefore.process) / answered,
+    loopCpuUs: (cpuAfter.loop - cpuBefore.loop) / answered,
+    warmupOk: warmup?.ok ?? 0,
+  };
 }
 
 async function runAutocannon(url: string, requests: Request[], connections: number, duration: number): Promise<Raw> {

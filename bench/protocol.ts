@@ -37,6 +37,9 @@ export type Stats = {
 export type Message = Command & { id: number };
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
+/** CPU µs used so far: the whole process, and its main thread (the event loop) alone. */
+export type ServerCpu = { process: number; loop: number };
+
 export type DiskProbe = { commits: number; p50Ms: number; p95Ms: number; maxMs: number };
 
 /** The server's event-loop delay since `loop-reset`, ms: how long ready work waited for the loop. */

@@ -9,7 +9,8 @@
  * Both run in this one process, so they share the same runtime, heap and CPU; they are loaded
  * one at a time. The parent drives it over IPC (see protocol.ts).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer as createNetServer } from 'node:net';
@@ -81,6 +82,26 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
 
 function count(table: string): number {
   return (server!.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU µs of the main thread alone (the event loop), from /proc; NaN where there is no /proc. */
+function loopThreadCpuUs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS; // utime + stime
+  } catch {
+    return NaN;
+  }
 }
 
 function walBytes(): number {
@@ -181,7 +202,7 @@ async function handle(command: Command): Promise<unknown> {
       return server!.notifier.waiting;
     case 'cpu': {
       const { user, system } = process.cpuUsage();
-      return user + system;
+      return { process: user + system, loop: loopThreadCpuUs() };
     }
     case 'loop-reset':
       loopDelay.reset();

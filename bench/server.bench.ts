@@ -149,7 +149,7 @@ async function main() {
     await drainWebhooks();
 
     const describe = (r: LoadResult) =>
-      `${r.label}: ${int(r.rps)} req/s (p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms, server CPU ${int(r.serverCpuUs)} µs/req, server busy ${pct(busy(r))}${r.non2xx || r.errors ? `, non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)}, errors ${r.errors}` : ''})`;
+      `${r.label}: ${int(r.rps)} req/s (p50 ${r.latencyP50} ms, p99 ${r.latencyP99} ms, server CPU ${int(r.serverCpuUs)} µs/req of which event loop ${int(r.loopCpuUs)}, server busy ${pct(busy(r))}${r.non2xx || r.errors ? `, non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)}, errors ${r.errors}` : ''})`;
     const load = (label: string, url: string, requests: Request[]) => measure(label, url, requests, settings, GENERATOR, () => server.cpu());
     log(`load generator: ${GENERATOR}`);
 
@@ -247,6 +247,7 @@ async function main() {
         int(mid.rps),
         `${mid.latencyP50} / ${mid.latencyP99} ms`,
         `${int(mid.serverCpuUs)} µs`,
+        `${int(mid.loopCpuUs)} µs`,
         pct(busy(mid)),
         t.key === 'hello' ? '' : pct(median(cpuRatios), 1),
         t.key === 'hello' ? '' : pct(ratio, 1),
@@ -268,6 +269,7 @@ async function main() {
         '',
         '',
         '',
+        '',
         `p95 ≤ ${TARGETS.longPollP95Ms} ms`,
         verdict(ok),
       ]);
@@ -277,6 +279,7 @@ async function main() {
         'server memory per waiting client',
         `heap ${kib((d.heapUsed - b.heapUsed) / CLIENTS)}`,
         `RSS ${kib((d.rss - b.rss) / CLIENTS)}`,
+        '',
         '',
         '',
         '',
@@ -294,12 +297,13 @@ async function main() {
         `${GENERATOR}${GENERATOR === 'wrk' ? ' -t2' : ''} with ${settings.connections} connections × ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up, ${ROUNDS} rounds`,
     );
     console.log('');
-    console.log(table(['Measure (median round)', 'Result', 'Latency p50 / p99', 'Server CPU/req', 'Server busy', 'CPU vs hello', 'vs hello', 'Each round', 'Target', ''], rows));
+    console.log(table(['Measure (median round)', 'Result', 'Latency p50 / p99', 'Server CPU/req', 'Event loop CPU/req', 'Server busy', 'CPU vs hello', 'vs hello', 'Each round', 'Target', ''], rows));
     console.log('');
     console.log(
       [
         `"vs hello" (the target) is req/s over the req/s of hello world in the same round, the median of the rounds ("Each round" lists them). "Server CPU/req" is the server`,
-        `process's user + system CPU per answered request; "Server busy" is its CPU over the run's wall time (one core = 100 %; GC threads can add more;`,
+        `process's user + system CPU per answered request, all threads; "Event loop CPU/req" the part of it on the main thread, which every request must pass;`,
+        `"Server busy" is the process's CPU over the run's wall time (one core = 100 %; its other threads add more;`,
         `well below 100 %: the server waited, e.g. on fsync, or the generator could not keep up); "CPU vs hello" is hello world's CPU per request over`,
         `this one's: the ratio a server with a core to itself would show, whatever the load generator costs.`,
       ].join('\n'),
