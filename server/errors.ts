@@ -2,7 +2,7 @@
  * Errors are values with an HTTP status. Every layer throws `ApiError`; the app's one
  * `onError` turns it into the documented reply `{"status":"error","error":{code, description}}`.
  */
-export type ApiErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
+export type ApiErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
 
 export class ApiError extends Error {
   constructor(

@@ -34,14 +34,17 @@ const TIME_CHARS = 9; // base 36 milliseconds: 9 characters last until the year 
  * A new row id `<prefix>_<20 chars>`: 9 characters of the creation time (base 36 milliseconds)
  * then 11 random ones (57 bits). Ids sort by creation, so each new row lands at the end of its
  * table's primary-key index: a batch of inserts dirties a few pages instead of one page per row,
- * which is most of what a durable write costs. A row id grants nothing by itself (every call on
- * it is signed by its project or scoped by a public token), so it needs no more randomness.
+ * which is most of what a durable write costs. For ids that grant nothing by themselves: every
+ * call on a session is signed by its project or scoped by a public token.
  */
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${Date.now().toString(36).padStart(TIME_CHARS, '0')}${randomChars(ID_LENGTH - TIME_CHARS)}`;
 }
 
-/** An id that is a credential of its own (a card token): all 20 characters random, about 103 bits. */
+/**
+ * An id that opens something by itself, all 20 characters random (about 103 bits): a card token,
+ * and a payment id, which alone opens the payment's receipt page and its sandbox bank page.
+ */
 export function newSecretId(prefix: IdPrefix): string {
   return `${prefix}_${randomChars(ID_LENGTH)}`;
 }

@@ -1,4 +1,5 @@
 /** `npm start`: the API, the public API, the sandbox and the docs on PORT, data under DATA_DIR. */
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { configFromEnv, dbFile } from './config';
 import { createServer } from './app';
@@ -21,7 +22,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    http.close();
-    void server.stop().then(() => process.exit(0));
+    // Requests under way finish first (their answers wait for their writes to reach the disk);
+    // a connection still open after 10 s is cut. Then the store closes.
+    const cut = setTimeout(() => (http as Server).closeAllConnections(), 10_000).unref();
+    http.close(() => {
+      clearTimeout(cut);
+      void server.stop().then(() => process.exit(0));
+    });
   });
 }

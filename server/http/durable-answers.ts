@@ -13,11 +13,19 @@ export function answerWhenDurable<A extends Hono<any, any, any>>(app: A, store: 
   const dispatch = app.fetch;
   const whenDurable = (response: Response) => {
     const durable = store.whenDurable();
-    return durable ? durable.then(() => response, onSyncFailed) : response;
+    return durable ? durable.then(() => response, (error: unknown) => withCors(onSyncFailed(error), response)) : response;
   };
   app.fetch = (request, env, ctx) => {
     const response = dispatch(request, env, ctx);
     return response instanceof Promise ? response.then(whenDurable) : whenDurable(response);
   };
   return app;
+}
+
+/** The failure keeps the answer's CORS headers, so a page on another origin can read it. */
+function withCors(failure: Response, answer: Response): Response {
+  answer.headers.forEach((value, name) => {
+    if (name.startsWith('access-control-')) failure.headers.set(name, value);
+  });
+  return failure;
 }

@@ -84,6 +84,10 @@ export function merchantApi(d: MerchantDeps) {
     if (reply.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(reply.body, 200);
   });
+  api.all('/api/v1/*', (c) => {
+    c.header('Allow', 'POST');
+    throw new ApiError(405, 'method_not_allowed', 'the merchant API takes POST with a signed JSON body: see /docs');
+  });
 
   const session = (row: Parameters<SessionService['render']>[0]) => ({ status: 'ok', session: d.sessions.render(row) });
 

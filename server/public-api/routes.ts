@@ -144,8 +144,10 @@ export function publicApi(d: PublicDeps) {
     const body = parse(startBody, await jsonBody(c.req.raw));
     const session = d.store.sessions.get(sessionId)!;
     if (session.order_check_url) {
-      // Before anything is charged: the merchant may still say no (out of stock, say).
+      // Before anything is charged: the merchant may still say no (out of stock, say). What it is
+      // told leaves the server, so like an answer it waits until what it read is on disk.
       const order = { session: d.sessions.render(session), payment_method: body.method };
+      await d.store.whenDurable();
       const check = await checkOrder(session.order_check_url, project.webhookSecret, order, d.orderCheck);
       if (!check.ok) throw new ApiError(check.code === 'order_refused' ? 409 : 502, check.code, check.message);
     }

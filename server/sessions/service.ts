@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
 import { MINUTE_MS } from '../clock';
 import { badRequest, conflict, notFound } from '../errors';
-import { newId } from '../ids';
+import { newId, newSecretId } from '../ids';
 import * as machine from '../domain/session-machine';
 import type { Confirmation, PaymentMethod, WebhookType } from '../domain/types';
 import type { Acquirer } from '../sandbox/acquirer';
@@ -122,7 +122,7 @@ export class SessionService {
       const customerVerified = (JSON.parse(row.data_json) as SessionData).customer?.verified !== false;
       const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card, customerVerified });
       const payment: PaymentRow = {
-        id: newId('pm'),
+        id: newSecretId('pm'),
         session_id: row.id,
         status: 'in_progress',
         method,

@@ -1,14 +1,18 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** How often the checkpointer looks at the log when the last checkpoint left nothing behind. */
-const IDLE_MS = 200;
+/**
+ * How often the checkpointer looks at the log when the last checkpoint left nothing behind. Not
+ * too often: once the log is all copied, the next commit starts it over and syncs its header on
+ * the event loop, so a quiet server should do that about once a second at most.
+ */
+const IDLE_MS = 1_000;
 /** How soon it goes again when writes arrived while it was copying them. */
 const BUSY_MS = 5;
 /**
  * Past this many pages (64 MiB at SQLite's 4 KiB pages) the log is started over with
- * `wal_checkpoint(RESTART)`, which holds off the writer for the moment it takes to copy what the
- * passive checkpoints left. Without it a stream of writes could keep the log from ever being
+ * `wal_checkpoint(RESTART)`, right after a passive one, so that it holds off the writer only for
+ * the moment it takes to copy the few pages written in between. Without it a stream of writes could keep the log from ever being
  * reused: SQLite starts it over only when a checkpoint finishes with no commit during it. The
  * file keeps its size, so later syncs overwrite blocks rather than grow the file.
  */
@@ -31,6 +35,7 @@ let mode = 'PASSIVE';
 const tick = () => {
   let behind = false;
   try {
+    if (mode === 'RESTART') db.pragma('wal_checkpoint(PASSIVE)');
     const [result] = db.pragma('wal_checkpoint(' + mode + ')');
     behind = result.checkpointed < result.log;
     mode = result.log > workerData.restartAbovePages ? 'RESTART' : 'PASSIVE';
@@ -55,22 +60,37 @@ tick();
  * this worker does the same work beside it.
  */
 export class Checkpointer {
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
+  private worker: Worker;
+  /** Settles when the current worker has ended. */
+  private ended: Promise<void> = Promise.resolve();
+  private stopping = false;
 
-  constructor(file: string) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, idleMs: IDLE_MS, busyMs: BUSY_MS, restartAbovePages: RESTART_ABOVE_PAGES } });
-    this.worker.on('message', (message: { error: string }) => console.error(`checkpoint of ${file} failed: ${message.error}`));
-    this.worker.on('error', (error) => console.error(`checkpointer of ${file} stopped:`, error));
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.unref(); // it must not keep the process alive
+  constructor(private readonly file: string) {
+    this.worker = this.spawn();
   }
 
   /** Asks the worker to close its connection and end; settles once it has (a checkpoint under way finishes first). */
   stop(): Promise<void> {
+    this.stopping = true;
     this.worker.ref(); // whoever awaits the stop keeps the process alive until the worker is gone
     this.worker.postMessage('stop');
-    return this.exited;
+    return this.ended;
+  }
+
+  private spawn(): Worker {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, driver, idleMs: IDLE_MS, busyMs: BUSY_MS, restartAbovePages: RESTART_ABOVE_PAGES } });
+    worker.on('message', (message: { error: string }) => console.error(`checkpoint of ${this.file} failed: ${message.error}`));
+    worker.on('error', (error) => console.error(`checkpointer of ${this.file} stopped:`, error));
+    this.ended = new Promise((resolve) => worker.once('exit', () => resolve()));
+    // A worker that died leaves the log to grow without end: start another, a second later.
+    worker.once('exit', () => {
+      if (this.stopping) return;
+      setTimeout(() => {
+        if (!this.stopping) this.worker = this.spawn();
+      }, 1_000).unref();
+    });
+    worker.unref(); // it must not keep the process alive
+    return worker;
   }
 }

@@ -45,6 +45,9 @@ export class Store {
   private pending: (() => void)[] | null = null;
   private queue: { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
 
+  /** Rows this connection has written since it opened; a commit that moved it wrote something. */
+  private readonly totalChanges: Database.Statement;
+  private changesSeen = 0;
   private readonly outermost: TransactionStatements;
   private readonly nested: TransactionStatements;
 
@@ -55,6 +58,7 @@ export class Store {
   ) {
     this.outermost = { begin: db.prepare('BEGIN IMMEDIATE'), end: db.prepare('COMMIT'), undo: db.prepare('ROLLBACK') };
     this.nested = { begin: db.prepare('SAVEPOINT nested'), end: db.prepare('RELEASE nested'), undo: db.prepare('ROLLBACK TO nested') };
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
     this.projects = new ProjectRepo(db);
     this.sessions = new SessionRepo(db);
     this.cards = new CardRepo(db);
@@ -65,7 +69,10 @@ export class Store {
 
   static open(file: string, durability: Durability = 'on-commit', syncLog?: SyncLog): Store {
     if (durability === 'on-commit') return new Store(openDb(file, 'FULL'));
-    return new Store(openDb(file, 'NORMAL'), new WalFlusher(`${file}-wal`, syncLog), new Checkpointer(file));
+    const db = openDb(file, 'NORMAL');
+    // SQLite keeps the log beside the file it resolved (a symlink's target), so ask it where that is.
+    const main = (db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main')!.file;
+    return new Store(db, new WalFlusher(`${main}-wal`, syncLog), new Checkpointer(main));
   }
 
   /** Settles once every commit made so far is on disk (rejects if the disk failed); null when they already are. */
@@ -91,9 +98,18 @@ export class Store {
       outer.push(...hooks);
       return result;
     }
-    this.flusher?.committed();
+    this.countCommit();
     for (const hook of hooks) hook();
     return result;
+  }
+
+  /** Tells the flusher of a commit that wrote something: a transaction that only read needs no sync. */
+  private countCommit(): void {
+    if (!this.flusher) return;
+    const changes = this.totalChanges.get() as number;
+    if (changes === this.changesSeen) return;
+    this.changesSeen = changes;
+    this.flusher.committed();
   }
 
   /**

@@ -70,7 +70,7 @@ export class WalFlusher {
     const upTo = this.commits;
     try {
       if (this.closed) throw new SyncFailed('the store is closed');
-      this.fd ??= openSync(this.walFile, 'r');
+      this.fd ??= openSync(this.walFile, 'r+'); // writable: some systems flush only a handle open for writing
     } catch (error) {
       this.settle(upTo, error as Error);
       return;

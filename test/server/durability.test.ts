@@ -5,7 +5,7 @@
  * back or failed by the test, so "before" and "after" are exact.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,13 @@ function syncControl() {
       for (const finish of done) finish(error);
     },
   };
+}
+
+/** Waits until `count` syncs are held (the request got as far as its commit), or fails after 5 s. */
+async function untilHeld(control: ReturnType<typeof syncControl>, count = 1): Promise<void> {
+  for (const started = Date.now(); control.held.length < count; await sleep(1)) {
+    if (Date.now() - started > 5_000) assert.fail(`${control.held.length} syncs held, expected ${count}`);
+  }
 }
 
 /** Settles with 'pending' if `promise` has not settled after a few turns of the event loop. */
@@ -94,6 +101,7 @@ describe('WalFlusher', () => {
     control.release(null, 1);
     assert.equal(await state(third), 'resolved');
     assert.equal(await state(fourth), 'resolved');
+    control.release();
   });
 
   test('a failed sync fails every wait from then on: nothing is reported as saved', async (t) => {
@@ -121,6 +129,7 @@ describe('answers and webhooks wait for the disk', () => {
     const { h, control } = harness(t);
     control.hold();
     const answer = h.call('session/create', { amount_details: RUB(1000), metadata: { order_id: 'durable-1' } });
+    await untilHeld(control);
     assert.equal(await state(answer), 'pending');
     const rows = h.server.store.db.prepare("SELECT count(*) AS n FROM sessions WHERE data_json LIKE '%durable-1%'").get() as { n: number };
     assert.equal(rows.n, 1, 'committed, and yet not answered');
@@ -139,12 +148,36 @@ describe('answers and webhooks wait for the disk', () => {
     assert.equal((await view).body.status, 'cancelled');
   });
 
+  test('a read that sees nothing unsynced is answered at once: a transaction that wrote nothing needs no sync', async (t) => {
+    const { h, control } = harness(t);
+    const { id } = await sessionWithToken(h);
+    control.hold();
+    const status = await h.call('session/status', { session_id: id });
+    assert.equal(status.status, 200);
+    assert.equal(control.held.length, 0);
+  });
+
+  test('a failed sync answers 500 storage_failure with the CORS headers the page needs to read it', async (t) => {
+    const { h, control } = harness(t);
+    t.mock.method(console, 'error', () => {});
+    const { id, token } = await sessionWithToken(h);
+    control.hold();
+    h.server.sessions.cancel(h.server.store.projects.get('shop')!, id);
+    const view = h.publicCall(`sessions/${token}`, { headers: { origin: 'https://merchant.example' } });
+    await untilHeld(control);
+    control.release(new Error('EIO: i/o error'));
+    const failed = await view;
+    assert.equal(failed.status, 500);
+    assert.equal(failed.body.error.code, 'storage_failure');
+    assert.equal(failed.headers.get('access-control-allow-origin'), 'https://merchant.example');
+  });
+
   test('a failed sync answers 500 storage_failure, this request and every later one', async (t) => {
     const { h, control } = harness(t);
     t.mock.method(console, 'error', () => {});
     control.hold();
     const answer = h.call('session/create', { amount_details: RUB(1000) });
-    await state(answer);
+    await untilHeld(control);
     control.release(new Error('EIO: i/o error'));
     const failed = await answer;
     assert.equal(failed.status, 500);
@@ -169,6 +202,20 @@ describe('answers and webhooks wait for the disk', () => {
     await delivery;
     assert.ok(h.delivered.slice(before).some((d) => JSON.parse(d.body).type === 'payment_finished'));
   });
+});
+
+test('a database reached through a symlink is synced where SQLite keeps its log', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-symlink-'));
+  mkdirSync(join(dir, 'real'));
+  writeFileSync(join(dir, 'real', 'db.sqlite'), '');
+  symlinkSync(join(dir, 'real', 'db.sqlite'), join(dir, 'db.sqlite'));
+  const h = startHarness({ dir });
+  t.after(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  assert.equal((await h.call('session/create', { amount_details: RUB(1000) })).status, 200);
+  assert.ok(existsSync(join(dir, 'real', 'db.sqlite-wal')));
 });
 
 test('the checkpointer copies the log into the database file while the server runs', async (t) => {

@@ -142,6 +142,21 @@ test('a content type other than JSON is a 415', async (t) => {
   assert.equal(charset.status, 200, 'a charset parameter is fine');
 });
 
+test('a method other than POST is a 405 that says to POST, and an unknown method name a 404', async (t) => {
+  const { h } = await withHistory(t);
+  for (const method of ['GET', 'PUT', 'DELETE']) {
+    const res = await h.app.request('/api/v1/session/create', { method });
+    assert.equal(res.status, 405, method);
+    assert.equal(res.headers.get('allow'), 'POST');
+    const body = (await res.json()) as any;
+    assert.equal(body.error.code, 'method_not_allowed');
+    assert.match(body.error.description, /POST/);
+  }
+  const unknown = await h.call('session/creat', amount(100));
+  assertError(unknown, 404, 'not_found');
+  assert.match(unknown.body.error.description, /session\/creat.*\/docs/);
+});
+
 test('a body over 64 KiB is a 413 before any work', async (t) => {
   const { h } = await withHistory(t);
   const raw = JSON.stringify({ ...amount(100), description: 'x'.repeat(70_000) });
