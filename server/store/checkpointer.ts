@@ -14,9 +14,10 @@ const BUSY_MS = 5;
 /**
  * Past this many pages (64 MiB at SQLite's 4 KiB pages) the log is started over with
  * `wal_checkpoint(RESTART)`, right after a passive one, so that it holds off the writer only for
- * the moment it takes to copy the few pages written in between. Without it a stream of writes could keep the log from ever being
- * reused: SQLite starts it over only when a checkpoint finishes with no commit during it. The
- * file keeps its size, so later syncs overwrite blocks rather than grow the file.
+ * the moment it takes to copy the few pages written in between. Without it a stream of writes
+ * could keep the log from ever being reused: SQLite starts it over only when a checkpoint
+ * finishes with no commit during it. The file keeps its size, so later syncs overwrite blocks
+ * rather than grow the file.
  */
 const RESTART_ABOVE_PAGES = 16_384;
 
