@@ -27,7 +27,8 @@ const unauthorized = (description: string) => new ApiError(401, 'unauthorized', 
 
 /**
  * Checks the signature on libuv's thread pool (the callback form of crypto.verify): an RSA check
- * costs 25–35 µs of CPU, which would otherwise hold up every other request on the event loop.
+ * costs 25–35 µs of CPU, which then runs beside the event loop whenever a core is free instead of
+ * holding up every other request (handing it over still costs the loop a few µs).
  */
 export function verifySignature(pem: string, body: Uint8Array, signatureB64: string): Promise<boolean> {
   return new Promise((resolve, reject) =>

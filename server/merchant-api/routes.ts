@@ -1,7 +1,8 @@
 /**
  * The signed merchant API, `POST /api/v1/<method>`. Each method has a zod schema that both
- * validates its body and documents it (in the OpenAPI registry behind /docs); its handler is a synchronous call into the session
- * service, run inside one (group-committed) transaction together with its idempotency record.
+ * validates its body and documents it (in the OpenAPI registry behind /docs); its handler is a
+ * synchronous call into the session service, run inside one (group-committed) transaction
+ * together with its idempotency record.
  */
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
 import { ApiError, badRequest, notFound } from '../errors';

@@ -68,8 +68,11 @@ export class WalFlusher {
     // A sync under way that began after the newest commit covers it; else start one beside it.
     if (this.started >= this.commits || this.inFlight >= MAX_SYNCS_IN_FLIGHT) return;
     const upTo = this.commits;
+    if (this.closed) {
+      for (const waiter of this.waiters.splice(0)) waiter.reject(new SyncFailed('the store was closed before this change reached the disk'));
+      return;
+    }
     try {
-      if (this.closed) throw new SyncFailed('the store is closed');
       this.fd ??= openSync(this.walFile, 'r+'); // writable: some systems flush only a handle open for writing
     } catch (error) {
       this.settle(upTo, error as Error);
@@ -85,8 +88,10 @@ export class WalFlusher {
 
   private settle(upTo: number, error: Error | null): void {
     if (error) {
-      this.failure = new SyncFailed(`could not sync the database log ${this.walFile} to disk: ${error.message}`, { cause: error });
-      console.error(`${this.failure.message}; no change is reported as made from now on: restart the server once the disk is fixed`);
+      if (!this.failure) {
+        this.failure = new SyncFailed(`could not sync the database log ${this.walFile} to disk: ${error.message}`, { cause: error });
+        console.error(`${this.failure.message}; no change is reported as made from now on: restart the server once the disk is fixed`);
+      }
       for (const waiter of this.waiters) waiter.reject(this.failure);
       this.waiters = [];
     } else {
