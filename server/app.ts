@@ -128,7 +128,6 @@ export function createServer(options: ServerOptions) {
       if (timer) clearInterval(timer);
       await sender.stop();
       demo.stop();
-      await store.whenDurable()?.catch(() => {}); // a failed sync is reported to those who waited for it
       await store.close();
     },
   };

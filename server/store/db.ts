@@ -16,8 +16,6 @@ export function openDb(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): D
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
-  // A connection made durable by a WalFlusher leaves checkpoints to a Checkpointer thread.
-  if (synchronous === 'NORMAL') db.pragma('wal_autocheckpoint = 0');
   db.pragma('foreign_keys = ON');
   // Another process (the CLI, a second server) may hold the write lock for a moment: wait, don't fail.
   db.pragma('busy_timeout = 5000');

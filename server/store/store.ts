@@ -70,6 +70,7 @@ export class Store {
   static open(file: string, durability: Durability = 'on-commit', syncLog?: SyncLog): Store {
     if (durability === 'on-commit') return new Store(openDb(file, 'FULL'));
     const db = openDb(file, 'NORMAL');
+    db.pragma('wal_autocheckpoint = 0'); // the Checkpointer's thread does it, not a COMMIT on the event loop
     // SQLite keeps the log beside the file it resolved (a symlink's target), so ask it where that is.
     const main = (db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main')!.file;
     return new Store(db, new WalFlusher(`${main}-wal`, syncLog), new Checkpointer(main));
@@ -197,8 +198,9 @@ export class Store {
     else hook();
   }
 
-  /** Closes the connection; settles once the checkpointer, if any, has closed its own. */
+  /** Closes the connection once what it committed is on disk; settles once the checkpointer, if any, has closed its own. */
   async close(): Promise<void> {
+    await this.whenDurable()?.catch(() => {}); // a failed sync is reported to those who waited for it
     this.flusher?.close();
     this.db.close();
     await this.checkpointer?.stop();

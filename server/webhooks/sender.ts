@@ -68,7 +68,7 @@ export class WebhookSender {
     for (const event of due) this.inFlight.add(event.id);
     // A row read here may be committed but not yet on disk: no merchant hears of a change that a power cut could undo.
     try {
-      await this.store.whenDurable();
+      if (due.length) await this.store.whenDurable();
     } catch (error) {
       for (const event of due) this.inFlight.delete(event.id);
       throw error;
