@@ -66,6 +66,8 @@ const WARMUP_CLIENTS = 50;
 const CREATE_POOL = 200;
 
 const TARGETS = { statusRead: 0.6, signedCreate: 0.2, longPollP95Ms: 50 };
+/** Hello world's fastest round over its slowest, above which the run warns that the machine's speed moved under it. */
+const UNSTEADY_SWING = 1.25;
 
 const COLUMNS = ['Measure (median round)', 'Result', 'Latency p50 / p99', 'Server CPU/req', 'Event loop CPU/req', 'Server busy', 'CPU vs hello', 'vs hello', 'Each round', 'Target', ''];
 
@@ -321,6 +323,14 @@ async function main() {
         `fsync'd one-row SQLite commit on this disk (WAL, synchronous = FULL; 100 probes): ` +
           disk.map(({ when, probe }) => `${when} p50 ${ms(probe.p50Ms)} / p95 ${ms(probe.p95Ms)}`).join('; ') +
           ' — about what a write request waits for before it is answered (the server syncs on a thread beside its event loop, one sync for all the writes that arrive meanwhile).',
+      );
+    }
+    const helloRates = rounds.flatMap((round) => (round.hello ? [round.hello.rps] : []));
+    const swing = helloRates.length > 1 ? Math.max(...helloRates) / Math.min(...helloRates) : 1;
+    if (swing > UNSTEADY_SWING) {
+      console.log(
+        `! hello world ran at ${int(Math.min(...helloRates))}–${int(Math.max(...helloRates))} req/s over the rounds (×${swing.toFixed(2)}): this machine's speed was not steady, ` +
+          'and a ratio moves with it (on a shared 2-core machine, one round apart). Read "Each round" rather than the median alone; more rounds (BENCH_ROUNDS) or a quieter machine give a firmer figure.',
       );
     }
     const missed = checks.filter((c) => !c.ok);
