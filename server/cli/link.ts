@@ -6,18 +6,14 @@ import { linkBody } from '../links/link-schema';
 import { LinkService } from '../links/link-service';
 import type { Store } from '../store/store';
 import { CliError, parse, required } from './args';
+import { findProject } from './project';
 
 /** `link create|list|show|disable`: what an account manager runs for a merchant with no developers. */
 export function linkCommand(store: Store, args: string[]): unknown {
   const [action, ...rest] = args;
   const { values, positionals } = parse(rest, { project: { type: 'string' }, file: { type: 'string' } } as const);
   const links = new LinkService({ store, clock: systemClock, publicUrl: configFromEnv().publicUrl });
-  const project = () => {
-    const name = required(values.project, '--project');
-    const found = store.projects.get(name);
-    if (!found) throw new CliError(`project "${name}" does not exist: \`project list\` shows the registered ones`);
-    return found;
-  };
+  const project = () => findProject(store, values.project, '--project');
   const linkOf = (id: string | undefined) => {
     const row = store.links.get(required(id, 'the link id'));
     if (!row) throw new CliError(`payment link ${id} does not exist`);
@@ -44,8 +40,7 @@ export function linkCommand(store: Store, args: string[]): unknown {
       return links.render(linkOf(positionals[0]));
     case 'disable': {
       const row = linkOf(positionals[0]);
-      store.transaction(() => store.links.disable(row.id, systemClock.now()));
-      return links.render(store.links.get(row.id)!);
+      return links.render(links.disable(findProject(store, row.project), row.id));
     }
     default:
       throw new CliError(`unknown link command "${action ?? ''}": use create, list, show or disable`);

@@ -40,9 +40,9 @@ export function projectCommand(store: Store, args: string[]): unknown {
     case 'list':
       return store.projects.list().map(describe);
     case 'show':
-      return describe(find(store, positionals[0]));
+      return describe(findProject(store, positionals[0]));
     case 'update': {
-      const current = find(store, positionals[0]);
+      const current = findProject(store, positionals[0]);
       const next: Project = {
         ...current,
         ...(values['public-key'] ? { publicKeyPem: readPublicKey(values['public-key']) } : {}),
@@ -73,8 +73,9 @@ const describe = (p: Project) => ({
   created_at: new Date(p.createdAt).toISOString(),
 });
 
-function find(store: Store, name: string | undefined): Project {
-  const project = store.projects.get(required(name, 'the project name'));
+/** The registered project `name`; `what` names where the name was expected, for the error when it is missing. */
+export function findProject(store: Store, name: string | undefined, what = 'the project name'): Project {
+  const project = store.projects.get(required(name, what));
   if (!project) throw new CliError(`project "${name}" does not exist: \`project list\` shows the registered ones`);
   return project;
 }
