@@ -1,5 +1,5 @@
 /** Small formatters shared by the console's views. */
-export { formatRub } from '../money';
+export { formatRub } from '../../server/pages/format';
 
 /** "12:04:05.123": the console lives in minutes, the date would only add noise. */
 export const clock = (isoTime: string) => isoTime.slice(11, 23);

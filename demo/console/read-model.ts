@@ -6,8 +6,8 @@
 import type { Store } from '../../server/store/store';
 import type { PaymentRow, SessionRow } from '../../server/store/session-repo';
 import type { WebhookEventRow } from '../../server/store/outbox-repo';
-import { formatRub } from '../money';
-import { signatureHeaders } from './signature-headers';
+import { formatRub } from '../../server/pages/format';
+import { signatureHeaders } from '../../server/webhooks/signature-headers';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -3,7 +3,7 @@
  * POSTs the order to the merchant's order-check URL, signed like the webhooks, and waits at most
  * ORDER_CHECK_TIMEOUT_MS. Only `{"ok": true}` lets the payment start.
  */
-import { Webhook } from 'standardwebhooks';
+import { signatureHeaders } from '../webhooks/signature-headers';
 import { newId } from '../ids';
 
 export const ORDER_CHECK_TIMEOUT_MS = 10_000;
@@ -20,16 +20,13 @@ export type OrderCheckDeps = {
 export async function checkOrder(url: string, secret: string, order: object, d: OrderCheckDeps): Promise<OrderCheckResult> {
   const id = newId('evt');
   const body = JSON.stringify({ type: 'order_check', ...order });
-  const at = new Date(d.now());
   const abort = new AbortController();
   const request = d
     .fetch(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': new Webhook(secret).sign(id, at, body),
+        ...signatureHeaders(secret, id, d.now(), body),
       },
       body,
       redirect: 'manual',

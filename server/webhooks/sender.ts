@@ -5,11 +5,11 @@
  * across attempts so the merchant can drop duplicates.
  */
 import { performance } from 'node:perf_hooks';
-import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../clock';
 import type { Store } from '../store/store';
 import type { WebhookEventRow } from '../store/outbox-repo';
 import { nextAttemptAt } from './retry-schedule';
+import { signatureHeaders } from './signature-headers';
 
 export type WebhookSenderOptions = {
   store: Store;
@@ -178,9 +178,7 @@ export class WebhookSender {
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
-          'webhook-id': event.id,
-          'webhook-timestamp': String(Math.floor(at / 1000)),
-          'webhook-signature': new Webhook(secret).sign(event.id, new Date(at), event.payload_json),
+          ...signatureHeaders(secret, event.id, at, event.payload_json),
         },
         body: event.payload_json,
         // A redirect is a misconfigured endpoint, not a delivery; following it could also

@@ -1,8 +1,8 @@
 /**
- * The Standard Webhooks headers of one delivery attempt, exactly as the sender sent them. The
- * sender signs each attempt with the time of that attempt, and HMAC is deterministic, so the
- * signature can be recomputed from the event id, the attempt's time, the payload and the
- * project's secret (which the console never shows).
+ * The Standard Webhooks headers of one signed POST: every webhook delivery attempt and every
+ * order check is signed here, and the console shows an attempt's headers by calling it again.
+ * The signature covers the id, the attempt's time and the exact body; HMAC is deterministic, so
+ * the same inputs give the same headers as were sent (the project's secret is never shown).
  */
 import { Webhook } from 'standardwebhooks';
 
