@@ -1,5 +1,5 @@
 /** The line the shop shows under the checkout: the order as the store's own backend knows it. */
-import { formatRub } from '../money';
+import { formatRub } from '../../server/pages/format';
 
 export type OrderView = {
   order_id: string;

@@ -6,7 +6,7 @@
 import { html } from 'hono/html';
 import { CATALOG } from './catalog';
 import { LOGO, PRODUCT_ART } from './product-art';
-import { formatRub } from '../money';
+import { formatRub } from '../../server/pages/format';
 import { sandboxPhone } from '../sandbox-phone/phone-markup';
 
 export function shopPage(opts: { sandbox: boolean }) {

@@ -4,7 +4,7 @@
  * phone fed by the widget's events, and the order's status as the backend knows it.
  */
 import { h, replace } from '../dom';
-import { formatRub } from '../money';
+import { formatRub } from '../../server/pages/format';
 import { Cart } from './cart';
 import { isFinal, orderStatusLine, type OrderView } from './order-status';
 import { SandboxPhone } from '../sandbox-phone/sandbox-phone';
