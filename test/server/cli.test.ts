@@ -1,26 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { newKeyPair } from './helpers';
-
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../server/cli/main.ts');
-
-/** Runs the CLI as a user would, in its own process, against `dataDir`. */
-async function cli(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, DATA_DIR: dataDir } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { newKeyPair, runCli as cli } from './helpers';
 
 function fixture() {
   const dir = mkdtempSync(join(tmpdir(), 'sg-cli-'));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ManualClock } from '../../server/clock';
 import { formatRub } from '../../server/pages/format';
-import { createLink, linkCheckout, newKeyPair, sampleLink, startHarness, tokenize, type Harness } from './helpers';
+import { createLink, linkCheckout, newKeyPair, sampleLink, sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 import { approve, assertError, count, ISO, SESSION_ID, VISA_SUCCESS, writesNothing } from './merchant-fixtures';
 
 // One RSA key pair for every harness of this file: generating one per test costs more than the test.
@@ -186,8 +186,7 @@ describe('the link page /l/:id', () => {
 describe('the hosted page /pay/:token', () => {
   test('mounts the widget for the session under the same CSP, sends no referrer, and refuses a malformed token', async (t) => {
     const h = harness(t);
-    const created = await h.call('session/create', { amount_details: { amount: 1000, currency: 'RUB' } });
-    const token = (await h.call('token', { session_id: created.body.session.id })).body.public_token as string;
+    const { token } = await sessionWithToken(h);
     const res = await h.app.request(`/pay/${token}`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
@@ -372,8 +371,7 @@ describe('a purchase on a link: POST /l/:id/checkout', () => {
     assert.equal(oneTap.status, 200, JSON.stringify(oneTap.body));
     // A typed identifier is anybody's claim: the issuer asks the cardholder before the saved card pays.
     assert.match(oneTap.body.payment.customer_interaction.redirect.url, /\/sandbox\/3ds\/pm_/);
-    const approved = await h.app.request(`/sandbox/payments/${oneTap.body.payment.id}/approve`, { method: 'POST' });
-    assert.equal(approved.status, 200);
+    assert.equal((await approve(h, oneTap.body.payment.id)).status, 200);
     assert.equal((await h.publicCall(`sessions/${second.token}`)).body.status, 'accepted');
     const finished = h.events(second.session_id).find((e) => e.type === 'payment_finished')!.payload;
     assert.equal(finished.session.metadata.link_id, link.id);
