@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -201,7 +201,10 @@ describe('link create in the CLI answers the same rules: one line on stderr nami
     // A server on the CLI's own database file registers the project `shop` the CLI creates links for.
     h = startHarness({ dbFile: join(dataDir, 'sg-checkout.sqlite'), keys: KEYS });
   });
-  after(() => h.close());
+  after(async () => {
+    await h.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   const linkFile = (name: string, body: unknown) => {
     const file = join(dataDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
@@ -234,8 +237,8 @@ describe('link create in the CLI answers the same rules: one line on stderr nami
   }
 
   const usage: [string, () => string[], RegExp][] = [
-    ['an unknown project', () => ['link', 'create', '--project', 'nobody', '--file', linkFile('ok', sampleLink())], /project "nobody" does not exist/],
-    ['no --project', () => ['link', 'create', '--file', linkFile('ok', sampleLink())], /--project is required/],
+    ['an unknown project', () => ['link', 'create', '--project', 'nobody', '--file', linkFile('valid, unknown project', sampleLink())], /project "nobody" does not exist/],
+    ['no --project', () => ['link', 'create', '--file', linkFile('valid, no project', sampleLink())], /--project is required/],
     ['no --file', () => ['link', 'create', '--project', 'shop'], /--file is required/],
     ['a file that is not JSON', () => { const f = join(dataDir, 'broken.json'); writeFileSync(f, '{"product_name": '); return ['link', 'create', '--project', 'shop', '--file', f]; }, /is not a readable JSON file/],
     ['a file that does not exist', () => ['link', 'create', '--project', 'shop', '--file', join(dataDir, 'missing.json')], /is not a readable JSON file/],
@@ -332,7 +335,10 @@ describe('link list, show and disable in the CLI', () => {
   test('the CLI creates, lists, shows and disables a link; the disabled link’s page answers 404', async (t) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sg-cli-links-'));
     const h = startHarness({ dbFile: join(dataDir, 'sg-checkout.sqlite'), keys: KEYS });
-    t.after(() => h.close());
+    t.after(async () => {
+      await h.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
     const file = join(dataDir, 'link.json');
     writeFileSync(file, JSON.stringify(sampleLink({ telegram_bot_token: BOT_TOKEN })));
 
