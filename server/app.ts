@@ -47,6 +47,8 @@ export type ServerOptions = {
   webhookTimeoutMs?: number;
   /** How the database log is synced to disk (`fs.fdatasync`); tests pass one they hold back or fail. */
   syncLog?: SyncLog;
+  /** Where the demo store's log lines go (default console.log); tests keep them for their failure messages. */
+  demoLog?: (line: string) => void;
 };
 
 /** How often passed deadlines are applied in the background (reads apply them at once anyway). */
@@ -94,7 +96,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions })));
   mountDocs(app, options.publicUrl);
   // The demo store and the developer console: the product a developer tries first (`npm start`).
-  const demo = demoStore({ publicUrl: options.publicUrl, dataDir: dirname(options.dbFile), fetch: options.fetch, registerProject: registerInStore(store) });
+  const demo = demoStore({ publicUrl: options.publicUrl, dataDir: dirname(options.dbFile), fetch: options.fetch, registerProject: registerInStore(store), log: options.demoLog });
   app.route('/', demo.app);
   app.route('/', developerConsole({ store, sessions, sender, publicUrl: options.publicUrl }));
 

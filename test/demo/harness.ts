@@ -1,33 +1,24 @@
 /**
- * Test fixtures for the demo: the real server in a temp DATA_DIR with the demo store and the
- * console in front of it, every HTTP call (the store's merchant API calls, the server's webhook
- * deliveries) routed in-process, and a shopper with a cookie jar.
+ * Test fixtures for the demo: the real server (with its demo store and console) in a temp
+ * DATA_DIR, every HTTP call (the store's merchant API calls, the server's webhook deliveries)
+ * routed in-process, and a shopper with a cookie jar.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hono } from 'hono';
-import { createServer } from '../../server/app';
-import { demoStore } from '../../demo/store/index';
-import { registerInStore } from '../../demo/store/register-in-store';
-import { developerConsole } from '../../demo/console/index';
+import { createServer, type Server } from '../../server/app';
 
 export const PUBLIC_URL = 'http://localhost:3000';
 
 export function startDemoStack() {
   const dir = mkdtempSync(join(tmpdir(), 'sg-demo-'));
   const logs: string[] = [];
-  const root = new Hono();
-  const inProcess: typeof fetch = (input, init) => Promise.resolve(root.fetch(new Request(input, init)));
-  const server = createServer({ dbFile: join(dir, 'sg-checkout.sqlite'), publicUrl: PUBLIC_URL, fetch: inProcess });
-  const demo = demoStore({ publicUrl: PUBLIC_URL, dataDir: dir, fetch: inProcess, registerProject: registerInStore(server.store), log: (line) => logs.push(line) });
-  // Mounted ahead of the server's own routes, so these instances answer (with their logs) even
-  // once server/app.ts mounts a demo store and console of its own.
-  root.route('/', demo.app);
-  root.route('/', developerConsole({ store: server.store, sessions: server.sessions, sender: server.sender, publicUrl: PUBLIC_URL, env: {} }));
-  root.route('/', server.app);
+  let server: Server | undefined;
+  const inProcess: typeof fetch = (input, init) => Promise.resolve(server!.app.fetch(new Request(input, init)));
+  server = createServer({ dbFile: join(dir, 'sg-checkout.sqlite'), publicUrl: PUBLIC_URL, fetch: inProcess, demoLog: (line) => logs.push(line) });
+  const app = server.app;
 
-  const request = (path: string, init?: RequestInit) => root.request(`${PUBLIC_URL}${path}`, init);
+  const request = (path: string, init?: RequestInit) => app.request(`${PUBLIC_URL}${path}`, init);
   const json = async (path: string, init?: RequestInit) => {
     const res = await request(path, init);
     return { status: res.status, body: (await res.json()) as any, headers: res.headers };
@@ -36,23 +27,21 @@ export function startDemoStack() {
   return {
     dir,
     server,
-    demo,
+    demo: server.demo,
     logs,
     request,
     json,
     shopper: () => shopper(request),
     /** Delivers every due webhook (the sender's loop is not running in tests). */
     deliverWebhooks: async () => {
-      while ((await server.sender.deliverDue()) > 0);
+      while ((await server!.sender.deliverDue()) > 0);
     },
     async close() {
-      demo.stop();
-      await server.stop();
+      await server!.stop(); // stops the demo store too
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
-
 /** A browser's side: keeps the demo store's cookie between requests. */
 export function shopper(request: (path: string, init?: RequestInit) => Response | Promise<Response>) {
   let cookie = '';

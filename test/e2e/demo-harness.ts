@@ -35,15 +35,11 @@ export type HookRecord = {
 export async function startDemoStack() {
   const dataDir = mkdtempSync(join(tmpdir(), 'sg-demo-e2e-'));
 
-  // The demo store logs with console.log ("demo store: …"); keep those lines for failure messages.
+  // The demo store's log lines, kept for failure messages (and shown with DEMO_E2E_VERBOSE).
   const logs: string[] = [];
-  const consoleLog = console.log;
-  console.log = (...args: unknown[]) => {
-    const line = args.map(String).join(' ');
-    if (line.startsWith('demo store:')) {
-      logs.push(line);
-      if (process.env.DEMO_E2E_VERBOSE) consoleLog(line);
-    } else consoleLog(...args);
+  const demoLog = (line: string) => {
+    logs.push(line);
+    if (process.env.DEMO_E2E_VERBOSE) console.log(`demo store: ${line}`);
   };
 
   // Listen first (port 0), then build the server with PUBLIC_URL equal to its URL.
@@ -52,7 +48,7 @@ export async function startDemoStack() {
     const s = serve({ fetch: (req, env) => server!.app.fetch(req, env), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  server = createServer({ dbFile: join(dataDir, 'sg-checkout.sqlite'), publicUrl: url, webhookTimeoutMs: 5_000 });
+  server = createServer({ dbFile: join(dataDir, 'sg-checkout.sqlite'), publicUrl: url, webhookTimeoutMs: 5_000, demoLog });
   server.start();
   server.demo.start(); // the store's key pair, its project, its orders database
 
@@ -120,7 +116,6 @@ export async function startDemoStack() {
       });
       ordersDb.close();
       await server!.stop();
-      console.log = consoleLog;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
