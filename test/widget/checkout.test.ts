@@ -545,7 +545,9 @@ describe('<sg-checkout>', () => {
         const el = await mount(server);
         await until(el, () => qrSvg(el), 'the FPS QR');
         server.update({ status: 'created', payment: failed(server.view.payment!, 'superseded', 'The customer chose another way to pay') });
-        await new Promise((r) => setTimeout(r, 50));
+        // Only once the widget has taken in the update can its silence mean anything.
+        const version = server.view.version;
+        await until(el, () => log.of('sg-status').some((d) => d.version === version), 'the update taken in');
         expect(log.of('sg-fail')).to.deep.equal([]);
         expect(tabLabels(el)).to.have.length(3);
       } finally {
