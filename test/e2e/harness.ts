@@ -4,7 +4,6 @@
  * only the script tag and the element, and a webhook receiver that verifies each delivery with
  * the `standardwebhooks` package. The project is registered through the CLI's own command.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { serve } from '@hono/node-server';
 import { Webhook } from 'standardwebhooks';
 import { createServer, type Server } from '../../server/app';
 import { projectCommand } from '../../server/cli/project';
+import { newKeyPair, signBody } from '../server/helpers';
 
 export const PROJECT = 'e2e-shop';
 
@@ -105,7 +105,7 @@ export async function startStack() {
   server.start();
 
   // The project, registered by the CLI's own command (as `npm run cli -- project add` does).
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const keys = newKeyPair();
   const pemFile = join(dataDir, 'public.pem');
   writeFileSync(pemFile, keys.publicKey);
   const added = projectCommand(server.store, ['add', '--name', PROJECT, '--public-key', pemFile, '--webhook-url', webhookUrl, '--origin', merchantOrigin]) as {
@@ -119,7 +119,7 @@ export async function startStack() {
     const res = await fetch(`${apiUrl}/api/v1/${method}`, {
       method: 'POST',
       body: raw,
-      headers: { 'content-type': 'application/json', 'x-partner-project': PROJECT, 'x-partner-sign': sign('sha256', Buffer.from(raw), keys.privateKey).toString('base64') },
+      headers: { 'content-type': 'application/json', 'x-partner-project': PROJECT, 'x-partner-sign': signBody(keys.privateKey, raw) },
     });
     const json = (await res.json()) as any;
     if (!res.ok || json.status !== 'ok') throw new Error(`${method} answered ${res.status}: ${JSON.stringify(json)}`);
