@@ -582,6 +582,35 @@ describe('<sg-checkout>', () => {
     });
   });
 
+  describe('layout on a narrow panel', () => {
+    /** The tabs' rows, top to bottom, each as the number of tabs on it; and whether any label is cut. */
+    async function tabRows(server: FakeServer, width = 300) {
+      const holder = await fixture<HTMLDivElement>(html`<div style=${`width: ${width}px`}></div>`);
+      const el = document.createElement('sg-checkout') as SgCheckout;
+      el.setAttribute('token', server.token);
+      el.setAttribute('api', API);
+      el.setAttribute('layout', 'desktop');
+      el.fetchImpl = server.fetch;
+      holder.append(el);
+      await until(el, () => tabs(el).length > 0, 'the tabs');
+      const tops = tabs(el).map((t) => t.getBoundingClientRect().top);
+      const rows = [...new Set(tops)].map((top) => tops.filter((t) => t === top).length);
+      return { rows, cut: tabs(el).some((t) => t.scrollWidth > t.clientWidth) };
+    }
+
+    it('keeps three tabs on one row, uncut, down to a 320 px phone: none is stranded on a row of its own', async () => {
+      // 250 px: the widget's width on a 320 px phone inside the demo store's page.
+      for (const width of [300, 250]) {
+        const layout = await tabRows(new FakeServer(sessionView({ methods: ['fps', 'card', 'sberpay'], saved_card: null })), width);
+        expect(layout, `${width} px`).to.deep.equal({ rows: [3], cut: false });
+      }
+    });
+
+    it('puts four tabs two by two', async () => {
+      expect((await tabRows(new FakeServer(sessionView(SAVED)))).rows).to.deep.equal([2, 2]);
+    });
+  });
+
   describe('safety and accessibility', () => {
     it('renders merchant text as text', async () => {
       const evil = '<img src=x onerror="window.__sgXss = 1">';

@@ -281,7 +281,7 @@ export class SgCheckout extends LitElement {
     return html`<div class="panel" part="panel">
       <h2 tabindex="-1">${t.payTitle}${view.description ? html` · ${view.description}` : nothing}</h2>
       <p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId())}</p>
-      <div role="tablist" aria-label=${t.payTitle} @keydown=${this.onTabKey}>
+      <div role="tablist" class=${view.methods.length > 3 ? 'four' : ''} aria-label=${t.payTitle} @keydown=${this.onTabKey}>
         ${view.methods.map(
           (m) => html`<button role="tab" part="tab" aria-selected=${m === s.method} tabindex=${m === s.method ? 0 : -1} @click=${() => this.choose(m)}>
             ${m === 'saved_card' && view.saved_card ? `•••• ${view.saved_card.last4}` : t.methods[m]}

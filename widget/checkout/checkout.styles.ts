@@ -27,16 +27,20 @@ export const checkoutStyles = css`
   h2 { font-size: 1.1em; margin: 0 0 4px; outline: none; }
   .total { font-size: 1.6em; font-weight: 700; margin: 0 0 4px; }
   .muted { color: var(--_muted); font-size: 0.9em; margin: 0 0 12px; }
-  /* One row of equal tabs; on a narrow panel two columns (2 + 2), never one tab stranded on a row of its own. */
+  /* One row of equal tabs; on a narrow panel four go two by two, and three stay on one row: never one tab stranded on a row of its own. */
   .panel { container-type: inline-size; }
   [role='tablist'] { display: grid; grid-auto-flow: column; grid-auto-columns: 1fr; gap: 6px; margin: 12px 0 16px; }
   @container (max-width: 380px) {
-    [role='tablist'] { grid-auto-flow: row; grid-template-columns: 1fr 1fr; }
+    [role='tablist'].four { grid-auto-flow: row; grid-template-columns: 1fr 1fr; }
   }
   [role='tab'] { font: inherit; font-size: 0.9em; padding: 8px 4px; overflow: hidden; text-overflow: ellipsis; border-radius: var(--sg-radius, 10px);
     border: 1px solid var(--_border); background: transparent; color: inherit; cursor: pointer; white-space: nowrap; }
   /* Marked by its border alone: a bolder label would widen it and cut "SberPay" short on a phone. */
   [role='tab'][aria-selected='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 1px var(--_accent); }
+  /* After the tab's own rule, which it overrides. A 320 px phone: the labels get smaller rather than cut ("Sber…"). */
+  @container (max-width: 240px) {
+    [role='tab'] { font-size: 0.8em; padding: 8px 2px; }
+  }
   button, .button { font: inherit; cursor: pointer; border-radius: var(--sg-radius, 10px); }
   .primary { display: block; width: 100%; box-sizing: border-box; text-align: center; text-decoration: none; margin-top: 12px;
     padding: 12px 16px; border: 0; background: var(--_accent); color: var(--_accent-fg); font-weight: 600; }
