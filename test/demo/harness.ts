@@ -42,6 +42,7 @@ export function startDemoStack() {
     },
   };
 }
+
 /** A browser's side: keeps the demo store's cookie between requests. */
 export function shopper(request: (path: string, init?: RequestInit) => Response | Promise<Response>) {
   let cookie = '';

@@ -291,9 +291,9 @@ describe('the demo store: full purchases by every method, shown paid only on a v
     await s.page.locator('#phone-content .phone-failed').waitFor();
     // The store hears of the failed attempt too, and keeps the order open for another try.
     await stack.waitForHooks(order.sessionId, (hs) => hs.some((h) => h.type === 'payment_finished' && h.verifiedByStore && h.payments.some((p) => p.status === 'failed')), 'the declined payment reported to the store');
-    // The page's next poll of the order, which starts after the store has taken in the webhook.
-    const polled = await s.page.waitForResponse((r) => new URL(r.url()).pathname === `/demo/orders/${order.id}`);
-    assert.equal(((await polled.json()) as { status: string }).status, 'awaiting_payment');
+    // The page's next poll of the order, sent after the store has taken in the webhook.
+    const poll = await s.page.waitForRequest((r) => new URL(r.url()).pathname === `/demo/orders/${order.id}`);
+    assert.equal(((await (await poll.response())!.json()) as { status: string }).status, 'awaiting_payment');
     await assertAwaiting(s, order);
     await shoot(s.page, 'declined');
     const fails = (await sgEvents(s.page)).filter((e) => e.type === 'sg-fail');
