@@ -1,0 +1,37 @@
+/**
+ * The payment marks built with DOM calls, for the card iframe: it has no Lit and runs under
+ * Trusted Types, where markup strings (innerHTML) are refused.
+ */
+import { CHIP, CHIP_VIEW_BOX, MARKS, type MarkId, type MarkShape } from './mark-data';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+function element(name: string, attributes: Record<string, string | number>): SVGElement {
+  const node = document.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  return node;
+}
+
+function shape(s: MarkShape): SVGElement {
+  if ('d' in s) return element('path', { d: s.d, fill: s.fill });
+  const text = element('text', {
+    x: s.x, y: s.y, 'font-size': s.size, textLength: s.width, lengthAdjust: 'spacingAndGlyphs', fill: s.fill,
+    'font-family': "Arial,'Liberation Sans','Helvetica Neue',sans-serif", 'font-weight': 700, 'font-style': s.italic ? 'italic' : 'normal',
+  });
+  text.textContent = s.text;
+  return text;
+}
+
+/** The mark as an `<svg role="img">` named by its brand in `aria-label`. */
+export function markElement(id: MarkId): SVGSVGElement {
+  const m = MARKS[id];
+  const root = element('svg', { viewBox: m.chip ? CHIP_VIEW_BOX : m.viewBox, class: `mark mark-${id}`, role: 'img', 'aria-label': m.label, focusable: 'false' }) as SVGSVGElement;
+  if (!m.chip) {
+    root.append(...m.shapes.map(shape));
+    return root;
+  }
+  const group = element('g', { transform: `translate(${m.chip.x} ${m.chip.y}) scale(${m.chip.scale})` });
+  group.append(...m.shapes.map(shape));
+  root.append(...CHIP.map(shape), group);
+  return root;
+}
