@@ -4,6 +4,8 @@ import { QR_METHODS } from '../../widget/qr/qr-methods';
 import type { QrView } from '../../widget/qr/qr-view';
 import '../../widget/qr/qr-view';
 import { decodeSvgQr } from './support/decode-qr';
+import { contrastRatio, focusRing } from './support/contrast';
+import { sendKeys } from '@web/test-runner-commands';
 import { fpsLink } from './support/fake-server';
 
 const SBERPAY_QR = 'https://pay.example.test/sandbox/sberpay/0f1e2d3c4b5a69788796a5b4c3d2e1f0';
@@ -59,6 +61,37 @@ describe('<sg-qr-view>', () => {
     expect(svg.querySelector('path')!.getAttribute('fill')).to.equal(QR_METHODS.sberpay.accent);
     expect(text(el, '.hint')).to.equal(DICTIONARIES.ru.sberHint);
     expect(svg.getAttribute('aria-label')).to.equal(DICTIONARIES.ru.sberHint);
+  });
+
+  for (const method of ['fps', 'sberpay'] as const) {
+    it(`carries the ${method} mark in its middle, within 22% of its width, and still decodes`, async () => {
+      const link = method === 'fps' ? fpsLink(149_900) : SBERPAY_QR;
+      const { el } = await mount({ link, method, remainingMs: 300_000 });
+      const svg = $(el, 'svg[part=qr]') as SVGSVGElement;
+      const mark = svg.querySelector(`svg.mark-${method}`)!;
+      expect(mark, 'the mark is inside the QR').to.exist;
+      expect(mark.getAttribute('aria-hidden'), 'the QR is the image; its mark is decoration').to.equal('true');
+      const qr = svg.getBoundingClientRect();
+      const pad = svg.querySelector('.mark-pad')!.getBoundingClientRect();
+      // The QR's box includes a 2-module margin each side: its code is (size / (size + 4)) of it.
+      const size = Number(svg.getAttribute('viewBox')!.split(' ')[2]) - 4;
+      const codeWidth = (qr.width * size) / (size + 4);
+      expect(pad.width / codeWidth).to.be.within(0.15, 0.22 + 1e-6);
+      expect(Math.abs(pad.left + pad.width / 2 - (qr.left + qr.width / 2)), 'centred').to.be.below(1);
+      expect(await decodeSvgQr(svg)).to.equal(link);
+    });
+  }
+
+  it('shows a focus ring at 3:1 or more on its copy button', async () => {
+    const { el } = await mount({ link: fpsLink(149_900), remainingMs: 300_000 });
+    const button = $(el, 'button') as HTMLButtonElement;
+    button.focus();
+    await sendKeys({ press: 'Shift' }); // a keyboard event, so :focus-visible applies as for a keyboard user
+    button.focus();
+    const ring = focusRing(button);
+    expect(ring.style).to.equal('solid');
+    expect(ring.width).to.be.at.least(2);
+    expect(contrastRatio(ring.color, 'rgb(255, 255, 255)')).to.be.at.least(3);
   });
 
   it('shows the amount, the hint and a labelled image', async () => {

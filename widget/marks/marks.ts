@@ -42,6 +42,16 @@ export function mark(id: MarkId, { decorative = false }: MarkOptions = {}): Temp
   return m.chip ? frame(id, CHIP_VIEW_BOX, m.label, decorative, chip(m)) : frame(id, m.viewBox, m.label, decorative, m.shapes.map(shape));
 }
 
+/**
+ * A mark placed inside another SVG (the QR's middle): a nested `<svg>` at `x`, `y` in the outer
+ * SVG's units, `size` wide and high, the mark centred in it. Decorative: the outer SVG is the image.
+ */
+export function markInside(id: MarkId, x: number, y: number, size: number) {
+  const m = MARKS[id];
+  return svg`<svg class="mark mark-${id}" x=${x} y=${y} width=${size} height=${size} viewBox=${m.chip ? CHIP_VIEW_BOX : m.viewBox} aria-hidden="true"
+    >${m.chip ? chip(m) : m.shapes.map(shape)}</svg>`;
+}
+
 /** A card brand's mark (`mir`, `visa`, `mastercard`) on its white chip; nothing for an unknown brand. */
 export function brandMark(brand: string, options: MarkOptions = {}): TemplateResult | typeof nothing {
   return (CARD_BRANDS as readonly string[]).includes(brand) ? mark(brand as MarkId, options) : nothing;

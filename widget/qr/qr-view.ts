@@ -2,7 +2,8 @@ import { LitElement, html, svg, css, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
 import type { Dictionary } from '../i18n/i18n';
-import { qrPath } from './qr-code';
+import { markInside } from '../marks/marks';
+import { MARK_SHARE, qrPath } from './qr-code';
 import { QR_METHODS } from './qr-methods';
 
 /**
@@ -10,7 +11,8 @@ import { QR_METHODS } from './qr-methods';
  * copy-link button. Asks its host to renew the link shortly before it expires.
  *
  * @event qr-renew - the link is about to expire (internal: the checkout renews it)
- * @csspart qr - the QR's SVG
+ * @csspart qr - the QR's SVG, with the rail's mark (СБП or SberPay) in its middle
+ * @cssproperty --sg-focus - the focus ring's colour (default #1d4ed8, 6.7:1 on white; set a light one on a dark theme)
  * @csspart countdown - the visible countdown
  */
 @defineElement('sg-qr-view')
@@ -41,7 +43,8 @@ export class QrView extends LitElement {
     .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
     button { font: inherit; margin-top: 12px; padding: 8px 16px; border-radius: var(--sg-radius, 10px); border: 1px solid var(--sg-border, #d1d5db);
       background: transparent; color: inherit; cursor: pointer; }
-    button:focus-visible { outline: 3px solid var(--sg-focus, #93c5fd); outline-offset: 2px; }
+    /* #1d4ed8 is 6.7:1 on white; a dark theme sets --sg-focus to a light blue. */
+    button:focus-visible { outline: 3px solid var(--sg-focus, #1d4ed8); outline-offset: 2px; }
   `;
 
   override connectedCallback(): void {
@@ -78,9 +81,18 @@ export class QrView extends LitElement {
   private renderCode() {
     const { size, d } = qrPath(this.link);
     const view = `-2 -2 ${size + 4} ${size + 4}`;
+    const method = QR_METHODS[this.method];
+    // The rail's mark on a white pad in the middle; error correction restores the modules under it.
+    // Snapped to whole modules (size and pad of the same parity), so no module is cut in half.
+    const wholePad = Math.floor(size * MARK_SHARE);
+    const pad = (size - wholePad) % 2 ? wholePad - 1 : wholePad;
+    const at = (size - pad) / 2;
+    const inset = pad * 0.12;
     return html`
-      <svg part="qr" role="img" aria-label=${QR_METHODS[this.method].hint(this.t)} viewBox=${view} shape-rendering="crispEdges">
-        ${svg`<path d=${d} fill=${QR_METHODS[this.method].accent}></path>`}
+      <svg part="qr" role="img" aria-label=${method.hint(this.t)} viewBox=${view} shape-rendering="crispEdges">
+        ${svg`<path d=${d} fill=${method.accent}></path>
+          <rect class="mark-pad" x=${at} y=${at} width=${pad} height=${pad} rx=${pad * 0.18} fill="#fff" shape-rendering="geometricPrecision"></rect>
+          <g shape-rendering="geometricPrecision">${markInside(method.mark, at + inset, at + inset, pad - 2 * inset)}</g>`}
       </svg>
       <div class="amount">${this.amount}</div>
       <p class="hint">${QR_METHODS[this.method].hint(this.t)}</p>`;
