@@ -123,16 +123,33 @@ export function customerDeclined(session: SessionState, payment: PaymentState): 
   );
 }
 
+/** Why a payment that waited for the customer ended without any money moving. */
+export type AbandonReason = 'superseded' | 'abandoned';
+
+const ABANDON_DESCRIPTIONS: Record<AbandonReason, string> = {
+  superseded: 'The customer chose another way to pay',
+  abandoned: 'The customer closed the 3-D Secure page',
+};
+
+/** Whether the customer may still walk away from this payment: nothing is charged or held yet. */
+export function isAbandonable(payment: PaymentState): boolean {
+  return payment.stage === 'awaiting_customer' || (payment.stage === 'awaiting_confirmation' && CONFIRM_BEFORE_CUSTOMER[payment.method]);
+}
+
 /**
- * The customer turned to another method while this payment waited for them (a QR they did not
- * scan, a 3-D Secure page they closed). Nothing was charged, so it fails without counting as a
- * failed attempt and without a webhook, and the session takes the new payment.
+ * The customer turned to another method (`superseded`) or closed the 3-D Secure page
+ * (`abandoned`) while this payment waited for them, or, for FPS and SberPay, while it waited for
+ * the merchant's confirmation (they cannot hold money, so nothing was charged). It fails without
+ * counting as a failed attempt and the session takes a new payment. The merchant, who was told of
+ * it by action_required or ready_to_confirm, gets its payment_finished (failed, with the reason as
+ * the code): a ready_to_confirm is never left standing for a payment that no longer exists.
  */
-export function supersede(session: SessionState, payment: PaymentState): Step {
-  requireAwaitingCustomer(session, payment);
-  const step = fail({ session, payment, events: [] }, 'superseded', 'The customer chose another way to pay', 'retry');
-  // No webhook: nothing happened that the merchant must act on; the next payment's webhooks follow.
-  return { session: { ...step.session, status: 'created', failedAttempts: session.failedAttempts, closeReason: null }, payment: step.payment, events: [] };
+export function abandon(session: SessionState, payment: PaymentState, reason: AbandonReason): Step {
+  if (!isAbandonable(payment)) {
+    throw new StateConflict(`payment ${payment.id} is ${payment.status} and can no longer be abandoned by the customer`, session.status);
+  }
+  const step = fail({ session, payment, events: [] }, reason, ABANDON_DESCRIPTIONS[reason], 'retry');
+  return { ...step, session: { ...step.session, status: 'created', failedAttempts: session.failedAttempts, closeReason: null } };
 }
 
 /** Applies whatever deadline has passed at `t.now`; null when nothing is due. */

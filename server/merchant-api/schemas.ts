@@ -53,6 +53,10 @@ export const customer = z
 const paymentOptions = z.strictObject({
   return_url: httpUrl.optional().openapi({ description: 'Where the customer returns after paying.' }),
   recurrent: z.boolean().optional().openapi({ description: 'Keep the card as a recurrent token for later merchant-initiated charges.' }),
+  save_card: z
+    .boolean()
+    .optional()
+    .openapi({ description: "The customer agreed, in your own form, that their card be offered again next time (one tap). Needs customer.reference; without it no card is remembered." }),
 });
 
 const sessionOptions = paymentOptions

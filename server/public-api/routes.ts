@@ -39,7 +39,8 @@ export const MAX_WAIT_SECONDS = 30;
 
 const consentField = { consent: z.boolean().optional() };
 const startBody = z.discriminatedUnion('method', [
-  z.strictObject({ method: z.literal('card'), card_token: z.string().regex(/^tok_[0-9a-z]{20}$/), ...consentField }),
+  // remember_card: the customer ticked "remember this card" (kept only for a vouched customer).
+  z.strictObject({ method: z.literal('card'), card_token: z.string().regex(/^tok_[0-9a-z]{20}$/), remember_card: z.boolean().optional(), ...consentField }),
   z.strictObject({ method: z.literal('saved_card'), ...consentField }),
   z.strictObject({ method: z.literal('fps'), ...consentField }),
   z.strictObject({ method: z.literal('sberpay'), channel: z.enum(['app', 'mobile_web', 'web']), phone: phoneSchema.optional(), ...consentField }),
@@ -161,8 +162,23 @@ export function publicApi(d: PublicDeps) {
       if (consent && body.consent !== true) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
-      d.sessions.startPayment(project, sessionId, { payment_details: details, consentedAt: consent ? d.clock.now() : undefined }, { supersede: true });
+      const options = body.method === 'card' && body.remember_card ? { payment_options: { save_card: true } } : {};
+      d.sessions.startPayment(project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { supersede: true });
     });
+    return reply(c, viewOf(project, sessionId));
+  });
+
+  /** The customer closed the 3-D Secure page: that attempt ends, nothing is charged, the methods come back. */
+  api.post('/public/v1/sessions/:token/payments/:paymentId/abandon', async (c) => {
+    const { sessionId, project } = authorize(c);
+    await act(sessionId, () => d.sessions.abandon(project, sessionId, c.req.param('paymentId')));
+    return reply(c, viewOf(project, sessionId));
+  });
+
+  /** The customer removes their saved card: it is no longer offered for one-tap payment. */
+  api.post('/public/v1/sessions/:token/saved-card/remove', async (c) => {
+    const { sessionId, project } = authorize(c);
+    await act(sessionId, () => d.sessions.forgetSavedCard(project, sessionId));
     return reply(c, viewOf(project, sessionId));
   });
 

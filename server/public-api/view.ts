@@ -8,7 +8,7 @@ import type { Acquirer } from '../sandbox/acquirer';
 import type { Store } from '../store/store';
 import type { LinkInput } from '../links/link-schema';
 import type { SessionData, SessionRow } from '../store/session-repo';
-import type { SessionService } from '../sessions/service';
+import { vouchedCustomer, type SessionService } from '../sessions/service';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 
@@ -18,11 +18,14 @@ const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 /** The view without `server_time`, which the route adds to each reply. */
 export function sessionView(row: SessionRow, sessions: SessionService, store: Store, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
-  const saved = row.customer_reference ? store.cards.lastCard(row.project, row.customer_reference) : undefined;
+  // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
+  const customer = vouchedCustomer(row);
+  const saved = customer ? store.cards.lastCard(row.project, customer) : undefined;
   const link = row.link_id ? store.links.get(row.link_id) : undefined;
   // The latest payment, live or finished: a failed one tells the customer why before they retry.
   const latest = sessions.lastPayment(row.id);
   const interaction = latest && acquirer.interaction(latest);
+  const card = latest?.card_token ? store.cards.get(latest.card_token) : undefined;
   return {
     session_id: row.id,
     version: row.version,
@@ -33,6 +36,8 @@ export function sessionView(row: SessionRow, sessions: SessionService, store: St
     merchant: row.project,
     methods: saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
+    /** Whether the widget may offer "remember this card" (unticked): only for a vouched customer. */
+    can_save_card: customer !== null,
     return_url: data.payment_options?.return_url ?? null,
     show_result: data.payment_options?.show_result !== false,
     consent: consentOf(data),
@@ -46,6 +51,8 @@ export function sessionView(row: SessionRow, sessions: SessionService, store: St
           status: latest.status,
           ...(interaction && latest.action_expires_at ? { customer_interaction: { ...interaction, expires_at: iso(latest.action_expires_at) } } : {}),
           ...(latest.failure_code ? { failure: { code: latest.failure_code, description: latest.failure_description } } : {}),
+          ...(card ? { card: { brand: card.brand, last4: card.last4 } } : {}),
+          ...(latest.status === 'succeeded' ? { paid_at: iso(latest.updated_at) } : {}),
         }
       : null,
   };

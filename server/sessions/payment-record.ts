@@ -16,7 +16,7 @@ export type StartPaymentInput = {
   payment_details: PaymentDetailsInput;
   metadata?: unknown;
   customer?: SessionData['customer'];
-  payment_options?: { return_url?: string; recurrent?: boolean };
+  payment_options?: { return_url?: string; recurrent?: boolean; save_card?: boolean };
   /** When the customer accepted the offer, for sessions that ask for consent. */
   consentedAt?: number;
 };

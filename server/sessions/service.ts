@@ -48,6 +48,19 @@ const ACTIVE = new Set(['in_progress', 'pending']);
 /** Public tokens are stored only as this hash: a copy of the database opens no checkout. */
 export const publicTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/**
+ * The customer a saved card may be offered to or kept for: one that someone vouched for, the
+ * merchant's backend (which created the session for its own customer) or Telegram (a verified
+ * Mini App user). A value a customer typed on a link page is anybody's claim: null.
+ */
+export function vouchedCustomer(session: SessionRow): string | null {
+  return vouchedReference((JSON.parse(session.data_json) as SessionData).customer);
+}
+
+function vouchedReference(customer: SessionData['customer']): string | null {
+  return customer?.reference && customer.verified !== false ? customer.reference : null;
+}
+
 export class SessionService {
   constructor(private readonly d: SessionDeps) {}
 
@@ -107,14 +120,15 @@ export class SessionService {
 
   /**
    * Starts a payment. With `supersede` (the customer switching methods in the widget), a payment
-   * that still waits for the customer is failed first, so the new one can start.
+   * that nothing was charged for yet (see `machine.isAbandonable`) is failed first, so the new one
+   * can start.
    */
   startPayment(project: Project, sessionId: string, input: StartPaymentInput, opts: { supersede?: boolean } = {}): SessionRow {
     return this.store.transaction(() => {
       let row = this.load(project, sessionId);
       const waiting = opts.supersede ? this.activePayment(row.id) : null;
-      if (waiting?.stage === 'awaiting_customer') {
-        row = this.commit(project, row, waiting, machine.supersede(sessionState(row), paymentState(waiting)));
+      if (waiting && machine.isAbandonable(paymentState(waiting))) {
+        row = this.commit(project, row, waiting, machine.abandon(sessionState(row), paymentState(waiting), 'superseded'));
       }
       const method = methodOf(input.payment_details);
       const card = this.cardFor(project, row, input.payment_details);
@@ -146,6 +160,26 @@ export class SessionService {
         throw conflict(`card token ${card.id} was already used for a payment: tokenise the card again`);
       }
       return this.commit(project, row, payment, step);
+    });
+  }
+
+  /** The customer closed the 3-D Secure page (or left a QR): the waiting payment ends, the methods come back. */
+  abandon(project: Project, sessionId: string, paymentId: string): SessionRow {
+    return this.transition(project, sessionId, (s, p) => {
+      if (!p || p.id !== paymentId) throw new machine.StateConflict(`payment ${paymentId} is not the one waiting for the customer`, s.status);
+      return machine.abandon(s, p, 'abandoned');
+    });
+  }
+
+  /** The customer removes their saved card: it is no longer offered for one-tap payment. */
+  forgetSavedCard(project: Project, sessionId: string): SessionRow {
+    return this.store.transaction(() => {
+      const row = this.load(project, sessionId);
+      const reference = vouchedCustomer(row);
+      if (!reference || !this.store.cards.lastCard(project.name, reference)) throw conflict(`session ${row.id} has no saved card to remove`);
+      this.store.cards.forgetLastCard(project.name, reference, this.d.clock.now());
+      this.store.sessions.touch(row.id, this.d.clock.now());
+      return this.afterChange(project, row.id, []);
     });
   }
 
@@ -323,18 +357,25 @@ export class SessionService {
     return row;
   }
 
+  /**
+   * Keeps a card for the customer's next one-tap payment only when they agreed to it (the widget's
+   * "remember this card" box, or the merchant's own form through payment_options.save_card) and
+   * someone vouched for who they are (see `vouchedCustomer`).
+   */
   private rememberCard(project: Project, session: SessionRow, payment: PaymentRow): void {
     if (!payment.card_token || payment.method === 'recurrent') return;
-    const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean }; customer?: { reference?: string } };
+    const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean; save_card?: boolean }; customer?: SessionData['customer'] };
     if (details.payment_options?.recurrent) this.store.cards.setRecurrent(payment.card_token);
+    if (payment.method === 'saved_card' || details.payment_options?.save_card !== true) return;
     // The payment's customer, which session/start/payment may have given, else the session's.
-    const reference = details.customer?.reference ?? session.customer_reference;
+    const reference = details.customer?.reference ? vouchedReference(details.customer) : vouchedCustomer(session);
     if (reference) this.store.cards.rememberLastCard(project.name, reference, payment.card_token, this.d.clock.now());
   }
 
   private cardFor(project: Project, session: SessionRow, details: PaymentDetailsInput): CardTokenRow | null {
     if (details.type === 'saved_card') {
-      const card = session.customer_reference ? this.store.cards.lastCard(project.name, session.customer_reference) : undefined;
+      const reference = vouchedCustomer(session);
+      const card = reference ? this.store.cards.lastCard(project.name, reference) : undefined;
       if (!card) throw conflict(`session ${session.id} has no saved card: its customer has not paid by card before`);
       return card;
     }

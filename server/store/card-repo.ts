@@ -37,6 +37,7 @@ export class CardRepo {
         `SELECT t.* FROM customers c JOIN card_tokens t ON t.id = c.last_card_token
          WHERE c.project = ? AND c.reference = ? AND t.disabled_at IS NULL`,
       ),
+      forget: db.prepare('UPDATE customers SET last_card_token = NULL, updated_at = ? WHERE project = ? AND reference = ?'),
       remember: db.prepare(
         `INSERT INTO customers (project, reference, last_card_token, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (project, reference) DO UPDATE SET last_card_token = excluded.last_card_token, updated_at = excluded.updated_at`,
@@ -63,6 +64,10 @@ export class CardRepo {
   /** The customer's last successfully charged card, for the one-tap "last used card". */
   lastCard(project: string, customerReference: string): CardTokenRow | undefined {
     return this.s.lastCard.get(project, customerReference);
+  }
+  /** The customer removed their saved card: it is offered no more (a recurrent token made from it stays, as its own consent). */
+  forgetLastCard(project: string, customerReference: string, now: number): void {
+    this.s.forget.run(now, project, customerReference);
   }
   rememberLastCard(project: string, customerReference: string, tokenId: string, now: number): void {
     this.s.remember.run(project, customerReference, tokenId, now);

@@ -82,7 +82,7 @@ test('the same shopper is offered their last card on the next order', async () =
   const shopper = stack.shopper();
   const first = await shopper.order([{ sku: 'baikal-mug', qty: 1 }]);
   const card = await pay(first.body.token, '/cards', { number: '4242424242424242', expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 2, cvc: '123' });
-  const paid = await pay(first.body.token, '/payments', { method: 'card', card_token: card.body.token });
+  const paid = await pay(first.body.token, '/payments', { method: 'card', card_token: card.body.token, remember_card: true });
   assert.equal(paid.body.status, 'accepted');
   await stack.deliverWebhooks();
   assert.equal((await shopper.status(first.body.order_id)).body.status, 'paid');

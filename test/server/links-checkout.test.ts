@@ -7,7 +7,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ManualClock } from '../../server/clock';
-import { formatRub } from '../../server/pages/format';
+import { formatAmount } from '../../widget/i18n/money';
 import { createLink, linkCheckout, newKeyPair, sampleLink, sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 import { approve, assertError, count, ISO, SESSION_ID, VISA_SUCCESS, writesNothing } from './merchant-fixtures';
 
@@ -65,7 +65,7 @@ describe('the link page /l/:id', () => {
     const amount = html.match(/<div class="amount">([^<]*)<\/div>/)?.[1];
     assert.equal(amount, '1\u202f499,00\u00a0₽', 'grouped by a narrow no-break space, a decimal comma, a no-break space before ₽');
     assert.equal(amount!.replace(/[\u202f\u00a0]/g, ' '), '1 499,00 ₽');
-    assert.equal(formatRub(149900), amount);
+    assert.equal(formatAmount(149900, 'RUB', 'ru'), amount);
 
     const inputs = [...html.matchAll(/<label>([^<]*)<input name="(user|extra)" placeholder="([^"]*)"[^>]*required[^>]*>/g)].map((m) => [m[1], m[2], m[3]]);
     assert.deepEqual(inputs, [
@@ -75,8 +75,10 @@ describe('the link page /l/:id', () => {
     ]);
 
     assert.match(html, /<input type="checkbox" name="consent" required>/);
-    assert.match(html, /Я согласен получать сообщения от мини-приложения и принимаю условия <a href="https:\/\/example\.com\/offer" target="_blank" rel="noopener">оферты<\/a>/);
-    assert.match(html, /<button type="submit" class="approve" disabled>Перейти к оплате<\/button>/, 'the button starts disabled');
+    assert.match(html, /Я принимаю условия <a href="https:\/\/example\.com\/offer" target="_blank" rel="noopener">оферты<\/a>/);
+    assert.match(html, /<input type="checkbox" name="marketing">\s*<span>Я согласен получать сообщения, в том числе рекламные, от магазина <span class="muted">\(необязательно\)<\/span>/, 'advertising: a box of its own, optional, unticked');
+    assert.match(html, /<button type="submit" class="approve" disabled aria-describedby="continue-hint">Перейти к оплате<\/button>/, 'the button starts disabled, described by the hint');
+    assert.match(html, /<p id="continue-hint" class="hint"/);
     assert.match(html, /data-return="https:\/\/t\.me\/example_channel"/);
 
     const support = html.match(/<section id="support" class="support">([\s\S]*?)<\/section>/)?.[1] ?? '';
@@ -110,7 +112,9 @@ describe('the link page /l/:id', () => {
     const link = await createLink(h, noCheck());
     const { html } = await page(h, link.id, 'en-GB,en;q=0.9');
     assert.match(html, /<html lang="en">/);
-    assert.match(html, /I agree to receive messages from the mini app and accept the <a href="https:\/\/example\.com\/offer"[^>]*>offer<\/a>/);
+    assert.match(html, /I accept the <a href="https:\/\/example\.com\/offer"[^>]*>offer<\/a>/);
+    assert.match(html, /I agree to receive messages, including advertising, from the shop/);
+    assert.match(html, /<div class="amount">1,499\.00\u00a0₽<\/div>/, 'the amount in the English format');
     assert.match(html, />Continue to payment<\/button>/);
     assert.match(html, /Support:/);
   });
@@ -204,7 +208,7 @@ describe('a purchase on a link: POST /l/:id/checkout', () => {
     const link = await createLink(h, noCheck());
     const refused = await writesNothing(h, () => linkCheckout(h, link.id, { ...buyer, consent: false }));
     assertError(refused, 400, 'invalid_request', 'consent');
-    assert.match(refused.body.error.description, /tick the box/);
+    assert.match(refused.body.error.description, /tick the box to accept the offer/);
     const missing = await writesNothing(h, () => linkCheckout(h, link.id, { user: buyer.user, extra: buyer.extra }));
     assertError(missing, 400, 'invalid_request', 'consent');
     const truthy = await writesNothing(h, () => linkCheckout(h, link.id, { ...buyer, consent: 'yes' }));
@@ -264,6 +268,7 @@ describe('a purchase on a link: POST /l/:id/checkout', () => {
       'Promo code': 'SPRING25',
       link_id: link.id,
       consent_accepted_at: new Date(NOW).toISOString(),
+      marketing_consent: 'no',
     });
     assert.match(session.metadata.consent_accepted_at, ISO);
     assert.equal(session.payment_options.return_url, 'https://t.me/example_channel');
@@ -277,6 +282,23 @@ describe('a purchase on a link: POST /l/:id/checkout', () => {
     assert.equal(view.status, 200);
     assert.equal(view.body.session_id, res.body.session_id);
     assert.equal(view.body.return_url, 'https://t.me/example_channel');
+  });
+
+  test('consent to advertising is separate and optional: recorded as marketing_consent yes or no beside the offer', async (t) => {
+    const h = harness(t);
+    const link = await createLink(h, noCheck());
+    const agreed = await linkCheckout(h, link.id, { ...buyer, marketing: true });
+    const declined = await linkCheckout(h, link.id, { ...buyer, marketing: false });
+    const older = await linkCheckout(h, link.id, buyer); // a client that predates the box
+    for (const [res, expected] of [[agreed, 'yes'], [declined, 'no'], [older, 'no']] as const) {
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const { session } = await sessionOf(h, res.body.session_id);
+      assert.equal(session.metadata.marketing_consent, expected);
+      assert.equal(session.metadata.consent_accepted_at, new Date(NOW).toISOString(), 'the offer is accepted either way');
+    }
+    const adsOnly = await writesNothing(h, () => linkCheckout(h, link.id, { ...buyer, consent: false, marketing: true }));
+    assertError(adsOnly, 400, 'invalid_request', 'consent');
+    assertError(await linkCheckout(h, link.id, { ...buyer, marketing: 'yes' }), 400, 'invalid_request', 'marketing');
   });
 
   test('a link can be paid many times: two purchases open two sessions on the same link', async (t) => {
@@ -321,6 +343,7 @@ describe('a purchase on a link: POST /l/:id/checkout', () => {
       'Email for the receipt': 'ivan@example.com',
       link_id: link.id,
       consent_accepted_at: new Date(NOW).toISOString(),
+      marketing_consent: 'no',
     });
     assert.deepEqual(payload.session.customer, { reference: 'typed:@ivan_petrov', verified: false });
     assert.equal(payload.session.acquiring_payments[0].payment_details.type, 'faster_payment_system');
@@ -349,41 +372,26 @@ describe('a purchase on a link: POST /l/:id/checkout', () => {
     assert.ok(h.server.store.outbox.forSession(body.session_id).every((e) => e.url === 'https://example.com/hooks/sg'));
   });
 
-  test('a second purchase by the same customer offers the card of the first, saved_card first, and pays with it in one tap', async (t) => {
+  test('a customer who only typed who they are is never offered a saved card, not even the one they paid with', async (t) => {
     const h = harness(t);
     const link = await createLink(h, noCheck());
     const first = (await linkCheckout(h, link.id, buyer)).body;
     const before = (await h.publicCall(`sessions/${first.token}`)).body;
     assert.deepEqual(before.methods, ['fps', 'card', 'sberpay'], 'a new customer is offered FPS first');
     assert.equal(before.saved_card, null);
+    assert.equal(before.can_save_card, false, 'nobody vouched for a typed name: "remember this card" is not offered');
     const card = await tokenize(h, first.token, VISA_SUCCESS);
-    const paid = await h.publicCall(`sessions/${first.token}/payments`, post({ method: 'card', card_token: card }));
+    const paid = await h.publicCall(`sessions/${first.token}/payments`, post({ method: 'card', card_token: card, remember_card: true }));
     assert.equal(paid.status, 200, JSON.stringify(paid.body));
     assert.equal(paid.body.status, 'accepted');
 
-    // The same identifying value, typed another way.
-    const second = (await linkCheckout(h, link.id, { user: ' @IVAN_PETROV', extra: ['other@example.com'], consent: true })).body;
-    const view = (await h.publicCall(`sessions/${second.token}`)).body;
-    assert.equal(view.methods[0], 'saved_card');
-    assert.deepEqual(view.methods, ['saved_card', 'fps', 'card', 'sberpay']);
-    assert.deepEqual(view.saved_card, { brand: 'visa', last4: '4242' });
-    const oneTap = await h.publicCall(`sessions/${second.token}/payments`, post({ method: 'saved_card' }));
-    assert.equal(oneTap.status, 200, JSON.stringify(oneTap.body));
-    // A typed identifier is anybody's claim: the issuer asks the cardholder before the saved card pays.
-    assert.match(oneTap.body.payment.customer_interaction.redirect.url, /\/sandbox\/3ds\/pm_/);
-    assert.equal((await approve(h, oneTap.body.payment.id)).status, 200);
-    assert.equal((await h.publicCall(`sessions/${second.token}`)).body.status, 'accepted');
-    const finished = h.events(second.session_id).find((e) => e.type === 'payment_finished')!.payload;
-    assert.equal(finished.session.metadata.link_id, link.id);
-    assert.equal(finished.session.metadata['Email for the receipt'], 'other@example.com');
-    assert.equal(finished.session.acquiring_payments[0].payment_details.card.last4, '4242');
-
-    // Somebody else is offered no card.
-    const stranger = (await linkCheckout(h, link.id, { user: '@maria', extra: ['maria@example.com'], consent: true })).body;
-    const strangerView = (await h.publicCall(`sessions/${stranger.token}`)).body;
-    assert.deepEqual(strangerView.methods, ['fps', 'card', 'sberpay']);
-    assert.equal(strangerView.saved_card, null);
-    assertError(await h.publicCall(`sessions/${stranger.token}/payments`, post({ method: 'saved_card' })), 409, 'invalid_state');
+    // The same identifying value typed again (by them, or by anyone who knows it): no last digits shown, no one-tap charge.
+    for (const user of [' @IVAN_PETROV', '@maria']) {
+      const next = (await linkCheckout(h, link.id, { user, extra: ['other@example.com'], consent: true })).body;
+      const view = (await h.publicCall(`sessions/${next.token}`)).body;
+      assert.deepEqual([view.methods, view.saved_card], [['fps', 'card', 'sberpay'], null], user);
+      assertError(await h.publicCall(`sessions/${next.token}/payments`, post({ method: 'saved_card' })), 409, 'invalid_state');
+    }
   });
 
   const namings: [string, string, string][] = [

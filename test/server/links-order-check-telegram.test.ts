@@ -342,8 +342,9 @@ describe('Telegram Mini App initData', () => {
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const init_data = signInitData(BOT_TOKEN, initFields()).initData;
     const first = (await linkCheckout(h, link.id, { ...buyer, init_data })).body;
+    assert.equal((await h.publicCall(`sessions/${first.token}`)).body.can_save_card, true, 'Telegram vouches for its user: "remember this card" is offered');
     const card = await tokenize(h, first.token, VISA_SUCCESS);
-    assert.equal((await h.publicCall(`sessions/${first.token}/payments`, post({ method: 'card', card_token: card }))).body.status, 'accepted');
+    assert.equal((await h.publicCall(`sessions/${first.token}/payments`, post({ method: 'card', card_token: card, remember_card: true }))).body.status, 'accepted');
     const second = (await linkCheckout(h, link.id, { user: '@someone_else', extra: ['x@example.com'], consent: true, init_data })).body;
     const view = (await h.publicCall(`sessions/${second.token}`)).body;
     assert.deepEqual(view.saved_card, { brand: 'visa', last4: '4242' });
@@ -355,7 +356,7 @@ describe('Telegram Mini App initData', () => {
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const first = (await linkCheckout(h, link.id, { ...buyer, init_data: signInitData(BOT_TOKEN, initFields()).initData })).body;
     const card = await tokenize(h, first.token, VISA_SUCCESS);
-    assert.equal((await h.publicCall(`sessions/${first.token}/payments`, post({ method: 'card', card_token: card }))).body.status, 'accepted');
+    assert.equal((await h.publicCall(`sessions/${first.token}/payments`, post({ method: 'card', card_token: card, remember_card: true }))).body.status, 'accepted');
 
     // No initData (a browser, not Telegram), the victim's verified reference typed by hand.
     const impostor = await linkCheckout(h, link.id, { user: 'TG:279058397', extra: ['impostor@example.com'], consent: true });

@@ -874,7 +874,7 @@ describe('last used card', () => {
   async function payOnce(h: Harness, reference: string, pan: string) {
     const { token } = await sessionWithToken(h, { customer: { reference } });
     const card = await tokenize(h, token, pan);
-    const view = (await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: card }))).body;
+    const view = (await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: card, remember_card: true }))).body;
     if (view.payment.status === 'in_progress') await sandbox(h, view.payment.id, 'approve');
   }
 
@@ -939,11 +939,93 @@ describe('last used card', () => {
       session_id: id,
       customer: { reference: 'cust-late' },
       payment_details: { type: 'card', card: { token: card } },
+      payment_options: { save_card: true },
     });
     assert.equal(paid.body.session.status, 'accepted');
     assert.deepEqual(paid.body.session.acquiring_payments[0].customer, { reference: 'cust-late' });
 
     const next = await sessionWithToken(h, { customer: { reference: 'cust-late' } });
     assert.deepEqual((await h.publicCall(`sessions/${next.token}`)).body.saved_card, { brand: 'visa', last4: '4242' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 8. The customer's consent to keep a card, and walking away before any money moves
+// ---------------------------------------------------------------------------------------------
+
+describe('a saved card needs the customer', () => {
+  test('a card is kept only when the customer ticked "remember this card"', async (t) => {
+    const h = harness(t);
+    const { token } = await sessionWithToken(h, { customer: { reference: 'cust-no' } });
+    assert.equal((await h.publicCall(`sessions/${token}`)).body.can_save_card, true, 'the shop vouched for its customer');
+    const card = await tokenize(h, token, VISA_SUCCESS);
+    assert.equal((await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: card }))).body.status, 'accepted');
+    const next = await sessionWithToken(h, { customer: { reference: 'cust-no' } });
+    const view = (await h.publicCall(`sessions/${next.token}`)).body;
+    assert.deepEqual([view.saved_card, view.methods], [null, ['fps', 'card', 'sberpay']]);
+    assert.equal((await sessionWithToken(h).then((s) => h.publicCall(`sessions/${s.token}`))).body.can_save_card, false, 'no customer, nothing to keep a card for');
+  });
+
+  test('its owner removes the saved card: it is offered and charged no more', async (t) => {
+    const h = harness(t);
+    const { token: firstToken } = await sessionWithToken(h, { customer: { reference: 'cust-rm' } });
+    const card = await tokenize(h, firstToken, VISA_SUCCESS);
+    await h.publicCall(`sessions/${firstToken}/payments`, json({ method: 'card', card_token: card, remember_card: true }));
+    const { token } = await sessionWithToken(h, { customer: { reference: 'cust-rm' } });
+    assert.deepEqual((await h.publicCall(`sessions/${token}`)).body.saved_card, { brand: 'visa', last4: '4242' });
+
+    const removed = await h.publicCall(`sessions/${token}/saved-card/remove`, json({}));
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual([removed.body.saved_card, removed.body.methods], [null, ['fps', 'card', 'sberpay']]);
+    assert.equal((await h.publicCall(`sessions/${token}/payments`, json({ method: 'saved_card' }))).status, 409);
+    assert.equal((await h.publicCall(`sessions/${token}/saved-card/remove`, json({}))).status, 409, 'nothing left to remove');
+  });
+});
+
+describe('the customer walks away before money moves', () => {
+  test('closing 3-D Secure ends that attempt: nothing charged, no failed attempt, the methods back, the merchant told', async (t) => {
+    const h = harness(t);
+    const { id, token } = await sessionWithToken(h);
+    const card = await tokenize(h, token, VISA_3DS);
+    const started = (await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: card }))).body;
+    assert.equal(started.payment.customer_interaction.type, 'redirect');
+
+    const left = await h.publicCall(`sessions/${token}/payments/${started.payment.id}/abandon`, json({}));
+    assert.equal(left.status, 200, JSON.stringify(left.body));
+    assert.equal(left.body.status, 'created');
+    assert.deepEqual([left.body.payment.status, left.body.payment.failure.code], ['failed', 'abandoned']);
+    assert.deepEqual(h.events(id).map((e) => e.type), ['action_required', 'payment_finished']);
+    assert.equal(h.events(id)[1]!.payload.session.acquiring_payments[0].status, 'failed');
+    assert.equal((await sandbox(h, started.payment.id, 'approve')).status, 409, 'the 3-D Secure page left behind approves nothing');
+    assert.equal(h.server.store.sessions.get(id)!.failed_attempts, 0);
+    const again = await tokenize(h, token, VISA_SUCCESS);
+    assert.equal((await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: again }))).body.status, 'accepted');
+  });
+
+  test('under manual confirmation, an FPS payment waiting for the shop is replaced by a card: payment_finished for the one replaced', async (t) => {
+    const h = harness(t, { confirmation: 'manual' });
+    const { id, token } = await sessionWithToken(h);
+    const fps = (await h.publicCall(`sessions/${token}/payments`, json({ method: 'fps' }))).body;
+    assert.equal(fps.payment.status, 'pending');
+    const card = await tokenize(h, token, VISA_SUCCESS);
+    const byCard = await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: card }));
+    assert.equal(byCard.status, 200, JSON.stringify(byCard.body));
+    assert.deepEqual([byCard.body.payment.method, byCard.body.payment.status], ['card', 'pending']);
+    const events = h.events(id);
+    assert.deepEqual(events.map((e) => e.type), ['ready_to_confirm', 'payment_finished', 'ready_to_confirm']);
+    const replaced = events[1]!.payload.session.acquiring_payments.find((p: any) => p.id === fps.payment.id);
+    assert.deepEqual([replaced.status, events[1]!.payload.session.status], ['failed', 'created']);
+    // The merchant confirms what is waiting now: the card.
+    assert.equal((await h.call('session/confirm', { session_id: id })).body.session.status, 'accepted');
+  });
+
+  test('a card held for the shop cannot be replaced or abandoned: money is held', async (t) => {
+    const h = harness(t, { confirmation: 'manual' });
+    const { token } = await sessionWithToken(h);
+    const card = await tokenize(h, token, VISA_SUCCESS);
+    const held = (await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: card }))).body;
+    assert.equal(held.payment.status, 'pending');
+    assert.equal((await h.publicCall(`sessions/${token}/payments`, json({ method: 'fps' }))).status, 409);
+    assert.equal((await h.publicCall(`sessions/${token}/payments/${held.payment.id}/abandon`, json({}))).status, 409);
   });
 });
