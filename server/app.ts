@@ -25,6 +25,7 @@ import { publicApi } from './public-api/routes';
 import { mountDocs } from './docs/routes';
 import { PAGES_CSS } from './pages/layout';
 import { widgetAssets } from './pages/widget-assets';
+import { bankLogos } from './pages/bank-logos';
 import { receiptPages } from './pages/receipt';
 import { hostedPages } from './pages/hosted-pages';
 import { validationHook } from './http/validation';
@@ -92,6 +93,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
   app.route('/', widgetAssets());
+  app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch }));
   app.route('/', receiptPages(store));
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions })));
   mountDocs(app, options.publicUrl);
