@@ -30,6 +30,8 @@ import { receiptPages } from './pages/receipt';
 import { hostedPages } from './pages/hosted-pages';
 import { validationHook } from './http/validation';
 import { answerWhenDurable } from './http/durable-answers';
+import { compressAnswers } from './http/compression';
+import { favicon } from './pages/favicon';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
 import { demoStore } from '../demo/store/index';
 import { registerInStore } from '../demo/store/register-in-store';
@@ -74,6 +76,8 @@ export function createServer(options: ServerOptions) {
 
   const app = new OpenAPIHono({ defaultHook: validationHook });
   answerWhenDurable(app, store, (error) => Response.json(toApiError(error).toBody(), { status: 500 }));
+  // Outermost, so it sees the final answer. The status read (and its long-poll) is the widgets' hot path and a small view: sent as it is.
+  compressAnswers(app, { passThrough: (req) => req.method === 'GET' && req.url.includes('/public/v1/sessions/') });
   app.onError((err, c) => {
     const error = toApiError(err);
     // Only our own failures are logged with their stack; a 502 (a merchant's order check) is theirs, and answered.
@@ -94,6 +98,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
   app.route('/', widgetAssets());
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch }));
+  app.route('/', favicon());
   app.route('/', receiptPages(store));
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions })));
   mountDocs(app, options.publicUrl);
