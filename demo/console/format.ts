@@ -1,5 +1,8 @@
 /** Small formatters shared by the console's views. */
-export { formatRub } from '../../server/pages/format';
+import { formatAmount } from '../../widget/i18n/money';
+
+/** Kopecks as the console (an English page) shows them: "1,290.00 ₽". */
+export const formatMoney = (amountMinor: number) => formatAmount(amountMinor, 'RUB', 'en');
 
 /** "12:04:05.123": the console lives in minutes, the date would only add noise. */
 export const clock = (isoTime: string) => isoTime.slice(11, 23);

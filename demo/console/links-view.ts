@@ -1,7 +1,7 @@
 /** The payment links and the registered projects, as tables. */
 import { h, replace } from '../dom';
 import type { LinkSummary, ProjectSummary } from './console-api';
-import { dateTime, formatRub } from './format';
+import { dateTime, formatMoney } from './format';
 
 export function renderLinks(root: HTMLElement, links: LinkSummary[]): void {
   if (links.length === 0) {
@@ -22,7 +22,7 @@ export function renderLinks(root: HTMLElement, links: LinkSummary[]): void {
             {},
             h('td', {}, h('a', { href: l.url, target: '_blank', rel: 'noopener' }, l.id), h('div', { class: 'muted small' }, l.project)),
             h('td', {}, l.product_name, l.description ? h('div', { class: 'muted small' }, l.description) : null),
-            h('td', { class: 'num' }, formatRub(l.amount_details.amount)),
+            h('td', { class: 'num' }, formatMoney(l.amount_details.amount)),
             h('td', {}, `${l.paid} / ${l.sessions}`),
             h('td', {}, l.disabled_at ? h('span', { class: 'status status-cancelled' }, 'disabled') : h('span', { class: 'status status-accepted' }, 'active'), ` ${l.confirmation}`),
             h('td', { class: 'time' }, dateTime(l.created_at!)),

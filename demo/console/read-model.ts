@@ -6,7 +6,7 @@
 import type { Store } from '../../server/store/store';
 import type { PaymentRow, SessionRow } from '../../server/store/session-repo';
 import type { WebhookEventRow } from '../../server/store/outbox-repo';
-import { formatRub } from '../../server/pages/format';
+import { formatMoney } from './format';
 import { signatureHeaders } from '../../server/webhooks/signature-headers';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -178,7 +178,7 @@ function timeline(row: SessionRow, payments: PaymentView[], webhooks: WebhookVie
     } else if (p.status === 'succeeded' || p.status === 'failed') {
       entries.push({ at: finishedAt(p, webhooks), kind: 'payment', text: `payment ${p.id} ${p.status}${p.failure ? `: ${p.failure.code}` : ''}`, ok: p.status === 'succeeded' });
     }
-    for (const r of p.refunds) entries.push({ at: r.created_at, kind: 'refund', text: `refund ${r.id} of ${formatRub(r.amount)} ${r.status}`, ok: r.status === 'succeeded' });
+    for (const r of p.refunds) entries.push({ at: r.created_at, kind: 'refund', text: `refund ${r.id} of ${formatMoney(r.amount)} ${r.status}`, ok: r.status === 'succeeded' });
   }
   for (const w of webhooks) {
     const status = (w.payload as { session?: { status?: string } }).session?.status;

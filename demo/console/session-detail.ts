@@ -4,7 +4,7 @@
  */
 import { h, replace } from '../dom';
 import { postAction, type SessionDetail } from './console-api';
-import { clock, formatRub, parseRoubles } from './format';
+import { clock, formatMoney, parseRoubles } from './format';
 
 type Webhook = SessionDetail['webhooks'][number];
 
@@ -18,7 +18,7 @@ export function renderSessionDetail(root: HTMLElement, d: SessionDetail, opts: {
       'dl',
       { class: 'facts' },
       fact('Project', s.project),
-      fact('Amount', formatRub(s.amount_details.amount)),
+      fact('Amount', formatMoney(s.amount_details.amount)),
       s.description ? fact('Description', s.description) : null,
       s.customer_reference ? fact('Customer', s.customer_reference) : null,
       s.metadata !== null ? fact('Metadata', JSON.stringify(s.metadata)) : null,
@@ -48,8 +48,8 @@ export function renderSessionDetail(root: HTMLElement, d: SessionDetail, opts: {
                 h('td', {}, p.id),
                 h('td', {}, p.method),
                 h('td', {}, h('span', { class: `status status-${p.status}` }, p.status)),
-                h('td', { class: 'num' }, formatRub(p.amount)),
-                h('td', { class: 'num' }, p.refunded_amount ? formatRub(p.refunded_amount) : '—'),
+                h('td', { class: 'num' }, formatMoney(p.amount)),
+                h('td', { class: 'num' }, p.refunded_amount ? formatMoney(p.refunded_amount) : '—'),
                 h('td', { class: 'small' }, p.card ? `${p.card.brand} •••• ${p.card.last4} ` : '', p.failure ? `${p.failure.code}: ${p.failure.description ?? ''}` : '', p.status === 'in_progress' || p.status === 'pending' ? stageNote(p) : ''),
               ),
             ),
@@ -69,7 +69,7 @@ const stageNote = (p: SessionDetail['payments'][number]) =>
 const notices = new Map<string, string>();
 
 function refundForm(sessionId: string, refundable: number, onChange: () => void): HTMLElement {
-  const input = h('input', { name: 'amount', inputmode: 'decimal', placeholder: `all: ${formatRub(refundable)}`, 'aria-label': 'Amount to refund, in roubles (empty: all)' });
+  const input = h('input', { name: 'amount', inputmode: 'decimal', placeholder: `all: ${formatMoney(refundable)}`, 'aria-label': 'Amount to refund, in roubles (empty: all)' });
   const message = h('p', { class: 'small', role: 'status' });
   const button = h('button', { type: 'submit', class: 'decline' }, 'Refund');
   const form = h('form', { class: 'refund' }, h('label', {}, 'Refund ', input, ' ₽'), button, message);

@@ -2,7 +2,8 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store';
-import type { Project } from '../store/project-repo';
+import type { Project, ProjectBranding, SupportContacts } from '../store/project-repo';
+import { linkBody } from '../links/link-schema';
 import { CliError, parse, required } from './args';
 
 const OPTIONS = {
@@ -11,7 +12,16 @@ const OPTIONS = {
   'webhook-url': { type: 'string' },
   origin: { type: 'string', multiple: true },
   confirmation: { type: 'string' },
+  'display-name': { type: 'string' },
+  'logo-url': { type: 'string' },
+  locale: { type: 'string' },
+  'support-email': { type: 'string' },
+  'support-phone': { type: 'string' },
+  'support-telegram': { type: 'string' },
+  'support-url': { type: 'string' },
 } as const;
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
 const NAME = /^[a-z0-9][a-z0-9_-]{1,62}$/;
 
@@ -33,6 +43,7 @@ export function projectCommand(store: Store, args: string[]): unknown {
         confirmWindowMinutes: 240,
         fpsQrLifetimeMinutes: 15,
         createdAt: Date.now(),
+        ...branding(values, { displayName: null, logoUrl: null, locale: null, support: {} }),
       };
       store.transaction(() => store.projects.insert(project));
       return { ...describe(project), webhook_secret: project.webhookSecret };
@@ -49,6 +60,7 @@ export function projectCommand(store: Store, args: string[]): unknown {
         ...(values['webhook-url'] ? { webhookUrl: checkUrl(values['webhook-url'], '--webhook-url') } : {}),
         ...(values.origin ? { origins: values.origin.map(checkOrigin) } : {}),
         ...(values.confirmation ? { confirmation: checkConfirmation(values.confirmation) } : {}),
+        ...branding(values, current),
       };
       store.transaction(() => {
         store.projects.update(next);
@@ -70,6 +82,10 @@ const describe = (p: Project) => ({
   confirmation: p.confirmation,
   confirm_window_minutes: p.confirmWindowMinutes,
   fps_qr_lifetime_minutes: p.fpsQrLifetimeMinutes,
+  display_name: p.displayName,
+  logo_url: p.logoUrl,
+  locale: p.locale ?? 'auto',
+  support: p.support,
   created_at: new Date(p.createdAt).toISOString(),
 });
 
@@ -113,5 +129,46 @@ function checkOrigin(value: string): string {
 
 function checkConfirmation(value: string): 'auto' | 'manual' {
   if (value !== 'auto' && value !== 'manual') throw new CliError(`--confirmation must be auto or manual, not "${value}"`);
+  return value;
+}
+
+/**
+ * The branding flags over `current`: a flag left out keeps its value, an empty one (`--logo-url ""`)
+ * clears it. Support contacts follow the payment links' rules (link-schema.ts).
+ */
+function branding(values: Values, current: ProjectBranding): ProjectBranding {
+  const set = <T>(value: string | undefined, keep: T, check: (v: string) => T): T | null => (value === undefined ? keep : value.trim() === '' ? null : check(value.trim()));
+  const contacts = linkBody.shape.support.shape;
+  const support: SupportContacts = { ...current.support };
+  for (const key of ['email', 'phone', 'telegram', 'url'] as const) {
+    const value = set(values[`support-${key}`], current.support[key], (v) => {
+      const checked = contacts[key].safeParse(v);
+      if (!checked.success) throw new CliError(`--support-${key} "${v}" ${checked.error.issues[0]!.message}`);
+      return v;
+    });
+    if (value) support[key] = value;
+    else delete support[key];
+  }
+  return {
+    displayName: set(values['display-name'], current.displayName, checkDisplayName),
+    logoUrl: set(values['logo-url'], current.logoUrl, checkLogoUrl),
+    locale: values.locale === undefined ? current.locale : checkLocale(values.locale),
+    support,
+  };
+}
+
+function checkDisplayName(value: string): string {
+  if (value.length > 80 || /[\p{Cc}]/u.test(value)) throw new CliError(`--display-name must be at most 80 characters on one line, such as "Байкал Маркет"`);
+  return value;
+}
+
+function checkLogoUrl(value: string): string {
+  if (!/^https:\/\//i.test(value) || !URL.canParse(value)) throw new CliError(`--logo-url "${value}" must be an https URL such as https://shop.example/logo.png: the pages are served over https and an http picture would be blocked`);
+  return value;
+}
+
+function checkLocale(value: string): 'ru' | 'en' | null {
+  if (value === 'auto') return null;
+  if (value !== 'ru' && value !== 'en') throw new CliError(`--locale must be ru, en or auto (each customer's own language), not "${value}"`);
   return value;
 }

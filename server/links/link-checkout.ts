@@ -11,7 +11,8 @@ import type { LinkInput } from './link-schema';
 import type { LinkService } from './link-service';
 import { verifyInitData } from './telegram';
 
-export type CheckoutInput = { user: string; extra: string[]; consent: boolean; initData?: string };
+/** `consent`: the offer accepted (required); `marketing`: messages (advertising) from the shop agreed to, separately and optionally. */
+export type CheckoutInput = { user: string; extra: string[]; consent: boolean; marketing?: boolean; initData?: string };
 
 /** The longest value a customer may type into a link's field. */
 export const MAX_FIELD_VALUE = 255;
@@ -19,12 +20,12 @@ export const MAX_FIELD_VALUE = 255;
 export class LinkCheckout {
   constructor(private readonly d: { store: Store; clock: Clock; links: LinkService; sessions: SessionService }) {}
 
-  /** Opens a session for one purchase on the link; refused without consent or with invalid Telegram data. */
+  /** Opens a session for one purchase on the link; refused unless the offer is accepted, or with invalid Telegram data. */
   open(id: string, input: CheckoutInput): { sessionId: string; token: string } {
     const found = this.d.links.active(id);
     if (!found) throw new ApiError(404, 'not_found', 'this payment link does not exist or was disabled: ask the shop for a new one');
     const { row, link } = found;
-    if (input.consent !== true) throw badRequest('consent', 'tick the box to agree to the offer and to receive messages: without it the payment is not possible');
+    if (input.consent !== true) throw badRequest('consent', 'tick the box to accept the offer: without it the payment is not possible (messages from the shop are a separate, optional `marketing`)');
     const fields = [link.user_field, ...(link.extra_fields ?? [])];
     if (input.extra.length > fields.length - 1) throw badRequest('fields', `this link asks for ${fields.length} field(s)`);
     // A value left out is an empty one: the check below then names the field that is missing.
@@ -45,6 +46,8 @@ export class LinkCheckout {
       ...fields.map((f, i) => [f.name, values[i]!]),
       ['link_id', row.id],
       ['consent_accepted_at', iso(now)],
+      // Consent to advertising is separate from the offer and optional (Russia's law on advertising, art. 18).
+      ['marketing_consent', input.marketing === true ? 'yes' : 'no'],
       ...(telegramUser ? [['telegram_user_id', String(telegramUser.id)]] : []),
     ]);
     return this.d.store.transaction(() => {

@@ -1,6 +1,7 @@
 /**
  * The hosted pages: `/l/:linkId`, the payment link page (the SG Pay mini app), and `/pay/:token`,
- * the hosted checkout of a plain session. Both share one layout: the product, then the widget.
+ * the hosted checkout of a plain session. Both are headed by the shop's name and logo and speak
+ * one language (language.ts): the page's words and the widget's `locale` are the same.
  * Everything a merchant typed is interpolated through `html`, which escapes it: it renders as text.
  */
 import { Hono } from 'hono';
@@ -8,78 +9,147 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import type { LinkService } from '../links/link-service';
 import type { LinkCheckout } from '../links/link-checkout';
-import type { LinkInput } from '../links/link-schema';
+import type { Store } from '../store/store';
+import { publicTokenHash } from '../sessions/service';
 import { ApiError } from '../errors';
 import { validationError } from '../http/validation';
-import { formatRub } from './format';
+import { formatAmount } from '../../widget/i18n/money';
 import { page } from './layout';
+import { pageLanguage, type PageLanguage } from './language';
+import { shopHeader, shopOf, supportBlock, type Shop } from './shop';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
-/** The link page may show the merchant's https picture and run Telegram's Mini App script. */
+type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** Telegram's Mini App script may run (link-page.ts loads it only inside Telegram); the merchant's https pictures may show. */
 const HOSTED_CSP =
   "default-src 'none'; script-src 'self' https://telegram.org; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'";
 
 const TEXT = {
   ru: {
+    payTitle: 'Оплата',
     pay: 'Перейти к оплате',
-    consent: 'Я согласен получать сообщения от мини-приложения и принимаю условия',
-    offer: 'оферты',
-    support: 'Поддержка',
-    network: 'Нет связи с сервером. Попробуйте ещё раз.',
-    telegram: 'Не удалось подтвердить ваш аккаунт Telegram. Откройте оплату заново из чата.',
-    gone: 'Ссылка на оплату не найдена или отключена. Попросите у магазина новую.',
+    offer: (link: Content) => html`Я принимаю условия ${link}`,
+    offerLink: 'оферты',
+    marketing: 'Я согласен получать сообщения, в том числе рекламные, от магазина',
+    optional: 'необязательно',
     goneTitle: 'Ссылка недействительна',
+    gone: 'Ссылка на оплату не найдена или отключена. Попросите у магазина новую.',
+    notFoundTitle: 'Страница оплаты не найдена',
+    notFound: 'Проверьте ссылку или попросите у магазина новую.',
   },
   en: {
+    payTitle: 'Payment',
     pay: 'Continue to payment',
-    consent: 'I agree to receive messages from the mini app and accept the',
-    offer: 'offer',
-    support: 'Support',
-    network: 'Cannot reach the server. Please try again.',
-    telegram: 'We could not confirm your Telegram account. Open the payment again from the chat.',
-    gone: 'This payment link does not exist or was disabled. Ask the shop for a new one.',
+    offer: (link: Content) => html`I accept the ${link}`,
+    offerLink: 'offer',
+    marketing: 'I agree to receive messages, including advertising, from the shop',
+    optional: 'optional',
     goneTitle: 'Link not valid',
+    gone: 'This payment link does not exist or was disabled. Ask the shop for a new one.',
+    notFoundTitle: 'Payment page not found',
+    notFound: 'Check the link or ask the shop for a new one.',
+  },
+} satisfies Record<PageLanguage, unknown>;
+
+/**
+ * What link-page.ts says in the page's language: the hint beside a disabled "continue", and the
+ * customer's words for each error code the checkout can answer (never the server's description).
+ */
+const SCRIPT_WORDS = {
+  ru: {
+    fill: 'Заполните',
+    and: 'и',
+    accept: 'примите условия оферты',
+    acceptFirst: 'Примите условия оферты',
+    field: (name: string) => `«${name}»`,
+    errors: {
+      network: 'Нет связи с сервером. Попробуйте ещё раз.',
+      invalid_init_data: 'Не удалось подтвердить ваш аккаунт Telegram. Откройте оплату заново из чата.',
+      not_found: 'Ссылка на оплату не найдена или отключена. Попросите у магазина новую.',
+      consent: 'Примите условия оферты, чтобы перейти к оплате.',
+      field: 'Проверьте поле {field}: оно не заполнено или слишком длинное.',
+      other: 'Не удалось перейти к оплате. Попробуйте ещё раз через минуту.',
+    },
+  },
+  en: {
+    fill: 'Fill in',
+    and: 'and',
+    accept: 'accept the offer',
+    acceptFirst: 'Accept the offer',
+    field: (name: string) => name,
+    errors: {
+      network: 'Cannot reach the server. Please try again.',
+      invalid_init_data: 'We could not confirm your Telegram account. Open the payment again from the chat.',
+      not_found: 'This payment link does not exist or was disabled. Ask the shop for a new one.',
+      consent: 'Accept the offer to continue to payment.',
+      field: 'Check the field {field}: it is empty or too long.',
+      other: 'Could not continue to payment. Please try again in a minute.',
+    },
   },
 };
-type Lang = keyof typeof TEXT;
+
+/** The words for link-page.ts, with the field names already quoted as the language quotes them. */
+const scriptWords = (lang: PageLanguage, fieldNames: string[]) => {
+  const { field, ...words } = SCRIPT_WORDS[lang];
+  return JSON.stringify({ ...words, fields: fieldNames.map(field) });
+};
 
 const checkoutBody = z.strictObject({
   user: z.string().max(1000),
   extra: z.array(z.string().max(1000)).max(2).default([]),
+  /** The offer: required. */
   consent: z.boolean(),
+  /** Messages (advertising) from the shop: optional, separate from the offer. */
+  marketing: z.boolean().optional(),
   init_data: z.string().max(4096).optional(),
 });
 
-export function hostedPages(links: LinkService, checkout: LinkCheckout) {
+/** `store` gives the shop's name, logo and language; without it the pages show no shop header and follow the customer. */
+export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Store) {
   const app = new Hono();
+  const shopNamed = (project: string): Shop | null => {
+    const found = store?.projects.get(project);
+    return found ? shopOf(found) : null;
+  };
 
   app.get('/l/:linkId', (c) => {
-    const lang = language(c.req.header('accept-language'));
     c.header('Content-Security-Policy', HOSTED_CSP);
     const found = links.active(c.req.param('linkId'));
-    if (!found) return c.html(shell(lang, TEXT[lang].goneTitle, html`<h1>${TEXT[lang].goneTitle}</h1><p class="muted">${TEXT[lang].gone}</p>`), 404);
-    const link = found.link;
+    if (!found) {
+      const lang = pageLanguage(c);
+      const t = TEXT[lang];
+      return c.html(shell(lang, t.goneTitle, html`<h1>${t.goneTitle}</h1><p class="muted">${t.gone}</p>`), 404);
+    }
+    const { link, row } = found;
+    const shop = shopNamed(row.project);
+    const lang = pageLanguage(c, shop?.locale);
     const t = TEXT[lang];
+    const fields = [link.user_field, ...(link.extra_fields ?? [])];
     return c.html(
       shell(
         lang,
         link.product_name,
-        html`${link.image_url ? html`<img class="product-image" src="${link.image_url}" alt="">` : ''}
+        html`${shop ? shopHeader(shop, lang) : ''}
+          ${link.image_url ? html`<img class="product-image" src="${link.image_url}" alt="">` : ''}
           <h1>${link.product_name}</h1>
           ${link.description ? html`<p class="muted">${link.description}</p>` : ''}
-          <div class="amount">${formatRub(link.amount_details.amount)}</div>
-          <form id="link-form" class="link-form" data-return="${link.return_url}" data-network-error="${t.network}" data-telegram-error="${t.telegram}" novalidate>
-            ${[link.user_field, ...(link.extra_fields ?? [])].map(
+          <div class="amount">${formatAmount(link.amount_details.amount, link.amount_details.currency, lang)}</div>
+          <form id="link-form" class="link-form" data-return="${link.return_url}" data-words="${scriptWords(lang, fields.map((f) => f.name))}" novalidate>
+            ${fields.map(
               (f, i) => html`<label>${f.name}<input name="${i === 0 ? 'user' : 'extra'}" placeholder="${f.placeholder}" maxlength="255" required autocomplete="off"></label>`,
             )}
             <label class="consent"><input type="checkbox" name="consent" required>
-              <span>${t.consent} <a href="${link.offer_url}" target="_blank" rel="noopener">${t.offer}</a></span></label>
-            <button type="submit" class="approve" disabled>${t.pay}</button>
+              <span>${t.offer(html`<a href="${link.offer_url}" target="_blank" rel="noopener">${t.offerLink}</a>`)}</span></label>
+            <label class="consent"><input type="checkbox" name="marketing">
+              <span>${t.marketing} <span class="muted">(${t.optional})</span></span></label>
+            <button type="submit" class="approve" disabled aria-describedby="continue-hint">${t.pay}</button>
+            <p id="continue-hint" class="hint" aria-live="polite"></p>
             <p class="error" role="alert" hidden></p>
           </form>
           <div id="pay"></div>
-          ${supportBlock(link, t.support)}`,
-        { description: link.description ?? '', image: link.image_url },
+          ${supportBlock(link.support, lang)}`,
+        { description: link.description ?? '', image: link.image_url, linkPage: true },
       ),
     );
   });
@@ -87,46 +157,50 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout) {
   app.post('/l/:linkId/checkout', async (c) => {
     const parsed = checkoutBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw validationError(parsed.error);
-    const { user, extra, consent, init_data } = parsed.data;
-    const opened = checkout.open(c.req.param('linkId'), { user, extra, consent, initData: init_data });
+    const { user, extra, consent, marketing, init_data } = parsed.data;
+    const opened = checkout.open(c.req.param('linkId'), { user, extra, consent, marketing: marketing ?? false, initData: init_data });
     return c.json({ status: 'ok', session_id: opened.sessionId, token: opened.token });
   });
 
-  /** The hosted checkout of a session: what a merchant without a page of their own sends customers to. */
+  /**
+   * The hosted checkout of a session: what a merchant without a page of their own sends customers to.
+   * The widget shows what is paid for and how much, so the page adds only the shop.
+   */
   app.get('/pay/:token', (c) => {
-    const lang = language(c.req.header('accept-language'));
     c.header('Content-Security-Policy', HOSTED_CSP);
     c.header('Referrer-Policy', 'no-referrer'); // the token is in this page's URL
     const token = c.req.param('token');
     if (!/^pt_[A-Za-z0-9_-]{32}$/.test(token)) throw new ApiError(404, 'not_found', 'this payment page does not exist');
-    return c.html(shell(lang, 'Оплата', html`<div id="pay"><sg-checkout token="${token}" locale="${lang}"></sg-checkout></div>`));
+    const session = store?.sessions.byPublicToken(publicTokenHash(token));
+    const shop = session ? shopNamed(session.project) : null;
+    const lang = pageLanguage(c, shop?.locale);
+    if (store && !session) {
+      const t = TEXT[lang];
+      return c.html(shell(lang, t.notFoundTitle, html`<h1>${t.notFoundTitle}</h1><p class="muted">${t.notFound}</p>`), 404);
+    }
+    return c.html(
+      shell(
+        lang,
+        shop ? `${TEXT[lang].payTitle} · ${shop.name}` : TEXT[lang].payTitle,
+        html`${shop ? shopHeader(shop, lang) : ''}<div id="pay"><sg-checkout token="${token}" locale="${lang}"></sg-checkout></div>${shop ? supportBlock(shop.support, lang) : ''}`,
+      ),
+    );
   });
 
   return app;
 }
 
-function language(acceptLanguage: string | undefined): Lang {
-  return /^\s*en\b/i.test(acceptLanguage ?? '') ? 'en' : 'ru';
-}
-
-function supportBlock(link: LinkInput, title: string) {
-  const s = link.support;
-  const items = [
-    s.phone && html`<a href="tel:${s.phone}">${s.phone}</a>`,
-    s.email && html`<a href="mailto:${s.email}">${s.email}</a>`,
-    s.telegram && html`<a href="https://t.me/${s.telegram.slice(1)}">${s.telegram}</a>`,
-    s.url && html`<a href="${s.url}" target="_blank" rel="noopener">${s.url}</a>`,
-  ].filter(Boolean);
-  return html`<section id="support" class="support"><strong>${title}:</strong> ${items.map((item, i) => html`${i ? ' · ' : ''}${item}`)}</section>`;
-}
-
 /** The hosted pages' frame: the shared page, plus OpenGraph tags for a link's preview and the scripts. */
-function shell(lang: Lang, title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, og: { description?: string; image?: string } = {}) {
+function shell(
+  lang: PageLanguage,
+  title: string,
+  body: Content,
+  opts: { description?: string; image?: string; linkPage?: boolean } = {},
+) {
   const head = html`<meta property="og:title" content="${title}">
-${og.description ? html`<meta property="og:description" content="${og.description}">` : ''}
-${og.image ? html`<meta property="og:image" content="${og.image}">` : ''}
-<script defer src="https://telegram.org/js/telegram-web-app.js"></script>
+${opts.description ? html`<meta property="og:description" content="${opts.description}">` : ''}
+${opts.image ? html`<meta property="og:image" content="${opts.image}">` : ''}
 <script defer src="/widget/sg-checkout.js"></script>
-<script defer src="/widget/link-page.js"></script>`;
+${opts.linkPage ? html`<script defer src="/widget/link-page.js"></script>` : ''}`;
   return page(title, body, lang, { mainClass: 'hosted', head });
 }

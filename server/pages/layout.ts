@@ -57,6 +57,10 @@ th, td { text-align: left; padding: 8px; border-bottom: 1px solid rgb(127 127 12
 .link-form .consent { display: flex; gap: 8px; align-items: flex-start; color: var(--fg); }
 .link-form .consent input { margin-top: 4px; }
 .link-form button[disabled] { opacity: .5; cursor: not-allowed; }
+.link-form .hint { margin: -4px 0 0; font-size: 14px; color: var(--muted); }
+.shop-head { display: flex; align-items: center; gap: 10px; margin: 0 0 16px; font-weight: 600; }
+.shop-logo { width: 40px; height: 40px; border-radius: 8px; object-fit: contain; }
+.fine-print { font-size: 13px; color: var(--muted); margin: 16px 0 0; }
 .error { color: var(--danger); margin: 0; }
 .support { font-size: 14px; color: var(--muted); margin-top: 16px; }
 .support.highlight { color: var(--fg); background: rgb(127 127 127 / .12); padding: 8px 12px; border-radius: 10px; }

@@ -181,4 +181,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   CREATE INDEX sessions_by_link ON sessions (link_id) WHERE link_id IS NOT NULL;
   `,
+  // What the customer sees of the shop on the hosted pages: its name, logo, language and support.
+  `
+  ALTER TABLE projects ADD COLUMN display_name TEXT;
+  ALTER TABLE projects ADD COLUMN logo_url TEXT;
+  ALTER TABLE projects ADD COLUMN locale TEXT CHECK (locale IN ('ru', 'en'));
+  ALTER TABLE projects ADD COLUMN support_json TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

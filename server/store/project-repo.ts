@@ -11,7 +11,25 @@ export type Project = {
   confirmWindowMinutes: number;
   fpsQrLifetimeMinutes: number;
   createdAt: number;
+} & ProjectBranding;
+
+/** How the shop's support can be reached; each optional. */
+export type SupportContacts = { email?: string; phone?: string; telegram?: string; url?: string };
+
+/** What a customer sees of the shop on the hosted pages. */
+export type ProjectBranding = {
+  /** The shop's name for customers; null: the project's name is shown. */
+  displayName: string | null;
+  /** An https URL of the shop's logo, or null. */
+  logoUrl: string | null;
+  /** The language of every page the customer reads; null: the customer's own. */
+  locale: 'ru' | 'en' | null;
+  support: SupportContacts;
 };
+
+/** A project to insert: the branding may be left out (none yet). */
+export type NewProject = Omit<Project, keyof ProjectBranding> & Partial<ProjectBranding>;
+
 
 type ProjectRow = {
   name: string;
@@ -23,6 +41,10 @@ type ProjectRow = {
   confirm_window_minutes: number;
   fps_qr_lifetime_minutes: number;
   created_at: number;
+  display_name: string | null;
+  logo_url: string | null;
+  locale: 'ru' | 'en' | null;
+  support_json: string;
 };
 
 const fromRow = (r: ProjectRow): Project => ({
@@ -35,7 +57,13 @@ const fromRow = (r: ProjectRow): Project => ({
   confirmWindowMinutes: r.confirm_window_minutes,
   fpsQrLifetimeMinutes: r.fps_qr_lifetime_minutes,
   createdAt: r.created_at,
+  displayName: r.display_name,
+  logoUrl: r.logo_url,
+  locale: r.locale,
+  support: JSON.parse(r.support_json) as SupportContacts,
 });
+
+const toParams = (p: Project) => ({ ...p, originsJson: JSON.stringify(p.origins), supportJson: JSON.stringify(p.support) });
 
 export class ProjectRepo {
   private readonly byName;
@@ -51,14 +79,15 @@ export class ProjectRepo {
     this.all = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY name');
     this.insertStmt = db.prepare(
       `INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, origins_json, confirmation,
-         confirm_window_minutes, fps_qr_lifetime_minutes, created_at)
+         confirm_window_minutes, fps_qr_lifetime_minutes, created_at, display_name, logo_url, locale, support_json)
        VALUES (@name, @publicKeyPem, @webhookUrl, @webhookSecret, @originsJson, @confirmation,
-         @confirmWindowMinutes, @fpsQrLifetimeMinutes, @createdAt)`,
+         @confirmWindowMinutes, @fpsQrLifetimeMinutes, @createdAt, @displayName, @logoUrl, @locale, @supportJson)`,
     );
     this.updateStmt = db.prepare(
       `UPDATE projects SET public_key_pem = @publicKeyPem, webhook_url = @webhookUrl, origins_json = @originsJson,
          confirmation = @confirmation, confirm_window_minutes = @confirmWindowMinutes,
-         fps_qr_lifetime_minutes = @fpsQrLifetimeMinutes WHERE name = @name`,
+         fps_qr_lifetime_minutes = @fpsQrLifetimeMinutes, display_name = @displayName, logo_url = @logoUrl,
+         locale = @locale, support_json = @supportJson WHERE name = @name`,
     );
   }
 
@@ -75,13 +104,13 @@ export class ProjectRepo {
     return this.all.all().map(fromRow);
   }
 
-  insert(p: Project): void {
-    this.insertStmt.run({ ...p, originsJson: JSON.stringify(p.origins) });
+  insert(p: NewProject): void {
+    this.insertStmt.run(toParams({ ...p, displayName: p.displayName ?? null, logoUrl: p.logoUrl ?? null, locale: p.locale ?? null, support: p.support ?? {} }));
     this.cache.delete(p.name);
   }
 
   update(p: Project): void {
-    this.updateStmt.run({ ...p, originsJson: JSON.stringify(p.origins) });
+    this.updateStmt.run(toParams(p));
     this.cache.delete(p.name);
   }
 }
