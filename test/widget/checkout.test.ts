@@ -18,7 +18,7 @@ async function mount(server: FakeServer, o: Options = {}): Promise<SgCheckout> {
     theme=${o.theme ?? 'light'}
     .fetchImpl=${server.fetch}
   ></sg-checkout>`);
-  await until(el, () => !root(el).querySelector('.panel > .waiting'), 'the session loads');
+  await until(el, () => !root(el).querySelector('.skeleton'), 'the session loads');
   return el;
 }
 
@@ -26,8 +26,8 @@ const root = (el: SgCheckout) => el.shadowRoot!;
 const $ = <T extends Element = HTMLElement>(el: SgCheckout, selector: string) => root(el).querySelector<T>(selector);
 const text = (node: Element | null | undefined) => (node?.textContent ?? '').replace(/[ \t\n\r]+/g, ' ').replace(/^ | $/g, '');
 const tabs = (el: SgCheckout) => [...root(el).querySelectorAll<HTMLButtonElement>('[role=tab]')];
-const tabLabels = (el: SgCheckout) => tabs(el).map((t) => text(t));
-const selectedTab = (el: SgCheckout) => text(tabs(el).find((t) => t.getAttribute('aria-selected') === 'true'));
+const tabLabels = (el: SgCheckout) => tabs(el).map((t) => text(t.querySelector('.label')));
+const selectedTab = (el: SgCheckout) => text(tabs(el).find((t) => t.getAttribute('aria-selected') === 'true')?.querySelector('.label'));
 const qrView = (el: SgCheckout) => root(el).querySelector('sg-qr-view');
 const qrSvg = (el: SgCheckout) => qrView(el)?.shadowRoot?.querySelector('svg') ?? null;
 const bankList = (el: SgCheckout) => root(el).querySelector('sg-bank-list');
@@ -43,8 +43,23 @@ async function until(el: SgCheckout, predicate: () => unknown, message: string, 
   await el.updateComplete;
 }
 
+/** The method's own button: "Show the QR code", "Pay via FPS", "Pay"… (nothing is paid before it is pressed). */
+const payButton = (el: SgCheckout) => $<HTMLButtonElement>(el, '[role=tabpanel] button[part=pay-button]');
+
+async function pressPay(el: SgCheckout) {
+  await until(el, () => payButton(el) && !payButton(el)!.disabled, 'the pay button is enabled');
+  payButton(el)!.click();
+  await el.updateComplete;
+}
+
+/** The customer asks for the QR (desktop) or the banks (phone) of the method in front. */
+async function showQr(el: SgCheckout) {
+  await pressPay(el);
+  await until(el, () => qrView(el), 'the QR view appears');
+}
+
 async function chooseTab(el: SgCheckout, label: string) {
-  const tab = tabs(el).find((t) => text(t) === label);
+  const tab = tabs(el).find((t) => text(t.querySelector('.label')) === label);
   expect(tab, `tab ${label}`).to.exist;
   tab!.click();
   await el.updateComplete;
@@ -74,15 +89,30 @@ describe('<sg-checkout>', () => {
   });
 
   describe('methods', () => {
-    it('shows the session and starts FPS at once on a desktop, with a QR of the exact link (ru)', async () => {
+    it('opening the checkout starts no payment: every tab waits for the customer to ask, desktop and phone', async () => {
+      for (const layout of ['desktop', 'mobile'] as const) {
+        const server = new FakeServer(sessionView(SAVED));
+        const el = await mount(server, { layout });
+        for (const label of ['СБП', 'Карта', 'SberPay', '•••• 4242']) await chooseTab(el, label);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(server.callsTo('POST', '/payments'), layout).to.have.length(0);
+        expectAbsent(qrView(el), `${layout}: no QR before it is asked for`);
+        el.remove();
+      }
+    });
+
+    it('shows the FPS QR of the exact link once the customer asks for it on a desktop (ru)', async () => {
       const server = new FakeServer();
       const el = await mount(server);
-      await until(el, () => qrSvg(el), 'the FPS QR appears');
       expect(text($(el, 'h2'))).to.equal('Оплата · Годовая подписка на канал');
       expect(text($(el, '.total'))).to.equal(RUB_1499);
       expect(tabLabels(el)).to.deep.equal(['СБП', 'Карта', 'SberPay']);
       expect(selectedTab(el)).to.equal('СБП');
-      expect(server.calls.map((c) => `${c.method} ${c.path}`).slice(0, 2)).to.deep.equal(['GET /', 'POST /payments']);
+      expect(text(payButton(el))).to.equal('Показать QR-код');
+      expect(server.calls.map((c) => `${c.method} ${c.path}`)).to.deep.equal(['GET /', 'GET /']);
+      await showQr(el);
+      await until(el, () => qrSvg(el), 'the FPS QR appears');
+      expect(server.calls.map((c) => `${c.method} ${c.path}`).filter((c) => c !== 'GET /')).to.deep.equal(['POST /payments']);
       expect(server.callsTo('POST', '/payments')[0]!.body).to.deep.equal({ method: 'fps' });
       const link = server.view.payment!.customer_interaction!.redirect.url;
       expect(await decodeSvgQr(qrSvg(el)!)).to.equal(link);
@@ -96,6 +126,8 @@ describe('<sg-checkout>', () => {
     it('speaks English with locale="en"', async () => {
       const server = new FakeServer();
       const el = await mount(server, { locale: 'en' });
+      expect(text(payButton(el))).to.equal('Show the QR code');
+      await showQr(el);
       await until(el, () => qrSvg(el), 'the FPS QR appears');
       expect(text($(el, 'h2'))).to.equal('Payment · Годовая подписка на канал');
       expect(text($(el, '.total'))).to.equal('1,499.00\u00a0₽');
@@ -108,6 +140,7 @@ describe('<sg-checkout>', () => {
       const server = new FakeServer();
       server.serverOffsetMs = -7 * 60_000; // the customer's clock runs 7 minutes fast
       const el = await mount(server);
+      await showQr(el);
       await until(el, () => qrSvg(el), 'the FPS QR appears');
       const countdown = text(qrView(el)!.shadowRoot!.querySelector('.countdown'));
       expect(countdown).to.match(/^Осталось (5 мин 00|4 мин 59) с$/);
@@ -118,6 +151,7 @@ describe('<sg-checkout>', () => {
       const server = new FakeServer();
       server.onStart = (body, s) => s.update({ status: 'in_progress', payment: waitingPayment('fps', s.view, { lifetimeMs: 20_000, serverNowMs: s.now() }) });
       const el = await mount(server);
+      await showQr(el);
       await until(el, () => server.callsTo('POST', '/renew').length === 1, 'the widget renews the QR');
       const renewed = server.view.payment!.customer_interaction!.redirect.url;
       await until(el, () => qrView(el)?.link === renewed, 'the new QR is shown');
@@ -126,10 +160,12 @@ describe('<sg-checkout>', () => {
       expect(text(qrView(el)!.shadowRoot!.querySelector('.countdown'))).to.match(/^Осталось (5 мин 00|4 мин 59) с$/);
     });
 
-    it('shows the bank list for FPS on a phone, and the QR when the app did not open', async () => {
+    it('shows the bank list for FPS on a phone once the customer asks, and another bank rather than a QR when the app did not open', async () => {
       await setViewport({ width: 375, height: 740 });
       const server = new FakeServer();
       const el = await mount(server, { layout: 'mobile' });
+      expect(text(payButton(el))).to.equal('Оплатить через СБП');
+      await pressPay(el);
       await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), 'the banks appear');
       expect(text($(el, '[role=tabpanel] .muted'))).to.equal('Выберите банк');
       expectAbsent(qrSvg(el));
@@ -141,8 +177,9 @@ describe('<sg-checkout>', () => {
 
       bankList(el)!.dispatchEvent(new Event('bank-fallback'));
       await el.updateComplete;
-      expect(text($(el, '[role=tabpanel] .muted'))).to.equal('Приложение не открылось? Оплатите по QR-коду или скопируйте ссылку.');
-      expect(await decodeSvgQr(qrSvg(el)!)).to.equal(server.view.payment!.customer_interaction!.redirect.url);
+      await bankList(el)!.updateComplete;
+      expectAbsent(qrSvg(el), 'no QR to scan with the phone that shows it');
+      expect(bankList(el)!.failed, 'the list says the app did not open and offers another bank').to.equal(true);
       await expect(el).to.be.accessible();
     });
 
@@ -156,6 +193,7 @@ describe('<sg-checkout>', () => {
         return view;
       };
       const el = await mount(server, { layout: 'mobile' });
+      await pressPay(el);
       await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), 'the banks appear', 2000);
       expect(server.callsTo('GET', '/banks')).to.have.length(1);
     });
@@ -165,6 +203,7 @@ describe('<sg-checkout>', () => {
       const server = new FakeServer();
       const el = await mount(server, { layout: 'mobile' });
       const firstHref = () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]')?.getAttribute('href');
+      await pressPay(el);
       await until(el, () => firstHref(), 'the banks appear');
       const firstLink = server.view.payment!.customer_interaction!.redirect.url;
       expect(firstHref()).to.equal(`bank100000000111://${firstLink.slice('https://'.length)}`);
@@ -172,6 +211,9 @@ describe('<sg-checkout>', () => {
       server.update({ status: 'created', payment: failed(server.view.payment!) });
       await until(el, () => buttonByText(root(el), 'Выбрать другой способ'), 'the failure screen');
       buttonByText(root(el), 'Выбрать другой способ')!.click();
+      await el.updateComplete;
+      expect(server.callsTo('POST', '/payments'), 'nothing starts by itself after a failure').to.have.length(1);
+      await pressPay(el);
       await until(el, () => server.callsTo('POST', '/payments').length === 2, 'a new FPS payment starts');
       const secondLink = server.view.payment!.customer_interaction!.redirect.url;
       expect(secondLink).to.not.equal(firstLink);
@@ -182,8 +224,9 @@ describe('<sg-checkout>', () => {
     it('offers SberPay on a desktop as a QR and a push to a phone number', async () => {
       const server = new FakeServer();
       const el = await mount(server);
-      await until(el, () => qrSvg(el), 'the FPS QR appears');
+      await showQr(el);
       await chooseTab(el, 'SberPay');
+      await showQr(el);
       await until(el, () => qrView(el)?.method === 'sberpay', 'the SberPay QR appears');
       expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'fps' }, { method: 'sberpay', channel: 'web' }]);
       const link = server.view.payment!.customer_interaction!.redirect.url;
@@ -193,7 +236,10 @@ describe('<sg-checkout>', () => {
 
       const form = $<HTMLFormElement>(el, 'form.push')!;
       const phone = form.querySelector('input')!;
-      expect([phone.type, phone.autocomplete, phone.getAttribute('aria-label')]).to.deep.equal(['tel', 'tel', 'Номер телефона']);
+      expect([phone.type, phone.autocomplete]).to.deep.equal(['tel', 'tel']);
+      expect(text(phone.labels![0]!), 'a visible label says what the push is').to.equal(
+        'Или получите push на телефон Пришлём запрос на оплату в приложение СберБанк Онлайн на этот номер.',
+      );
       phone.value = '8 (900) 123-45-67';
       form.requestSubmit();
       await until(el, () => text(form.querySelector('button')) === 'Отправили: проверьте телефон', 'the push is sent');
@@ -204,6 +250,8 @@ describe('<sg-checkout>', () => {
       await setViewport({ width: 375, height: 740 });
       const server = new FakeServer(sessionView({ methods: ['sberpay', 'fps', 'card'] }));
       const el = await mount(server, { layout: 'mobile', locale: 'en' });
+      expect(text(payButton(el))).to.equal('Pay with SberPay');
+      await pressPay(el);
       await until(el, () => $(el, 'a[part=pay-button]'), 'the SberPay button appears');
       expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'sberpay', channel: 'mobile_web' }]);
       const button = $<HTMLAnchorElement>(el, 'a[part=pay-button]')!;
@@ -284,6 +332,7 @@ describe('<sg-checkout>', () => {
           expect(text($(el, '[part=pay-button]')), where).to.equal(words.saved);
 
           await chooseTab(el, words.tabs[1]!);
+          await pressPay(el);
           if (layout === 'desktop') await until(el, () => qrSvg(el), `${where}: FPS QR`);
           else await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), `${where}: banks`);
           if (layout === 'mobile') expect(text($(el, '[role=tabpanel] .muted')), where).to.equal(words.banks);
@@ -293,6 +342,7 @@ describe('<sg-checkout>', () => {
           expect(text($(el, '[part=pay-button]')), where).to.equal(words.card);
 
           await chooseTab(el, words.tabs[3]!);
+          await pressPay(el);
           if (layout === 'desktop') {
             await until(el, () => qrView(el)?.method === 'sberpay', `${where}: SberPay QR`);
             expect($(el, 'form.push'), where).to.exist;
@@ -340,6 +390,7 @@ describe('<sg-checkout>', () => {
       expect(text($(el, 'h2'))).to.equal('Payment · Годовая подписка на канал');
       expect(root(el).activeElement === $(el, 'h2'), 'focus moves to the new step').to.equal(true);
       await chooseTab(el, 'FPS');
+      await showQr(el);
       await until(el, () => qrSvg(el), 'a new FPS payment starts');
     });
 
@@ -365,46 +416,58 @@ describe('<sg-checkout>', () => {
       const server = new FakeServer();
       const el = await mount(server);
       await until(el, () => server.waiting === 1, 'a long-poll waits');
+      server.update({ status: 'in_progress', payment: waitingPayment('fps', server.view) }); // paid from another tab, say
       server.update({ status: 'accepted', payment: succeeded(server.view.payment!) });
       await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
       expect(root(el).activeElement, 'the customer was not in the widget: the focus stays where it was').to.equal(null);
       const receipt = [...root(el).querySelectorAll<HTMLAnchorElement>('.result a')].find((a) => text(a) === 'Чек');
-      expect(receipt?.getAttribute('href')).to.equal(`${API}/receipt/${server.view.payment!.id}`);
+      expect(receipt?.getAttribute('href'), 'the receipt opens in the widget\'s language').to.equal(`${API}/receipt/${server.view.payment!.id}?lang=ru`);
     });
   });
 
   describe('errors', () => {
-    for (const [what, fail] of [
-      ['a server error', () => apiError(500, 'internal_error', 'the acquirer did not answer')],
-      ['a network error', () => Promise.reject(new TypeError('Failed to fetch'))],
+    for (const [what, fail, words] of [
+      ['a server error', () => apiError(500, 'internal_error', 'the acquirer did not answer'), 'На сервере оплаты сбой. Попробуйте через минуту.'],
+      ['a network error', () => Promise.reject(new TypeError('Failed to fetch')), 'Нет связи с сервером оплаты. Проверьте интернет и попробуйте ещё раз.'],
+      ['an HTML page instead of JSON', () => new Response('<html>502 Bad Gateway</html>', { status: 200, headers: { 'content-type': 'text/html' } }), 'Нет связи с сервером оплаты. Проверьте интернет и попробуйте ещё раз.'],
     ] as const) {
-      it(`shows a message and a working "try again" when the QR cannot be produced (${what})`, async () => {
+      it(`says in the customer's words that the QR could not be made, and the button tries again (${what})`, async () => {
         const server = new FakeServer();
         let failures = 1;
         const normal = server.onStart;
         server.onStart = (body, s) => (failures-- > 0 ? (fail() as Response | Promise<Response>) : normal(body, s));
         const el = await mount(server);
+        await pressPay(el);
         await until(el, () => $(el, '.error'), 'the error shows');
-        const message = what === 'a server error' ? 'the acquirer did not answer' : 'Failed to fetch';
-        expect(text($(el, '.error'))).to.equal(`Не удалось получить QR-код. ${message}`);
+        expect(text($(el, '.error'))).to.equal(words);
         expect($(el, '.error')!.getAttribute('role')).to.equal('alert');
         expectAbsent(qrView(el));
         await expect(el).to.be.accessible();
-        buttonByText(root(el), 'Повторить')!.click();
+        await showQr(el);
         await until(el, () => qrSvg(el), 'the QR appears after trying again');
         expectAbsent($(el, '.error'));
         expect(server.callsTo('POST', '/payments')).to.have.length(2);
       });
     }
 
-    it('says the payment is unavailable and emits sg-error for a token the server does not know', async () => {
+    it('never shows the server\'s own description: a refused start reads as the customer\'s words', async () => {
+      const server = new FakeServer(sessionView({ methods: ['sberpay', 'fps', 'card'] }));
+      server.onStart = () => apiError(409, 'invalid_state', 'session ps_0000000000000000000a already has a payment in progress: wait for its result or cancel the session');
+      const el = await mount(server, { locale: 'en' });
+      await pressPay(el);
+      await until(el, () => $(el, '.error'), 'the error shows');
+      expect(text($(el, '.error'))).to.equal('The payment changed meanwhile: look at its status above and try again.');
+      expect(root(el).textContent).to.not.include('ps_');
+    });
+
+    it('says the payment is unavailable in the customer\'s words and emits sg-error with the developer\'s for an unknown token', async () => {
       const server = new FakeServer();
       const log = recordEvents();
       try {
         const el = await mount(server, { token: 'pt_unknownunknownunknow' });
         expect(text($(el, 'h2'))).to.equal('Оплата недоступна');
-        expect(text($(el, '.muted'))).to.equal('this payment token is unknown: ask the shop for a new payment page');
-        expect(log.of('sg-error')[0]).to.deep.equal({ code: 'not_found', message: 'this payment token is unknown: ask the shop for a new payment page' });
+        expect(text($(el, '.muted'))).to.equal('Эта страница оплаты больше не действует. Вернитесь в магазин и начните оплату заново.');
+        expect(log.of('sg-error')).to.deep.equal([{ code: 'not_found', message: 'this payment token is unknown: ask the shop for a new payment page' }]);
         expect(log.of('sg-ready')).to.deep.equal([]);
         await expect(el).to.be.accessible();
       } finally {
@@ -412,15 +475,33 @@ describe('<sg-checkout>', () => {
       }
     });
 
-    it('recovers with "try again" after the server was unreachable', async () => {
-      const server = new FakeServer();
-      server.onLoad = () => Promise.reject(new TypeError('Failed to fetch'));
-      const el = await mount(server);
-      expect(text($(el, 'h2'))).to.equal('Оплата недоступна');
-      server.onLoad = null;
-      buttonByText(root(el), 'Повторить')!.click();
-      await until(el, () => qrSvg(el), 'the checkout loads');
-    });
+    for (const [what, answer] of [
+      ['an HTML page', () => new Response('<!doctype html><h1>Welcome to nginx</h1>', { status: 200, headers: { 'content-type': 'text/html' } })],
+      ['broken JSON', () => new Response('{"session_id": "ps_', { status: 200, headers: { 'content-type': 'application/json' } })],
+      ['JSON of another shape', () => new Response('{"ok": true}', { status: 200, headers: { 'content-type': 'application/json' } })],
+      ['a proxy\'s 502 page', () => new Response('<html>Bad Gateway</html>', { status: 502 })],
+      ['a network error', () => Promise.reject(new TypeError('Failed to fetch'))],
+    ] as const) {
+      it(`an unreadable first answer (${what}) gives an error screen with a retry and one sg-error, never an endless "Loading…"`, async () => {
+        const server = new FakeServer();
+        server.onLoad = answer as () => Response | Promise<Response>;
+        const log = recordEvents();
+        try {
+          const el = await mount(server);
+          expect(text($(el, 'h2'))).to.equal('Оплата недоступна');
+          expect(text($(el, '.muted'))).to.equal('Нет связи с сервером оплаты. Проверьте интернет и попробуйте ещё раз.');
+          buttonByText(root(el), 'Повторить')!.click();
+          await until(el, () => server.callsTo('GET', '/').length >= 2, 'it asks again');
+          await new Promise((r) => setTimeout(r, 50));
+          expect(log.of('sg-error').map((e) => e.code), 'one sg-error for the whole outage').to.have.length(1);
+          server.onLoad = null;
+          buttonByText(root(el), 'Повторить')!.click();
+          await until(el, () => payButton(el), 'the checkout loads');
+        } finally {
+          log.stop();
+        }
+      });
+    }
   });
 
   describe('consent', () => {
@@ -430,12 +511,16 @@ describe('<sg-checkout>', () => {
       const pay = () => $<HTMLButtonElement>(el, 'button[part=pay-button]')!;
       const box = $<HTMLInputElement>(el, '.consent input[type=checkbox]')!;
       expect(pay().disabled).to.equal(true);
+      const hint = root(el).getElementById(pay().getAttribute('aria-describedby')!);
+      expect(text(hint), 'the disabled button says what is missing').to.equal('Чтобы оплатить, примите условия оферты выше.');
       expect(box.checked).to.equal(false);
       expect($(el, '.consent a')!.getAttribute('href')).to.equal('https://shop.example.test/offer');
       expect(text($(el, '.consent'))).to.equal('Я принимаю условия оферты (оферта)');
       await expect(el).to.be.accessible();
 
       await chooseTab(el, 'СБП');
+      expect(pay().disabled).to.equal(true);
+      pay().click();
       await new Promise((r) => setTimeout(r, 50));
       expectAbsent(qrView(el), 'no QR without consent');
       await chooseTab(el, 'Карта');
@@ -449,17 +534,20 @@ describe('<sg-checkout>', () => {
       box.click();
       await el.updateComplete;
       expect(pay().disabled).to.equal(false);
+      expectAbsent(root(el).getElementById('pay-blocked'), 'nothing missing any more');
       pay().click();
       await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the payment goes through');
       expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'saved_card', consent: true }]);
     });
 
-    it('starts the FPS QR once the box is ticked', async () => {
+    it('shows the FPS QR once the box is ticked and the customer asks', async () => {
       const server = new FakeServer(sessionView({ consent: { offer_url: null } }));
       const el = await mount(server);
       expectAbsent($(el, '.consent a'));
-      expect(server.callsTo('POST', '/payments')).to.have.length(0);
       $<HTMLInputElement>(el, '.consent input')!.click();
+      await el.updateComplete;
+      expect(server.callsTo('POST', '/payments'), 'ticking the box is no request for a QR').to.have.length(0);
+      await showQr(el);
       await until(el, () => qrSvg(el), 'the QR appears');
       expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'fps', consent: true }]);
     });
@@ -471,6 +559,7 @@ describe('<sg-checkout>', () => {
       const log = recordEvents();
       try {
         const el = await mount(server);
+        await showQr(el);
         await until(el, () => server.waiting === 1, 'a long-poll waits');
         server.releaseWaiters(); // a long-poll that timed out: same version, no sg-status
         await until(el, () => server.waiting === 1, 'the next long-poll waits');
@@ -512,6 +601,7 @@ describe('<sg-checkout>', () => {
       const log = recordEvents();
       try {
         const el = await mount(server);
+        await showQr(el);
         await until(el, () => server.waiting === 1, 'a long-poll waits');
         const p = server.view.payment!;
         server.update({ status: 'created', payment: failed(p) });
@@ -543,6 +633,7 @@ describe('<sg-checkout>', () => {
       const log = recordEvents();
       try {
         const el = await mount(server);
+        await showQr(el);
         await until(el, () => qrSvg(el), 'the FPS QR');
         server.update({ status: 'created', payment: failed(server.view.payment!, 'superseded', 'The customer chose another way to pay') });
         // Only once the widget has taken in the update can its silence mean anything.
@@ -582,6 +673,136 @@ describe('<sg-checkout>', () => {
     });
   });
 
+  describe('card payments', () => {
+    const CARD_VIEW = sessionView({ methods: ['card', 'fps', 'sberpay'] });
+    const frameOf = (el: SgCheckout) => $(el, 'sg-card-view')!.shadowRoot!.querySelector('iframe')!;
+    /** What the card iframe sends when the server tokenised the card. */
+    function tokenized(el: SgCheckout, token = 'tok_0123456789abcdefghij') {
+      const data = { source: 'sg-card-frame', type: 'tokenized', token, brand: 'visa', last4: '4242', expiry: '12/30' };
+      window.dispatchEvent(new MessageEvent('message', { data, origin: API, source: frameOf(el).contentWindow }));
+    }
+    /** A card payment that asks for 3-D Secure, as the sandbox does for 4000 0000 0000 3220. */
+    const challenge = (s: FakeServer) => s.update({ status: 'in_progress', payment: waitingPayment('card', s.view) });
+
+    it('Enter in the card fields pays, as the pay button does', async () => {
+      const server = new FakeServer(CARD_VIEW);
+      const el = await mount(server);
+      $(el, 'sg-card-view')!.dispatchEvent(new Event('card-submit', { bubbles: true, composed: true }));
+      await el.updateComplete;
+      tokenized(el);
+      await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+      expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'card', card_token: 'tok_0123456789abcdefghij' }]);
+    });
+
+    it('shows progress on the pay button, then what was paid, how and when, announced and focused', async () => {
+      const server = new FakeServer(CARD_VIEW);
+      let answer!: () => void;
+      const normal = server.onStart;
+      server.onStart = (body, s) => new Promise((r) => (answer = () => r(normal(body, s))));
+      const el = await mount(server);
+      const live = root(el).querySelector('[aria-live=polite]:not(.panel *)');
+      expect(live, 'the live region is there before the result').to.exist;
+      expect(text(live)).to.equal('');
+      payButton(el)!.focus();
+      payButton(el)!.click();
+      tokenized(el);
+      await until(el, () => payButton(el)?.getAttribute('aria-busy') === 'true', 'the button shows progress');
+      expect(text(payButton(el))).to.equal('Оплачиваем…');
+      expect(payButton(el)!.disabled).to.equal(true);
+      answer();
+      await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+      const paid = server.view.payment!.paid_at!;
+      const when = new Intl.DateTimeFormat('ru-RU', { dateStyle: 'long', timeStyle: 'short' }).format(new Date(paid));
+      expect(text($(el, '.paid'))).to.equal(`Оплачено картой •••• 4242 ${when}`);
+      expect(text(live)).to.equal(`Оплата прошла: ${RUB_1499}, Оплачено картой •••• 4242`);
+      expect(root(el).activeElement === $(el, 'h2'), 'the result takes the focus after a card payment').to.equal(true);
+    });
+
+    it('"Close" and Esc on the 3-D Secure dialog end that attempt and bring the methods back', async () => {
+      for (const leave of ['Close', 'Escape'] as const) {
+        const server = new FakeServer(CARD_VIEW);
+        server.onStart = (_body, s) => challenge(s);
+        const el = await mount(server, { locale: 'en' });
+        payButton(el)!.click();
+        tokenized(el);
+        const dialog = () => $<HTMLDialogElement>(el, 'dialog')!;
+        await until(el, () => dialog().open, 'the 3-D Secure dialog opens');
+        const src = new URL(dialog().querySelector('iframe')!.src);
+        expect(src.searchParams.get('lang'), 'the bank page speaks the widget\'s language').to.equal('en');
+        if (leave === 'Close') buttonByText(dialog(), 'Close')!.click();
+        else await sendKeys({ press: 'Escape' });
+        await until(el, () => server.callsTo('POST', `/payments/${server.view.payment!.id}/abandon`).length === 1, `${leave}: the attempt is ended`);
+        await until(el, () => !dialog().open && tabs(el).length === 3, `${leave}: the methods are back`);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(dialog().open, `${leave}: the dialog does not reopen`).to.equal(false);
+        expectAbsent(buttonByText(root(el), 'Try another method'), 'leaving is no failure');
+        expect(selectedTab(el)).to.equal('Card');
+        el.remove();
+      }
+    });
+
+    it('offers "remember this card", unticked, only to a customer the shop vouched for, and sends the choice', async () => {
+      const stranger = await mount(new FakeServer(CARD_VIEW));
+      expectAbsent($(stranger, '.remember'), 'not for a customer nobody vouched for');
+      stranger.remove();
+      const server = new FakeServer({ ...CARD_VIEW, can_save_card: true });
+      const el = await mount(server);
+      const box = $<HTMLInputElement>(el, '.remember input')!;
+      expect([box.checked, text($(el, '.remember'))]).to.deep.equal([false, 'Запомнить карту для следующих покупок в этом магазине']);
+      box.click();
+      payButton(el)!.click();
+      tokenized(el);
+      await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+      expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'card', card_token: 'tok_0123456789abcdefghij', remember_card: true }]);
+    });
+
+    it('lets the owner remove the saved card', async () => {
+      const server = new FakeServer(sessionView(SAVED));
+      const el = await mount(server);
+      buttonByText(root(el), 'Удалить эту карту')!.click();
+      await until(el, () => tabLabels(el).length === 3, 'the card is gone');
+      expect(tabLabels(el)).to.deep.equal(['СБП', 'Карта', 'SberPay']);
+      expect(server.callsTo('POST', '/saved-card/remove')).to.have.length(1);
+    });
+
+    it('waits for the shop on a card held for confirmation, and offers no other method meanwhile', async () => {
+      const p = waitingPayment('card', CARD_VIEW);
+      const el = await mount(new FakeServer({ ...CARD_VIEW, status: 'in_progress', payment: { ...p, status: 'pending', customer_interaction: undefined } }));
+      expect(text($(el, '.waiting'))).to.equal('Банк одобрил оплату. Магазин подтверждает заказ.');
+      expectAbsent($(el, '[role=tablist]'));
+    });
+  });
+
+  describe('what the customer reads', () => {
+    it('names a failure it does not know in plain words, never the server\'s description', async () => {
+      const base = sessionView();
+      const p = failed(waitingPayment('fps', base), 'acquirer_timeout', 'upstream ps_x timed out after 30000 ms');
+      const el = await mount(new FakeServer({ ...base, status: 'created', payment: p }), { locale: 'en' });
+      expect(text($(el, 'h2'))).to.equal('Payment failed');
+      expect(text($(el, '.result .muted'))).to.equal('The payment did not go through.');
+      expect(root(el).textContent).to.not.include('ps_x');
+    });
+
+    it('under manual confirmation, says the shop is confirming, and lets the customer switch methods meanwhile', async () => {
+      const server = new FakeServer();
+      server.onStart = (body, s) => s.update({ status: 'in_progress', payment: { ...waitingPayment(body.method as 'fps', s.view), status: 'pending', customer_interaction: undefined } });
+      const el = await mount(server);
+      await pressPay(el);
+      await until(el, () => $(el, '[role=tabpanel] .waiting'), 'the waiting note');
+      expect(text($(el, '[role=tabpanel] .waiting'))).to.equal('Магазин подтверждает заказ. Оплата продолжится через минуту.');
+      await chooseTab(el, 'SberPay');
+      expect(text(payButton(el)), 'another method can still be chosen').to.equal('Показать QR-код');
+    });
+
+    it('hides its own title and amount with hide-summary, for a page that shows them', async () => {
+      const server = new FakeServer();
+      const el = await fixture<SgCheckout>(html`<sg-checkout token=${server.token} api=${API} locale="ru" layout="desktop" hide-summary .fetchImpl=${server.fetch}></sg-checkout>`);
+      await until(el, () => payButton(el), 'the session loads');
+      expectAbsent($(el, '.total'));
+      expect($(el, 'h2')!.classList.contains('sr'), 'the heading stays for screen readers').to.equal(true);
+    });
+  });
+
   describe('layout on a narrow panel', () => {
     /** The tabs' rows, top to bottom, each as the number of tabs on it; and whether any label is cut. */
     async function tabRows(server: FakeServer, width = 300) {
@@ -616,6 +837,7 @@ describe('<sg-checkout>', () => {
       const evil = '<img src=x onerror="window.__sgXss = 1">';
       const server = new FakeServer(sessionView({ description: evil }));
       const el = await mount(server);
+      await showQr(el);
       await until(el, () => qrSvg(el), 'the FPS QR');
       expect(text($(el, 'h2'))).to.equal(`Оплата · ${evil}`);
       expectAbsent(root(el).querySelector('img'));
@@ -634,19 +856,19 @@ describe('<sg-checkout>', () => {
       tabs(el)[0]!.focus();
       await sendKeys({ press: 'ArrowRight' });
       await el.updateComplete;
-      expect(text(root(el).activeElement)).to.equal('FPS');
-      expect(selectedTab(el), 'an arrow only moves the focus: a QR tab would start a payment').to.equal('Card');
-      expect(server.callsTo('POST', '/payments')).to.have.length(0);
+      expect(text(root(el).activeElement?.querySelector('.label'))).to.equal('FPS');
+      expect(selectedTab(el), 'an arrow only moves the focus').to.equal('Card');
       await sendKeys({ press: 'Enter' });
-      await until(el, () => qrSvg(el), 'the FPS QR');
+      await el.updateComplete;
       expect(selectedTab(el)).to.equal('FPS');
       await sendKeys({ press: 'ArrowLeft' });
       await sendKeys({ press: 'ArrowLeft' });
-      expect(text(root(el).activeElement), 'wraps around').to.equal('SberPay');
+      expect(text(root(el).activeElement?.querySelector('.label')), 'wraps around').to.equal('SberPay');
       await sendKeys({ press: 'Space' });
-      await until(el, () => qrView(el)?.method === 'sberpay', 'the SberPay QR');
+      await el.updateComplete;
       expect(selectedTab(el)).to.equal('SberPay');
-      expect(text(root(el).activeElement), 'focus stays on the tab while the QR loads').to.equal('SberPay');
+      expect(text(root(el).activeElement?.querySelector('.label')), 'focus stays on the tab').to.equal('SberPay');
+      expect(server.callsTo('POST', '/payments'), 'choosing a tab pays nothing').to.have.length(0);
       // Tab leaves the tab list for the panel's controls.
       await sendKeys({ press: 'Tab' });
       expect(root(el).activeElement?.getAttribute('role')).to.not.equal('tab');
@@ -656,8 +878,7 @@ describe('<sg-checkout>', () => {
       const input = await fixture<HTMLInputElement>(html`<input aria-label="Promo code" />`);
       input.focus();
       const server = new FakeServer();
-      const el = await mount(server);
-      await until(el, () => qrSvg(el), 'the FPS QR');
+      await mount(server);
       expect(document.activeElement === input, 'the page keeps its focus').to.equal(true);
     });
 
@@ -665,6 +886,8 @@ describe('<sg-checkout>', () => {
       for (const theme of ['light', 'dark'] as const) {
         const server = new FakeServer();
         const el = await mount(server, { theme });
+        await expect(el).to.be.accessible();
+        await showQr(el);
         await until(el, () => qrSvg(el), 'the FPS QR');
         expect(el.getAttribute('theme')).to.equal(theme);
         await expect(el).to.be.accessible();

@@ -23,6 +23,8 @@ export type SessionView = {
   merchant: string;
   methods: MethodId[];
   saved_card: { brand: string; last4: string } | null;
+  /** Whether "remember this card" may be offered: the shop or Telegram vouched for the customer. */
+  can_save_card: boolean;
   return_url: string | null;
   show_result: boolean;
   consent: { offer_url: string | null } | null;
@@ -35,11 +37,15 @@ export type SessionView = {
     status: 'in_progress' | 'pending' | 'succeeded' | 'failed';
     customer_interaction?: CustomerInteraction;
     failure?: { code: string; description: string | null };
+    /** The card it was paid with, as brand and last four digits only. */
+    card?: { brand: string; last4: string };
+    /** When it succeeded (ISO-8601 UTC). */
+    paid_at?: string;
   } | null;
 };
 
 export type StartPayment =
-  | { method: 'card'; card_token: string }
+  | { method: 'card'; card_token: string; remember_card?: boolean }
   | { method: 'saved_card' }
   | { method: 'fps' }
   | { method: 'sberpay'; channel: SberPayChannel; phone?: string };
@@ -48,7 +54,11 @@ export type Bank = { id: string; name: string; logo_url: string | null; ios_url:
 
 export type Fetch = typeof fetch;
 
-/** An answer of the server that is not ok: carries its message for the customer-facing error. */
+/**
+ * A call that did not give a usable answer: an error of the server (its code), a network failure
+ * or timeout (`network`, status 0), or an answer that is not the JSON it should be (`bad_response`).
+ * The message is for developers (sg-error); the customer reads words chosen by the code.
+ */
 export class ApiFailure extends Error {
   constructor(
     readonly status: number,
@@ -58,6 +68,14 @@ export class ApiFailure extends Error {
     super(message);
   }
 }
+
+/** How long a call may take before the widget calls it a network failure; a long-poll gets its wait on top. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+const isView = (v: unknown): v is SessionView => {
+  const o = v as Partial<SessionView> | null;
+  return !!o && typeof o.session_id === 'string' && typeof o.version === 'number' && Array.isArray(o.methods) && o.methods.length > 0 && !!o.amount_details;
+};
 
 export class PublicApi {
   constructor(
@@ -73,34 +91,58 @@ export class PublicApi {
   /** The view; with `since`, a long-poll that answers when the version moves past it (≤ waitSeconds). */
   view(signal?: AbortSignal, since?: number, waitSeconds = 25): Promise<SessionView> {
     const query = since === undefined ? '' : `?version=${since}&wait=${waitSeconds}`;
-    return this.request<SessionView>(this.url(query), { signal });
+    return this.request(this.url(query), { signal }, isView, since === undefined ? 0 : waitSeconds * 1000);
   }
 
   start(body: StartPayment): Promise<SessionView> {
-    return this.post<SessionView>('/payments', body);
+    return this.post('/payments', body, isView);
+  }
+
+  /** Ends the attempt the customer walked away from (the 3-D Secure page closed). */
+  abandon(paymentId: string): Promise<SessionView> {
+    return this.post(`/payments/${encodeURIComponent(paymentId)}/abandon`, {}, isView);
+  }
+
+  /** Forgets the customer's saved card. */
+  removeSavedCard(): Promise<SessionView> {
+    return this.post('/saved-card/remove', {}, isView);
   }
 
   renew(): Promise<SessionView> {
-    return this.post<SessionView>('/renew', {});
+    return this.post('/renew', {}, isView);
   }
 
   push(phone: string): Promise<unknown> {
-    return this.post('/sberpay/push', { phone });
+    return this.post('/sberpay/push', { phone }, (b): b is unknown => !!b);
   }
 
   banks(): Promise<{ link: string; banks: Bank[] }> {
-    return this.request(this.url('/banks'), {});
+    return this.request(this.url('/banks'), {}, (b): b is { link: string; banks: Bank[] } => Array.isArray((b as { banks?: unknown } | null)?.banks));
   }
 
-  private post<T>(path: string, body: unknown): Promise<T> {
+  private post<T>(path: string, body: unknown, valid: (b: unknown) => b is T): Promise<T> {
     // text/plain keeps the request "simple": no CORS preflight round trip before a payment.
-    return this.request<T>(this.url(path), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) });
+    return this.request(this.url(path), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) }, valid);
   }
 
-  private async request<T>(url: string, init: RequestInit): Promise<T> {
-    const res = await this.fetchFn(url, { ...init, credentials: 'omit' });
-    const body = (await res.json().catch(() => null)) as { error?: { code: string; description: string } } | null;
-    if (!res.ok) throw new ApiFailure(res.status, body?.error?.code ?? 'http_error', body?.error?.description ?? `HTTP ${res.status}`);
-    return body as T;
+  /** One call: any answer that is not an ok one of the expected shape becomes an ApiFailure, never a crash further on. */
+  private async request<T>(url: string, init: RequestInit, valid: (b: unknown) => b is T, extraMs = 0): Promise<T> {
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS + extraMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { ...init, signal, credentials: 'omit' });
+    } catch (error) {
+      if (init.signal?.aborted) throw error; // the caller's own abort: not a failure
+      throw new ApiFailure(0, 'network', error instanceof Error ? error.message : String(error));
+    }
+    const body = (await res.json().catch(() => undefined)) as { error?: { code?: unknown; description?: unknown } } | undefined;
+    const error = body?.error;
+    if (!res.ok) {
+      const code = typeof error?.code === 'string' ? error.code : `http_${res.status}`;
+      throw new ApiFailure(res.status, code, typeof error?.description === 'string' ? error.description : `HTTP ${res.status} from ${url}`);
+    }
+    if (!valid(body)) throw new ApiFailure(res.status, 'bad_response', `the answer of ${url} is not the JSON the widget expects (is the api attribute the payment server?)`);
+    return body;
   }
 }

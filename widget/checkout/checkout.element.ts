@@ -3,33 +3,40 @@ import { property, query, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
 import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type SessionView, type StartPayment } from '../api/public-api';
 import { emit } from '../events';
-import { DICTIONARIES, formatAmount, pickLocale, type Dictionary } from '../i18n/i18n';
+import { DICTIONARIES, errorText, formatAmount, pickLocale, type Dictionary, type Locale } from '../i18n/i18n';
 import { StatusController } from '../status/status-controller';
 import type { CardView } from '../card/card-view';
-import { apiBase, detectLayout, mobileOs } from './platform';
-import { deriveState, type CheckoutState } from './checkout-state';
+import { apiBase, detectLayout, ownScriptUrl } from './platform';
+import { deriveState, WALKED_AWAY, type CheckoutState } from './checkout-state';
 import { checkoutStyles } from './checkout.styles';
-import { resultView } from '../result/result-view';
-import '../qr/qr-view';
-import '../banks/bank-list';
+import { resultView, resultAnnouncement } from '../result/result-view';
+import { methodPanel, type MethodPanel, type QrMethodId } from './method-panel';
+import { challengeDialog } from './challenge-dialog';
+import { brandMark, methodMark } from '../marks/marks';
 import '../card/card-view';
 
 /** Where this script was loaded from, read while it runs (document.currentScript is null later). */
-const SCRIPT_URL: string | undefined =
-  typeof document === 'undefined' ? undefined : ((document.currentScript as HTMLScriptElement | null)?.src ?? import.meta.url);
+const SCRIPT_URL = ownScriptUrl(import.meta.url);
 
-const QR_METHODS = new Set<MethodId>(['fps', 'sberpay']);
-const SHOP_REFUSALS = new Set(['order_refused', 'order_check_failed']);
+/** The QR and the bank list load when first needed: most customers never see one of them. */
+const loadQrView = () => import('../qr/qr-view');
+const loadBankList = () => import('../banks/bank-list');
+
+/** The shop's own refusal (its order check said no): its words are shown as they are. */
+const SHOP_REFUSAL = 'order_refused';
+
+type ActionError = { code: string; shopMessage: string | null };
 
 /**
  * `<sg-checkout token="pt_…">`: the payment options of one session (last used card, bank card,
- * FPS, SberPay), the customer's interaction with each, and the result.
+ * FPS, SberPay), the customer's interaction with each, and the result. Opening it creates no
+ * payment: the customer's press on a method's button does.
  *
  * @event sg-ready - the session loaded; detail: sessionId, methods
  * @event sg-status - the session changed; detail: status, payment, version
  * @event sg-success - a payment succeeded (once per payment)
  * @event sg-fail - a payment failed (once per payment); detail adds code and reason
- * @event sg-error - the widget could not load or reach the server; detail: code, message
+ * @event sg-error - the widget could not load or reach the server (once until it recovers); detail: code, message
  * @csspart panel - the outer box
  * @csspart tab - a payment method tab
  * @csspart pay-button - the main pay button
@@ -39,6 +46,7 @@ const SHOP_REFUSALS = new Set(['order_refused', 'order_check_failed']);
  * @cssproperty --sg-color - text colour
  * @cssproperty --sg-muted - secondary text
  * @cssproperty --sg-border - borders
+ * @cssproperty --sg-focus - the focus ring (≥ 3:1 against the background)
  * @cssproperty --sg-radius - buttons and inputs; --sg-radius-panel for the panel
  * @cssproperty --sg-font - the font shorthand
  */
@@ -55,21 +63,26 @@ export class SgCheckout extends LitElement {
   @property({ reflect: true }) theme: 'light' | 'dark' = 'light';
   /** `mobile` or `desktop`; detected from the device unless set. */
   @property() layout = '';
+  /** Hides the widget's own title and amount, for a page that shows them already (a payment link's). */
+  @property({ type: Boolean, attribute: 'hide-summary' }) hideSummary = false;
   /** The fetch the widget uses (tests pass a fake). */
   @property({ attribute: false }) fetchImpl?: Fetch;
 
   @state() private view: SessionView | null = null;
   @state() private chosen: MethodId | null = null;
   @state() private loadError: string | null = null;
-  @state() private actionError: string | null = null;
-  /** The shop's own answer (its order check said no): shown as it is, with no words of ours around it. */
-  private actionErrorIsShops = false;
-  @state() private busy = false;
+  @state() private actionError: ActionError | null = null;
+  @state() private busy: MethodId | null = null;
   @state() private consentGiven = false;
+  @state() private rememberCard = false;
   @state() private banks: Bank[] = [];
   @state() private bankFallback = false;
   @state() private pushSent = false;
   @state() private dismissedFailure: string | null = null;
+  /** The payment whose 3-D Secure dialog the customer closed: it is not opened again. */
+  @state() private leftChallenge: string | null = null;
+  /** What the live region says: the result, once it arrives. */
+  @state() private announcement = '';
   @query('sg-card-view') private cardView?: CardView;
   @query('dialog') private dialog?: HTMLDialogElement;
 
@@ -77,8 +90,12 @@ export class SgCheckout extends LitElement {
   private clockOffsetMs = 0;
   private announced = new Set<string>();
   private readySent = false;
+  private errorSent = false;
   private lastKind: CheckoutState['kind'] | null = null;
   private focusWasInside = false;
+  /** The customer acted in the widget: its result takes the focus even if the pressed button went away. */
+  private focusResult = false;
+  private cardExpiry = '';
   private client: PublicApi | null = null;
   /** The FPS link that the bank list's deep links open. */
   private banksLink: string | null = null;
@@ -91,12 +108,20 @@ export class SgCheckout extends LitElement {
     isFatal: (error) => error instanceof ApiFailure && (error.status === 404 || error.status === 403),
   });
 
+  private get localeId(): Locale {
+    return pickLocale(this.locale, typeof navigator === 'undefined' ? [] : navigator.languages);
+  }
+
   private get t(): Dictionary {
-    return DICTIONARIES[pickLocale(this.locale, typeof navigator === 'undefined' ? [] : navigator.languages)];
+    return DICTIONARIES[this.localeId];
+  }
+
+  private get base(): string {
+    return apiBase(this.api, SCRIPT_URL);
   }
 
   private api$(): PublicApi {
-    this.client ??= new PublicApi(apiBase(this.api, SCRIPT_URL), this.token, this.fetchImpl);
+    this.client ??= new PublicApi(this.base, this.token, this.fetchImpl);
     return this.client;
   }
 
@@ -109,6 +134,7 @@ export class SgCheckout extends LitElement {
   private onView(view: SessionView): void {
     this.clockOffsetMs = Date.parse(view.server_time) - Date.now();
     this.loadError = null;
+    this.errorSent = false;
     const previous = this.view;
     this.view = view;
     if (!this.readySent) {
@@ -118,26 +144,30 @@ export class SgCheckout extends LitElement {
     if (previous?.version !== view.version) this.emitStatus();
     this.announceResult(view);
     if (view.status === 'accepted' && !view.show_result && view.return_url) location.assign(view.return_url);
-    void this.ensurePayment();
+    void this.syncBanks();
   }
 
   /** Exactly one sg-success or sg-fail per payment, even if the page reloads and sees it again. */
   private announceResult(view: SessionView): void {
     const p = view.payment;
-    if (!p || (p.status !== 'succeeded' && p.status !== 'failed') || p.failure?.code === 'superseded') return;
+    if (!p || (p.status !== 'succeeded' && p.status !== 'failed') || WALKED_AWAY.has(p.failure?.code ?? '')) return;
     const key = `sg-checkout:announced:${p.id}`;
     if (this.announced.has(p.id) || sessionStorageGet(key)) return;
     this.announced.add(p.id);
     sessionStorageSet(key);
+    this.announcement = resultAnnouncement(view, this.t, this.localeId);
     const detail = { sessionId: view.session_id, paymentId: p.id, amount: view.amount_details.amount, currency: view.amount_details.currency, method: p.method };
     if (p.status === 'succeeded') emit(this, 'sg-success', detail);
     else emit(this, 'sg-fail', { ...detail, code: p.failure?.code ?? 'failed', reason: p.failure?.description ?? '' });
   }
 
+  /** The screen says what is wrong in the customer's words; sg-error tells the page once per outage. */
   private onLoadError(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!this.view) this.loadError = message;
-    emit(this, 'sg-error', { code: error instanceof ApiFailure ? error.code : 'network', message });
+    const code = error instanceof ApiFailure ? error.code : 'network';
+    if (!this.view) this.loadError = code;
+    if (this.errorSent) return;
+    this.errorSent = true;
+    emit(this, 'sg-error', { code, message: error instanceof Error ? error.message : String(error) });
   }
 
   private get state(): CheckoutState {
@@ -148,59 +178,57 @@ export class SgCheckout extends LitElement {
     return detectLayout(this.layout) === 'mobile';
   }
 
-  private consentOk(view: SessionView): boolean {
-    return !view.consent || this.consentGiven;
-  }
-
-  /** QR methods start their payment as soon as they are shown: the QR is what the customer came for. */
-  private async ensurePayment(): Promise<void> {
-    const s = this.state;
-    if (s.kind !== 'choosing' || !QR_METHODS.has(s.method) || this.busy || this.actionError || !this.consentOk(s.view)) return;
-    const p = s.view.payment;
-    if (p && p.method === s.method && (p.status === 'in_progress' || p.status === 'pending')) {
-      const link = p.customer_interaction?.redirect.url;
-      if (s.method === 'fps' && this.isMobile && link && link !== this.banksLink) await this.loadBanks(link);
-      return;
-    }
-    const channel = this.isMobile ? 'mobile_web' : 'web';
-    await this.start(s.method === 'fps' ? { method: 'fps' } : { method: 'sberpay', channel });
-    // The view the start answered came while busy: now load what it needs (the bank list on a phone).
-    if (this.view?.payment?.status === 'in_progress') await this.ensurePayment();
-  }
-
-  private async start(body: StartPayment): Promise<void> {
-    const view = this.view;
-    if (!view) return;
-    this.busy = true;
-    this.actionError = null;
-    try {
-      this.status.accept(await this.api$().start({ ...body, ...(view.consent ? { consent: this.consentGiven } : {}) } as StartPayment));
-    } catch (error) {
-      this.actionError = error instanceof Error ? error.message : String(error);
-      this.actionErrorIsShops = error instanceof ApiFailure && SHOP_REFUSALS.has(error.code);
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** The banks' deep links open one FPS link: a new payment or a renewed QR needs them again. */
-  private async loadBanks(link: string): Promise<void> {
+  /** On a phone the FPS payment opens a bank's app: its list needs the payment's link. */
+  private async syncBanks(): Promise<void> {
+    const p = this.view?.payment;
+    const link = p?.method === 'fps' && p.status === 'in_progress' ? p.customer_interaction?.redirect.url : undefined;
+    if (!this.isMobile || !link || link === this.banksLink) return;
     this.banksLink = link; // set first, so views arriving meanwhile do not fetch the same list again
+    this.bankFallback = false;
+    void loadBankList();
     try {
       this.banks = (await this.api$().banks()).banks;
     } catch (error) {
       this.banksLink = null;
-      this.actionError = error instanceof Error ? error.message : String(error);
+      this.failAction(error);
     }
   }
+
+  /** Runs one customer action that answers with the view; its button shows progress meanwhile. */
+  private async act(method: MethodId, call: () => Promise<SessionView>): Promise<void> {
+    this.busy = method;
+    this.actionError = null;
+    this.focusResult = true;
+    try {
+      this.status.accept(await call());
+    } catch (error) {
+      this.failAction(error);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  private failAction(error: unknown): void {
+    const code = error instanceof ApiFailure ? error.code : 'network';
+    this.actionError = { code, shopMessage: code === SHOP_REFUSAL && error instanceof Error ? error.message : null };
+  }
+
+  private start(body: StartPayment): Promise<void> {
+    const consent = this.view?.consent ? { consent: this.consentGiven } : {};
+    return this.act(body.method, () => this.api$().start({ ...body, ...consent } as StartPayment));
+  }
+
+  private startQr = (method: QrMethodId): void => {
+    void loadQrView();
+    if (method === 'fps' && this.isMobile) void loadBankList();
+    void this.start(method === 'fps' ? { method } : { method, channel: this.isMobile ? 'mobile_web' : 'web' });
+  };
 
   private choose(method: MethodId): void {
     const changed = method !== this.chosen;
     this.chosen = method;
     this.actionError = null;
-    this.bankFallback = false;
     if (changed) this.emitStatus();
-    void this.ensurePayment();
   }
 
   /** sg-status: the session's state and the method the customer is looking at. */
@@ -211,98 +239,151 @@ export class SgCheckout extends LitElement {
     emit(this, 'sg-status', { status: view.status, payment: view.payment, version: view.version, method: s.kind === 'choosing' ? s.method : null });
   }
 
-  private async payByCard(): Promise<void> {
-    if (!this.cardView) return;
-    this.busy = true;
+  private payByCard = async (): Promise<void> => {
+    if (!this.cardView || this.busy) return;
+    this.busy = 'card';
+    let card;
     try {
-      const card = await this.cardView.tokenize();
-      this.busy = false;
-      await this.start({ method: 'card', card_token: card.token });
+      card = await this.cardView.tokenize();
     } catch {
-      this.busy = false; // the frame shows what is wrong next to the field
+      this.busy = null; // the frame shows what is wrong next to the field
+      return;
     }
-  }
+    this.cardExpiry = (card as { expiry?: string }).expiry ?? '';
+    await this.start({ method: 'card', card_token: card.token, ...(this.rememberCard ? { remember_card: true } : {}) });
+  };
+
+  /** Close or Esc on the 3-D Secure dialog: that attempt ends and the methods come back. */
+  private leaveChallenge = (): void => {
+    const p = this.view?.payment;
+    if (!p || this.leftChallenge === p.id) return;
+    this.leftChallenge = p.id;
+    void this.act(p.method as MethodId, () => this.api$().abandon(p.id)).then(() => {
+      // It may have finished meanwhile (the bank answered first): the poll brings the result.
+      if (this.actionError) this.status.refresh();
+      this.actionError = null;
+    });
+  };
 
   private async renew(): Promise<void> {
     try {
       this.status.accept(await this.api$().renew());
     } catch (error) {
-      this.actionError = error instanceof Error ? error.message : String(error);
+      this.failAction(error);
     }
   }
 
-  private async sendPush(e: Event): Promise<void> {
+  private async sendPush(e: SubmitEvent): Promise<void> {
     e.preventDefault();
     const phone = new FormData(e.target as HTMLFormElement).get('phone')?.toString().replace(/\D/g, '') ?? '';
     try {
       await this.api$().push(phone.length === 10 ? `7${phone}` : phone.replace(/^8/, '7'));
       this.pushSent = true;
     } catch (error) {
-      this.actionError = error instanceof Error ? error.message : String(error);
+      this.failAction(error);
     }
   }
 
   protected override updated(): void {
     const kind = this.state.kind;
     // Focus follows the step, so keyboard and screen-reader users land on what just appeared; but
-    // only when the focus is already in the widget: a result that arrives by long-poll, or the
+    // only when the customer is acting in the widget: a result that arrives by long-poll, or the
     // first content replacing "loading", must not pull the focus (and the scroll) away from
     // whatever the customer is doing on the merchant's page.
-    if (this.lastKind !== null && kind !== this.lastKind && this.focusWasInside) this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
+    if (this.lastKind !== null && kind !== this.lastKind && (this.focusWasInside || this.focusResult)) {
+      this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
+      this.focusResult = false;
+    }
     this.lastKind = kind;
     const challenge = this.challengeUrl();
     if (challenge && this.dialog && !this.dialog.open) this.dialog.showModal();
     if (!challenge && this.dialog?.open) this.dialog.close();
   }
 
-  /** The 3-D Secure page to show, while a card payment waits for it. */
+  /** The 3-D Secure page to show, in the widget's language, while a card payment waits for it. */
   private challengeUrl(): string | null {
     const p = this.view?.payment;
     const card = p && (p.method === 'card' || p.method === 'saved_card');
-    return card && p.status === 'in_progress' && p.customer_interaction?.type === 'redirect' ? p.customer_interaction.redirect.url : null;
+    if (!card || p.status !== 'in_progress' || p.customer_interaction?.type !== 'redirect' || p.id === this.leftChallenge) return null;
+    const url = new URL(p.customer_interaction.redirect.url);
+    url.searchParams.set('lang', this.localeId);
+    return url.href;
   }
 
   override render() {
+    return html`${this.renderStep()}<div class="sr" role="status" aria-live="polite">${this.announcement}</div>`;
+  }
+
+  private renderStep() {
     const s = this.state;
     const t = this.t;
-    if (s.kind === 'loading') return html`<div class="panel" part="panel"><p class="waiting" role="status">${t.loading}</p></div>`;
+    if (s.kind === 'loading') {
+      return html`<div class="panel skeleton" part="panel"><p class="sr" role="status">${t.loading}</p>
+        <span class="line"></span><span class="big"></span><span class="tabs"></span><span class="block"></span></div>`;
+    }
     if (s.kind === 'unavailable') {
       return html`<div class="panel" part="panel" role="alert">
-        <h2 tabindex="-1">${t.unavailable}</h2><p class="muted">${s.message}</p>
-        <button class="secondary" @click=${() => this.status.refresh()}>${t.tryAgain}</button></div>`;
+        <h2 tabindex="-1">${t.unavailable}</h2><p class="muted">${errorText(t, s.code)}</p>
+        ${s.code === 'not_found' ? nothing : html`<button class="secondary" @click=${() => this.status.refresh()}>${t.tryAgain}</button>`}</div>`;
+    }
+    if (s.kind === 'confirming') {
+      return html`<div class="panel" part="panel"><h2 tabindex="-1">${t.payTitle}</h2><p class="waiting" role="status">${t.holdConfirming}</p></div>`;
     }
     if (s.kind !== 'choosing') {
-      return resultView(s, t, this.localeId(), apiBase(this.api, SCRIPT_URL), () => {
+      return resultView(s, t, this.localeId, this.base, () => {
         this.dismissedFailure = s.view.payment?.id ?? null;
-        void this.ensurePayment();
+        this.focusResult = true;
       });
     }
     const view = s.view;
     return html`<div class="panel" part="panel">
-      <h2 tabindex="-1">${t.payTitle}${view.description ? html` · ${view.description}` : nothing}</h2>
-      <p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId())}</p>
+      <h2 tabindex="-1" class=${this.hideSummary ? 'sr' : ''}>${t.payTitle}${view.description ? html` · ${view.description}` : nothing}</h2>
+      ${this.hideSummary ? nothing : html`<p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId)}</p>`}
       <div role="tablist" class=${view.methods.length > 3 ? 'four' : ''} aria-label=${t.payTitle} @keydown=${this.onTabKey}>
         ${view.methods.map(
           (m) => html`<button role="tab" part="tab" aria-selected=${m === s.method} tabindex=${m === s.method ? 0 : -1} @click=${() => this.choose(m)}>
-            ${m === 'saved_card' && view.saved_card ? `•••• ${view.saved_card.last4}` : t.methods[m]}
+            ${m === 'saved_card' && view.saved_card ? brandMark(view.saved_card.brand, { decorative: true }) : methodMark(m)}
+            <span class="label">${m === 'saved_card' && view.saved_card ? `•••• ${view.saved_card.last4}` : t.methods[m]}</span>
           </button>`,
         )}
       </div>
-      <div role="tabpanel">${this.renderMethod(s.method, view)}</div>
       ${view.consent ? this.renderConsent(view) : nothing}
+      <div role="tabpanel">${methodPanel(this.panel(view, s.method))}</div>
       ${this.actionError
-        ? html`<p class="error" role="alert">${QR_METHODS.has(s.method) && !this.actionErrorIsShops ? t.qrFailed : ''} ${this.actionError}</p>
-            <button class="secondary" @click=${() => ((this.actionError = null), void this.ensurePayment())}>${t.tryAgain}</button>`
+        ? html`<p class="error" role="alert">${this.actionError.shopMessage ?? errorText(t, this.actionError.code)}</p>`
         : nothing}
-      <dialog aria-label=${t.threeDs} @close=${() => this.requestUpdate()}>
-        <header><strong>${t.threeDs}</strong><button class="secondary close" @click=${() => this.dialog?.close()}>${t.close}</button></header>
-        ${this.challengeUrl() ? html`<iframe title=${t.threeDs} src=${this.challengeUrl()!}></iframe>` : nothing}
-      </dialog>
+      ${challengeDialog(t, this.challengeUrl(), this.leaveChallenge)}
     </div>`;
   }
 
-  private localeId() {
-    return pickLocale(this.locale, typeof navigator === 'undefined' ? [] : navigator.languages);
+  private panel(view: SessionView, method: MethodId): MethodPanel {
+    return {
+      view,
+      method,
+      t: this.t,
+      locale: this.localeId,
+      mobile: this.isMobile,
+      api: this.base,
+      token: this.token,
+      theme: this.theme,
+      busy: this.busy,
+      blocked: view.consent && !this.consentGiven ? this.t.consentMissing : null,
+      clockOffsetMs: this.clockOffsetMs,
+      banks: this.banks,
+      bankFallback: this.bankFallback,
+      pushSent: this.pushSent,
+      rememberCard: this.rememberCard,
+      cardExpiry: this.cardExpiry,
+      startQr: this.startQr,
+      paySaved: () => void this.start({ method: 'saved_card' }),
+      removeSavedCard: () => void this.act('saved_card', () => this.api$().removeSavedCard()).then(() => (this.chosen = null)),
+      payByCard: this.payByCard,
+      setRememberCard: (on) => (this.rememberCard = on),
+      renew: () => void this.renew(),
+      sendPush: (e) => void this.sendPush(e),
+      onBankFallback: () => (this.bankFallback = true),
+      chooseAnotherBank: () => (this.bankFallback = false),
+    };
   }
 
   private onTabKey = (e: KeyboardEvent) => {
@@ -311,7 +392,7 @@ export class SgCheckout extends LitElement {
     const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
     if (!step) return;
     e.preventDefault();
-    // Arrows move the focus only; Enter or Space chooses (a QR tab starts a payment, so it must be a choice).
+    // Arrows move the focus only; Enter or Space chooses.
     const tabs = [...this.renderRoot.querySelectorAll<HTMLElement>('[role=tab]')];
     const focused = tabs.indexOf(this.shadowRoot?.activeElement as HTMLElement);
     const from = focused >= 0 ? focused : current;
@@ -320,45 +401,8 @@ export class SgCheckout extends LitElement {
 
   private renderConsent(view: SessionView) {
     return html`<label class="consent"><input type="checkbox" .checked=${this.consentGiven}
-        @change=${(e: Event) => ((this.consentGiven = (e.target as HTMLInputElement).checked), void this.ensurePayment())} />
+        @change=${(e: Event) => (this.consentGiven = (e.target as HTMLInputElement).checked)} />
       <span>${this.t.consent}${view.consent?.offer_url ? html` (<a href=${view.consent.offer_url} target="_blank" rel="noopener">${this.t.offer}</a>)` : nothing}</span></label>`;
-  }
-
-  private renderMethod(method: MethodId, view: SessionView) {
-    const t = this.t;
-    const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId());
-    const payDisabled = this.busy || !this.consentOk(view);
-    if (method === 'saved_card') {
-      return html`<button class="primary" part="pay-button" ?disabled=${payDisabled} @click=${() => this.start({ method: 'saved_card' })}>
-        ${t.payWithSaved(view.saved_card?.last4 ?? '')}</button>`;
-    }
-    if (method === 'card') {
-      return html`<sg-card-view .api=${apiBase(this.api, SCRIPT_URL)} .token=${this.token} .locale=${this.localeId()} .theme=${this.theme}></sg-card-view>
-        <button class="primary" part="pay-button" ?disabled=${payDisabled} @click=${this.payByCard}>${t.payCard} ${amount}</button>`;
-    }
-    const p = view.payment;
-    const interaction = p && p.method === method && p.status === 'in_progress' ? p.customer_interaction : undefined;
-    if (!interaction) return this.consentOk(view) && !this.actionError ? html`<p class="waiting" role="status">${t.loading}</p>` : nothing;
-    const expiresAt = Date.parse(interaction.expires_at) - this.clockOffsetMs;
-    // On a phone the QR itself is not shown, but its countdown, copy button and renewal still are.
-    const qr = (compact: boolean) => html`<sg-qr-view .link=${interaction.redirect.url} .method=${method as 'fps' | 'sberpay'} .amount=${amount}
-      .expiresAt=${expiresAt} .t=${t} ?compact=${compact} @qr-renew=${this.renew}></sg-qr-view>`;
-    const push = html`<form class="push" @submit=${this.sendPush}>
-      <input name="phone" type="tel" autocomplete="tel" inputmode="tel" aria-label=${t.phone} placeholder="+7 900 000-00-00" required />
-      <button>${this.pushSent ? t.pushSent : t.sendPush}</button></form>`;
-    if (method === 'sberpay') {
-      if (interaction.type === 'redirect') {
-        return html`<a class="primary button" part="pay-button" href=${interaction.redirect.url}>${t.openSberPay}</a>${push}${qr(true)}`;
-      }
-      return html`${qr(false)}${push}`;
-    }
-    if (this.isMobile && !this.bankFallback) {
-      const list = this.banks.length
-        ? html`<sg-bank-list .banks=${this.banks} .platform=${mobileOs()} .t=${t} @bank-fallback=${() => (this.bankFallback = true)}></sg-bank-list>`
-        : html`<p class="waiting" role="status">${t.loading}</p>`;
-      return html`<p class="muted">${t.chooseBank}</p>${list}${qr(true)}`;
-    }
-    return html`${this.bankFallback ? html`<p class="muted">${t.appDidNotOpen}</p>` : nothing}${qr(false)}`;
   }
 }
 

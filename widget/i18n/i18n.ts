@@ -54,6 +54,7 @@ const en = {
     expired: 'Time to pay ran out.',
     cancelled: 'The shop cancelled the payment.',
     confirmation_expired: 'The shop did not confirm the payment in time.',
+    order_refused: 'The shop could not accept this order.',
   } as Record<string, string>,
   expired: 'Time to pay has run out',
   startAgain: 'Start again',
@@ -61,6 +62,35 @@ const en = {
   offer: 'offer',
   unavailable: 'Payment is unavailable',
   orPay: 'or',
+  showQr: 'Show the QR code',
+  fpsIntro: 'Pay from your bank app: no card details needed.',
+  sberIntro: 'Pay in the SberBank Online app or SberPay.',
+  payFps: 'Pay via FPS',
+  paySberPay: 'Pay with SberPay',
+  preparing: 'Preparing the payment…',
+  paying: 'Paying…',
+  waitingShop: 'The shop is confirming your order. The payment will continue in a moment.',
+  holdConfirming: 'The bank has approved the payment. The shop is confirming your order.',
+  rememberCard: 'Remember this card for my next purchases in this shop',
+  removeCard: 'Remove this card',
+  consentMissing: 'To pay, accept the offer terms above.',
+  pushTitle: 'Or get a push on your phone',
+  pushHint: 'We will send a payment request to the SberBank Online app on this number.',
+  paidWith: (how: string) => `Paid ${how}`,
+  byCard: (last4: string) => `by card •••• ${last4}`,
+  byMethod: { fps: 'via FPS', sberpay: 'with SberPay', card: 'by card', saved_card: 'by card', recurrent: 'by card' } as Record<string, string>,
+  errors: {
+    network: 'No connection to the payment server. Check the internet and try again.',
+    not_found: 'This payment page is no longer valid. Return to the shop and start the payment again.',
+    origin_not_allowed: 'This shop cannot take payments on this page yet. Please contact the shop.',
+    invalid_state: 'The payment changed meanwhile: look at its status above and try again.',
+    order_check_failed: 'The shop could not check your order. Try again in a minute.',
+    storage_failure: 'The payment server has a problem. Try again in a minute.',
+    internal_error: 'The payment server has a problem. Try again in a minute.',
+    rate_limited: 'Too many attempts. Wait a minute and try again.',
+    other: 'Something went wrong. Try again or choose another method.',
+  } as Record<string, string>,
+  failedOther: 'The payment did not go through.',
 };
 
 export type Dictionary = typeof en;
@@ -106,6 +136,7 @@ const ru: Dictionary = {
     expired: 'Время на оплату истекло.',
     cancelled: 'Магазин отменил оплату.',
     confirmation_expired: 'Магазин не подтвердил оплату вовремя.',
+    order_refused: 'Магазин не смог принять этот заказ.',
   },
   expired: 'Время на оплату истекло',
   startAgain: 'Начать заново',
@@ -113,9 +144,45 @@ const ru: Dictionary = {
   offer: 'оферта',
   unavailable: 'Оплата недоступна',
   orPay: 'или',
+  showQr: 'Показать QR-код',
+  fpsIntro: 'Оплата из приложения вашего банка, без ввода карты.',
+  sberIntro: 'Оплата в приложении СберБанк Онлайн или SberPay.',
+  payFps: 'Оплатить через СБП',
+  paySberPay: 'Оплатить через SberPay',
+  preparing: 'Готовим оплату…',
+  paying: 'Оплачиваем…',
+  waitingShop: 'Магазин подтверждает заказ. Оплата продолжится через минуту.',
+  holdConfirming: 'Банк одобрил оплату. Магазин подтверждает заказ.',
+  rememberCard: 'Запомнить карту для следующих покупок в этом магазине',
+  removeCard: 'Удалить эту карту',
+  consentMissing: 'Чтобы оплатить, примите условия оферты выше.',
+  pushTitle: 'Или получите push на телефон',
+  pushHint: 'Пришлём запрос на оплату в приложение СберБанк Онлайн на этот номер.',
+  paidWith: (how) => `Оплачено ${how}`,
+  byCard: (last4) => `картой •••• ${last4}`,
+  byMethod: { fps: 'через СБП', sberpay: 'через SberPay', card: 'картой', saved_card: 'картой', recurrent: 'картой' },
+  errors: {
+    network: 'Нет связи с сервером оплаты. Проверьте интернет и попробуйте ещё раз.',
+    not_found: 'Эта страница оплаты больше не действует. Вернитесь в магазин и начните оплату заново.',
+    origin_not_allowed: 'Магазин пока не может принимать оплату на этой странице. Напишите в магазин.',
+    invalid_state: 'Платёж изменился: посмотрите его статус и попробуйте ещё раз.',
+    order_check_failed: 'Магазин не смог проверить заказ. Попробуйте через минуту.',
+    storage_failure: 'На сервере оплаты сбой. Попробуйте через минуту.',
+    internal_error: 'На сервере оплаты сбой. Попробуйте через минуту.',
+    rate_limited: 'Слишком много попыток. Подождите минуту и попробуйте снова.',
+    other: 'Что-то пошло не так. Попробуйте ещё раз или выберите другой способ.',
+  },
+  failedOther: 'Оплата не прошла.',
 };
 
 export const DICTIONARIES: Record<Locale, Dictionary> = { ru, en };
+
+/** The customer's words for an error code of the public API; never the server's description, which is written for developers. */
+export function errorText(t: Dictionary, code: string): string {
+  // An answer that is not the server's JSON (a proxy's error page, an HTML 502) means it was not reached.
+  const unreachable = code === 'bad_response' || code.startsWith('http_');
+  return t.errors[unreachable ? 'network' : code] ?? t.errors.other!;
+}
 
 /** The locale from the `locale` attribute, else the browser's language (Russian for Russian browsers). */
 export function pickLocale(attribute: string | null | undefined, languages: readonly string[]): Locale {

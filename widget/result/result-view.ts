@@ -5,6 +5,33 @@ import { formatAmount, type Dictionary, type Locale } from '../i18n/i18n';
 
 type ResultState = Extract<CheckoutState, { kind: 'succeeded' | 'failed' | 'expired' }>;
 
+/** "by card •••• 4242", "via FPS": how the payment was made, in the customer's words. */
+function paidHow(view: SessionView, t: Dictionary): string {
+  const p = view.payment;
+  if (!p) return '';
+  return p.card ? t.byCard(p.card.last4) : (t.byMethod[p.method] ?? '');
+}
+
+/** When it was paid, on the customer's own clock and in their language. */
+function paidWhen(view: SessionView, locale: Locale): string {
+  const at = view.payment?.paid_at;
+  if (!at) return '';
+  return new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'long', timeStyle: 'short' }).format(new Date(at));
+}
+
+/** The customer's words for why a payment failed: known codes only, never the server's description. */
+function failureReason(view: SessionView, t: Dictionary): string {
+  const code = view.payment?.failure?.code ?? view.close_reason;
+  return (code && t.failures[code]) || t.failedOther;
+}
+
+/** What the live region says when a result arrives (it exists before, so screen readers hear it). */
+export function resultAnnouncement(view: SessionView, t: Dictionary, locale: Locale): string {
+  const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, locale);
+  if (view.payment?.status === 'succeeded') return `${t.success}: ${amount}, ${t.paidWith(paidHow(view, t))}`;
+  return `${t.failed}. ${failureReason(view, t)}`;
+}
+
 /**
  * The success, failure and expiry screens. `api` is the server's origin (for the receipt);
  * `retry` dismisses a failure so the customer can pick another method.
@@ -14,22 +41,22 @@ export function resultView(s: ResultState, t: Dictionary, locale: Locale, api: s
   const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, locale);
   const back = view.return_url ? html`<a class="primary button" href=${view.return_url}>${t.backToShop}</a>` : nothing;
   if (s.kind === 'succeeded') {
-    const receipt = view.payment ? html`<a class="secondary button" href=${`${api}/receipt/${view.payment.id}`} target="_blank" rel="noopener">${t.receipt}</a>` : nothing;
-    return html`<div class="panel result" part="panel" role="status">
+    const receipt = view.payment ? html`<a class="secondary button" href=${`${api}/receipt/${view.payment.id}?lang=${locale}`} target="_blank" rel="noopener">${t.receipt}</a>` : nothing;
+    const when = paidWhen(view, locale);
+    return html`<div class="panel result" part="panel">
       <div class="icon" aria-hidden="true">✓</div><h2 tabindex="-1">${t.success}</h2><p class="total">${amount}</p>
-      ${view.description ? html`<p class="muted">${view.description}</p>` : nothing}${back}${receipt}</div>`;
+      ${view.description ? html`<p class="muted">${view.description}</p>` : nothing}
+      <p class="muted paid">${t.paidWith(paidHow(view, t))}${when ? html` <time datetime=${view.payment!.paid_at!}>${when}</time>` : nothing}</p>
+      ${back}${receipt}</div>`;
   }
   if (s.kind === 'expired') {
-    return html`<div class="panel result" part="panel" role="alert">
+    return html`<div class="panel result" part="panel">
       <div class="icon" aria-hidden="true">⏱</div><h2 tabindex="-1">${t.expired}</h2>
       ${view.return_url ? back : html`<button class="primary" @click=${() => location.reload()}>${t.startAgain}</button>`}</div>`;
   }
-  const failure = view.payment?.failure;
-  // The customer's language first; the server's own words only for a reason the widget does not know.
-  const reason = failure ? (t.failures[failure.code] ?? failure.description) : null;
-  return html`<div class="panel result" part="panel" role="alert">
+  return html`<div class="panel result" part="panel">
     <div class="icon error" aria-hidden="true">✕</div><h2 tabindex="-1">${t.failed}</h2>
-    ${reason ? html`<p class="muted">${reason}</p>` : nothing}${supportView(view.support, t)}
+    <p class="muted">${failureReason(view, t)}</p>${supportView(view.support, t)}
     ${s.final ? back : html`<button class="primary" @click=${retry}>${t.tryOther}</button>`}</div>`;
 }
 

@@ -54,6 +54,7 @@ export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
     merchant: 'demo-shop',
     methods: ['fps', 'card', 'sberpay'],
     saved_card: null,
+    can_save_card: false,
     return_url: 'https://shop.example.test/thanks',
     show_result: true,
     consent: null,
@@ -85,7 +86,13 @@ export function waitingPayment(
   return { id, method, status: 'in_progress', customer_interaction: { type: 'redirect', redirect: { url: `${API}/sandbox/3ds/${id}`, method: 'GET' }, expires_at } };
 }
 
-export const succeeded = (payment: Payment): Payment => ({ id: payment.id, method: payment.method, status: 'succeeded' });
+export const succeeded = (payment: Payment, paidAt = new Date().toISOString()): Payment => ({
+  id: payment.id,
+  method: payment.method,
+  status: 'succeeded',
+  paid_at: paidAt,
+  ...(payment.method === 'card' || payment.method === 'saved_card' ? { card: { brand: 'visa', last4: '4242' } } : {}),
+});
 export const failed = (payment: Payment, code = 'declined_by_customer', description = 'The customer declined the payment in the bank app'): Payment => ({
   id: payment.id,
   method: payment.method,
@@ -130,6 +137,8 @@ export class FakeServer {
   /** What `POST /payments` answers; by default what the sandbox does (a QR, a deep link, a success). */
   onStart: (body: StartPayment & { consent?: boolean }, server: FakeServer) => Reply = defaultStart;
   onRenew: (server: FakeServer) => Reply = defaultRenew;
+  /** What `POST /payments/:id/abandon` answers; by default what the server does (the attempt fails as abandoned). */
+  onAbandon: (paymentId: string, server: FakeServer) => Reply = defaultAbandon;
   onBanks: (server: FakeServer) => Response | Promise<Response> = (server) => {
     const link = server.view.payment?.method === 'fps' ? server.view.payment.customer_interaction?.redirect.url : undefined;
     return link ? json({ link, banks: banksFor(link) }) : apiError(409, 'invalid_state', 'no FPS payment is waiting: start one with method fps first');
@@ -184,6 +193,12 @@ export class FakeServer {
     if (method === 'POST' && path === '/payments') return this.answer(await this.onStart(body as StartPayment, this));
     if (method === 'POST' && path === '/renew') return this.answer(await this.onRenew(this));
     if (method === 'POST' && path === '/sberpay/push') return json({ status: 'ok' });
+    const abandon = /^\/payments\/(pm_[0-9a-z]+)\/abandon$/.exec(path);
+    if (method === 'POST' && abandon) return this.answer(await this.onAbandon(abandon[1]!, this));
+    if (method === 'POST' && path === '/saved-card/remove') {
+      if (!this.view.saved_card) return apiError(409, 'invalid_state', `session ${this.view.session_id} has no saved card to remove`);
+      return this.reply(this.update({ saved_card: null, methods: this.view.methods.filter((m) => m !== 'saved_card') }));
+    }
     if (method === 'GET' && path === '/banks') return this.onBanks(this);
     return apiError(404, 'not_found', `no route ${method} ${url.pathname}`);
   };
@@ -220,6 +235,12 @@ function defaultStart(body: StartPayment & { consent?: boolean }, server: FakeSe
   }
   const channel = body.method === 'sberpay' ? body.channel : 'web';
   return server.update({ status: 'in_progress', payment: waitingPayment(body.method, view, { channel, serverNowMs: server.now() }) });
+}
+
+function defaultAbandon(paymentId: string, server: FakeServer): Reply {
+  const p = server.view.payment;
+  if (!p || p.id !== paymentId || p.status !== 'in_progress') return apiError(409, 'invalid_state', `payment ${paymentId} is not the one waiting for the customer`);
+  return server.update({ status: 'created', payment: failed(p, 'abandoned', 'The customer closed the 3-D Secure page') });
 }
 
 function defaultRenew(server: FakeServer): Reply {
