@@ -9,6 +9,20 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 /** Pages may be framed anywhere: the 3-D Secure page opens inside the merchant's checkout, as an issuer's would. */
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors *; base-uri 'none'";
 
+/** PAGE_CSP widened only as far as a page needs: this server's scripts, and the shop logo's origin. */
+export function pageCsp(opts: { scripts?: boolean; logoUrl?: string | null } = {}): string {
+  const logoOrigin = opts.logoUrl && URL.canParse(opts.logoUrl) ? ` ${new URL(opts.logoUrl).origin}` : '';
+  return [
+    "default-src 'none'",
+    ...(opts.scripts ? ["script-src 'self'"] : []),
+    "style-src 'self'",
+    `img-src 'self' data:${logoOrigin}`,
+    "form-action 'self'",
+    'frame-ancestors *',
+    "base-uri 'none'",
+  ].join('; ');
+}
+
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /** `head`: more of the head (meta tags, scripts); `mainClass`: a class beside `card` (`wide`, `hosted`). */

@@ -1,57 +1,97 @@
 /**
- * `/receipt/:paymentId`: the customer's receipt — what was bought, from whom, for how much, when,
- * how it was paid (a masked card, FPS or SberPay) and its status, with any refunds. The payment
- * id is unguessable (about 103 random bits), so the link itself is the customer's key to it.
+ * `/receipt/:paymentId`: the customer's payment confirmation, what was bought, from which shop,
+ * for how much, when (in the customer's time zone, local-time.ts), how it was paid (a masked card,
+ * FPS or SberPay) and its status, with any refunds, in the customer's language. It is not a fiscal
+ * receipt under 54-ФЗ, and says so: the shop sends that. The payment id is unguessable (about 103
+ * random bits), so the link itself is the customer's key to it.
  */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { Store } from '../store/store';
 import type { PaymentRow, SessionData } from '../store/session-repo';
-import { formatRub } from './format';
-import { page, PAGE_CSP } from './layout';
+import { formatAmount } from '../../widget/i18n/money';
+import { page, pageCsp } from './layout';
+import { pageLanguage, type PageLanguage } from './language';
+import { LOCAL_TIME_PATH, localTimeScript, timeElement } from './local-time';
+import { shopHeader, shopOf, supportBlock } from './shop';
 
-const METHOD_NAMES: Record<PaymentRow['method'], string> = {
-  card: 'Bank card',
-  saved_card: 'Bank card (last used)',
-  recurrent: 'Bank card (subscription)',
-  fps: 'Faster Payments System (СБП)',
-  sberpay: 'SberPay',
-};
-
-const STATUS_NAMES: Record<PaymentRow['status'], string> = {
-  succeeded: 'Paid',
-  failed: 'Not paid',
-  in_progress: 'In progress',
-  pending: 'Waiting for the shop',
-};
+const TEXT = {
+  ru: {
+    title: 'Подтверждение оплаты',
+    notFound: 'Подтверждение оплаты не найдено',
+    notFoundHint: 'Проверьте ссылку со страницы оплаты.',
+    purchase: 'Покупка',
+    amount: 'Сумма',
+    date: 'Дата',
+    paidWith: 'Способ оплаты',
+    status: 'Статус',
+    refunded: 'Возвращено',
+    notFiscal: 'Это подтверждение оплаты, а не кассовый чек по 54-ФЗ. Кассовый чек присылает магазин.',
+    paymentNumber: 'Номер платежа для обращения в поддержку',
+    backToShop: 'Вернуться в магазин',
+    methods: { card: 'Банковская карта', saved_card: 'Сохранённая банковская карта', recurrent: 'Банковская карта (подписка)', fps: 'Система быстрых платежей (СБП)', sberpay: 'SberPay' },
+    statuses: { succeeded: 'Оплачено', failed: 'Не оплачено', in_progress: 'В обработке', pending: 'Ждёт подтверждения магазина' },
+    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Мир' } as Record<string, string>,
+  },
+  en: {
+    title: 'Payment confirmation',
+    notFound: 'Payment confirmation not found',
+    notFoundHint: 'Check the link from your payment page.',
+    purchase: 'Purchase',
+    amount: 'Amount',
+    date: 'Date',
+    paidWith: 'Paid with',
+    status: 'Status',
+    refunded: 'Refunded',
+    notFiscal: 'This is a payment confirmation, not a fiscal receipt under Russian law 54-FZ. The shop sends the fiscal receipt.',
+    paymentNumber: 'Payment number for support',
+    backToShop: 'Return to the shop',
+    methods: { card: 'Bank card', saved_card: 'Saved bank card', recurrent: 'Bank card (subscription)', fps: 'Faster Payments System (SBP)', sberpay: 'SberPay' },
+    statuses: { succeeded: 'Paid', failed: 'Not paid', in_progress: 'In progress', pending: 'Waiting for the shop to confirm' },
+    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Mir' } as Record<string, string>,
+  },
+} satisfies Record<PageLanguage, { methods: Record<PaymentRow['method'], string>; statuses: Record<PaymentRow['status'], string> } & Record<string, unknown>>;
 
 export function receiptPages(store: Store) {
   const app = new Hono();
+  app.route('/', localTimeScript());
   app.get('/receipt/:paymentId', (c) => {
-    c.header('Content-Security-Policy', PAGE_CSP);
     const payment = store.sessions.payment(c.req.param('paymentId'));
-    if (!payment) return c.html(page('Receipt', html`<h1>Receipt not found</h1><p class="muted">Check the link from your payment page.</p>`), 404);
+    if (!payment) {
+      const t = TEXT[pageLanguage(c)];
+      c.header('Content-Security-Policy', pageCsp());
+      return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);
+    }
     const session = store.sessions.get(payment.session_id)!;
+    const project = store.projects.get(session.project);
+    const shop = project ? shopOf(project) : null;
+    const lang = pageLanguage(c, shop?.locale);
+    const t = TEXT[lang];
+    const money = (amountMinor: number) => formatAmount(amountMinor, payment.currency, lang);
     const data = JSON.parse(session.data_json) as SessionData;
     const card = payment.card_token ? store.cards.get(payment.card_token) : undefined;
-    const refunds = store.sessions.refunds(payment.id);
     const rows: [string, unknown][] = [
-      ['Shop', session.project],
-      ...(data.description ? [['Purchase', data.description] as [string, unknown]] : []),
-      ['Amount', formatRub(payment.amount)],
-      ['Date', new Date(payment.updated_at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'],
-      ['Paid with', card ? `${METHOD_NAMES[payment.method]}, ${card.brand} •••• ${card.last4}` : METHOD_NAMES[payment.method]],
-      ['Status', STATUS_NAMES[payment.status]],
-      ...refunds.map((r) => ['Refunded', `${formatRub(r.amount)} on ${new Date(r.created_at).toISOString().slice(0, 10)}`] as [string, unknown]),
-      ['Payment', payment.id],
+      ...(data.description ? [[t.purchase, data.description] as [string, unknown]] : []),
+      [t.amount, money(payment.amount)],
+      [t.date, timeElement(payment.updated_at, lang)],
+      [t.paidWith, card ? `${t.methods[payment.method]}, ${t.brands[card.brand] ?? card.brand} •••• ${card.last4}` : t.methods[payment.method]],
+      [t.status, t.statuses[payment.status]],
+      ...store.sessions.refunds(payment.id).map((r) => [t.refunded, html`${money(r.amount)}, ${timeElement(r.created_at, lang)}`] as [string, unknown]),
     ];
+    c.header('Content-Security-Policy', pageCsp({ scripts: true, logoUrl: shop?.logoUrl }));
     return c.html(
       page(
-        'Receipt',
-        html`<h1>Receipt</h1>
-          <div class="amount">${formatRub(payment.amount)}</div>
+        shop ? `${t.title} · ${shop.name}` : t.title,
+        html`${shop ? shopHeader(shop, lang) : ''}
+          <h1>${t.title}</h1>
+          <div class="amount">${money(payment.amount)}</div>
           <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
-          ${data.payment_options?.return_url ? html`<p><a href="${data.payment_options.return_url}">Return to the shop</a></p>` : ''}`,
+          <p class="fine-print">${t.notFiscal}</p>
+          ${data.payment_options?.return_url ? html`<p><a href="${data.payment_options.return_url}">${t.backToShop}</a></p>` : ''}
+          ${shop ? supportBlock(shop.support, lang) : ''}
+          <p class="fine-print">${t.paymentNumber}: <code>${payment.id}</code></p>`,
+        lang,
+        { head: html`<script defer src="${LOCAL_TIME_PATH}"></script>` },
       ),
     );
   });
