@@ -12,6 +12,7 @@ import type { Acquirer } from '../sandbox/acquirer';
 import { BANKS } from '../sandbox/banks';
 import { validateCard } from '../sandbox/cards';
 import { bankDeepLinks } from '../sandbox/fps';
+import { bankLogoPath } from '../pages/bank-logos';
 import type { SessionNotifier } from '../sessions/notifier';
 import { publicTokenHash, type SessionService } from '../sessions/service';
 import type { Store } from '../store/store';
@@ -64,7 +65,7 @@ export function publicApi(d: PublicDeps) {
   api.get('/public/v1/banks', (c) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cache-Control', 'public, max-age=3600');
-    return c.json({ banks: BANKS.map((b) => ({ id: b.id, name: b.name, logo_url: b.logoUrl, schema: b.schema, package: b.package })) });
+    return c.json({ banks: BANKS.map((b) => ({ id: b.id, name: b.name, logo_url: `${d.publicUrl}${bankLogoPath(b.id)}`, schema: b.schema, package: b.package })) });
   });
 
   /**
@@ -217,7 +218,7 @@ export function publicApi(d: PublicDeps) {
       link,
       banks: BANKS.map((b) => {
         const links = bankDeepLinks(link, b);
-        return { id: b.id, name: b.name, logo_url: b.logoUrl, ios_url: links.ios, android_url: links.android };
+        return { id: b.id, name: b.name, logo_url: `${d.publicUrl}${bankLogoPath(b.id)}`, ios_url: links.ios, android_url: links.android };
       }),
     });
   });

@@ -6,6 +6,7 @@
 import { iso } from '../clock';
 import type { Acquirer } from '../sandbox/acquirer';
 import type { Store } from '../store/store';
+import type { SupportContacts } from '../store/project-repo';
 import type { LinkInput } from '../links/link-schema';
 import type { SessionData, SessionRow } from '../store/session-repo';
 import { vouchedCustomer, type SessionService } from '../sessions/service';
@@ -42,7 +43,7 @@ export function sessionView(row: SessionRow, sessions: SessionService, store: St
     show_result: data.payment_options?.show_result !== false,
     consent: consentOf(data),
     /** The shop's contacts, shown when a payment fails: a payment link's support block. */
-    support: link ? ((JSON.parse(link.data_json) as LinkInput).support ?? null) : null,
+    support: supportOf(link ? (JSON.parse(link.data_json) as LinkInput).support : undefined, store.projects.get(row.project)?.support),
     expires_at: iso(row.expires_at),
     payment: latest
       ? {
@@ -59,6 +60,11 @@ export function sessionView(row: SessionRow, sessions: SessionService, store: St
 }
 
 export type SessionView = ReturnType<typeof sessionView>;
+
+/** The shop's contacts: a payment link's own, else the project's; null when the shop gave none. */
+function supportOf(...candidates: (SupportContacts | undefined)[]): SupportContacts | null {
+  return candidates.find((s) => s && Object.values(s).some(Boolean)) ?? null;
+}
 
 /** The consent the session asks for, or null when it asks for none. */
 export function consentOf(data: SessionData): { offer_url: string | null } | null {

@@ -306,6 +306,7 @@ describe('FPS', () => {
     for (const bank of res.body.banks) {
       assert.match(bank.id, /^\d{12}$/);
       assert.equal(bank.ios_url, `bank${bank.id}://${rest}`);
+      assert.equal(bank.logo_url, `${PUBLIC_URL}/assets/banks/${bank.id}`, 'logos come from this server, never hot-linked from qr.nspk.ru');
       if (bank.android_url !== null) assert.equal(bank.android_url, `intent://${rest}#Intent;scheme=bank${bank.id};package=${bank.android_url.match(/package=([^;]+);/)[1]};end;`);
     }
     const sber = res.body.banks.find((b: any) => b.id === '100000000111');
@@ -313,6 +314,16 @@ describe('FPS', () => {
     assert.equal(sber.ios_url, `bank100000000111://${rest}`);
     assert.equal(sber.android_url, `intent://${rest}#Intent;scheme=bank100000000111;package=ru.sberbankmobile;end;`);
     assert.ok(res.body.banks.filter((b: any) => b.android_url?.startsWith('intent://qr.nspk.ru/')).length > 150);
+  });
+
+  test("the view carries the shop's support contacts from its project settings, for the failure screen", async (t) => {
+    const h = harness(t);
+    const before = await sessionWithToken(h);
+    assert.equal((await h.publicCall(`sessions/${before.token}`)).body.support, null, 'no contacts given: none shown');
+    const project = h.server.store.projects.get('shop')!;
+    h.server.store.projects.update({ ...project, support: { email: 'help@shop.example', telegram: '@shop_help' } });
+    const { token } = await sessionWithToken(h);
+    assert.deepEqual((await h.publicCall(`sessions/${token}`)).body.support, { email: 'help@shop.example', telegram: '@shop_help' });
   });
 
   test('renew gives a new link with a valid CRC and a later expires_at; the old link no longer pays', async (t) => {

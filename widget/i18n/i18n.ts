@@ -190,11 +190,4 @@ export function pickLocale(attribute: string | null | undefined, languages: read
   return languages.some((l) => /^(ru|be|uk|kk)\b/i.test(l)) ? 'ru' : 'en';
 }
 
-/** 123456 kopecks → "1 234,56 ₽" (ru) or "₽1,234.56" (en), without floating-point money. */
-export function formatAmount(amountMinor: number, currency: string, locale: Locale): string {
-  const roubles = Math.trunc(amountMinor / 100);
-  const kopecks = String(amountMinor % 100).padStart(2, '0');
-  const sign = currency === 'RUB' ? '₽' : currency;
-  if (locale === 'ru') return `${String(roubles).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f')},${kopecks}\u00a0${sign}`;
-  return `${String(roubles).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${kopecks}\u00a0${sign}`;
-}
+export { formatAmount } from './money';
