@@ -9,8 +9,13 @@ import { html } from 'hono/html';
 import type { SessionService } from '../sessions/service';
 import type { Store } from '../store/store';
 import type { PaymentRow } from '../store/session-repo';
-import { formatRub } from '../pages/format';
-import { page, PAGE_CSP } from '../pages/layout';
+import type { Context } from 'hono';
+import { formatAmount } from '../../widget/i18n/money';
+import { DICTIONARIES } from '../../widget/i18n/i18n';
+import { page, pageCsp } from '../pages/layout';
+import { pageLanguage, type PageLanguage } from '../pages/language';
+import { LOCAL_TIME_PATH, timeElement } from '../pages/local-time';
+import { shopHeader, shopOf, type Shop } from '../pages/shop';
 import { parseFpsLink } from './fps';
 import type { PushInbox } from './push-inbox';
 
@@ -20,7 +25,7 @@ export function sandboxRoutes(d: SandboxDeps) {
   const app = new Hono();
   app.use('/sandbox/*', async (c, next) => {
     await next();
-    if (c.res.headers.get('content-type')?.startsWith('text/html')) c.res.headers.set('Content-Security-Policy', PAGE_CSP);
+    if (c.res.headers.get('content-type')?.startsWith('text/html') && !c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', pageCsp());
   });
 
   for (const answer of ['approve', 'decline'] as const) {
@@ -28,80 +33,149 @@ export function sandboxRoutes(d: SandboxDeps) {
       const paymentId = c.req.param('paymentId');
       const session = await d.sessions.customerAnswer(paymentId, answer === 'approve');
       const payment = d.store.sessions.payment(paymentId)!;
-      if (isForm(c.req.header('content-type'))) return c.redirect(`/sandbox/payments/${paymentId}`, 303);
+      // The result page keeps the language the customer saw the question in.
+      if (isForm(c.req.header('content-type'))) return c.redirect(`/sandbox/payments/${paymentId}${langQuery(c)}`, 303);
       return c.json({ status: 'ok', payment: { id: payment.id, status: payment.status }, session: { id: session.id, status: session.status } });
     });
   }
 
   /** The page of one payment as its bank shows it: approve / decline, or its result. */
-  app.get('/sandbox/payments/:paymentId', (c) => {
-    const payment = d.store.sessions.payment(c.req.param('paymentId'));
-    return payment ? c.html(paymentPage(d, payment)) : c.html(notFoundPage('This payment does not exist in the sandbox.'), 404);
-  });
-
-  app.get('/sandbox/3ds/:paymentId', (c) => {
-    const payment = d.store.sessions.payment(c.req.param('paymentId'));
-    return payment ? c.html(paymentPage(d, payment)) : c.html(notFoundPage('This 3-D Secure request does not exist.'), 404);
-  });
+  app.get('/sandbox/payments/:paymentId', (c) => paymentOr(c, d.store.sessions.payment(c.req.param('paymentId')), 'noPayment'));
+  app.get('/sandbox/3ds/:paymentId', (c) => paymentOr(c, d.store.sessions.payment(c.req.param('paymentId')), 'no3ds'));
 
   /** What a bank app shows after scanning an FPS QR: `?link=https://qr.nspk.ru/…`. */
   app.get('/sandbox/bank', (c) => {
     const parsed = parseFpsLink(c.req.query('link') ?? '');
-    if (!parsed) return c.html(notFoundPage('Paste an FPS link such as https://qr.nspk.ru/AD…?type=02&…'), 400);
-    if (!parsed.crcValid) return c.html(notFoundPage('This FPS link is damaged: its checksum does not match.'), 400);
-    const payment = d.store.sessions.paymentByRailRef(parsed.qrId);
-    return payment ? c.html(paymentPage(d, payment)) : c.html(notFoundPage('No sandbox payment has this QR; it may have been renewed.'), 404);
+    if (!parsed) return c.html(notFoundPage(pageLanguage(c), 'pasteLink'), 400);
+    if (!parsed.crcValid) return c.html(notFoundPage(pageLanguage(c), 'damaged'), 400);
+    return paymentOr(c, d.store.sessions.paymentByRailRef(parsed.qrId), 'noQr');
   });
 
-  app.get('/sandbox/sberpay/:invoiceId', (c) => {
-    const payment = d.store.sessions.paymentByRailRef(c.req.param('invoiceId'));
-    return payment ? c.html(paymentPage(d, payment)) : c.html(notFoundPage('No SberPay order has this id.'), 404);
-  });
+  app.get('/sandbox/sberpay/:invoiceId', (c) => paymentOr(c, d.store.sessions.paymentByRailRef(c.req.param('invoiceId')), 'noSberPay'));
 
   app.get('/sandbox/pushes', (c) => {
+    const lang = pageLanguage(c);
+    const t = TEXT[lang];
     const pushes = d.pushes.recent(50, c.req.query('phone'));
+    c.header('Content-Security-Policy', pageCsp({ scripts: true }));
     return c.html(
       page(
-        'Sandbox push inbox',
-        html`<h1>Push inbox</h1><p class="muted">SberPay pushes and SMS sent by <code>sberpay/push</code>.</p>
-          <table><tr><th>Time</th><th>Phone</th><th>Message</th><th></th></tr>
-          ${pushes.map((p) => html`<tr><td>${new Date(p.created_at).toISOString()}</td><td>+${p.phone}</td><td>${p.text}</td><td><a href="/sandbox/payments/${p.payment_id}">Open</a></td></tr>`)}
+        t.inboxTitle,
+        html`<span class="badge">${t.badge}</span><h1>${t.inboxTitle}</h1><p class="muted">${t.inboxHint}</p>
+          <table><tr><th>${t.time}</th><th>${t.phone}</th><th>${t.message}</th><th></th></tr>
+          ${pushes.map((p) => html`<tr><td>${timeElement(p.created_at, lang)}</td><td>+${p.phone}</td><td>${p.text}</td><td><a href="/sandbox/payments/${p.payment_id}${langQuery(c)}">${t.open}</a></td></tr>`)}
           </table>`,
+        lang,
+        { head: html`<script defer src="${LOCAL_TIME_PATH}"></script>` },
       ),
     );
   });
+
+  /** The payment's page, or a not-found page saying `missing`. */
+  function paymentOr(c: Context, payment: PaymentRow | undefined, missing: keyof (typeof TEXT)['en']['missing']) {
+    if (!payment) return c.html(notFoundPage(pageLanguage(c), missing), 404);
+    const session = d.store.sessions.get(payment.session_id)!;
+    const project = d.store.projects.get(session.project);
+    const shop = project ? shopOf(project) : null;
+    const lang = pageLanguage(c, shop?.locale);
+    c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl }));
+    return c.html(paymentPage(d, payment, lang, shop, langQuery(c)));
+  }
 
   return app;
 }
 
 const isForm = (type: string | undefined) => !!type && /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type);
 
-const TITLES: Record<PaymentRow['method'], string> = {
-  card: '3-D Secure',
-  saved_card: '3-D Secure',
-  recurrent: 'Card',
-  fps: 'Your bank · FPS',
-  sberpay: 'SberPay',
+/** `?lang=…` as the request had it, for the links and forms that lead to the next page. */
+const langQuery = (c: Context) => {
+  const lang = c.req.query('lang');
+  return lang === 'ru' || lang === 'en' ? `?lang=${lang}` : '';
 };
 
-function paymentPage(d: SandboxDeps, p: PaymentRow) {
-  const session = d.store.sessions.get(p.session_id)!;
+const TEXT = {
+  ru: {
+    badge: 'Песочница',
+    titles: { card: '3-D Secure', saved_card: '3-D Secure', recurrent: 'Карта', fps: 'Ваш банк · СБП', sberpay: 'SberPay' },
+    paymentTo: (shop: string) => html`Оплата в магазин <strong>${shop}</strong>`,
+    withCard: (card: string) => ` картой ${card}`,
+    confirmWithCode: 'Подтвердить кодом',
+    pay: 'Оплатить',
+    decline: 'Отклонить',
+    youPlayTheBank: 'Вы играете роль банка покупателя: подтвердите или отклоните, как сделал бы телефон.',
+    paid: 'Оплачено. Можно вернуться в магазин.',
+    notPaid: 'Не оплачено:',
+    waitingForShop: 'Ждём подтверждения магазина.',
+    notFound: 'Не найдено',
+    missing: {
+      noPayment: 'В песочнице нет такого платежа.',
+      no3ds: 'Такого запроса 3-D Secure нет.',
+      pasteLink: 'Вставьте ссылку СБП, например https://qr.nspk.ru/AD…?type=02&…',
+      damaged: 'Ссылка СБП повреждена: её контрольная сумма (checksum) не совпадает.',
+      noQr: 'В песочнице нет платежа с этим QR-кодом; возможно, код уже обновился.',
+      noSberPay: 'Заказа SberPay с таким номером нет.',
+    },
+    inboxTitle: 'Входящие push',
+    inboxHint: 'Push-уведомления и SMS SberPay, отправленные методом sberpay/push.',
+    time: 'Время',
+    phone: 'Телефон',
+    message: 'Сообщение',
+    open: 'Открыть',
+    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Мир' } as Record<string, string>,
+  },
+  en: {
+    badge: 'Sandbox',
+    titles: { card: '3-D Secure', saved_card: '3-D Secure', recurrent: 'Card', fps: 'Your bank · FPS', sberpay: 'SberPay' },
+    paymentTo: (shop: string) => html`Payment to <strong>${shop}</strong>`,
+    withCard: (card: string) => ` with ${card}`,
+    confirmWithCode: 'Confirm with code',
+    pay: 'Pay',
+    decline: 'Decline',
+    youPlayTheBank: "You play the customer's bank: approve or decline, as a phone would.",
+    paid: 'Paid. You can return to the shop.',
+    notPaid: 'Not paid:',
+    waitingForShop: 'Waiting for the shop to confirm.',
+    notFound: 'Not found',
+    missing: {
+      noPayment: 'This payment does not exist in the sandbox.',
+      no3ds: 'This 3-D Secure request does not exist.',
+      pasteLink: 'Paste an FPS link such as https://qr.nspk.ru/AD…?type=02&…',
+      damaged: 'This FPS link is damaged: its checksum does not match.',
+      noQr: 'No sandbox payment has this QR; it may have been renewed.',
+      noSberPay: 'No SberPay order has this id.',
+    },
+    inboxTitle: 'Push inbox',
+    inboxHint: 'SberPay pushes and SMS sent by sberpay/push.',
+    time: 'Time',
+    phone: 'Phone',
+    message: 'Message',
+    open: 'Open',
+    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Mir' } as Record<string, string>,
+  },
+} satisfies Record<PageLanguage, { titles: Record<PaymentRow['method'], string> } & Record<string, unknown>>;
+
+function paymentPage(d: SandboxDeps, p: PaymentRow, lang: PageLanguage, shop: Shop | null, query: string) {
+  const t = TEXT[lang];
   const card = p.card_token ? d.store.cards.get(p.card_token) : undefined;
   const waiting = p.stage === 'awaiting_customer';
-  const body = html`<span class="badge">Sandbox</span>
-    <h1>${TITLES[p.method]}</h1>
-    <p class="muted">Payment to <strong>${session.project}</strong>${card ? html` with ${card.brand} •••• ${card.last4}` : ''}</p>
-    <div class="amount">${formatRub(p.amount)}</div>
+  const isCard = p.method === 'card' || p.method === 'saved_card';
+  // The widget's words for a failure: the same the customer read in the checkout, never the acquirer's description.
+  const failure = p.failure_code ? (DICTIONARIES[lang].failures[p.failure_code] ?? DICTIONARIES[lang].failed) : DICTIONARIES[lang].failed;
+  const body = html`${shop ? shopHeader(shop, lang) : ''}<span class="badge">${t.badge}</span>
+    <h1>${t.titles[p.method]}</h1>
+    ${shop ? html`<p class="muted">${t.paymentTo(shop.name)}${card ? t.withCard(`${t.brands[card.brand] ?? card.brand} •••• ${card.last4}`) : ''}</p>` : ''}
+    <div class="amount">${formatAmount(p.amount, p.currency, lang)}</div>
     ${waiting
       ? html`<form method="post" class="actions">
-          <button class="approve" formaction="/sandbox/payments/${p.id}/approve" autofocus>${p.method === 'card' || p.method === 'saved_card' ? 'Confirm with code' : 'Pay'}</button>
-          <button class="decline" formaction="/sandbox/payments/${p.id}/decline">Decline</button>
+          <button class="approve" formaction="/sandbox/payments/${p.id}/approve${query}" autofocus>${isCard ? t.confirmWithCode : t.pay}</button>
+          <button class="decline" formaction="/sandbox/payments/${p.id}/decline${query}">${t.decline}</button>
         </form>
-        <p class="muted">You play the customer's bank: approve or decline, as a phone would.</p>`
+        <p class="muted">${t.youPlayTheBank}</p>`
       : html`<div class="result ${p.status === 'failed' ? 'failed' : ''}" role="status">
-          ${p.status === 'succeeded' ? 'Paid. You can return to the shop.' : p.status === 'failed' ? `Not paid: ${p.failure_description ?? p.failure_code}` : 'Waiting for the merchant to confirm.'}
+          ${p.status === 'succeeded' ? t.paid : p.status === 'failed' ? `${t.notPaid} ${failure}` : t.waitingForShop}
         </div>`}`;
-  return page(`${TITLES[p.method]} · sandbox`, body);
+  return page(`${t.titles[p.method]} · ${t.badge}`, body, lang);
 }
 
-const notFoundPage = (message: string) => page('Sandbox', html`<span class="badge">Sandbox</span><h1>Not found</h1><p>${message}</p>`);
+const notFoundPage = (lang: PageLanguage, missing: keyof (typeof TEXT)['en']['missing']) =>
+  page(TEXT[lang].badge, html`<span class="badge">${TEXT[lang].badge}</span><h1>${TEXT[lang].notFound}</h1><p>${TEXT[lang].missing[missing]}</p>`, lang);
