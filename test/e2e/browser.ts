@@ -51,9 +51,10 @@ export const cardFrame = (page: Page): FrameLocator => page.frameLocator('sg-che
 export async function typeCard(page: Page, number: string): Promise<void> {
   const frame = cardFrame(page);
   const yy = String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0');
-  await frame.locator('#number').pressSequentially(number);
-  await frame.locator('#expiry').pressSequentially(`12${yy}`);
-  await frame.locator('#cvc').pressSequentially('123');
+  for (const [field, value] of [['#number', number], ['#expiry', `12${yy}`], ['#cvc', '123']] as const) {
+    await frame.locator(field).fill(''); // a field kept from an earlier attempt (the expiry) is typed anew
+    await frame.locator(field).pressSequentially(value);
+  }
 }
 
 /** The frame object behind a frame locator's iframe, for reading its URL. */

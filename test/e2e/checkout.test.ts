@@ -78,16 +78,43 @@ const successHeading = (page: Page, locale: 'ru' | 'en' = 'ru') => page.getByRol
 
 const payButton = (page: Page) => page.locator('sg-checkout [part~="pay-button"]');
 
+/** The customer asks for what a method makes: "Показать QR-код", "Оплатить через СБП"… */
+const ask = (page: Page, name: string | RegExp) => page.locator('sg-checkout').getByRole('button', { name }).click();
+
 /** The link the QR view shows (its `link` property: what the QR encodes). */
 const qrLink = (page: Page) => page.locator('sg-checkout sg-qr-view').evaluate((el) => (el as HTMLElement & { link: string }).link);
 
 describe('<sg-checkout> on a merchant page of another origin, against the sandbox', () => {
   const CARD_CUSTOMER = 'cus-ext-4242';
 
-  test('card, frictionless: typed into the iframe, one sg-success, webhook, no second sg-success after a reload', async () => {
+  test('opening the checkout makes nothing the merchant sees: no payment, no webhook, until the customer asks', async () => {
+    const session = await stack.createSession();
+    const o = await open('desktop', { token: session.token });
+    await payButton(o.page).waitFor();
+    for (const tab of ['Карта', 'SberPay', 'СБП']) await o.page.getByRole('tab', { name: tab, exact: true }).click();
+    await o.page.waitForTimeout(SETTLE_MS);
+    assert.equal((await stack.publicView(session.token)).payment, null, 'no payment was started');
+    assert.deepEqual(stack.hooks.filter((h) => h.session?.id === session.id).map((h) => h.type), [], 'the merchant was told nothing');
+    assert.deepEqual(o.errors, []);
+  });
+
+  test('the script included as type="module" finds its server and pays', async () => {
+    const session = await stack.createSession();
+    const o = await open('desktop', { token: session.token, module: true });
+    await ask(o.page, 'Показать QR-код');
+    await o.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
+    await stack.approve((await stack.publicView(session.token)).payment.id);
+    await successHeading(o.page).waitFor();
+    await assertOneSuccess(o, session.id);
+  });
+
+  test('card, frictionless: typed into the iframe, kept at the customer\'s request, one sg-success, webhook, no second sg-success after a reload', async () => {
     const session = await stack.createSession({ customer: CARD_CUSTOMER });
     const o = await open('desktop', { token: session.token });
     await o.page.getByRole('tab', { name: 'Карта', exact: true }).click();
+    const remember = o.page.getByRole('checkbox', { name: /Запомнить карту/ });
+    assert.equal(await remember.isChecked(), false, 'keeping the card is the customer\'s choice, unticked');
+    await remember.check();
     await typeCard(o.page, '4242424242424242');
     const frame = cardFrame(o.page);
     assert.equal(await frame.locator('#number').inputValue(), '4242 4242 4242 4242', 'formatted as typed');
@@ -109,13 +136,24 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
     assert.equal(countOf(await recorded(o.page), 'sg-success'), 0, 'no sg-success after a reload');
   });
 
-  test('card with a 3-D Secure challenge: the dialog shows the sandbox page, "Confirm with code" pays', async () => {
+  test('card with a 3-D Secure challenge: Enter pays, Close leaves the dialog, the next attempt\'s "Confirm with code" pays', async () => {
     const session = await stack.createSession();
     const o = await open('desktop', { token: session.token });
     await o.page.getByRole('tab', { name: 'Карта', exact: true }).click();
     await typeCard(o.page, '4000000000003220');
-    await payButton(o.page).click();
+    await cardFrame(o.page).locator('#cvc').press('Enter');
     const dialog = o.page.locator('sg-checkout dialog[open]');
+    await dialog.waitFor();
+    const left = await frameOf(o.page, 'sg-checkout dialog iframe');
+    await left.waitForURL(/\/sandbox\/3ds\/pm_.*lang=ru/);
+    await shoot(o.page, 'flow-desktop-ru-card-3ds-left');
+    await dialog.getByRole('button', { name: 'Закрыть' }).click();
+    await o.page.getByRole('tab', { name: 'Карта', exact: true }).waitFor();
+    assert.equal(await o.page.locator('sg-checkout dialog[open]').count(), 0, 'the dialog stays closed');
+    assert.equal((await stack.publicView(session.token)).payment.failure.code, 'abandoned');
+    assert.equal(await cardFrame(o.page).locator('#number').inputValue(), '', 'the card number is never kept');
+    await typeCard(o.page, '4000000000003220');
+    await payButton(o.page).click();
     await dialog.waitFor();
     const challenge = await frameOf(o.page, 'sg-checkout dialog iframe');
     await challenge.waitForURL(/\/sandbox\/3ds\/pm_/);
@@ -133,7 +171,7 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
     const session = await stack.createSession({ customer: CARD_CUSTOMER });
     const o = await open('desktop', { token: session.token });
     const first = o.page.getByRole('tab').first();
-    assert.match((await first.textContent())!.trim(), /^•••• 4242$/);
+    assert.match((await first.locator('.label').textContent())!.trim(), /^•••• 4242$/);
     assert.equal(await first.getAttribute('aria-selected'), 'true');
     assert.match((await payButton(o.page).textContent())!, /•••• 4242/);
     await shoot(o.page, 'flow-desktop-ru-saved-card');
@@ -148,8 +186,9 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
   test('FPS on a desktop: the QR of the NSPK link, paid on the sandbox bank page', async () => {
     const session = await stack.createSession();
     const o = await open('desktop', { token: session.token });
-    // FPS leads when there is no saved card, and its QR is what the customer came for.
-    await o.page.locator('sg-checkout sg-qr-view svg').waitFor();
+    // FPS leads when there is no saved card; its QR is made when the customer asks.
+    await ask(o.page, 'Показать QR-код');
+    await o.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
     const link = await qrLink(o.page);
     assert.match(link, FPS_LINK);
     const view = await stack.publicView(session.token);
@@ -171,7 +210,8 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
     const session = await stack.createSession();
     const o = await open('desktop', { token: session.token });
     await o.page.getByRole('tab', { name: 'SberPay' }).click();
-    await o.page.locator('sg-checkout sg-qr-view svg').waitFor();
+    await ask(o.page, 'Показать QR-код');
+    await o.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
     const link = await qrLink(o.page);
     assert.match(link, new RegExp(`^${stack.apiUrl.replace(/\./g, '\\.')}/sandbox/sberpay/[0-9a-f]{32}$`));
     await shoot(o.page, 'flow-desktop-ru-sberpay-qr');
@@ -190,11 +230,12 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
   test('FPS on a phone: the bank list with bank-app deep links; the bank approves', async () => {
     const session = await stack.createSession();
     const o = await open('phone', { token: session.token });
+    await ask(o.page, 'Оплатить через СБП');
     const banks = o.page.locator('sg-checkout sg-bank-list a[part~="bank"]');
     // The list must follow the FPS payment at once, not after the status long-poll's 25 s wait.
     await banks.first().waitFor({ timeout: BANKS_DUE_MS });
     assert.ok((await banks.count()) > 5, 'a list of banks');
-    assert.equal(await o.page.locator('sg-checkout sg-qr-view svg').count(), 0, 'no QR on a phone, only its countdown');
+    assert.equal(await o.page.locator('sg-checkout sg-qr-view svg[part=qr]').count(), 0, 'no QR on a phone, only its countdown');
     const view = await stack.publicView(session.token);
     const link: string = view.payment.customer_interaction.redirect.url;
     assert.match(link, FPS_LINK);
@@ -219,6 +260,7 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
     const session = await stack.createSession();
     const o = await open('phone', { token: session.token });
     await o.page.getByRole('tab', { name: 'SberPay' }).click();
+    await ask(o.page, 'Оплатить через SberPay');
     const openApp = o.page.getByRole('link', { name: /Открыть SberPay/ });
     await openApp.waitFor();
     const href = (await openApp.getAttribute('href'))!;
@@ -253,7 +295,8 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
 
     await o.page.getByRole('button', { name: 'Выбрать другой способ' }).click();
     await o.page.getByRole('tab', { name: 'СБП' }).click();
-    await o.page.locator('sg-checkout sg-qr-view svg').waitFor();
+    await ask(o.page, 'Показать QR-код');
+    await o.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
     const link = await qrLink(o.page);
     assert.match(link, FPS_LINK);
     const view = await stack.publicView(session.token);
@@ -301,7 +344,9 @@ describe('screenshots of each method: desktop and phone, Russian and English', (
         await shoot(o.page, name('2-card'));
 
         await tabs.nth(1).click();
-        if (device === 'desktop') await o.page.locator('sg-checkout sg-qr-view svg').waitFor();
+        await shoot(o.page, name('3-fps-ask'));
+        await ask(o.page, device === 'desktop' ? (locale === 'ru' ? 'Показать QR-код' : 'Show the QR code') : locale === 'ru' ? 'Оплатить через СБП' : 'Pay via FPS');
+        if (device === 'desktop') await o.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
         else {
           // Shot either way (what the customer sees), and reported after the other shots if late.
           await o.page
@@ -314,7 +359,8 @@ describe('screenshots of each method: desktop and phone, Russian and English', (
         await shoot(o.page, name('3-fps'));
 
         await tabs.nth(3).click();
-        if (device === 'desktop') await o.page.locator('sg-checkout sg-qr-view svg').waitFor();
+        await ask(o.page, device === 'desktop' ? (locale === 'ru' ? 'Показать QR-код' : 'Show the QR code') : locale === 'ru' ? 'Оплатить через SberPay' : 'Pay with SberPay');
+        if (device === 'desktop') await o.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
         else await o.page.locator('sg-checkout a[part~="pay-button"]').waitFor();
         await shoot(o.page, name('4-sberpay'));
         assert.deepEqual(o.errors, []);

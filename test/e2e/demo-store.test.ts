@@ -54,6 +54,8 @@ const orderStatus = (page: Page) => page.locator('#order-status');
 /** The sandbox phone's own "Pay" (approve as the bank) button. */
 const phoneApprove = (page: Page) => page.locator('#phone-content .phone-answer button.approve');
 /** The link the widget's QR view shows (its `link` property: what the QR encodes). */
+/** The customer asks for what a method makes ("Show the QR code", "Pay via FPS"…): nothing is made before. */
+const ask = (page: Page, name: string) => page.locator('sg-checkout').getByRole('button', { name }).click();
 const qrLink = (page: Page) => page.locator('sg-checkout sg-qr-view').evaluate((el) => (el as HTMLElement & { link: string }).link);
 
 /** Scrolls the checkout (its heading, the order's status, the widget and the phone) to the top, at once. */
@@ -156,6 +158,7 @@ describe('the demo store: full purchases by every method, shown paid only on a v
     cardOrder = await placeOrder(cardShopper, []);
     assert.equal(cardOrder.amount, 129_000 + 45_000, 'priced by the backend from the catalog');
     await page.getByRole('tab', { name: 'Card', exact: true }).click();
+    await page.locator('sg-checkout').getByRole('checkbox', { name: /Remember this card/ }).check(); // for the one tap next time
     await typeCard(page, '4242424242424242');
     assert.equal(new URL((await frameOf(page, 'sg-checkout sg-card-view iframe')).url()).origin, stack.url, 'the card fields are the server’s iframe');
     await shoot(page, 'card-filled');
@@ -174,7 +177,7 @@ describe('the demo store: full purchases by every method, shown paid only on a v
     assert.equal(await orderStatus(page).getAttribute('data-status'), null, 'no status left over from the paid order');
     const order = await placeOrder(cardShopper, ['wool-socks']);
     const first = page.locator('sg-checkout').getByRole('tab').first();
-    assert.match((await first.textContent())!.trim(), /^•••• 4242$/, 'the last used card leads');
+    assert.match((await first.locator('.label').textContent())!.trim(), /^•••• 4242$/, 'the last used card leads');
     assert.equal(await first.getAttribute('aria-selected'), 'true');
     assert.match((await payButton(page).textContent())!, /•••• 4242/);
     await shoot(page, 'saved-card');
@@ -209,8 +212,9 @@ describe('the demo store: full purchases by every method, shown paid only on a v
   test('FPS on a desktop: the QR beside the sandbox phone, paid in the sandbox bank it opens', async () => {
     const s = await shopper('desktop');
     const order = await placeOrder(s, ['wool-socks', 'buckthorn-tea']);
-    // FPS leads for a customer without a saved card.
-    await s.page.locator('sg-checkout sg-qr-view svg').waitFor();
+    // FPS leads for a customer without a saved card; the QR is made when they ask.
+    await ask(s.page, 'Show the QR code');
+    await s.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
     const link = await qrLink(s.page);
     assert.match(link, FPS_LINK);
     const openBank = s.page.locator('#phone-content a.phone-primary');
@@ -228,10 +232,11 @@ describe('the demo store: full purchases by every method, shown paid only on a v
   test('FPS on a phone: the bank list with bank-app deep links; the bank approves from the sandbox phone', async () => {
     const s = await shopper('phone');
     const order = await placeOrder(s, ['baikal-mug']);
+    await ask(s.page, 'Pay via FPS');
     const banks = s.page.locator('sg-checkout sg-bank-list a[part~="bank"]');
     await banks.first().waitFor({ timeout: 5_000 });
     assert.ok((await banks.count()) > 5, 'a list of banks');
-    assert.equal(await s.page.locator('sg-checkout sg-qr-view svg').count(), 0, 'no QR on a phone');
+    assert.equal(await s.page.locator('sg-checkout sg-qr-view svg[part=qr]').count(), 0, 'no QR on a phone');
     const view = await stack.publicView(order.token);
     const link: string = view.payment.customer_interaction.redirect.url;
     assert.match(link, FPS_LINK);
@@ -251,7 +256,8 @@ describe('the demo store: full purchases by every method, shown paid only on a v
     const s = await shopper('desktop');
     const order = await placeOrder(s, ['buckthorn-tea']);
     await s.page.getByRole('tab', { name: 'SberPay' }).click();
-    await s.page.locator('sg-checkout sg-qr-view svg').waitFor();
+    await ask(s.page, 'Show the QR code');
+    await s.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
     const link = await qrLink(s.page);
     assert.match(link, new RegExp(`^${stack.url.replace(/\./g, '\\.')}/sandbox/sberpay/[0-9a-f]{32}$`));
     const openApp = s.page.locator('#phone-content a.phone-primary');
@@ -267,6 +273,7 @@ describe('the demo store: full purchases by every method, shown paid only on a v
     const s = await shopper('phone');
     const order = await placeOrder(s, ['wool-socks']);
     await s.page.getByRole('tab', { name: 'SberPay' }).click();
+    await ask(s.page, 'Pay with SberPay');
     const openApp = s.page.locator('sg-checkout').getByRole('link', { name: /Open SberPay/ });
     await openApp.waitFor();
     const href = (await openApp.getAttribute('href'))!;
@@ -302,7 +309,8 @@ describe('the demo store: full purchases by every method, shown paid only on a v
 
     await s.page.getByRole('button', { name: 'Try another method' }).click();
     await s.page.getByRole('tab', { name: 'FPS' }).click();
-    await s.page.locator('sg-checkout sg-qr-view svg').waitFor();
+    await ask(s.page, 'Show the QR code');
+    await s.page.locator('sg-checkout sg-qr-view svg[part=qr]').waitFor();
     assert.match(await qrLink(s.page), FPS_LINK);
     await phoneApprove(s.page).click();
     await assertPaid(s, order, 'fps');

@@ -25,7 +25,8 @@ export type ReceivedHook = {
   session?: { id: string; status: string; acquiring_payments?: { id: string; status: string }[] };
 };
 
-export type MerchantPage = { token: string; locale?: string; layout?: string };
+/** `module`: include the script as `<script type="module">`, as some merchants do. */
+export type MerchantPage = { token: string; locale?: string; layout?: string; module?: boolean };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -56,7 +57,7 @@ for (const type of ['sg-ready', 'sg-status', 'sg-success', 'sg-fail', 'sg-error'
   document.addEventListener(type, (e) => window.events.push({ type, detail: e.detail, at: Date.now() }));
 </script>
 </head><body>
-<script src="${apiUrl}/widget/sg-checkout.js"></script>
+<script ${page.module ? 'type="module" ' : ''}src="${apiUrl}/widget/sg-checkout.js"></script>
 <sg-checkout ${attrs.join(' ')}></sg-checkout>
 </body></html>`;
 }
@@ -169,7 +170,7 @@ export async function startStack() {
         return json;
       };
       const card = await post('/cards', { number: pan, expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 3, cvc: '123' });
-      return post('/payments', { method: 'card', card_token: card.token });
+      return post('/payments', { method: 'card', card_token: card.token, remember_card: true });
     },
 
     /** Acts as the customer's bank: `POST /sandbox/payments/:id/approve`. */

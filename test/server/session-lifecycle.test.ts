@@ -12,6 +12,7 @@ import { ManualClock, MINUTE_MS } from '../../server/clock';
 import {
   MAX_FAILED_PAYMENTS,
   StateConflict,
+  abandon,
   beginPayment,
   cancel,
   confirm,
@@ -231,6 +232,21 @@ describe('session machine (pure functions)', () => {
     conflictNaming(() => customerApproved(paid.session, paid.payment, T), 'accepted', 'succeeded');
     conflictNaming(() => customerDeclined(paid.session, paid.payment), 'accepted', 'succeeded');
     conflictNaming(() => renewCustomerAction(paid.session, paid.payment, T), 'accepted', 'succeeded');
+  });
+
+  test('a customer walks away from a payment before money moves: handed back, not a failed attempt, payment_finished for the merchant', () => {
+    const qr = beginPayment(session({ failedAttempts: 2 }), fresh('fps'), CUSTOMER, T);
+    const waitingShop = beginPayment(session({ confirmation: 'manual' }), fresh('sberpay'), CUSTOMER, T);
+    const challenge = beginPayment(session(), fresh('card'), CUSTOMER, T);
+    for (const [step, reason] of [[qr, 'superseded'], [waitingShop, 'superseded'], [challenge, 'abandoned']] as const) {
+      const left = abandon(step.session, step.payment, reason);
+      assert.deepEqual([left.session.status, left.session.failedAttempts, left.session.closeReason], ['created', step.session.failedAttempts, null]);
+      assert.deepEqual([left.payment.status, left.payment.failureCode], ['failed', reason]);
+      assert.deepEqual(left.events, ['payment_finished']);
+    }
+    // A card held for the shop's confirmation has moved money: the customer cannot walk away from it.
+    const held = beginPayment(session({ confirmation: 'manual' }), fresh('card'), AUTHORIZED, T);
+    conflictNaming(() => abandon(held.session, held.payment, 'superseded'), 'in_progress', 'pending');
   });
 
   test(`the ${MAX_FAILED_PAYMENTS}th failed payment puts the session in error; before that it is handed back`, () => {
@@ -911,7 +927,7 @@ describe('last used card', () => {
     assert.equal(started.payment.customer_interaction.redirect.url, `${PUBLIC_URL}/sandbox/3ds/${started.payment.id}`);
     const page = await h.app.request(`/sandbox/3ds/${started.payment.id}`);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /visa •••• 3220/);
+    assert.match(await page.text(), /Visa •••• 3220/);
     assert.equal((await sandbox(h, started.payment.id, 'approve')).body.session.status, 'accepted');
   });
 
