@@ -4,6 +4,7 @@ import type { SessionView } from '../../widget/api/public-api';
 import type { SgCheckout } from '../../widget/checkout/checkout.element';
 import type { SgEventMap } from '../../widget/events';
 import '../../widget/sg-checkout';
+import { contrastRatio, focusRing } from './support/contrast';
 import { decodeSvgQr } from './support/decode-qr';
 import { API, FakeServer, apiError, failed, sessionView, succeeded, waitingPayment } from './support/fake-server';
 
@@ -891,6 +892,23 @@ describe('<sg-checkout>', () => {
         await until(el, () => qrSvg(el), 'the FPS QR');
         expect(el.getAttribute('theme')).to.equal(theme);
         await expect(el).to.be.accessible();
+        el.remove();
+      }
+    });
+
+    it('draws a focus ring of 3:1 or more against the panel on every control, light and dark', async () => {
+      for (const theme of ['light', 'dark'] as const) {
+        const el = await mount(new FakeServer(sessionView({ ...SAVED, consent: { offer_url: 'https://shop.example.test/offer' } })), { theme });
+        const background = getComputedStyle($(el, '.panel')!).backgroundColor;
+        const controls = [...root(el).querySelectorAll<HTMLElement>('[role=tab][tabindex="0"], .consent input, .link')];
+        expect(controls.length, theme).to.equal(3);
+        for (const control of controls) {
+          control.focus();
+          await sendKeys({ press: 'Shift' }); // a key press makes the focus :focus-visible, as a keyboard user's is
+          const ring = focusRing(control);
+          expect([theme, control.localName, ring.style, ring.width >= 2], theme).to.deep.equal([theme, control.localName, 'solid', true]);
+          expect(contrastRatio(ring.color, background), `${theme} ${control.className || control.localName}`).to.be.at.least(3);
+        }
         el.remove();
       }
     });
