@@ -10,12 +10,34 @@ export type Product = {
   description: string;
   /** Kopecks. */
   priceMinor: number;
+  /** The name and description a Russian page shows (`name` and `description` are the English ones). */
+  ru: { name: string; description: string };
 };
 
+export type StoreLanguage = 'ru' | 'en';
+
 export const CATALOG: readonly Product[] = Object.freeze([
-  { sku: 'baikal-mug', name: 'Baikal mug', description: 'Stoneware, 350 ml, glazed the colour of the lake in March.', priceMinor: 129_000 },
-  { sku: 'wool-socks', name: 'Wool socks', description: 'Knitted in Uryupinsk from local wool. One size, very warm.', priceMinor: 69_000 },
-  { sku: 'buckthorn-tea', name: 'Sea-buckthorn tea', description: 'Altai black tea with sea-buckthorn berries, 100 g.', priceMinor: 45_000 },
+  {
+    sku: 'baikal-mug',
+    name: 'Baikal mug',
+    description: 'Stoneware, 350 ml, glazed the colour of the lake in March.',
+    priceMinor: 129_000,
+    ru: { name: 'Кружка «Байкал»', description: 'Керамика, 350 мл, глазурь цвета озера в марте.' },
+  },
+  {
+    sku: 'wool-socks',
+    name: 'Wool socks',
+    description: 'Knitted in Uryupinsk from local wool. One size, very warm.',
+    priceMinor: 69_000,
+    ru: { name: 'Шерстяные носки', description: 'Связаны в Урюпинске из местной шерсти. Один размер, очень тёплые.' },
+  },
+  {
+    sku: 'buckthorn-tea',
+    name: 'Sea-buckthorn tea',
+    description: 'Altai black tea with sea-buckthorn berries, 100 g.',
+    priceMinor: 45_000,
+    ru: { name: 'Чай с облепихой', description: 'Алтайский чёрный чай с ягодами облепихи, 100 г.' },
+  },
 ]);
 
 /** How many of one product a single order may hold. */
@@ -42,5 +64,15 @@ export function priceOrder(items: readonly { sku: string; qty: number }[]): Pric
   return { lines, amountMinor: lines.reduce((sum, line) => sum + line.totalMinor, 0) };
 }
 
-/** What the customer sees as the payment's description: "2 × Baikal mug, 1 × Wool socks". */
-export const describeOrder = (lines: readonly OrderLine[]) => lines.map((l) => `${l.qty} × ${l.name}`).join(', ').slice(0, 255);
+/** A product's name and description in the page's language. */
+export const productText = (p: Product, lang: StoreLanguage) => (lang === 'ru' ? p.ru : { name: p.name, description: p.description });
+
+/** What the customer sees as the payment's description, in their language: "2 × Baikal mug, 1 × Wool socks". */
+export const describeOrder = (lines: readonly OrderLine[], lang: StoreLanguage = 'en') =>
+  lines
+    .map((l) => {
+      const product = CATALOG.find((p) => p.sku === l.sku);
+      return `${l.qty} × ${product ? productText(product, lang).name : l.name}`;
+    })
+    .join(', ')
+    .slice(0, 255);

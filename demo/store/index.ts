@@ -19,6 +19,7 @@ import { OrdersDb } from './orders-db';
 import { orderRoutes } from './order-routes';
 import { webhookRoute } from './webhook-route';
 import { shopPage } from './shop-page';
+import { pageLanguage } from '../../server/pages/language';
 
 export type { RegisterProject, ProjectRegistration } from './credentials';
 
@@ -62,7 +63,8 @@ export function demoStore(options: DemoStoreOptions) {
   app.get('/', (c) => {
     c.header('Content-Security-Policy', STORE_PAGE_CSP);
     c.header('Referrer-Policy', 'same-origin');
-    return c.html(shopPage({ sandbox: options.sandbox ?? true }));
+    // Accept-Language, or the header's ru/en switch (`?lang=`): the page and the widget in it follow it.
+    return c.html(shopPage({ sandbox: options.sandbox ?? true, lang: pageLanguage(c) }));
   });
   serveFile(app, '/demo/store.css', fileURLToPath(new URL('./store.css', import.meta.url)), 'css');
   serveFile(app, '/demo/sandbox-phone.css', fileURLToPath(new URL('../sandbox-phone/sandbox-phone.css', import.meta.url)), 'css');

@@ -19,6 +19,8 @@ const orderBody = z.object({
     .array(z.object({ sku: z.string().max(64), qty: z.number().int().min(1).max(MAX_QTY_PER_PRODUCT) }))
     .min(1)
     .max(20),
+  /** The page's language: the payment's description is written in it. */
+  lang: z.enum(['ru', 'en']).optional(),
 });
 
 export function orderRoutes(deps: () => OrderDeps) {
@@ -38,7 +40,7 @@ export function orderRoutes(deps: () => OrderDeps) {
         'session/create',
         {
           amount_details: { amount: order.amountMinor, currency: order.currency },
-          description: describeOrder(order.lines),
+          description: describeOrder(order.lines, parsed.data.lang),
           metadata: { order_id: order.id },
           customer: { reference: customer },
         },

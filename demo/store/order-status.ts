@@ -1,5 +1,7 @@
 /** The line the shop shows under the checkout: the order as the store's own backend knows it. */
-import { formatRub } from '../../server/pages/format';
+import { formatAmount } from '../../widget/i18n/money';
+import type { StoreLanguage } from './catalog';
+import { STORE_WORDS } from './words';
 
 export type OrderView = {
   order_id: string;
@@ -9,19 +11,10 @@ export type OrderView = {
   token?: string;
 };
 
-export function orderStatusLine(order: OrderView): string {
-  switch (order.status) {
-    case 'awaiting_payment':
-      return 'Awaiting payment.';
-    case 'paid':
-      return order.refunded_amount > 0
-        ? `Paid; ${formatRub(order.refunded_amount)} refunded.`
-        : 'Paid: the store received a verified payment_finished webhook. Thank you!';
-    case 'refunded':
-      return 'Refunded: the store received a verified payment_refunded webhook.';
-    case 'cancelled':
-      return 'Cancelled: the payment session ended unpaid.';
-  }
+export function orderStatusLine(order: OrderView, lang: StoreLanguage): string {
+  const words = STORE_WORDS[lang].status;
+  if (order.status === 'paid' && order.refunded_amount > 0) return words.partlyRefunded(formatAmount(order.refunded_amount, order.amount_details.currency, lang));
+  return words[order.status];
 }
 
 /** Until one of these, the page keeps asking (a paid order can still be refunded from the console). */

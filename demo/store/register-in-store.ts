@@ -7,15 +7,16 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../../server/store/store';
 import type { RegisterProject } from './credentials';
 
-/** A `RegisterProject` that inserts the project into `store`, or updates its key, URL and origins. */
+/** A `RegisterProject` that inserts the project into `store`, or updates its display name, key, URL and origins. */
 export function registerInStore(store: Store, now: () => number = Date.now): RegisterProject {
-  return ({ name, publicKeyPem, webhookUrl, origins }) =>
+  return ({ name, displayName, publicKeyPem, webhookUrl, origins }) =>
     store.transaction(() => {
       const current = store.projects.get(name);
       if (!current) {
         const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
         store.projects.insert({
           name,
+          displayName,
           publicKeyPem,
           webhookUrl,
           webhookSecret,
@@ -27,9 +28,10 @@ export function registerInStore(store: Store, now: () => number = Date.now): Reg
         });
         return { webhookSecret };
       }
-      const unchanged = current.publicKeyPem === publicKeyPem && current.webhookUrl === webhookUrl && JSON.stringify(current.origins) === JSON.stringify(origins);
+      const unchanged =
+        current.displayName === displayName && current.publicKeyPem === publicKeyPem && current.webhookUrl === webhookUrl && JSON.stringify(current.origins) === JSON.stringify(origins);
       if (!unchanged) {
-        store.projects.update({ ...current, publicKeyPem, webhookUrl, origins });
+        store.projects.update({ ...current, displayName, publicKeyPem, webhookUrl, origins });
         store.outbox.enableEndpoint(name, webhookUrl);
       }
       return { webhookSecret: current.webhookSecret };

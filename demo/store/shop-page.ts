@@ -4,52 +4,61 @@
  * `<sg-checkout token="…">` that the page adds once the backend has created the order's session.
  */
 import { html } from 'hono/html';
-import { CATALOG } from './catalog';
+import { CATALOG, productText, type StoreLanguage } from './catalog';
 import { LOGO, PRODUCT_ART } from './product-art';
-import { formatRub } from '../../server/pages/format';
+import { formatAmount } from '../../widget/i18n/money';
 import { sandboxPhone } from '../sandbox-phone/phone-markup';
+import { STORE_WORDS } from './words';
 
-export function shopPage(opts: { sandbox: boolean }) {
+/** `lang`: the page's language (index.ts picks it); the script and the widget read it from `<html lang>`. */
+export function shopPage(opts: { sandbox: boolean; lang: StoreLanguage }) {
+  const { lang } = opts;
+  const t = STORE_WORDS[lang];
+  const money = (amountMinor: number) => formatAmount(amountMinor, 'RUB', lang);
   return html`<!doctype html>
-<html lang="en">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Baikal Goods · sg-checkout demo store</title>
+<title>${t.title}</title>
 <link rel="stylesheet" href="/assets/pages.css">
 <link rel="stylesheet" href="/demo/store.css">
 ${opts.sandbox ? html`<link rel="stylesheet" href="/demo/sandbox-phone.css">` : ''}
 </head>
 <body class="shop">
 <header class="shop-header">
-  <a class="brand" href="/">${LOGO}<span>Baikal Goods</span></a>
-  ${opts.sandbox ? html`<span class="badge">Sandbox: no real money</span>` : ''}
-  <nav><a href="/console">Developer console</a><a href="/docs">API reference</a></nav>
+  <a class="brand" href="/?lang=${lang}">${LOGO}<span>Baikal Goods</span></a>
+  ${opts.sandbox ? html`<span class="badge">${t.sandbox}</span>` : ''}
+  <nav><a href="/console">${t.consoleLink}</a><a href="/docs">${t.docsLink}</a></nav>
+  <nav class="lang-switch" aria-label="${t.language}">${(['ru', 'en'] as const).map(
+    (l) => html`<a href="/?lang=${l}" lang="${l}" hreflang="${l}"${l === lang ? html` aria-current="true"` : ''}>${l.toUpperCase()}</a>`,
+  )}</nav>
 </header>
 <main class="shop-main">
-  <section class="products" aria-label="Products">
-    ${CATALOG.map(
-      (p) => html`<article class="product" data-sku="${p.sku}" data-name="${p.name}" data-price="${p.priceMinor}">
+  <section class="products" aria-label="${t.products}">
+    ${CATALOG.map((p) => {
+      const text = productText(p, lang);
+      return html`<article class="product" data-sku="${p.sku}" data-name="${text.name}" data-price="${p.priceMinor}">
         <div class="art">${PRODUCT_ART[p.sku]}</div>
-        <h2>${p.name}</h2>
-        <p class="muted">${p.description}</p>
-        <div class="buy"><span class="price">${formatRub(p.priceMinor)}</span><button type="button" class="add">Add to cart</button></div>
-      </article>`,
-    )}
+        <h2>${text.name}</h2>
+        <p class="muted">${text.description}</p>
+        <div class="buy"><span class="price">${money(p.priceMinor)}</span><button type="button" class="add">${t.addToCart}</button></div>
+      </article>`;
+    })}
   </section>
   <aside class="cart" aria-labelledby="cart-title">
-    <h2 id="cart-title">Cart</h2>
-    <p class="muted" id="cart-empty">Empty. Add something you like.</p>
+    <h2 id="cart-title">${t.cart}</h2>
+    <p class="muted" id="cart-empty">${t.cartEmpty}</p>
     <ul id="cart-lines"></ul>
-    <p class="total">Total <output id="cart-total">${formatRub(0)}</output></p>
-    <button type="button" class="approve" id="checkout" disabled>Checkout</button>
+    <p class="total">${t.total} <output id="cart-total">${money(0)}</output></p>
+    <button type="button" class="approve" id="checkout" disabled>${t.checkout}</button>
     <p class="error" id="cart-error" role="alert" hidden></p>
   </aside>
   <section class="checkout" id="checkout-section" aria-labelledby="checkout-title" hidden>
     <div class="checkout-head">
-      <h2 id="checkout-title">Payment</h2>
+      <h2 id="checkout-title">${t.payment}</h2>
       <p class="muted" id="order-summary"></p>
-      <button type="button" class="link-button" id="new-order">Start a new order</button>
+      <button type="button" class="link-button" id="new-order">${t.newOrder}</button>
       <p class="order-status" id="order-status" role="status"></p>
     </div>
     <div class="checkout-body">

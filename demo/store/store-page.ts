@@ -4,13 +4,19 @@
  * phone fed by the widget's events, and the order's status as the backend knows it.
  */
 import { h, replace } from '../dom';
-import { formatRub } from '../../server/pages/format';
+import { formatAmount } from '../../widget/i18n/money';
+import { STORE_WORDS } from './words';
 import { Cart } from './cart';
 import { isFinal, orderStatusLine, type OrderView } from './order-status';
 import { SandboxPhone } from '../sandbox-phone/sandbox-phone';
 
 /** How often the page asks the backend for the order's status while the checkout is open. */
 const ORDER_POLL_MS = 2_000;
+
+/** The page's language, as the server rendered it: the widget is given the same. */
+const lang = document.documentElement.lang === 'en' ? 'en' : 'ru';
+const t = STORE_WORDS[lang];
+const money = (amountMinor: number) => formatAmount(amountMinor, 'RUB', lang);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const products = new Map(
@@ -48,15 +54,15 @@ function renderCart(): void {
         h(
           'span',
           { class: 'qty' },
-          h('button', { type: 'button', 'aria-label': `One less ${p.name}`, disabled: locked, onclick: () => change(sku, -1) }, '−'),
+          h('button', { type: 'button', 'aria-label': t.oneLess(p.name), disabled: locked, onclick: () => change(sku, -1) }, '−'),
           h('span', {}, qty),
-          h('button', { type: 'button', 'aria-label': `One more ${p.name}`, disabled: locked, onclick: () => change(sku, 1) }, '+'),
+          h('button', { type: 'button', 'aria-label': t.oneMore(p.name), disabled: locked, onclick: () => change(sku, 1) }, '+'),
         ),
-        h('span', { class: 'line-total' }, formatRub(p.priceMinor * qty)),
+        h('span', { class: 'line-total' }, money(p.priceMinor * qty)),
       );
     }),
   );
-  els.total.value = formatRub(cart.totalMinor((sku) => products.get(sku)!.priceMinor));
+  els.total.value = money(cart.totalMinor((sku) => products.get(sku)!.priceMinor));
   els.checkout.disabled = locked || items.length === 0;
 }
 
@@ -69,10 +75,10 @@ async function placeOrder(): Promise<void> {
   els.checkout.disabled = true;
   els.cartError.hidden = true;
   // Only SKUs and quantities: the backend prices the order itself.
-  const res = await fetch('/demo/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: cart.items() }) }).catch(() => null);
+  const res = await fetch('/demo/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: cart.items(), lang }) }).catch(() => null);
   const body = (await res?.json().catch(() => null)) as (OrderView & { token: string; error?: string }) | null;
   if (!res?.ok || !body?.token) {
-    els.cartError.textContent = body?.error ?? 'The store is not answering: try again in a moment.';
+    els.cartError.textContent = t.storeDown; // the backend's error text is for developers, and in English
     els.cartError.hidden = false;
     renderCart();
     return;
@@ -86,10 +92,11 @@ function openCheckout(orderId: string, amountMinor: number, token: string | unde
   openOrder = orderId;
   renderCart();
   els.section.hidden = false;
-  els.summary.textContent = `Order ${orderId} · ${formatRub(amountMinor)}, priced by the store's backend`;
+  els.summary.textContent = t.orderSummary(orderId, money(amountMinor));
   if (token) {
     const widget = document.createElement('sg-checkout');
     widget.setAttribute('token', token);
+    widget.setAttribute('locale', lang);
     const phone = els.phone ? new SandboxPhone(els.phone, token) : null;
     widget.addEventListener('sg-status', (e) => phone?.update(e.detail));
     widget.addEventListener('sg-success', () => void pollOrder(0));
@@ -98,7 +105,7 @@ function openCheckout(orderId: string, amountMinor: number, token: string | unde
     // Paid, refunded or cancelled (back after a reload): nothing to pay, so no widget, and the
     // phone must not invite the visitor to choose a method.
     replace(els.slot);
-    if (els.phone) replace(els.phone, h('p', {}, 'Nothing to pay for this order: see its status above. Start a new order to buy again.'));
+    if (els.phone) replace(els.phone, h('p', {}, t.nothingToPay));
   }
   els.section.scrollIntoView({ behavior: 'smooth', block: 'start' });
   void pollOrder(0);
@@ -114,7 +121,7 @@ async function pollOrder(delayMs = ORDER_POLL_MS): Promise<void> {
   const order = res?.ok ? ((await res.json()) as OrderView) : null;
   if (openOrder !== orderId) return;
   if (order) {
-    els.status.textContent = orderStatusLine(order);
+    els.status.textContent = orderStatusLine(order, lang);
     els.status.dataset.status = order.status;
     if (isFinal(order.status)) return;
   }
