@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { ApiError } from '../errors';
 import { BANKS, type FpsBank } from '../sandbox/banks';
+import { bankInitials, monogramColour, monogramFontSize } from '../sandbox/bank-monogram';
+
+export { MONOGRAM_COLOURS, bankInitials, monogramColour } from '../sandbox/bank-monogram';
 
 /** The path of a bank's logo on this server (relative to its origin). */
 export function bankLogoPath(id: string): string {
@@ -42,34 +45,10 @@ const MEMBER_ID = /^\d{12}$/;
 /** The URL is stable while its answer may change (a monogram today, the logo tomorrow): long, not immutable. */
 const CACHE_CONTROL = 'public, max-age=86400, stale-while-revalidate=604800';
 
-/**
- * Monogram colours: each holds white text at 4.5:1 or more (checked in the test), and they are
- * far enough apart that neighbours in the list rarely look alike.
- */
-export const MONOGRAM_COLOURS = ['#1d4ed8', '#6d28d9', '#a21caf', '#be123c', '#b45309', '#15803d', '#0f766e', '#0e7490', '#4338ca', '#9f1239', '#374151', '#166534'] as const;
-
-/** Words that say "bank" or a company form, not which bank: left out of the initials. */
-const GENERIC_WORDS = new Set(['банк', 'bank', 'кб', 'акб', 'аикб', 'пнко', 'ао', 'пао', 'ооо', 'нко', 'рнко', 'кбэр', 'комбанк', 'ф-л', 'филиал']);
-
-/** The bank's initials: one letter per significant word (two at most), or a short all-capitals name whole (ВТБ, МТС). */
-export function bankInitials(name: string): string {
-  const words = name.replace(/\(.*?\)/g, ' ').split(/[^\p{L}\d]+/u).filter((w) => w && !GENERIC_WORDS.has(w.toLowerCase()));
-  const [first, second] = words.length ? words : [name.replace(/[^\p{L}\d]/gu, '') || '?'];
-  if (!second && first!.length <= 4 && first === first!.toUpperCase() && /\p{Lu}/u.test(first!)) return first!;
-  return [first, second].filter(Boolean).map((w) => w!.charAt(0).toUpperCase()).join('');
-}
-
-/** A colour of MONOGRAM_COLOURS picked by the id (FNV-1a), the same on every server and every day. */
-export function monogramColour(id: string): string {
-  let hash = 0x811c9dc5;
-  for (const ch of id) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return MONOGRAM_COLOURS[hash % MONOGRAM_COLOURS.length]!;
-}
-
 /** The monogram as a 36×36 SVG: rounded square, white initials. */
 export function monogramSvg(bank: Pick<FpsBank, 'id' | 'name'>): string {
   const initials = bankInitials(bank.name);
-  const size = initials.length >= 3 ? 12 : initials.length === 2 ? 15 : 18;
+  const size = monogramFontSize(initials);
   const text = initials.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="36" height="36" viewBox="0 0 36 36"><rect width="36" height="36" rx="8" fill="${monogramColour(bank.id)}"/>`
     + `<text x="18" y="18" dy=".35em" text-anchor="middle" font-family="system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif" font-weight="700" font-size="${size}" fill="#fff">${text}</text></svg>`;
