@@ -84,15 +84,15 @@ async function placeOrder(): Promise<void> {
     return;
   }
   history.replaceState(null, '', `#order=${body.order_id}`);
-  openCheckout(body.order_id, body.amount_details.amount, body.token);
+  openCheckout(body.order_id, body.token);
 }
 
 /** Shows the widget for the order's session: the merchant's `<sg-checkout token="…">`. */
-function openCheckout(orderId: string, amountMinor: number, token: string | undefined): void {
+function openCheckout(orderId: string, token: string | undefined): void {
   openOrder = orderId;
   renderCart();
   els.section.hidden = false;
-  els.summary.textContent = t.orderSummary(orderId, money(amountMinor));
+  els.summary.textContent = t.orderSummary(orderId);
   if (token) {
     const widget = document.createElement('sg-checkout');
     widget.setAttribute('token', token);
@@ -148,7 +148,7 @@ async function resume(): Promise<void> {
   const res = await fetch(`/demo/orders/${orderId}`).catch(() => null);
   if (!res?.ok) return void history.replaceState(null, '', location.pathname);
   const order = (await res.json()) as OrderView;
-  openCheckout(order.order_id, order.amount_details.amount, order.token);
+  openCheckout(order.order_id, order.token);
 }
 
 for (const [sku, p] of products) p.el.querySelector('button.add')!.addEventListener('click', () => change(sku, 1));

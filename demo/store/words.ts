@@ -22,7 +22,8 @@ const en = {
   oneLess: (name: string) => `One less ${name}`,
   oneMore: (name: string) => `One more ${name}`,
   storeDown: 'The store is not answering: try again in a moment.',
-  orderSummary: (orderId: string, amount: string) => `Order ${orderId} · ${amount}, priced by the store's backend`,
+  /** The widget below shows the amount: the summary does not repeat it. */
+  orderSummary: (orderId: string) => `Order ${orderId}, priced by the store's backend`,
   nothingToPay: 'Nothing to pay for this order: see its status above. Start a new order to buy again.',
   status: {
     awaiting_payment: 'Awaiting payment.',
@@ -52,7 +53,7 @@ const ru: StoreWords = {
   oneLess: (name) => `На одну меньше: ${name}`,
   oneMore: (name) => `На одну больше: ${name}`,
   storeDown: 'Магазин не отвечает: попробуйте через минуту.',
-  orderSummary: (orderId, amount) => `Заказ ${orderId} · ${amount}, цену посчитал сервер магазина`,
+  orderSummary: (orderId) => `Заказ ${orderId}, цену посчитал сервер магазина`,
   nothingToPay: 'По этому заказу платить нечего: его статус выше. Чтобы купить снова, начните новый заказ.',
   status: {
     awaiting_payment: 'Ждём оплату.',

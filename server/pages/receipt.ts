@@ -21,7 +21,6 @@ const TEXT = {
     notFound: 'Подтверждение оплаты не найдено',
     notFoundHint: 'Проверьте ссылку со страницы оплаты.',
     purchase: 'Покупка',
-    amount: 'Сумма',
     date: 'Дата',
     paidWith: 'Способ оплаты',
     status: 'Статус',
@@ -38,7 +37,6 @@ const TEXT = {
     notFound: 'Payment confirmation not found',
     notFoundHint: 'Check the link from your payment page.',
     purchase: 'Purchase',
-    amount: 'Amount',
     date: 'Date',
     paidWith: 'Paid with',
     status: 'Status',
@@ -72,7 +70,6 @@ export function receiptPages(store: Store) {
     const card = payment.card_token ? store.cards.get(payment.card_token) : undefined;
     const rows: [string, unknown][] = [
       ...(data.description ? [[t.purchase, data.description] as [string, unknown]] : []),
-      [t.amount, money(payment.amount)],
       [t.date, timeElement(payment.updated_at, lang)],
       [t.paidWith, card ? `${t.methods[payment.method]}, ${t.brands[card.brand] ?? card.brand} •••• ${card.last4}` : t.methods[payment.method]],
       [t.status, t.statuses[payment.status]],

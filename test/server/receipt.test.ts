@@ -25,6 +25,7 @@ test('a payment confirmation in Russian: what it is (not a 54-ФЗ receipt), the
     assert.match(page, /<h1>Подтверждение оплаты<\/h1>/);
     assert.match(page, /не кассовый чек по 54-ФЗ\. Кассовый чек присылает магазин\./);
     assert.match(page, /<div class="amount">1\u202f290,00\u00a0₽<\/div>/);
+    assert.equal(page.match(/1\u202f290,00/g)?.length, 1, 'the amount is said once');
     assert.match(page, /Банковская карта, Visa •••• 4242/);
     assert.match(page, /<th scope="row">Статус<\/th><td>Оплачено<\/td>/);
     assert.match(page, /Кофе &lt;b&gt;латте&lt;\/b&gt;/, 'merchant text is escaped');
