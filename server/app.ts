@@ -144,10 +144,15 @@ export function createServer(options: ServerOptions) {
 
 export type Server = ReturnType<typeof createServer>;
 
-function toApiError(err: unknown): ApiError {
+/** Any error as the API's reply: ours as they are, the domain's and the framework's with their own status. */
+export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StateConflict) return new ApiError(409, 'invalid_state', err.message);
   if (err instanceof SyncFailed) return new ApiError(500, 'storage_failure', 'the server could not save changes to disk, so this request may not have taken effect: read the session status before retrying');
-  if (err instanceof HTTPException) return new ApiError(err.status === 400 ? 400 : 500, err.status === 400 ? 'invalid_request' : 'internal_error', err.message);
+  // A framework's own HTTP error (a malformed body, a size limit) keeps its status: it says what the client did wrong.
+  if (err instanceof HTTPException) {
+    const status = err.status as ApiError['status'];
+    return new ApiError(status, status >= 500 ? 'internal_error' : status === 413 ? 'body_too_large' : 'invalid_request', err.message || `HTTP ${status}`);
+  }
   return new ApiError(500, 'internal_error', 'the server failed on this request; nothing was changed, so it is safe to retry');
 }

@@ -3,6 +3,13 @@ import { resolve } from 'node:path';
 /** Settings read once at start-up; every one has a safe default so `npm start` just works. */
 export type Config = {
   port: number;
+  /**
+   * The address to listen on. Default: loopback (127.0.0.1) while PUBLIC_URL is a localhost one,
+   * since then nobody else is meant to reach it (and the developer console is on); every interface
+   * (0.0.0.0) otherwise, since a server with a public URL sits behind a proxy or a load balancer
+   * that must reach it. Set HOST to choose (e.g. 127.0.0.1 behind a proxy on the same host).
+   */
+  host: string;
   dataDir: string;
   /** The origin that links, QR pages and the 3-D Secure page use. */
   publicUrl: string;
@@ -19,12 +26,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^https?:\/\/[^/]+$/.test(publicUrl)) {
     throw new Error(`PUBLIC_URL=${env.PUBLIC_URL} must be an origin such as https://pay.example.com (no path)`);
   }
+  const host = env.HOST?.trim() || (isLoopbackHost(new URL(publicUrl).hostname) ? '127.0.0.1' : '0.0.0.0');
+  if (!/^[\w.:-]+$/.test(host) || host.startsWith('[')) {
+    throw new Error(`HOST=${env.HOST} is not an address to listen on: use an IP address such as 127.0.0.1, 0.0.0.0 or ::`);
+  }
   return {
     port,
+    host,
     dataDir: resolve(env.DATA_DIR ?? './.data'),
     publicUrl,
     sessionLifetimeMinutes: 24 * 60,
   };
 }
+
+/** Whether a URL's host name is this machine's own: localhost, 127.x.x.x or [::1]. */
+export const isLoopbackHost = (hostname: string) =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 
 export const dbFile = (config: Pick<Config, 'dataDir'>) => resolve(config.dataDir, 'sg-checkout.sqlite');

@@ -9,8 +9,8 @@ const server = createServer({ dbFile: dbFile(config), publicUrl: config.publicUr
 server.start();
 server.demo.start();
 
-const http = serve({ fetch: server.app.fetch, port: config.port }, (info) => {
-  console.log(`sg-checkout listening on ${config.publicUrl} (port ${info.port}), data in ${config.dataDir}`);
+const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
+  console.log(`sg-checkout listening on ${config.publicUrl} (${info.address} port ${info.port}), data in ${config.dataDir}`);
   console.log(`  demo store:        ${config.publicUrl}/`);
   console.log(`  developer console: ${config.publicUrl}/console`);
   console.log(`  API reference:     ${config.publicUrl}/docs`);

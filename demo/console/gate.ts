@@ -5,8 +5,7 @@
  * PUBLIC_URL is localhost or a loopback address) or when the operator says so with
  * SG_CONSOLE=on; SG_CONSOLE=off turns it off everywhere. Secure by default, opt in to expose.
  */
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { isLoopbackHost as isLoopback } from '../../server/config';
 
 export type ConsoleGate =
   /** `loopbackOnly`: answer only requests addressed to a loopback host name (see `hostAllowed`). */
@@ -31,5 +30,3 @@ export function consoleGate(publicUrl: string, env: Record<string, string | unde
  */
 export const hostAllowed = (gate: ConsoleGate, requestUrl: string) =>
   gate.enabled && (!gate.loopbackOnly || isLoopback(new URL(requestUrl).hostname));
-
-const isLoopback = (hostname: string) => LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);

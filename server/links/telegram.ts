@@ -11,6 +11,8 @@ export type TelegramUser = { id: number; username?: string; first_name?: string;
 
 /** initData older than this is refused: a captured one cannot be replayed for long. */
 export const INIT_DATA_MAX_AGE_S = 24 * 60 * 60;
+/** How far ahead of this server's clock Telegram's may run; an auth_date further ahead was not made by Telegram now. */
+export const INIT_DATA_CLOCK_SKEW_S = 5 * 60;
 
 export function telegramHash(fields: [string, string][], botToken: string): string {
   const dataCheckString = fields
@@ -31,6 +33,8 @@ export function verifyInitData(initData: string, botToken: string, nowMs: number
   if (!timingSafeEqual(expected, Buffer.from(hash, 'hex'))) return { ok: false, reason: 'initData hash does not match: it was not signed by this bot' };
   const authDate = Number(fields.find(([key]) => key === 'auth_date')?.[1]);
   if (!Number.isInteger(authDate) || nowMs / 1000 - authDate > INIT_DATA_MAX_AGE_S) return { ok: false, reason: 'initData is too old: reopen the Mini App' };
+  // A date in the future would never grow old: refuse it, beyond a small difference between the clocks.
+  if (authDate - nowMs / 1000 > INIT_DATA_CLOCK_SKEW_S) return { ok: false, reason: "initData's auth_date is in the future: check this server's clock, then reopen the Mini App" };
   try {
     const user = JSON.parse(fields.find(([key]) => key === 'user')?.[1] ?? '') as TelegramUser;
     if (!Number.isInteger(user.id)) throw new Error('no id');

@@ -164,7 +164,7 @@ export function publicApi(d: PublicDeps) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
       const options = body.method === 'card' && body.remember_card ? { payment_options: { save_card: true } } : {};
-      d.sessions.startPayment(project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { supersede: true });
+      d.sessions.startPayment(project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { byCustomer: true });
     });
     return reply(c, viewOf(project, sessionId));
   });

@@ -119,19 +119,21 @@ export class SessionService {
   }
 
   /**
-   * Starts a payment. With `supersede` (the customer switching methods in the widget), a payment
-   * that nothing was charged for yet (see `machine.isAbandonable`) is failed first, so the new one
-   * can start.
+   * Starts a payment. `byCustomer`: the customer started it in the widget, so a payment that
+   * nothing was charged for yet (see `machine.isAbandonable`) is replaced (they switched
+   * methods), and a card token must come from this session's own card form (a customer cannot
+   * carry tokens between sessions, to dodge a session's limits, say). The merchant's signed calls
+   * may charge any token of their project.
    */
-  startPayment(project: Project, sessionId: string, input: StartPaymentInput, opts: { supersede?: boolean } = {}): SessionRow {
+  startPayment(project: Project, sessionId: string, input: StartPaymentInput, opts: { byCustomer?: boolean } = {}): SessionRow {
     return this.store.transaction(() => {
       let row = this.load(project, sessionId);
-      const waiting = opts.supersede ? this.activePayment(row.id) : null;
+      const waiting = opts.byCustomer ? this.activePayment(row.id) : null;
       if (waiting && machine.isAbandonable(paymentState(waiting))) {
         row = this.commit(project, row, waiting, machine.abandon(sessionState(row), paymentState(waiting), 'superseded'));
       }
       const method = methodOf(input.payment_details);
-      const card = this.cardFor(project, row, input.payment_details);
+      const card = this.cardFor(project, row, input.payment_details, opts.byCustomer === true);
       const now = this.d.clock.now();
       const customerVerified = (JSON.parse(row.data_json) as SessionData).customer?.verified !== false;
       const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card, customerVerified });
@@ -372,7 +374,7 @@ export class SessionService {
     if (reference) this.store.cards.rememberLastCard(project.name, reference, payment.card_token, this.d.clock.now());
   }
 
-  private cardFor(project: Project, session: SessionRow, details: PaymentDetailsInput): CardTokenRow | null {
+  private cardFor(project: Project, session: SessionRow, details: PaymentDetailsInput, byCustomer: boolean): CardTokenRow | null {
     if (details.type === 'saved_card') {
       const reference = vouchedCustomer(session);
       const card = reference ? this.store.cards.lastCard(project.name, reference) : undefined;
@@ -383,6 +385,9 @@ export class SessionService {
     if (!token) return null;
     const card = this.store.cards.get(token);
     if (!card || card.project !== project.name) throw notFound('card token', token);
+    if (byCustomer && details.type === 'card' && card.session_id !== session.id) {
+      throw conflict(`card token ${token} was made on another session's card form: tokenise the card on this session's page (the widget does)`);
+    }
     if (card.disabled_at !== null) throw conflict(`card token ${token} was disabled: ask the customer to pay by card again`);
     if (details.type === 'recurrent' && !card.recurrent) {
       throw conflict(`card token ${token} is not a recurrent token: pay once with payment_options.recurrent = true to get one`);

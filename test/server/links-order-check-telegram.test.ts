@@ -327,6 +327,17 @@ describe('Telegram Mini App initData', () => {
     assert.match(refused.body.error.description, /too old/);
   });
 
+  test('an initData dated in the future is refused (it would never grow old), beyond five minutes of clock difference', async (t) => {
+    const h = telegramHarness(t, -4 * 60); // Telegram's clock 4 minutes ahead of ours: still taken
+    const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
+    const { initData } = signInitData(BOT_TOKEN, initFields());
+    assert.equal((await linkCheckout(h, link.id, { ...buyer, init_data: initData })).status, 200, '4 minutes ahead');
+    const future = signInitData(BOT_TOKEN, initFields(TG_USER, AUTH_DATE + 10 * 365 * 24 * 3600)).initData;
+    const refused = await writesNothing(h, () => linkCheckout(h, link.id, { ...buyer, init_data: future }));
+    assertError(refused, 401, 'invalid_init_data');
+    assert.match(refused.body.error.description, /future/);
+  });
+
   test('a link without a bot token ignores initData: the reference comes from the identifying field', async (t) => {
     const h = telegramHarness(t);
     const link = await createLink(h, { order_check_url: undefined });
