@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { cardFrame, frameOf, launch, typeCard } from './browser';
-import { LINK_SHOTS, PRODUCT_IMAGE, openLinkPage, shootLink, type LinkPage, type TelegramStub } from './link-browser';
+import { LINK_SHOTS, PRODUCT_IMAGE, openContext, openLinkPage, shootLink, type LinkPage, type TelegramStub } from './link-browser';
 import { startLinkStack, telegramInitData, type LinkSpec, type LinkStack } from './link-harness';
 
 const PRICE = 149_900; // "1 499,00 ₽"
@@ -90,6 +90,8 @@ async function open(device: 'desktop' | 'phone', url = link.url, telegram?: Tele
 const form = (page: Page) => page.locator('#link-form');
 const inputs = (page: Page) => page.locator('#link-form input[name=user], #link-form input[name=extra]');
 const consentBox = (page: Page) => page.locator('#link-form input[name=consent]');
+const marketingBox = (page: Page) => page.locator('#link-form input[name=marketing]');
+const hint = (page: Page) => page.locator('#continue-hint');
 const continueButton = (page: Page) => page.getByRole('button', { name: 'Перейти к оплате' });
 const payButton = (page: Page) => page.locator('sg-checkout [part~="pay-button"]');
 const successHeading = (page: Page) => page.locator('sg-checkout').getByRole('heading', { name: 'Оплата прошла' });
@@ -111,9 +113,10 @@ function contrast(a: string, b: string): number {
 /** Whether an element's text is cut (text-overflow: ellipsis): what shows is less than the label. */
 const isTruncated = (page: Page, selector: string) => page.locator(selector).first().evaluate((el) => el.scrollWidth > el.clientWidth);
 
-async function fillForm(page: Page, values: string[], consent = true): Promise<void> {
+async function fillForm(page: Page, values: string[], consent = true, marketing = false): Promise<void> {
   for (const [i, value] of values.entries()) await inputs(page).nth(i).fill(value);
   await consentBox(page).setChecked(consent);
+  await marketingBox(page).setChecked(marketing);
 }
 
 /** Presses "continue" and returns what the page's checkout request answered. */
@@ -183,11 +186,17 @@ describe('the payment link page /l/:id', () => {
     for (const [name, placeholder] of [[FIELDS.user, '@username'], [FIELDS.email, 'you@example.com'], [FIELDS.address, 'Город, улица, дом']]) {
       assert.equal(await page.getByLabel(name!, { exact: true }).getAttribute('placeholder'), placeholder);
     }
-    // The consent block: the checkbox, the text, the offer link.
-    const consentLabel = page.locator('#link-form label.consent');
-    assert.match(spaces(await consentLabel.textContent()), /^Я согласен получать сообщения от мини-приложения и принимаю условия оферты$/);
+    // The consent block: the offer (required, with its link), and advertising apart (optional), both unticked.
+    const consentLabel = page.locator('#link-form label.consent').first();
+    assert.match(spaces(await consentLabel.textContent()), /^Я принимаю условия оферты$/);
     assert.equal(await consentLabel.getByRole('link', { name: 'оферты' }).getAttribute('href'), 'https://shop.example/offer');
     assert.equal(await consentBox(page).isChecked(), false, 'the box starts unticked');
+    const marketingLabel = page.locator('#link-form label.consent').nth(1);
+    assert.match(spaces(await marketingLabel.textContent()), /^Я согласен получать сообщения, в том числе рекламные, от магазина \(необязательно\)$/);
+    assert.equal(await marketingBox(page).isChecked(), false, 'advertising starts unticked');
+    // The disabled button says what is missing, and is described by it.
+    assert.equal(await continueButton(page).getAttribute('aria-describedby'), 'continue-hint');
+    assert.equal(spaces(await hint(page).textContent()), `Заполните «${FIELDS.user}», «${FIELDS.email}», «${FIELDS.address}» и примите условия оферты`);
     assert.match(spaces(await page.locator('#support').textContent()), /@duck_support/);
 
     // Every partial state (each subset of the three fields and the box) keeps "continue" disabled.
@@ -198,7 +207,16 @@ describe('the payment link page /l/:id', () => {
       await consentBox(page).setChecked(!!(mask & 8));
       const state = `${values.map((_, i) => (mask & (1 << i) ? 'filled' : 'empty')).join('/')} + box ${mask & 8 ? 'ticked' : 'unticked'}`;
       assert.equal(await continueButton(page).isDisabled(), mask !== 15, `"continue" with ${state}`);
+      assert.equal(await hint(page).isVisible(), mask !== 15, `the hint with ${state}`);
     }
+    await fillForm(page, values.slice(0, 2), true);
+    await inputs(page).nth(2).fill('');
+    assert.equal(spaces(await hint(page).textContent()), `Заполните «${FIELDS.address}»`, 'only what is missing');
+    await fillForm(page, values, false);
+    assert.equal(spaces(await hint(page).textContent()), 'Примите условия оферты');
+    // Advertising is optional: it never holds "continue" back.
+    await fillForm(page, values, true, false);
+    assert.equal(await continueButton(page).isDisabled(), false);
     // Blanks are not a value.
     await inputs(page).nth(1).fill('   ');
     assert.equal(await continueButton(page).isDisabled(), true, '"continue" with a field of spaces');
@@ -225,12 +243,28 @@ describe('the payment link page /l/:id', () => {
   test('first purchase, desktop: FPS leads, the bank approves, "return" goes back to the channel; the webhook has the link id and the fields', async () => {
     const lp = await open('desktop');
     const { page } = lp;
-    await fillForm(page, ['@Duck_Fan', 'fan@example.com', 'Москва, Тверская, 1']);
+    await fillForm(page, ['@Duck_Fan', 'fan@example.com', 'Москва, Тверская, 1'], true, true);
     const { sessionId } = await proceed(page);
     assert.equal(await form(page).isHidden(), true, 'the form gives way to the widget');
+    // One language, each thing said once: the widget speaks the page's language and leaves the product and amount to the page.
+    const widgetEl = page.locator('#pay sg-checkout');
+    assert.equal(await widgetEl.getAttribute('locale'), 'ru');
+    assert.equal(await widgetEl.getAttribute('hide-summary'), '');
+
 
     // No saved card yet: FPS first, its QR shown at once.
     const tabs = page.locator('sg-checkout').getByRole('tab');
+    await tabs.first().waitFor();
+    // What the customer sees (the page's text and the widget's, without its screen-reader-only heading): the product and the amount once each.
+    const shown = spaces(
+      await page.evaluate(() => {
+        const panel = document.querySelector('#pay sg-checkout')!.shadowRoot!.querySelector('[part~="panel"]')!.cloneNode(true) as HTMLElement;
+        panel.querySelectorAll('.sr').forEach((el) => el.remove());
+        return `${document.querySelector('main')!.innerText} ${panel.textContent}`;
+      }),
+    );
+    assert.equal(shown.split('1 499,00 ₽').length - 1, 1, `the amount once: ${shown}`);
+    assert.equal(shown.split('Резиновая уточка').length - 1, 1, `the product once: ${shown}`);
     assert.deepEqual((await tabs.allTextContents()).map((t) => t.trim()), ['СБП', 'Карта', 'SberPay']);
     assert.equal(await tabs.first().getAttribute('aria-selected'), 'true');
     await page.locator('sg-checkout sg-qr-view svg').waitFor();
@@ -255,6 +289,7 @@ describe('the payment link page /l/:id', () => {
     assert.equal(session.metadata[FIELDS.email], 'fan@example.com');
     assert.equal(session.metadata[FIELDS.address], 'Москва, Тверская, 1');
     assert.ok(!Number.isNaN(Date.parse(session.metadata.consent_accepted_at)), 'the consent is recorded with its time');
+    assert.equal(session.metadata.marketing_consent, 'yes', 'advertising, ticked, is recorded apart from the offer');
     assert.equal(session.customer.reference, 'typed:@duck_fan');
     assert.equal(session.amount_details.amount, PRICE);
 
@@ -312,9 +347,9 @@ describe('the payment link page /l/:id', () => {
     await page.locator('sg-checkout dialog[open]').waitFor();
     const challenge = await frameOf(page, 'sg-checkout dialog iframe');
     await challenge.waitForURL(/\/sandbox\/3ds\/pm_/);
-    await challenge.getByRole('button', { name: 'Confirm with code' }).waitFor();
+    await challenge.getByRole('button', { name: 'Подтвердить кодом' }).waitFor();
     await shootLink(page, 'desktop-5-saved-card-3ds');
-    await challenge.getByRole('button', { name: 'Confirm with code' }).click();
+    await challenge.getByRole('button', { name: 'Подтвердить кодом' }).click();
     await successHeading(page).waitFor();
     await shootLink(page, 'desktop-6-success-saved-card');
     // Outside Telegram a one-tap card payment forwards back to the channel.
@@ -416,6 +451,45 @@ describe('inside Telegram (a Mini App on a phone)', () => {
     assert.equal((await finishedHook(second.sessionId)).customer.reference, `tg:${TG_USER.id}`);
     await again.context.close();
     assert.deepEqual(problems, []);
+  });
+
+  test("Telegram's script loads only inside Telegram: not for a browser, and when the URL carries #tgWebAppData", async () => {
+    const TELEGRAM_SCRIPT = 'https://telegram.org/js/telegram-web-app.js';
+    // What Telegram's script does, as far as the page uses it: Telegram.WebApp from the launch parameters in the hash.
+    const stubScript = `(() => {
+      const launch = new URLSearchParams(location.hash.slice(1));
+      const record = (name) => window.__tgRecord(name);
+      window.Telegram = { WebApp: { initData: launch.get('tgWebAppData') || '', themeParams: {}, colorScheme: 'light',
+        ready() { record('ready'); }, expand() { record('expand'); }, close() { record('close'); } } };
+    })();`;
+    const visit = async (url: string) => {
+      const opened = await openContext(browser, 'phone');
+      await opened.context.route(TELEGRAM_SCRIPT, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: stubScript }));
+      const page = await opened.context.newPage();
+      pages.push({ ...opened, page });
+      const asked: string[] = [];
+      page.on('request', (r) => new URL(r.url()).hostname === 'telegram.org' && asked.push(r.url()));
+      page.on('pageerror', (e) => opened.errors.push(e.message));
+      await page.goto(url);
+      await page.waitForLoadState('load');
+      return { ...opened, page, asked };
+    };
+
+    const browserVisit = await visit(tgLink.url);
+    await browserVisit.page.waitForTimeout(SETTLE_MS);
+    assert.deepEqual(browserVisit.asked, [], 'a browser never fetches telegram.org');
+    assert.deepEqual(browserVisit.telegramCalls, []);
+    await browserVisit.context.close();
+
+    const initData = telegramInitData(BOT_TOKEN, TG_USER);
+    const miniApp = await visit(`${tgLink.url}#tgWebAppData=${encodeURIComponent(initData)}&tgWebAppVersion=7.0&tgWebAppPlatform=ios`);
+    await waitFor('ready() and expand()', () => miniApp.telegramCalls.includes('ready') && miniApp.telegramCalls.includes('expand'), 5_000);
+    assert.deepEqual(miniApp.asked, [TELEGRAM_SCRIPT]);
+    await fillForm(miniApp.page, ['@ivan_duck', 'Москва, Арбат, 10']);
+    const { sessionId } = await proceed(miniApp.page);
+    assert.equal((await stack.sessionStatus(sessionId)).customer.reference, `tg:${TG_USER.id}`, "the initData of Telegram's script reached the server");
+    assert.deepEqual(miniApp.errors, []);
+    await miniApp.context.close();
   });
 
   test('a tampered initData is refused: the page says so and no session is opened', async () => {
