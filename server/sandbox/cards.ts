@@ -84,6 +84,15 @@ export function cardBrand(pan: string): CardBrand | null {
 }
 
 /**
+ * The brand the first digits of a PAN point to, whatever its length so far: what a card field
+ * shows as the customer types (cardBrand, which checks the length too, decides what is accepted).
+ */
+export function brandOfPrefix(digits: string): CardBrand | null {
+  if (!/^\d+$/.test(digits)) return null;
+  return BRAND_RULES.find((r) => r.matches(digits))?.brand ?? null;
+}
+
+/**
  * Test numbers that decide the sandbox outcome, one family per scenario: Stripe's well-known
  * numbers where they exist, and the same suffixes (…3220 challenge, zeros decline, …999x
  * insufficient funds) for the other brands so they are easy to remember.

@@ -1,18 +1,25 @@
 /**
  * The card form inside the iframe that the payment server serves. Plain DOM, no framework: it
- * must stay tiny and load fast. The card number and CVC exist only here and in the one POST to
- * the server that turns them into a `tok_`; the merchant page only ever receives the token.
+ * must stay tiny and load fast, and it runs under Trusted Types (no markup strings). The card
+ * number and CVC exist only here and in the one POST to the server that turns them into a
+ * `tok_`; the merchant page only ever receives the token, the brand, last4 and the expiry.
+ *
+ * The URL hash carries `token`, `origin` (the host page's), `locale`, `theme` and, after a failed
+ * payment, `expiry` ('MM/YY') to keep what the customer typed: never the number or the CVC.
  */
-import { cardBrand, luhnValid } from '../../server/sandbox/cards';
+import { brandOfPrefix, cardBrand, luhnValid } from '../../server/sandbox/cards';
 import { CARD_FRAME_SOURCE, type FrameMessage, type HostMessage } from '../card/frame-protocol';
-import { FRAME_TEXT } from './frame-text';
+import { markElement } from '../marks/mark-dom';
+import { FRAME_TEXT, serverRefusal } from './frame-text';
 
 const params = new URLSearchParams(location.hash.slice(1));
 const token = params.get('token') ?? '';
 const parentOrigin = params.get('origin') ?? '';
-const t = FRAME_TEXT[params.get('locale') === 'en' ? 'en' : 'ru'];
-document.documentElement.lang = params.get('locale') === 'en' ? 'en' : 'ru';
+const locale = params.get('locale') === 'en' ? 'en' : 'ru';
+const t = FRAME_TEXT[locale];
+document.documentElement.lang = locale;
 document.documentElement.dataset.theme = params.get('theme') === 'dark' ? 'dark' : 'light';
+document.title = t.title;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('card');
@@ -20,12 +27,21 @@ const number = $<HTMLInputElement>('number');
 const expiry = $<HTMLInputElement>('expiry');
 const cvc = $<HTMLInputElement>('cvc');
 const brand = $<HTMLSpanElement>('brand');
+type Field = 'number' | 'expiry' | 'cvc';
+const FIELDS = [number, expiry, cvc];
 
 for (const [id, text] of Object.entries(t.labels)) $(`${id}-label`).textContent = text;
 expiry.placeholder = t.expiryPlaceholder;
+/** The expiry the host passes back after a failed payment fills the (empty) field. */
+function fillKeptExpiry(): void {
+  const kept = new URLSearchParams(location.hash.slice(1)).get('expiry') ?? '';
+  if (/^\d{2}\/\d{2}$/.test(kept) && !expiry.value) expiry.value = kept;
+}
+fillKeptExpiry();
+// A host that keeps its frame changes only the hash: no reload, a hashchange.
+window.addEventListener('hashchange', fillKeptExpiry);
 
 const digits = (s: string) => s.replace(/\D/g, '');
-const BRAND_NAMES: Record<string, string> = { visa: 'VISA', mastercard: 'Mastercard', mir: 'МИР' };
 
 function post(message: FrameMessage): void {
   if (parentOrigin) parent.postMessage(message, parentOrigin);
@@ -37,11 +53,18 @@ function showError(input: HTMLInputElement, message: string): void {
   input.setAttribute('aria-invalid', message ? 'true' : 'false');
 }
 
+/** The brand's mark in the number field, as typed (nothing while no brand fits). */
+function showBrand(pan: string): void {
+  const b = brandOfPrefix(pan);
+  if (brand.dataset.brand === (b ?? '')) return;
+  brand.dataset.brand = b ?? '';
+  brand.replaceChildren(...(b ? [markElement(b)] : []));
+}
+
 number.addEventListener('input', () => {
   const d = digits(number.value).slice(0, 19);
   number.value = d.replace(/(\d{4})(?=\d)/g, '$1 ');
-  const b = cardBrand(d);
-  brand.textContent = b ? BRAND_NAMES[b]! : '';
+  showBrand(d);
   if (d.length >= 16 && luhnValid(d)) expiry.focus();
 });
 
@@ -54,7 +77,7 @@ expiry.addEventListener('input', () => {
 cvc.addEventListener('input', () => (cvc.value = digits(cvc.value).slice(0, 3)));
 
 /** The first problem of each field, in the customer's language; empty when the field is fine. */
-function check(): { number: string; expiry: string; cvc: string } {
+function check(): Record<Field, string> {
   const pan = digits(number.value);
   const [mm, yy] = expiry.value.split('/');
   const month = Number(mm);
@@ -68,19 +91,22 @@ function check(): { number: string; expiry: string; cvc: string } {
   };
 }
 
-for (const input of [number, expiry, cvc]) {
+for (const input of FIELDS) {
   input.addEventListener('blur', () => {
-    if (input.value) showError(input, check()[input.id as 'number' | 'expiry' | 'cvc']);
+    if (input.value) showError(input, check()[input.id as Field]);
   });
 }
 
+type CardAnswer = { token?: string; brand?: string; last4?: string; error?: { code?: string; field?: string } };
+
 async function submit(): Promise<void> {
   const errors = check();
-  for (const input of [number, expiry, cvc]) showError(input, errors[input.id as 'number' | 'expiry' | 'cvc']);
-  const firstBad = [number, expiry, cvc].find((i) => errors[i.id as 'number' | 'expiry' | 'cvc']);
+  for (const input of FIELDS) showError(input, errors[input.id as Field]);
+  $('form-error').textContent = '';
+  const firstBad = FIELDS.find((i) => errors[i.id as Field]);
   if (firstBad) {
     firstBad.focus();
-    return post({ source: CARD_FRAME_SOURCE, type: 'invalid', message: errors[firstBad.id as 'number' | 'expiry' | 'cvc'] });
+    return post({ source: CARD_FRAME_SOURCE, type: 'invalid', message: errors[firstBad.id as Field] });
   }
   const [mm, yy] = expiry.value.split('/');
   const res = await fetch(`/public/v1/sessions/${encodeURIComponent(token)}/cards`, {
@@ -88,21 +114,30 @@ async function submit(): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ number: digits(number.value), expiry_month: Number(mm), expiry_year: 2000 + Number(yy), cvc: cvc.value }),
   }).catch(() => null);
-  const body = (await res?.json().catch(() => null)) as { token?: string; brand?: string; last4?: string; error?: { description: string } } | null;
+  const body = (await res?.json().catch(() => null)) as CardAnswer | null;
   if (!res?.ok || !body?.token) {
-    const message = body?.error?.description ?? t.network;
-    showError(number, message);
-    return post({ source: CARD_FRAME_SOURCE, type: 'invalid', message });
+    // The server's description is for developers: the customer reads words mapped from its code.
+    const refusal = res ? serverRefusal(t, body?.error?.code, body?.error?.field) : { field: null, message: t.network };
+    const input = FIELDS.find((i) => i.id === refusal.field);
+    if (input) {
+      showError(input, refusal.message);
+      input.focus();
+    } else {
+      $('form-error').textContent = refusal.message;
+    }
+    return post({ source: CARD_FRAME_SOURCE, type: 'invalid', message: refusal.message });
   }
+  const kept = expiry.value;
   // The fields are cleared at once: nothing of the card stays in this page after tokenisation.
   form.reset();
-  brand.textContent = '';
-  post({ source: CARD_FRAME_SOURCE, type: 'tokenized', token: body.token, brand: body.brand!, last4: body.last4! });
+  showBrand('');
+  post({ source: CARD_FRAME_SOURCE, type: 'tokenized', token: body.token, brand: body.brand!, last4: body.last4!, expiry: kept });
 }
 
+// Enter in a field: the host decides (its Pay button's path: consent, progress, then 'submit').
 form.addEventListener('submit', (e) => {
   e.preventDefault();
-  void submit();
+  post({ source: CARD_FRAME_SOURCE, type: 'submit-request' });
 });
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {

@@ -4,13 +4,18 @@ import { defineElement } from '../define-element';
 import type { Locale } from '../i18n/i18n';
 import { CARD_FRAME_SOURCE, type FrameMessage } from './frame-protocol';
 
-export type CardToken = { token: string; brand: string; last4: string };
+/** A tokenised card: what the merchant page may know of it. `expiry` is 'MM/YY'. */
+export type CardToken = { token: string; brand: string; last4: string; expiry: string };
+
+/** The iframe's accessible name when the host gives no `label`. */
+const FRAME_LABEL: Record<Locale, string> = { ru: 'Данные карты', en: 'Card details' };
 
 /**
  * Hosts the card fields' iframe, served by the payment server, so the card number never
  * touches the merchant's page. Only messages from that iframe's window and the server's origin
  * are heard; the iframe in turn hears only this page's origin.
  *
+ * @event card-submit - the customer pressed Enter in a card field: pay as the Pay button does (call `tokenize()`)
  * @csspart frame - the iframe
  */
 @defineElement('sg-card-view')
@@ -20,6 +25,13 @@ export class CardView extends LitElement {
   @property() token = '';
   @property() locale: Locale = 'ru';
   @property() theme: 'light' | 'dark' = 'light';
+  /** The iframe's accessible name, in the customer's language (default: "Данные карты" / "Card details"). */
+  @property() label = '';
+  /**
+   * The expiry ('MM/YY') to fill in, e.g. the one of the card that just failed (`CardToken.expiry`):
+   * the customer re-types only the number and the CVC, which are never passed.
+   */
+  @property() expiry = '';
   @query('iframe') private frame!: HTMLIFrameElement;
   private pending: { resolve: (t: CardToken) => void; reject: (e: Error) => void } | null = null;
 
@@ -54,14 +66,16 @@ export class CardView extends LitElement {
     const m = event.data;
     if (m?.source !== CARD_FRAME_SOURCE) return;
     if (m.type === 'resize') this.frame.style.height = `${m.height}px`;
-    if (m.type === 'tokenized') this.pending?.resolve({ token: m.token, brand: m.brand, last4: m.last4 });
+    if (m.type === 'submit-request') this.dispatchEvent(new Event('card-submit', { bubbles: true, composed: true }));
+    if (m.type === 'tokenized') this.pending?.resolve({ token: m.token, brand: m.brand, last4: m.last4, expiry: m.expiry });
     if (m.type === 'invalid') this.pending?.reject(new Error(m.message));
     if (m.type === 'tokenized' || m.type === 'invalid') this.pending = null;
   };
 
   override render() {
     const hash = new URLSearchParams({ token: this.token, origin: location.origin, locale: this.locale, theme: this.theme });
-    return html`<iframe part="frame" title="Card" src=${`${this.api}/widget/card-frame.html#${hash}`} allow="payment"></iframe>`;
+    if (/^\d{2}\/\d{2}$/.test(this.expiry)) hash.set('expiry', this.expiry);
+    return html`<iframe part="frame" title=${this.label || FRAME_LABEL[this.locale] || FRAME_LABEL.ru} src=${`${this.api}/widget/card-frame.html#${hash}`} allow="payment"></iframe>`;
   }
 }
 

@@ -2,7 +2,7 @@
  * The payment marks built with DOM calls, for the card iframe: it has no Lit and runs under
  * Trusted Types, where markup strings (innerHTML) are refused.
  */
-import { CHIP, CHIP_VIEW_BOX, MARKS, type MarkId, type MarkShape } from './mark-data';
+import { CARD_MARKS, CHIP, CHIP_VIEW_BOX, type CardBrandId, type MarkShape } from './mark-data';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -22,9 +22,9 @@ function shape(s: MarkShape): SVGElement {
   return text;
 }
 
-/** The mark as an `<svg role="img">` named by its brand in `aria-label`. */
-export function markElement(id: MarkId): SVGSVGElement {
-  const m = MARKS[id];
+/** A card brand's mark as an `<svg role="img">` named by its brand in `aria-label`. */
+export function markElement(id: CardBrandId): SVGSVGElement {
+  const m = CARD_MARKS[id];
   const root = element('svg', { viewBox: m.chip ? CHIP_VIEW_BOX : m.viewBox, class: `mark mark-${id}`, role: 'img', 'aria-label': m.label, focusable: 'false' }) as SVGSVGElement;
   if (!m.chip) {
     root.append(...m.shapes.map(shape));
