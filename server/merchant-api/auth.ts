@@ -7,13 +7,12 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { HonoRequest } from 'hono';
 import { ApiError } from '../errors';
+import { MERCHANT_BODY_LIMIT_BYTES, parseJson, readBody } from '../http/body';
 import type { Project, ProjectRepo } from '../store/project-repo';
 
 /** A request whose signature checked out: its project, the exact bytes signed, and those bytes parsed. */
 export type SignedRequest = { project: Project; rawBody: Uint8Array; body: unknown };
 
-/** Bodies above this are refused before any signature work: no method needs more. */
-export const MAX_BODY_BYTES = 64 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 const keys = new Map<string, KeyObject>();
@@ -50,10 +49,8 @@ export async function authenticate(req: HonoRequest, projects: ProjectRepo): Pro
   if (!BASE64.test(signature) || signature.length % 4 !== 0) {
     throw unauthorized('X-PARTNER-SIGN is not base64: send the signature bytes base64-encoded on one line');
   }
-  const declared = Number(req.header('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new ApiError(413, 'body_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
-  const rawBody = new Uint8Array(await req.arrayBuffer());
-  if (rawBody.byteLength > MAX_BODY_BYTES) throw new ApiError(413, 'body_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
+  // Capped while it streams in, before any signature work: no method needs more.
+  const rawBody = await readBody(req.raw, MERCHANT_BODY_LIMIT_BYTES);
   if (!(await verifySignature(project.publicKeyPem, rawBody, signature))) {
     throw unauthorized(
       'X-PARTNER-SIGN does not match the body: sign the exact bytes you send (RSA PKCS#1 v1.5, SHA-256) with the private key of the public key registered for this project',
@@ -61,9 +58,5 @@ export async function authenticate(req: HonoRequest, projects: ProjectRepo): Pro
   }
   const type = req.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
-  try {
-    return { project, rawBody, body: JSON.parse(new TextDecoder().decode(rawBody)) as unknown };
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object', 'body');
-  }
+  return { project, rawBody, body: parseJson(rawBody) };
 }

@@ -21,6 +21,7 @@ import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo'
 import { iso } from '../clock';
 import { ViewCache, VIEW_TTL_MS, type CachedView } from './view-cache';
 import { validationError } from '../http/validation';
+import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../http/body';
 import { phoneSchema } from '../merchant-api/schemas';
 import { consentOf, sessionView } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
@@ -143,7 +144,7 @@ export function publicApi(d: PublicDeps) {
 
   api.post('/public/v1/sessions/:token/payments', async (c) => {
     const { sessionId, project } = authorize(c);
-    const body = parse(startBody, await jsonBody(c.req.raw));
+    const body = parse(startBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
     const session = d.store.sessions.get(sessionId)!;
     if (session.order_check_url) {
       // Before anything is charged: the merchant may still say no (out of stock, say). What it is
@@ -186,7 +187,7 @@ export function publicApi(d: PublicDeps) {
   /** Tokenises a card for this session's project. The body is never logged or stored. */
   api.post('/public/v1/sessions/:token/cards', async (c) => {
     const { sessionId, project } = authorize(c);
-    const body = parse(cardBody, await jsonBody(c.req.raw), 'card.');
+    const body = parse(cardBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES), 'card.');
     const checked = validateCard(body, d.clock.now());
     if (!checked.ok) throw badRequest(checked.field, checked.message);
     const id = newSecretId('tok');
@@ -198,7 +199,7 @@ export function publicApi(d: PublicDeps) {
 
   api.post('/public/v1/sessions/:token/sberpay/push', async (c) => {
     const { sessionId, project } = authorize(c);
-    const body = parse(z.strictObject({ phone: phoneSchema }), await jsonBody(c.req.raw));
+    const body = parse(z.strictObject({ phone: phoneSchema }), await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
     await act(sessionId, () => d.sessions.sendSberPayPush(project, sessionId, body.phone));
     return c.json({ status: 'ok' });
   });
@@ -243,14 +244,6 @@ function requestHeader(c: Context, name: string): string | undefined {
 
 function originAllowed(origin: string, project: Project, publicUrl: string): boolean {
   return origin === new URL(publicUrl).origin || project.origins.includes(origin);
-}
-
-async function jsonBody(req: Request): Promise<unknown> {
-  try {
-    return await req.json();
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON: send one JSON object', 'body');
-  }
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { HTTPException } from 'hono/http-exception';
 import { toApiError } from '../../server/app';
 import { configFromEnv } from '../../server/config';
+import type { ApiError } from '../../server/errors';
+import { parseJson } from '../../server/http/body';
 import { sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 
 function harness(t: TestContext): Harness {
@@ -50,5 +52,77 @@ describe('the listening address', () => {
     assert.equal(configFromEnv({ PUBLIC_URL: 'https://pay.example.com', HOST: '127.0.0.1' }).host, '127.0.0.1');
     assert.equal(configFromEnv({ HOST: '::' }).host, '::');
     assert.throws(() => configFromEnv({ HOST: 'not an address!' }), /HOST=not an address! is not an address to listen on/);
+  });
+});
+
+describe('bodies are capped while they stream in', () => {
+  /** A chunked body of `total` bytes (no Content-Length), counting how much of it the server pulled. */
+  function hugeBody(total = 48 * 1024 * 1024, chunk = 64 * 1024) {
+    const counter = { pulled: 0 };
+    const piece = new TextEncoder().encode('{"pad":"'.padEnd(chunk, 'x'));
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (counter.pulled >= total) return controller.close();
+        counter.pulled += piece.byteLength;
+        controller.enqueue(piece);
+      },
+    });
+    return { stream, counter, chunk };
+  }
+
+  test('a 48 MiB chunked body is refused with 413 naming the cap, after reading no more than the cap', async (t) => {
+    const h = harness(t);
+    const { token } = await sessionWithToken(h);
+    const routes: [string, Record<string, string>, number][] = [
+      [`/public/v1/sessions/${token}/cards`, {}, 16 * 1024],
+      [`/public/v1/sessions/${token}/payments`, {}, 16 * 1024],
+      ['/api/v1/session/create', { 'x-partner-project': 'shop', 'x-partner-sign': 'AAAA' }, 64 * 1024],
+    ];
+    for (const [path, headers, cap] of routes) {
+      const { stream, counter, chunk } = hugeBody();
+      const res = await h.app.request(path, { method: 'POST', body: stream, headers: { 'content-type': 'application/json', ...headers }, duplex: 'half' } as RequestInit);
+      const body = (await res.json()) as any;
+      assert.equal(res.status, 413, `${path}: ${JSON.stringify(body)}`);
+      assert.equal(body.error.code, 'body_too_large');
+      assert.match(body.error.description, new RegExp(`over ${cap} bytes`));
+      assert.ok(counter.pulled <= cap + 2 * chunk, `${path} read ${counter.pulled} bytes of a 48 MiB body`);
+    }
+  });
+
+  test('a declared Content-Length over the cap is refused before any byte is read', async (t) => {
+    const h = harness(t);
+    const { token } = await sessionWithToken(h);
+    const res = await h.app.request(`/public/v1/sessions/${token}/cards`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-length': String(1 << 30) } });
+    assert.equal(res.status, 413);
+  });
+});
+
+describe('duplicate keys', () => {
+  test('a JSON body that names a key twice is refused with 400 naming it, at any depth', async (t) => {
+    const h = harness(t);
+    const { token } = await sessionWithToken(h);
+    const twice = '{"amount_details": {"amount": 1000, "currency": "RUB", "amount": 99999999}}';
+    const merchant = await h.call('session/create', twice);
+    assert.deepEqual([merchant.status, merchant.body.error.code, merchant.body.error.field], [400, 'duplicate_key', 'amount_details.amount']);
+    const pub = await h.publicCall(`sessions/${token}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"method": "fps", "method": "card"}' });
+    assert.deepEqual([pub.status, pub.body.error.field], [400, 'method']);
+    const fine = await h.call('session/create', '{"amount_details": {"amount": 1000, "currency": "RUB"}, "metadata": {"q\\"": "1", "q": "2"}}');
+    assert.equal(fine.status, 200, `keys that differ only once unescaped are distinct: ${JSON.stringify(fine.body)}`);
+  });
+
+  test('the duplicate is found at any depth, and the same key in sibling objects is fine', () => {
+    const path = (text: string) => {
+      try {
+        parseJson(new TextEncoder().encode(text));
+        return null;
+      } catch (error) {
+        return (error as ApiError).field;
+      }
+    };
+    assert.equal(path('{"a": [{"x": 1}, {"x": 2, "x": 3}]}'), 'a.1.x');
+    assert.equal(path('{"a": {"b": {"c": 1, "d": "}", "c": 2}}}'), 'a.b.c');
+    assert.equal(path('[{"k": 1}, {"k": 1}, {"k": [1, {"k": 1, "k": 2}]}]'), '2.k.1.k');
+    assert.equal(path('{"a": {"x": 1}, "b": {"x": 2}, "s": "\\"x\\": 1, \\"x\\": 2"}'), null);
+    assert.equal(path('{"\\u0061": 1, "a": 2}'), 'a', 'an escaped spelling of the same key is the same key');
   });
 });
