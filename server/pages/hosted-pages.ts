@@ -14,6 +14,7 @@ import { publicTokenHash } from '../sessions/service';
 import { ApiError } from '../errors';
 import { validationError } from '../http/validation';
 import { formatAmount } from '../../widget/i18n/money';
+import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
 import { page } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
 import { shopHeader, shopOf, supportBlock, type Shop } from './shop';
@@ -56,7 +57,7 @@ const TEXT = {
  * What link-page.ts says in the page's language: the hint beside a disabled "continue", and the
  * customer's words for each error code the checkout can answer (never the server's description).
  */
-const SCRIPT_WORDS = {
+const SCRIPT_WORDS: Record<PageLanguage, Omit<LinkWords, 'fields'> & { field: (name: string) => string }> = {
   ru: {
     fill: 'Заполните',
     and: 'и',
@@ -90,9 +91,9 @@ const SCRIPT_WORDS = {
 };
 
 /** The words for link-page.ts, with the field names already quoted as the language quotes them. */
-const scriptWords = (lang: PageLanguage, fieldNames: string[]) => {
+const linkWords = (lang: PageLanguage, fieldNames: string[]): LinkWords => {
   const { field, ...words } = SCRIPT_WORDS[lang];
-  return JSON.stringify({ ...words, fields: fieldNames.map(field) });
+  return { ...words, fields: fieldNames.map(field) };
 };
 
 const checkoutBody = z.strictObject({
@@ -126,6 +127,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
     const lang = pageLanguage(c, shop?.locale);
     const t = TEXT[lang];
     const fields = [link.user_field, ...(link.extra_fields ?? [])];
+    const words = linkWords(lang, fields.map((f) => f.name));
     return c.html(
       shell(
         lang,
@@ -135,7 +137,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
           <h1>${link.product_name}</h1>
           ${link.description ? html`<p class="muted">${link.description}</p>` : ''}
           <div class="amount">${formatAmount(link.amount_details.amount, link.amount_details.currency, lang)}</div>
-          <form id="link-form" class="link-form" data-return="${link.return_url}" data-words="${scriptWords(lang, fields.map((f) => f.name))}" novalidate>
+          <form id="link-form" class="link-form" data-return="${link.return_url}" data-words="${JSON.stringify(words)}" novalidate>
             ${fields.map(
               (f, i) => html`<label>${f.name}<input name="${i === 0 ? 'user' : 'extra'}" placeholder="${f.placeholder}" maxlength="255" required autocomplete="off"></label>`,
             )}
@@ -144,7 +146,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
             <label class="consent"><input type="checkbox" name="marketing">
               <span>${t.marketing} <span class="muted">(${t.optional})</span></span></label>
             <button type="submit" class="approve" disabled aria-describedby="continue-hint">${t.pay}</button>
-            <p id="continue-hint" class="hint" aria-live="polite"></p>
+            <p id="continue-hint" class="hint">${missingHint(words, words.fields, false)}</p>
             <p class="error" role="alert" hidden></p>
           </form>
           <div id="pay"></div>

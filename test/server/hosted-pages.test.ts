@@ -68,6 +68,7 @@ test('the link page says the product and the amount once, and gives link-page.js
   assert.equal(words.fill, 'Fill in');
   assert.deepEqual(words.fields, ['Telegram username', 'Email for the receipt']);
   assert.match(words.errors.invalid_init_data, /Telegram account/);
+  assert.match(html, /<p id="continue-hint" class="hint">Fill in Telegram username, Email for the receipt and accept the offer<\/p>/, 'the hint is there before the script runs');
   assert.doesNotMatch(html, /telegram-web-app\.js/, 'Telegram\'s script is not in the page: link-page.js loads it inside Telegram only');
 });
 

@@ -8,6 +8,7 @@
  * server knows the Telegram user, and closes the app after the payment.
  */
 import type { SgResultDetail } from '../events';
+import { checkoutError, missingHint, type LinkWords } from './link-words';
 
 type TelegramWebApp = {
   initData: string;
@@ -16,16 +17,6 @@ type TelegramWebApp = {
   ready(): void;
   expand(): void;
   close(): void;
-};
-
-/** What the server put in `data-words` (hosted-pages.ts): the hint's words and the customer's words per error. */
-type Words = {
-  fill: string;
-  and: string;
-  accept: string;
-  acceptFirst: string;
-  fields: string[];
-  errors: { network: string; invalid_init_data: string; not_found: string; consent: string; field: string; other: string };
 };
 
 const TELEGRAM_SCRIPT = 'https://telegram.org/js/telegram-web-app.js';
@@ -77,22 +68,6 @@ function followTheme(telegram: TelegramWebApp): void {
   for (const [name, value] of css) if (value) document.documentElement.style.setProperty(name, value);
 }
 
-/** "Fill in A, B and accept the offer" / "Заполните «A», «B» и примите условия оферты"; empty when nothing is missing. */
-export function missingHint(words: Words, missingFields: string[], offerAccepted: boolean): string {
-  const parts = [...(missingFields.length ? [`${words.fill} ${missingFields.join(', ')}`] : []), ...(offerAccepted ? [] : [missingFields.length ? words.accept : words.acceptFirst])];
-  return parts.join(` ${words.and} `);
-}
-
-/** The customer's words for a failed checkout: by error code, never the server's developer text. */
-export function checkoutError(words: Words, error: { code?: string; field?: string } | undefined): string {
-  if (!error) return words.errors.network;
-  if (error.code === 'invalid_init_data' || error.code === 'not_found') return words.errors[error.code];
-  if (error.field === 'consent') return words.errors.consent;
-  const field = /^fields\.(\d+)$/.exec(error.field ?? '')?.[1];
-  if (field !== undefined && words.fields[Number(field)]) return words.errors.field.replace('{field}', words.fields[Number(field)]!);
-  return words.errors.other;
-}
-
 const telegramReady = telegramWebApp();
 void telegramReady.then((telegram) => telegram && followTheme(telegram));
 
@@ -100,7 +75,7 @@ const form = document.getElementById('link-form') as HTMLFormElement | null;
 const pay = document.getElementById('pay');
 
 if (form && pay) {
-  const words = JSON.parse(form.dataset.words ?? '{}') as Words;
+  const words = JSON.parse(form.dataset.words ?? '{}') as LinkWords;
   const submit = form.querySelector<HTMLButtonElement>('button[type=submit]')!;
   const hint = document.getElementById('continue-hint')!;
   const error = form.querySelector<HTMLElement>('.error')!;
