@@ -67,7 +67,7 @@ const SCRIPT_WORDS: Record<PageLanguage, Omit<LinkWords, 'fields'> & { field: (n
     errors: {
       network: 'Нет связи с сервером. Попробуйте ещё раз.',
       invalid_init_data: 'Не удалось подтвердить ваш аккаунт Telegram. Откройте оплату заново из чата.',
-      not_found: 'Ссылка на оплату не найдена или отключена. Попросите у магазина новую.',
+      not_found: TEXT.ru.gone,
       consent: 'Примите условия оферты, чтобы перейти к оплате.',
       field: 'Проверьте поле {field}: оно не заполнено или слишком длинное.',
       other: 'Не удалось перейти к оплате. Попробуйте ещё раз через минуту.',
@@ -82,7 +82,7 @@ const SCRIPT_WORDS: Record<PageLanguage, Omit<LinkWords, 'fields'> & { field: (n
     errors: {
       network: 'Cannot reach the server. Please try again.',
       invalid_init_data: 'We could not confirm your Telegram account. Open the payment again from the chat.',
-      not_found: 'This payment link does not exist or was disabled. Ask the shop for a new one.',
+      not_found: TEXT.en.gone,
       consent: 'Accept the offer to continue to payment.',
       field: 'Check the field {field}: it is empty or too long.',
       other: 'Could not continue to payment. Please try again in a minute.',
