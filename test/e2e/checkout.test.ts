@@ -151,7 +151,10 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
     await o.page.getByRole('tab', { name: 'Карта', exact: true }).waitFor();
     assert.equal(await o.page.locator('sg-checkout dialog[open]').count(), 0, 'the dialog stays closed');
     assert.equal((await stack.publicView(session.token)).payment.failure.code, 'abandoned');
+    // What was typed is kept for the next attempt, except the card number and the CVC.
     assert.equal(await cardFrame(o.page).locator('#number').inputValue(), '', 'the card number is never kept');
+    assert.match(await cardFrame(o.page).locator('#expiry').inputValue(), /^12\/\d{2}$/, 'the expiry is kept');
+    assert.equal(await cardFrame(o.page).locator('#cvc').inputValue(), '');
     await typeCard(o.page, '4000000000003220');
     await payButton(o.page).click();
     await dialog.waitFor();

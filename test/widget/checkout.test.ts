@@ -176,11 +176,20 @@ describe('<sg-checkout>', () => {
       expect(first.getAttribute('href')).to.equal(`bank100000000111://${rest}`);
       expect(server.callsTo('GET', '/banks')).to.have.length(1);
 
-      bankList(el)!.dispatchEvent(new Event('bank-fallback'));
+      // The customer taps Сбербанк (its navigation to the app's scheme is held back here)…
+      window.addEventListener('click', (e) => e.preventDefault(), { capture: true, once: true });
+      (first as HTMLElement).click();
+      bankList(el)!.dispatchEvent(new Event('bank-fallback')); // …and its app did not open (the list's own timer, fired at once)
       await el.updateComplete;
       await bankList(el)!.updateComplete;
       expectAbsent(qrSvg(el), 'no QR to scan with the phone that shows it');
       expect(bankList(el)!.failed, 'the list says the app did not open and offers another bank').to.equal(true);
+      const notice = bankList(el)!.shadowRoot!;
+      expect(text(notice.querySelector('strong'))).to.equal('Приложение «Сбербанк» не открылось');
+      expectAbsent(notice.querySelector('a[part=bank]'), 'the list gives way to the notice');
+      buttonByText(notice, 'Выбрать другой банк')!.click();
+      await until(el, () => bankList(el)!.shadowRoot!.querySelector('a[part=bank]'), 'the banks are back');
+      expect(bankList(el)!.failed).to.equal(false);
       await expect(el).to.be.accessible();
     });
 
@@ -301,7 +310,7 @@ describe('<sg-checkout>', () => {
       expect(src.origin).to.equal(API);
       expect(src.pathname).to.equal('/widget/card-frame.html');
       expect(Object.fromEntries(new URLSearchParams(src.hash.slice(1)))).to.deep.equal({ token: server.token, origin: location.origin, locale: 'ru', theme: 'dark' });
-      expect(frame.title).to.equal('Card');
+      expect(frame.title, 'named in the customer\'s language').to.equal('Карта');
       const pay = $<HTMLButtonElement>(el, 'button[part=pay-button]')!;
       expect(text(pay)).to.equal(`Оплатить ${RUB_1499}`);
       expect(server.callsTo('POST', '/payments')).to.have.length(0);

@@ -249,7 +249,7 @@ export class SgCheckout extends LitElement {
       this.busy = null; // the frame shows what is wrong next to the field
       return;
     }
-    this.cardExpiry = (card as { expiry?: string }).expiry ?? '';
+    this.cardExpiry = card.expiry;
     await this.start({ method: 'card', card_token: card.token, ...(this.rememberCard ? { remember_card: true } : {}) });
   };
 

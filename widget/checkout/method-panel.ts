@@ -98,7 +98,7 @@ function qrMethodPanel(p: MethodPanel, method: QrMethodId) {
   }
   if (!p.mobile) return qr(false);
   const list = p.banks.length
-    ? html`<sg-bank-list .banks=${p.banks} .platform=${mobileOs()} .t=${t} .link=${interaction.redirect.url} .failed=${p.bankFallback}
+    ? html`<sg-bank-list .banks=${p.banks} .platform=${mobileOs()} .t=${t} .locale=${p.locale} .link=${interaction.redirect.url} .failed=${p.bankFallback}
         @bank-fallback=${p.onBankFallback} @choose-another=${p.chooseAnotherBank}></sg-bank-list>`
     : html`<p class="waiting" role="status">${t.loading}</p>`;
   return html`<p class="muted">${t.chooseBank}</p>${list}${qr(true)}`;

@@ -23,7 +23,6 @@ const en = {
   chooseBank: 'Choose your bank',
   searchBank: 'Bank name',
   noBank: 'No bank found',
-  appDidNotOpen: 'The app did not open? Pay by QR code or copy the link.',
   openSberPay: 'Open SberPay',
   sendPush: 'Send a push',
   pushSent: 'Sent: check your phone',
@@ -33,7 +32,6 @@ const en = {
   timeLeft: (minutes: number, seconds: number) =>
     minutes > 0 ? `${minutes} min ${String(seconds).padStart(2, '0')} s left` : `${seconds} s left`,
   minutesLeft: (minutes: number) => `${minutes} ${minutes === 1 ? 'minute' : 'minutes'} left to pay`,
-  qrFailed: 'Could not get the QR code.',
   tryAgain: 'Try again',
   loading: 'Loading…',
   waitingBank: 'Waiting for the bank…',
@@ -105,7 +103,6 @@ const ru: Dictionary = {
   chooseBank: 'Выберите банк',
   searchBank: 'Название банка',
   noBank: 'Банк не найден',
-  appDidNotOpen: 'Приложение не открылось? Оплатите по QR-коду или скопируйте ссылку.',
   openSberPay: 'Открыть SberPay',
   sendPush: 'Прислать push',
   pushSent: 'Отправили: проверьте телефон',
@@ -115,7 +112,6 @@ const ru: Dictionary = {
   timeLeft: (minutes, seconds) =>
     minutes > 0 ? `Осталось ${minutes} мин ${String(seconds).padStart(2, '0')} с` : `Осталось ${seconds} с`,
   minutesLeft: (minutes) => `На оплату ${ruPlural(minutes, 'осталась', 'осталось', 'осталось')} ${minutes} ${ruPlural(minutes, 'минута', 'минуты', 'минут')}`,
-  qrFailed: 'Не удалось получить QR-код.',
   tryAgain: 'Повторить',
   loading: 'Загрузка…',
   waitingBank: 'Ждём ответа банка…',
