@@ -11,7 +11,6 @@ import type { LinkService } from '../links/link-service';
 import type { LinkCheckout } from '../links/link-checkout';
 import type { Store } from '../store/store';
 import { publicTokenHash } from '../sessions/service';
-import { ApiError } from '../errors';
 import { validationError } from '../http/validation';
 import { formatAmount } from '../../widget/i18n/money';
 import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
@@ -172,11 +171,12 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
     c.header('Content-Security-Policy', HOSTED_CSP);
     c.header('Referrer-Policy', 'no-referrer'); // the token is in this page's URL
     const token = c.req.param('token');
-    if (!/^pt_[A-Za-z0-9_-]{32}$/.test(token)) throw new ApiError(404, 'not_found', 'this payment page does not exist');
-    const session = store?.sessions.byPublicToken(publicTokenHash(token));
+    const wellFormed = /^pt_[A-Za-z0-9_-]{32}$/.test(token);
+    const session = wellFormed ? store?.sessions.byPublicToken(publicTokenHash(token)) : undefined;
     const shop = session ? shopNamed(session.project) : null;
     const lang = pageLanguage(c, shop?.locale);
-    if (store && !session) {
+    // A customer who mistyped the link reads a page in their language, not the API's JSON error.
+    if (!wellFormed || (store && !session)) {
       const t = TEXT[lang];
       return c.html(shell(lang, t.notFoundTitle, html`<h1>${t.notFoundTitle}</h1><p class="muted">${t.notFound}</p>`), 404);
     }

@@ -86,4 +86,8 @@ test('/pay/:token: the shop heads the page, the widget gets the page\'s locale a
   assert.match(en.html, /locale="en"/);
   assert.match(en.html, /<title>Payment · /);
   assert.equal((await get(`/pay/pt_${'x'.repeat(32)}`)).status, 404, 'a token of no session');
+  const mistyped = await get('/pay/pt_"><script>', 'en');
+  assert.equal(mistyped.status, 404);
+  assert.match(mistyped.html, /<h1>Payment page not found<\/h1>/, 'a page for the customer, not the API\'s JSON');
+  assert.doesNotMatch(mistyped.html, /<script>/);
 });
