@@ -61,20 +61,30 @@ function showBrand(pan: string): void {
   brand.replaceChildren(...(b ? [markElement(b)] : []));
 }
 
-number.addEventListener('input', () => {
+/** Formats the number as typed and shows its brand; true when it looks complete. */
+function formatNumber(): boolean {
   const d = digits(number.value).slice(0, 19);
   number.value = d.replace(/(\d{4})(?=\d)/g, '$1 ');
   showBrand(d);
-  if (d.length >= 16 && luhnValid(d)) expiry.focus();
-});
+  return d.length >= 16 && luhnValid(d);
+}
 
-expiry.addEventListener('input', () => {
+/** Formats the expiry as MM/YY; true when it is complete. */
+function formatExpiry(): boolean {
   const d = digits(expiry.value).slice(0, 4);
   expiry.value = d.length > 2 ? `${d.slice(0, 2)}/${d.slice(2)}` : d;
-  if (d.length === 4) cvc.focus();
-});
+  return d.length === 4;
+}
 
-cvc.addEventListener('input', () => (cvc.value = digits(cvc.value).slice(0, 3)));
+const formatCvc = () => (cvc.value = digits(cvc.value).slice(0, 3));
+
+number.addEventListener('input', () => formatNumber() && expiry.focus());
+expiry.addEventListener('input', () => formatExpiry() && cvc.focus());
+cvc.addEventListener('input', formatCvc);
+// What a quick customer typed before this script ran is formatted now (without moving the focus).
+formatNumber();
+formatExpiry();
+formatCvc();
 
 /** The first problem of each field, in the customer's language; empty when the field is fine. */
 function check(): Record<Field, string> {
