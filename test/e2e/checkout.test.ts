@@ -161,9 +161,10 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
     const challenge = await frameOf(o.page, 'sg-checkout dialog iframe');
     await challenge.waitForURL(/\/sandbox\/3ds\/pm_/);
     assert.equal(new URL(challenge.url()).origin, stack.apiUrl);
-    await challenge.getByRole('button', { name: 'Confirm with code' }).waitFor();
+    // The bank's page speaks the widget's language.
+    await challenge.getByRole('button', { name: 'Подтвердить кодом' }).waitFor();
     await shoot(o.page, 'flow-desktop-ru-card-3ds-dialog');
-    await challenge.getByRole('button', { name: 'Confirm with code' }).click();
+    await challenge.getByRole('button', { name: 'Подтвердить кодом' }).click();
     await successHeading(o.page).waitFor();
     assert.equal(await o.page.locator('sg-checkout dialog[open]').count(), 0, 'the dialog closes');
     await assertOneSuccess(o, session.id);
@@ -200,8 +201,8 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
 
     const bank = await o.context.newPage();
     await bank.goto(`${stack.apiUrl}/sandbox/bank?link=${encodeURIComponent(link)}`);
-    await bank.getByRole('button', { name: 'Pay' }).click();
-    await bank.getByText('Paid.').waitFor();
+    await bank.getByRole('button', { name: 'Оплатить' }).click();
+    await bank.getByText('Оплачено.').waitFor();
     await bank.close();
 
     await successHeading(o.page).waitFor();
@@ -221,8 +222,8 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
 
     const app = await o.context.newPage();
     await app.goto(link);
-    await app.getByRole('button', { name: 'Pay' }).click();
-    await app.getByText('Paid.').waitFor();
+    await app.getByRole('button', { name: 'Оплатить' }).click();
+    await app.getByText('Оплачено.').waitFor();
     await app.close();
 
     await successHeading(o.page).waitFor();
