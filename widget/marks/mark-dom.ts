@@ -16,7 +16,7 @@ function shape(s: MarkShape): SVGElement {
   if ('d' in s) return element('path', { d: s.d, fill: s.fill });
   const text = element('text', {
     x: s.x, y: s.y, 'font-size': s.size, textLength: s.width, lengthAdjust: 'spacingAndGlyphs', fill: s.fill,
-    'font-family': "Arial,'Liberation Sans','Helvetica Neue',sans-serif", 'font-weight': 700, 'font-style': s.italic ? 'italic' : 'normal',
+    'font-family': 'Arial,Helvetica,sans-serif', 'font-weight': 700, 'font-style': s.italic ? 'italic' : 'normal',
   });
   text.textContent = s.text;
   return text;

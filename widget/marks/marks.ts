@@ -21,7 +21,7 @@ const ROW_GAP = 4;
 function shape(s: MarkShape) {
   if ('d' in s) return svg`<path d=${s.d} fill=${s.fill}></path>`;
   return svg`<text x=${s.x} y=${s.y} font-size=${s.size} textLength=${s.width} lengthAdjust="spacingAndGlyphs" fill=${s.fill}
-    font-family="Arial,'Liberation Sans','Helvetica Neue',sans-serif" font-weight="700" font-style=${s.italic ? 'italic' : 'normal'}>${s.text}</text>`;
+    font-family="Arial,Helvetica,sans-serif" font-weight="700" font-style=${s.italic ? 'italic' : 'normal'}>${s.text}</text>`;
 }
 
 /** A card brand on its chip, `dx` chip units from the left. */
