@@ -14,6 +14,7 @@ import { page, pageCsp } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
 import { LOCAL_TIME_PATH, localTimeScript, timeElement } from './local-time';
 import { shopHeader, shopOf, supportBlock } from './shop';
+import { cardLabel } from './card-label';
 
 const TEXT = {
   ru: {
@@ -30,7 +31,6 @@ const TEXT = {
     backToShop: 'Вернуться в магазин',
     methods: { card: 'Банковская карта', saved_card: 'Сохранённая банковская карта', recurrent: 'Банковская карта (подписка)', fps: 'Система быстрых платежей (СБП)', sberpay: 'SberPay' },
     statuses: { succeeded: 'Оплачено', failed: 'Не оплачено', in_progress: 'В обработке', pending: 'Ждёт подтверждения магазина' },
-    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Мир' } as Record<string, string>,
   },
   en: {
     title: 'Payment confirmation',
@@ -46,7 +46,6 @@ const TEXT = {
     backToShop: 'Return to the shop',
     methods: { card: 'Bank card', saved_card: 'Saved bank card', recurrent: 'Bank card (subscription)', fps: 'Faster Payments System (SBP)', sberpay: 'SberPay' },
     statuses: { succeeded: 'Paid', failed: 'Not paid', in_progress: 'In progress', pending: 'Waiting for the shop to confirm' },
-    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Mir' } as Record<string, string>,
   },
 } satisfies Record<PageLanguage, { methods: Record<PaymentRow['method'], string>; statuses: Record<PaymentRow['status'], string> } & Record<string, unknown>>;
 
@@ -71,7 +70,7 @@ export function receiptPages(store: Store) {
     const rows: [string, unknown][] = [
       ...(data.description ? [[t.purchase, data.description] as [string, unknown]] : []),
       [t.date, timeElement(payment.updated_at, lang)],
-      [t.paidWith, card ? `${t.methods[payment.method]}, ${t.brands[card.brand] ?? card.brand} •••• ${card.last4}` : t.methods[payment.method]],
+      [t.paidWith, card ? `${t.methods[payment.method]}, ${cardLabel(card, lang)}` : t.methods[payment.method]],
       [t.status, t.statuses[payment.status]],
       ...store.sessions.refunds(payment.id).map((r) => [t.refunded, html`${money(r.amount)}, ${timeElement(r.created_at, lang)}`] as [string, unknown]),
     ];

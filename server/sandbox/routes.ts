@@ -16,6 +16,7 @@ import { page, pageCsp } from '../pages/layout';
 import { pageLanguage, type PageLanguage } from '../pages/language';
 import { LOCAL_TIME_PATH, timeElement } from '../pages/local-time';
 import { shopHeader, shopOf, type Shop } from '../pages/shop';
+import { cardLabel } from '../pages/card-label';
 import { parseFpsLink } from './fps';
 import type { PushInbox } from './push-inbox';
 
@@ -121,7 +122,6 @@ const TEXT = {
     phone: 'Телефон',
     message: 'Сообщение',
     open: 'Открыть',
-    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Мир' } as Record<string, string>,
   },
   en: {
     badge: 'Sandbox',
@@ -150,7 +150,6 @@ const TEXT = {
     phone: 'Phone',
     message: 'Message',
     open: 'Open',
-    brands: { visa: 'Visa', mastercard: 'Mastercard', mir: 'Mir' } as Record<string, string>,
   },
 } satisfies Record<PageLanguage, { titles: Record<PaymentRow['method'], string> } & Record<string, unknown>>;
 
@@ -163,7 +162,7 @@ function paymentPage(d: SandboxDeps, p: PaymentRow, lang: PageLanguage, shop: Sh
   const failure = p.failure_code ? (DICTIONARIES[lang].failures[p.failure_code] ?? DICTIONARIES[lang].failed) : DICTIONARIES[lang].failed;
   const body = html`${shop ? shopHeader(shop, lang) : ''}<span class="badge">${t.badge}</span>
     <h1>${t.titles[p.method]}</h1>
-    ${shop ? html`<p class="muted">${t.paymentTo(shop.name)}${card ? t.withCard(`${t.brands[card.brand] ?? card.brand} •••• ${card.last4}`) : ''}</p>` : ''}
+    ${shop ? html`<p class="muted">${t.paymentTo(shop.name)}${card ? t.withCard(cardLabel(card, lang)) : ''}</p>` : ''}
     <div class="amount">${formatAmount(p.amount, p.currency, lang)}</div>
     ${waiting
       ? html`<form method="post" class="actions">

@@ -36,7 +36,7 @@ test('the 3-D Secure page speaks the language the widget asks for (?lang=), head
   assert.match(ru.html, /<html lang="ru">/);
   assert.match(ru.html, /<span class="shop-name">Байкал Маркет<\/span>/);
   assert.match(ru.html, /alt="Логотип Байкал Маркет"/);
-  assert.match(ru.html, /Оплата в магазин <strong>Байкал Маркет<\/strong> картой Visa •••• 3220/);
+  assert.match(ru.html, /Оплата в магазин <strong>Байкал Маркет<\/strong> картой Visa\u00a0••••\u00a03220/);
   assert.match(ru.html, /1\u202f290,00\u00a0₽/);
   assert.match(ru.html, />Подтвердить кодом<\/button>/);
   assert.match(ru.html, />Отклонить<\/button>/);
@@ -46,7 +46,7 @@ test('the 3-D Secure page speaks the language the widget asks for (?lang=), head
 
   const en = await text(h, `/sandbox/3ds/${paymentId}?lang=en`, 'ru');
   assert.match(en.html, /<html lang="en">/);
-  assert.match(en.html, /Payment to <strong>Байкал Маркет<\/strong> with Visa •••• 3220/);
+  assert.match(en.html, /Payment to <strong>Байкал Маркет<\/strong> with Visa\u00a0••••\u00a03220/);
   assert.match(en.html, /1,290\.00\u00a0₽/);
   assert.match(en.html, />Confirm with code<\/button>/);
 });
