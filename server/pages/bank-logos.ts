@@ -12,6 +12,7 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { etag } from 'hono/etag';
 import { ApiError } from '../errors';
 import { BANKS, type FpsBank } from '../sandbox/banks';
 import { bankInitials, monogramColour, monogramFontSize } from '../sandbox/bank-monogram';
@@ -64,8 +65,9 @@ export function bankLogos(options: BankLogoOptions) {
   const asked = new Map<string, number>();
 
   async function download(bank: FpsBank): Promise<void> {
-    const res = await doFetch(bank.logoUrl!, { signal: AbortSignal.timeout(LOGO_FETCH_TIMEOUT_MS), redirect: 'error' });
+    const res = await doFetch(bank.logoUrl!, { signal: AbortSignal.timeout(LOGO_FETCH_TIMEOUT_MS) });
     if (!res.ok) throw new Error(`${bank.logoUrl} answered ${res.status}`);
+    if (res.url && !res.url.startsWith('https:')) throw new Error(`${bank.logoUrl} redirected to ${res.url}, which is not https`);
     const body = Buffer.from(await res.arrayBuffer());
     // Only a real PNG of icon size is kept: the file is served as image/png under this server's name.
     if (body.length > MAX_LOGO_BYTES || !body.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error(`${bank.logoUrl} is not a PNG of at most ${MAX_LOGO_BYTES} bytes`);
@@ -85,6 +87,8 @@ export function bankLogos(options: BankLogoOptions) {
   }
 
   const app = new Hono();
+  // A revalidation after max-age costs a 304, not the image again.
+  app.use('/assets/banks/*', etag());
   app.get('/assets/banks/:id', async (c) => {
     const id = c.req.param('id');
     const bank = MEMBER_ID.test(id) ? banks.get(id) : undefined;

@@ -139,3 +139,12 @@ test('a failed or non-PNG download keeps the monogram and is not retried the sam
   assert.equal(existsSync(join(dir, 'bank-logos', `${SBER}.png`)), false);
   assert.match(warnings[0]!, /not a PNG/);
 });
+
+test('a revalidation with the ETag costs a 304', async (t) => {
+  const app = bankLogos({ dataDir: dataDir(t), fetchLogos: false });
+  const first = await app.request(bankLogoPath(SBER));
+  const tag = first.headers.get('etag');
+  assert.ok(tag, 'an ETag');
+  const again = await app.request(bankLogoPath(SBER), { headers: { 'if-none-match': tag } });
+  assert.equal(again.status, 304);
+});

@@ -228,8 +228,7 @@ describe('<sg-bank-list>', () => {
   });
 
   it('when the app did not open, names the bank and offers another bank and the link, not the list', async () => {
-    const el = await mount(banksFor(LINK), 'ios', 'en');
-    el.locale = 'en';
+    const el = await mount(banksFor(LINK), 'ios', 'en'); // no locale: the words follow the dictionary's language
     el.link = LINK;
     withCapturedAppTimer((fire) => {
       tap(anchors(el)[1]!);

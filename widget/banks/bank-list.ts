@@ -2,7 +2,7 @@ import { LitElement, html, svg, css, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
 import type { Bank } from '../api/public-api';
-import type { Dictionary, Locale } from '../i18n/i18n';
+import { DICTIONARIES, type Dictionary, type Locale } from '../i18n/i18n';
 import { bankInitials, monogramColour, monogramFontSize } from '../../server/sandbox/bank-monogram';
 
 const LAST_BANK_KEY = 'sg-checkout:last-bank';
@@ -45,8 +45,8 @@ export class BankList extends LitElement {
   @property({ attribute: false }) banks: Bank[] = [];
   @property() platform: 'ios' | 'android' = 'ios';
   @property({ attribute: false }) t!: Dictionary;
-  /** The language of this list's own words (the notice of a failed app). */
-  @property() locale: Locale = 'ru';
+  /** The language of this list's own words (the notice of a failed app); by default, that of `t`. */
+  @property() locale?: Locale;
   /** The payment link, offered to copy when the app did not open. */
   @property() link = '';
   /** The last bank tapped did not open its app: show the notice instead of the list. */
@@ -168,7 +168,8 @@ export class BankList extends LitElement {
   }
 
   private renderFailed() {
-    const words = TEXT[this.locale] ?? TEXT.ru;
+    const locale = this.locale ?? (Object.keys(DICTIONARIES) as Locale[]).find((l) => DICTIONARIES[l] === this.t) ?? 'ru';
+    const words = TEXT[locale] ?? TEXT.ru;
     const bank = this.tapped ?? this.banks.find((b) => b.id === this.lastBankId());
     return html`<div class="failed" part="failed" role="alert">
       <p><strong>${bank ? words.appDidNotOpen(bank.name) : words.genericDidNotOpen}</strong>${this.link ? words.orCopy : nothing}</p>
