@@ -1,6 +1,7 @@
 /**
  * The builds (dist/widget/, dist/demo/):
- *   `vite build`               the widget: sg-checkout.mjs (ES module) and sg-checkout.js (classic script)
+ *   `vite build`               the widget: sg-checkout.mjs (ES module) and the chunks it loads when needed (chunks/)
+ *   `vite build --mode loader` sg-checkout.js, the classic script tag's loader of sg-checkout.mjs
  *   `vite build --mode frame`  the card iframe: card-frame.html with its script and styles
  *   `vite build --mode link`   link-page.js, the behaviour of the payment link page /l/:id
  *   `vite build --mode demo-store|demo-console`  the demo store's and the console's page scripts (dist/demo)
@@ -63,6 +64,19 @@ export default defineConfig(({ mode }) => {
       },
     };
   }
+  if (mode === 'loader') {
+    // sg-checkout.js: the classic script that imports sg-checkout.mjs (widget/loader.ts).
+    return {
+      ...shared,
+      build: {
+        outDir: here('./dist/widget'),
+        emptyOutDir: false,
+        target: 'es2022',
+        minify: true,
+        lib: { entry: here('./widget/loader.ts'), name: 'SgCheckoutLoader', formats: ['iife'], fileName: () => 'sg-checkout.js' },
+      },
+    };
+  }
   return {
     ...shared,
     build: {
@@ -70,14 +84,23 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: true,
       target: 'es2022',
       minify: true,
-      // Library builds leave ES output unminified unless the output itself asks for it.
-      rolldownOptions: { output: { minify: true } },
-      lib: {
-        entry: here('./widget/sg-checkout.ts'),
-        name: 'SgCheckout',
-        formats: ['es', 'iife'],
-        fileName: (format) => (format === 'es' ? 'sg-checkout.mjs' : 'sg-checkout.js'),
+      // What each chunk imports, statically or when needed: bench/widget.bench.ts sums what a page loads first.
+      manifest: true,
+      rolldownOptions: {
+        // The entry may export internals its chunks import (Lit, the marks), so they stay in it
+        // instead of a shared chunk that would cost the page another request before the first render.
+        preserveEntrySignatures: 'allow-extension',
+        output: {
+          // Rolldown still splits what the entry and its chunks share into a chunk of its own
+          // (rolldown#10731); this group keeps everything the entry loads statically in the entry.
+          codeSplitting: { groups: [{ name: 'sg-checkout', tags: ['$initial'] }] },
+          // Library builds leave ES output unminified unless the output itself asks for it.
+          minify: true,
+          // Content-hashed, so the server caches them as immutable (server/pages/widget-assets.ts).
+          chunkFileNames: 'chunks/[name]-[hash].js',
+        },
       },
+      lib: { entry: here('./widget/sg-checkout.ts'), formats: ['es'], fileName: () => 'sg-checkout.mjs' },
     },
   };
 });
