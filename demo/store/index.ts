@@ -13,7 +13,8 @@ import { Hono } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import { STORE_PAGE_CSP } from '../csp';
 import { DEMO_DIST, serveFile } from '../static-files';
-import { loadCredentials, type RegisterProject } from './credentials';
+import { DEMO_LOGO_PATH, loadCredentials, type RegisterProject } from './credentials';
+import { LOGO_SVG } from './product-art';
 import { merchantClient } from './merchant-client';
 import { OrdersDb } from './orders-db';
 import { orderRoutes } from './order-routes';
@@ -65,6 +66,10 @@ export function demoStore(options: DemoStoreOptions) {
     c.header('Referrer-Policy', 'same-origin');
     // Accept-Language, or the header's ru/en switch (`?lang=`): the page and the widget in it follow it.
     return c.html(shopPage({ sandbox: options.sandbox ?? true, lang: pageLanguage(c) }));
+  });
+  app.get(DEMO_LOGO_PATH, (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(LOGO_SVG, 200, { 'Content-Type': 'image/svg+xml' });
   });
   serveFile(app, '/demo/store.css', fileURLToPath(new URL('./store.css', import.meta.url)), 'css');
   serveFile(app, '/demo/sandbox-phone.css', fileURLToPath(new URL('../sandbox-phone/sandbox-phone.css', import.meta.url)), 'css');

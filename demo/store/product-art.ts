@@ -2,7 +2,7 @@
  * The product pictures, drawn as inline SVG: no external assets, nothing to host. Colours are
  * presentation attributes rather than `style`, which the page's CSP would refuse.
  */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 
 const mug = html`<svg viewBox="0 0 200 150" role="img" aria-label="A blue stoneware mug">
   <rect width="200" height="150" fill="#e0f2fe"/>
@@ -37,8 +37,10 @@ const tea = html`<svg viewBox="0 0 200 150" role="img" aria-label="A tin of sea-
 export const PRODUCT_ART: Record<string, ReturnType<typeof html>> = { 'baikal-mug': mug, 'wool-socks': socks, 'buckthorn-tea': tea };
 
 /** The shop's logo: a wave over a mountain. */
-export const LOGO = html`<svg viewBox="0 0 32 32" width="32" height="32" aria-hidden="true">
+/** The shop's logo, as a file (`/demo/logo.svg`: the project's logo_url on the hosted pages) and inline in the header. */
+export const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32" aria-hidden="true">
   <rect width="32" height="32" rx="8" fill="#0c4a6e"/>
   <path d="M5 22 l8 -12 l5 7 l3 -4 l6 9 z" fill="#e0f2fe"/>
   <path d="M4 25 q4 -3 8 0 t8 0 t8 0" fill="none" stroke="#38bdf8" stroke-width="2"/>
 </svg>`;
+export const LOGO = raw(LOGO_SVG);

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../../server/store/store';
 import type { RegisterProject } from './credentials';
 
-/** A `RegisterProject` that inserts the project into `store`, or updates its display name, key, URL and origins. */
+/** A `RegisterProject` that inserts the project into `store`, or updates its display name, logo, key, URL and origins. */
 export function registerInStore(store: Store, now: () => number = Date.now): RegisterProject {
-  return ({ name, displayName, publicKeyPem, webhookUrl, origins }) =>
+  return ({ name, displayName, logoUrl, publicKeyPem, webhookUrl, origins }) =>
     store.transaction(() => {
       const current = store.projects.get(name);
       if (!current) {
@@ -17,6 +17,7 @@ export function registerInStore(store: Store, now: () => number = Date.now): Reg
         store.projects.insert({
           name,
           displayName,
+          logoUrl,
           publicKeyPem,
           webhookUrl,
           webhookSecret,
@@ -29,9 +30,11 @@ export function registerInStore(store: Store, now: () => number = Date.now): Reg
         return { webhookSecret };
       }
       const unchanged =
-        current.displayName === displayName && current.publicKeyPem === publicKeyPem && current.webhookUrl === webhookUrl && JSON.stringify(current.origins) === JSON.stringify(origins);
+        current.displayName === displayName &&
+        current.logoUrl === logoUrl &&
+        current.publicKeyPem === publicKeyPem && current.webhookUrl === webhookUrl && JSON.stringify(current.origins) === JSON.stringify(origins);
       if (!unchanged) {
-        store.projects.update({ ...current, displayName, publicKeyPem, webhookUrl, origins });
+        store.projects.update({ ...current, displayName, logoUrl, publicKeyPem, webhookUrl, origins });
         store.outbox.enableEndpoint(name, webhookUrl);
       }
       return { webhookSecret: current.webhookSecret };

@@ -86,7 +86,7 @@ test('makes its RSA key on first start, private to this user, and registers the 
   assert.match(key, /BEGIN PRIVATE KEY/);
   assert.deepEqual(
     { ...s.registrations[0], publicKeyPem: undefined },
-    { name: 'demo-store', displayName: 'Baikal Goods', webhookUrl: `${PUBLIC_URL}/demo/webhooks`, origins: [PUBLIC_URL], publicKeyPem: undefined },
+    { name: 'demo-store', displayName: 'Baikal Goods', logoUrl: `${PUBLIC_URL}/demo/logo.svg`, webhookUrl: `${PUBLIC_URL}/demo/webhooks`, origins: [PUBLIC_URL], publicKeyPem: undefined },
   );
   s.store.stop();
   s.store.start();

@@ -60,6 +60,11 @@ test('the demo project has a display name for its customers, not its slug', asyn
   s.demo.start();
   const project = s.server.store.projects.get(DEMO_PROJECT)!;
   assert.equal(project.displayName, DEMO_SHOP_NAME);
+  assert.equal(project.logoUrl, 'http://localhost:3000/demo/logo.svg');
+  const logo = await s.request('/demo/logo.svg');
+  assert.equal(logo.status, 200);
+  assert.equal(logo.headers.get('content-type'), 'image/svg+xml');
+  assert.match(await logo.text(), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.notEqual(DEMO_SHOP_NAME, DEMO_PROJECT);
 });
 
