@@ -190,6 +190,7 @@ describe('<sg-bank-list>', () => {
       await waitUntil(() => anchors(el).length === pages * BANK_PAGE_SIZE, `page ${pages} renders on scroll`, { timeout: 3000 });
     }
     expect(anchors(el).length).to.be.below(192);
+    await expect(el, 'the end marker in the list is no problem for assistive tech').to.be.accessible();
   });
 
   it('searches all the banks, not only the rendered page, and starts again from the first page', async () => {
