@@ -243,6 +243,10 @@ describe('<sg-bank-list>', () => {
     expect(anchors(el), 'the list steps aside').to.have.length(0);
     const [another, copy] = [...notice.querySelectorAll('button')];
     expect(another!.textContent!.trim()).to.equal('Choose another bank');
+    await sendKeys({ press: 'Shift' });
+    another!.focus();
+    expect(contrastRatio(focusRing(another!).color, 'rgb(255, 255, 255)'), 'its ring against the page').to.be.at.least(3);
+    expect(parseFloat(getComputedStyle(another!).outlineOffset), 'outside the green button').to.be.at.least(1);
     expect(copy!.textContent!.trim()).to.equal('Copy link');
 
     const copied: string[] = [];

@@ -80,6 +80,8 @@ export class BankList extends LitElement {
     .failed strong { display: block; margin-bottom: 4px; }
     .failed button { display: block; width: 100%; font: inherit; padding: 10px 16px; margin-top: 8px; border-radius: var(--sg-radius, 10px); cursor: pointer;
       border: 1px solid var(--sg-border, #d1d5db); background: transparent; color: inherit; }
+    /* Outside the button, against the page: an inset ring on the green button would not show. */
+    .failed button:focus-visible { outline-offset: 2px; }
     .failed button.primary { background: var(--sg-accent, #1a7f5a); border-color: transparent; color: var(--sg-accent-color, #fff); font-weight: 600; }
   `;
 
@@ -90,7 +92,7 @@ export class BankList extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    // A new search or a new list starts again from the first page.
+    // A new list starts again from the first page (a new search does too, in its input handler).
     if (changed.has('banks')) this.shown = BANK_PAGE_SIZE;
   }
 
