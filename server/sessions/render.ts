@@ -13,6 +13,8 @@ export function renderSession(row: SessionRow, repo: SessionRepo, acquirer: Acqu
   return {
     id: row.id,
     status: row.status,
+    /** Grows with every change: a webhook receiver keeps the highest it has seen and ignores older ones. */
+    version: row.version,
     ...(next ? { next_action: next } : {}),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

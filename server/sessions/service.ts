@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
-import { MINUTE_MS } from '../clock';
+import { iso, MINUTE_MS } from '../clock';
 import { badRequest, conflict, notFound } from '../errors';
 import { newId, newSecretId } from '../ids';
 import * as machine from '../domain/session-machine';
@@ -351,7 +351,7 @@ export class SessionService {
       const url = row.webhook_url ?? project.webhookUrl;
       const session = this.render(row);
       for (const type of events) {
-        this.store.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, session }), created_at: now });
+        this.store.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, created_at: iso(now), session }), created_at: now });
       }
       this.store.afterCommit(() => this.d.onWebhookQueued?.());
     }

@@ -126,3 +126,20 @@ describe('duplicate keys', () => {
     assert.equal(path('{"\\u0061": 1, "a": 2}'), 'a', 'an escaped spelling of the same key is the same key');
   });
 });
+
+describe('webhooks carry what a receiver needs to order them', () => {
+  test("each payload has the event's time and the session's version, growing with every change", async (t) => {
+    const h = harness(t);
+    const { id, token } = await sessionWithToken(h);
+    await h.publicCall(`sessions/${token}/payments`, json({ method: 'fps' })); // action_required
+    h.clock.advance(1000);
+    const started = (await h.publicCall(`sessions/${token}`)).body;
+    await h.app.request(`/sandbox/payments/${started.payment.id}/approve`, { method: 'POST' }); // payment_finished
+    const events = h.events(id).map((e) => e.payload);
+    assert.deepEqual(events.map((e) => e.type), ['action_required', 'payment_finished']);
+    const [first, last] = events;
+    assert.ok(first.session.version < last.session.version, `versions ${first.session.version} then ${last.session.version}`);
+    assert.ok(Date.parse(first.created_at) < Date.parse(last.created_at));
+    assert.equal((await h.call('session/status', { session_id: id })).body.session.version, last.session.version, 'session/status shows the same version');
+  });
+});

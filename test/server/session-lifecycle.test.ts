@@ -927,7 +927,7 @@ describe('last used card', () => {
     assert.equal(started.payment.customer_interaction.redirect.url, `${PUBLIC_URL}/sandbox/3ds/${started.payment.id}`);
     const page = await h.app.request(`/sandbox/3ds/${started.payment.id}`);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /Visa •••• 3220/);
+    assert.match(await page.text(), /Visa\s••••\s3220/);
     assert.equal((await sandbox(h, started.payment.id, 'approve')).body.session.status, 'accepted');
   });
 
