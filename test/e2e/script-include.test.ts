@@ -20,15 +20,17 @@ import { countOf, launch, newContext, recorded, waitForEvent } from './browser';
 let stack: Stack;
 let browser: Browser;
 /** This file's merchant pages, by path, on an origin of their own (localhost: Chromium lets loopback pages reach loopback servers). */
-const pages = new Map<string, string>();
+const pages = new Map<string, { body: string; csp?: (apiUrl: string) => string }>();
 let site: Server;
 let siteOrigin: string;
 
 before(async () => {
   [stack, browser] = await Promise.all([startStack(), launch()]);
   site = createServer((req, res) => {
-    const body = pages.get(req.url ?? '');
-    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(body ?? 'no such page');
+    if (req.url === '/recorder.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(RECORDER_JS);
+    const page = pages.get(req.url ?? '');
+    if (!page) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no such page');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...(page.csp ? { 'content-security-policy': page.csp(stack.apiUrl) } : {}) }).end(page.body);
   });
   siteOrigin = `http://localhost:${await listen(site, '127.0.0.1')}`;
   projectCommand(stack.server.store, ['update', PROJECT, '--origin', stack.merchantOrigin, '--origin', siteOrigin]);
@@ -40,13 +42,15 @@ after(async () => {
   await stack?.close();
 });
 
-const RECORDER = `<script>
-window.events = [];
-for (const type of ['sg-ready', 'sg-error']) document.addEventListener(type, (e) => window.events.push({ type, detail: e.detail }));
-</script>`;
+const RECORDER_JS = `window.events = [];
+for (const type of ['sg-ready', 'sg-error']) document.addEventListener(type, (e) => window.events.push({ type, detail: e.detail }));`;
+const RECORDER = `<script>${RECORDER_JS}</script>`;
+/** What a strict merchant page sends: scripts and requests only from itself and the checkout server, Trusted Types for Lit only. */
+const STRICT_CSP = (api: string) =>
+  `default-src 'self'; script-src 'self' ${api}; connect-src ${api}; frame-src ${api}; img-src 'self' ${api} data:; style-src 'self'; require-trusted-types-for 'script'; trusted-types lit-html`;
 
 /** Opens a merchant page holding `tag` on the merchant's origin; returns what the server answered for /widget/*. */
-async function openWith(tag: (apiUrl: string) => string) {
+async function openWith(tag: (apiUrl: string) => string, csp?: (apiUrl: string) => string) {
   const { token } = await stack.createSession();
   const context = await newContext(browser, 'desktop');
   const page = await context.newPage();
@@ -54,7 +58,9 @@ async function openWith(tag: (apiUrl: string) => string) {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   const path = `/include/${token}`;
-  pages.set(path, `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>${RECORDER}</head><body>${tag(stack.apiUrl)}<sg-checkout token="${token}"></sg-checkout></body></html>`);
+  // Under a CSP the recorder is the page's own script file, not inline.
+  const recorder = csp ? `<script src="/recorder.js"></script>` : RECORDER;
+  pages.set(path, { body: `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>${recorder}</head><body>${tag(stack.apiUrl)}<sg-checkout token="${token}"></sg-checkout></body></html>`, csp });
   const url = `${siteOrigin}${path}`;
   const widgetAnswers: { path: string; encoding: string | undefined; cors: string | undefined }[] = [];
   page.on('response', (res) => {
@@ -75,14 +81,15 @@ async function openWith(tag: (apiUrl: string) => string) {
 }
 
 describe('including the widget', () => {
-  for (const [name, tag] of [
-    ['a classic script tag', (api: string) => `<script src="${api}/widget/sg-checkout.js"></script>`],
-    ['a deferred classic script tag', (api: string) => `<script defer src="${api}/widget/sg-checkout.js"></script>`],
-    ['sg-checkout.js as type=module', (api: string) => `<script type="module" src="${api}/widget/sg-checkout.js"></script>`],
-    ['the ES build sg-checkout.mjs', (api: string) => `<script type="module" src="${api}/widget/sg-checkout.mjs"></script>`],
+  for (const [name, tag, csp] of [
+    ['a classic script tag', (api: string) => `<script src="${api}/widget/sg-checkout.js"></script>`, undefined],
+    ['a deferred classic script tag', (api: string) => `<script defer src="${api}/widget/sg-checkout.js"></script>`, undefined],
+    ['sg-checkout.js as type=module', (api: string) => `<script type="module" src="${api}/widget/sg-checkout.js"></script>`, undefined],
+    ['the ES build sg-checkout.mjs', (api: string) => `<script type="module" src="${api}/widget/sg-checkout.mjs"></script>`, undefined],
+    ['a classic script tag under a strict CSP with Trusted Types', (api: string) => `<script src="${api}/widget/sg-checkout.js"></script>`, STRICT_CSP],
   ] as const) {
     test(`${name}: the widget reaches the server and shows its tabs`, async () => {
-      const { events, errors, widgetAnswers } = await openWith(tag);
+      const { events, errors, widgetAnswers } = await openWith(tag, csp);
       assert.equal(countOf(events, 'sg-ready'), 1);
       assert.equal(countOf(events, 'sg-error'), 0, JSON.stringify(events));
       assert.deepEqual(errors, []);
