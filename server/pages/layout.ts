@@ -50,11 +50,13 @@ body { margin: 0; min-height: 100vh; display: grid; place-items: center; backgro
 .card { width: min(440px, 100% - 32px); background: var(--panel); border-radius: 16px; padding: 28px;
   box-shadow: 0 10px 30px rgb(0 0 0 / .08); margin: 24px 0; }
 .card.wide { width: min(960px, 100% - 32px); }
+/* A phone, or the 3-D Secure page framed in the checkout's dialog: less padding, so the answers fit side by side. */
+@media (max-width: 400px) { .card { padding: 20px; width: calc(100% - 24px); } }
 h1 { font-size: 20px; margin: 0 0 4px; }
 .muted { color: var(--muted); font-size: 14px; }
 .amount { font-size: 32px; font-weight: 700; margin: 16px 0; }
 .badge { display: inline-block; font-size: 12px; padding: 2px 8px; border-radius: 999px; background: #fef3c7; color: #92400e; }
-.actions { display: flex; gap: 12px; margin-top: 20px; }
+.actions { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 20px; }
 button { flex: 1; font: inherit; font-weight: 600; padding: 12px 16px; border-radius: 10px; border: 0; cursor: pointer; }
 button.approve { background: var(--accent); color: #fff; }
 button.decline { background: transparent; color: var(--danger); border: 1px solid currentColor; }
