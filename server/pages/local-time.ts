@@ -33,8 +33,10 @@ export const LOCAL_TIME_JS = `(function () {
 })();
 `;
 
+/** Where the pages that show times load the script from (their CSP allows script-src 'self'). */
 export const LOCAL_TIME_PATH = '/assets/local-time.js';
 
+/** Serves LOCAL_TIME_JS at LOCAL_TIME_PATH (cached for an hour). */
 export function localTimeScript() {
   const app = new Hono();
   app.get(LOCAL_TIME_PATH, (c) => {

@@ -9,6 +9,7 @@ import type { PageLanguage } from './language';
 
 export type Shop = { name: string; logoUrl: string | null; locale: PageLanguage | null; support: SupportContacts };
 
+/** The shop of a project, as its pages show it. */
 export const shopOf = (project: Project): Shop => ({
   name: project.displayName ?? project.name,
   logoUrl: project.logoUrl,
