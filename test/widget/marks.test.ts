@@ -49,6 +49,8 @@ describe('payment marks', () => {
     expect(dom.getAttribute('viewBox')).to.equal(svgs(lit)[0]!.getAttribute('viewBox'));
     const paths = (root: Element) => [...root.querySelectorAll('path')].map((p) => `${p.getAttribute('d')} ${p.getAttribute('fill')}`);
     expect(paths(dom)).to.deep.equal(paths(svgs(lit)[0]!));
-    expect(markElement('visa').textContent, 'the Visa wordmark is its text').to.equal('VISA');
+    expect(markElement('visa').textContent, 'drawn, not typed: no stray text in what surrounds it').to.equal('');
+    const tab = await render(html`<button>${methodMark('card')}<span>Карта</span></button>`);
+    expect(tab.textContent!.trim(), "a tab's text is its label alone").to.equal('Карта');
   });
 });

@@ -4,11 +4,8 @@
  * `svg` templates in the widget (marks.ts) and plain DOM in the card iframe (mark-dom.ts), which
  * must not pull Lit in.
  */
-export type MarkShape =
-  /** A filled path. */
-  | { d: string; fill: string }
-  /** A wordmark in a bold system sans, stretched to `width` so it looks the same in any font. */
-  | { text: string; x: number; y: number; size: number; width: number; fill: string; italic?: boolean };
+/** A filled path, or a stroked one when `stroke` is given (`fill` is then 'none'). */
+export type MarkShape = { d: string; fill: string; stroke?: string; width?: number };
 
 export type MarkData = {
   label: string;
@@ -16,16 +13,22 @@ export type MarkData = {
   shapes: readonly MarkShape[];
   /**
    * Card brands sit on a white card-shaped chip (CHIP), so that dark blue VISA and green
-   * МИР read on a dark theme too: the shapes are scaled by `scale` and moved to `x`, `y` on it.
+   * МИР read on a dark theme too: the shapes are slanted by `skew` degrees (an italic
+   * wordmark), scaled by `scale` and moved to `x`, `y` on it.
    */
-  chip?: { scale: number; x: number; y: number };
+  chip?: { scale: number; x: number; y: number; skew?: number };
 };
 
-/** The card chip: a light grey edge and a white face, 38 × 24 (a card's proportions). */
+/** Where a brand's shapes go on its chip, as an SVG transform. */
+export function chipTransform(m: MarkData): string {
+  const { x, y, scale, skew } = m.chip!;
+  return `translate(${x} ${y}) scale(${scale})${skew ? ` skewX(${skew})` : ''}`;
+}
+
+/** The card chip: a white face with a light grey edge, 38 × 24 (a card's proportions). */
 export const CHIP_VIEW_BOX = '0 0 38 24';
 export const CHIP: readonly MarkShape[] = [
-  { d: 'M3 0h32a3 3 0 0 1 3 3v18a3 3 0 0 1-3 3H3a3 3 0 0 1-3-3V3a3 3 0 0 1 3-3z', fill: '#c4c9d2' },
-  { d: 'M3 1h32a2 2 0 0 1 2 2v18a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V3a2 2 0 0 1 2-2z', fill: '#fff' },
+  { d: 'M3 .5h32A2.5 2.5 0 0 1 37.5 3v18a2.5 2.5 0 0 1-2.5 2.5H3A2.5 2.5 0 0 1 .5 21V3A2.5 2.5 0 0 1 3 .5z', fill: '#fff', stroke: '#c4c9d2', width: 1 },
 ];
 
 export type MarkId = 'fps' | 'sberpay' | 'mir' | 'visa' | 'mastercard';
@@ -72,11 +75,17 @@ const mir: MarkData = {
   ],
 };
 
+// VISA as shapes, not text: the same in every font, and no stray "VISA" in the text of a tab.
 const visa: MarkData = {
   label: 'Visa',
   viewBox: '0 0 36 12',
-  chip: { scale: 0.78, x: 5, y: 7.3 },
-  shapes: [{ text: 'VISA', x: 0, y: 11.5, size: 15, width: 35.5, fill: '#1a1f71', italic: true }],
+  chip: { scale: 0.88, x: 3.4, y: 6.7, skew: -12 },
+  shapes: [
+    { d: 'M2.6 1h2.7l2.3 7.6L9.9 1h2.7L8.9 11H6.3z', fill: '#1a1f71' },
+    { d: 'M13.6 1h2.6v10h-2.6z', fill: '#1a1f71' },
+    { d: 'M23.4 2.6c-.8-.9-1.9-1.3-3-1.3-1.6 0-2.5.9-2.5 2.2 0 2.9 5.9 2.1 5.9 5 0 1.4-1.1 2.3-2.9 2.3-1.2 0-2.4-.5-3.3-1.4', fill: 'none', stroke: '#1a1f71', width: 2.4 },
+    { d: 'M24.4 11l4-10H31l4.4 10h-2.8l-.8-2.2h-4.2l-.8 2.2zm4-4.3h2.8L29.8 3z', fill: '#1a1f71' },
+  ],
 };
 
 // Two circles and their overlap.

@@ -2,7 +2,7 @@
  * The payment marks built with DOM calls, for the card iframe: it has no Lit and runs under
  * Trusted Types, where markup strings (innerHTML) are refused.
  */
-import { CARD_MARKS, CHIP, CHIP_VIEW_BOX, type CardBrandId, type MarkShape } from './mark-data';
+import { CARD_MARKS, CHIP, CHIP_VIEW_BOX, chipTransform, type CardBrandId, type MarkShape } from './mark-data';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -13,13 +13,7 @@ function element(name: string, attributes: Record<string, string | number>): SVG
 }
 
 function shape(s: MarkShape): SVGElement {
-  if ('d' in s) return element('path', { d: s.d, fill: s.fill });
-  const text = element('text', {
-    x: s.x, y: s.y, 'font-size': s.size, textLength: s.width, lengthAdjust: 'spacingAndGlyphs', fill: s.fill,
-    'font-family': 'Arial,Helvetica,sans-serif', 'font-weight': 700, 'font-style': s.italic ? 'italic' : 'normal',
-  });
-  text.textContent = s.text;
-  return text;
+  return element('path', s.stroke ? { d: s.d, fill: s.fill, stroke: s.stroke, 'stroke-width': s.width ?? 1 } : { d: s.d, fill: s.fill });
 }
 
 /** A card brand's mark as an `<svg role="img">` named by its brand in `aria-label`. */
@@ -30,7 +24,7 @@ export function markElement(id: CardBrandId): SVGSVGElement {
     root.append(...m.shapes.map(shape));
     return root;
   }
-  const group = element('g', { transform: `translate(${m.chip.x} ${m.chip.y}) scale(${m.chip.scale})` });
+  const group = element('g', { transform: chipTransform(m) });
   group.append(...m.shapes.map(shape));
   root.append(...CHIP.map(shape), group);
   return root;

@@ -6,7 +6,7 @@
  * 1.25em high by default (size it with CSS `height`); the width follows its view box.
  */
 import { html, svg, nothing, type TemplateResult } from 'lit';
-import { CARD_BRANDS, CHIP, CHIP_VIEW_BOX, MARKS, type MarkData, type MarkId, type MarkShape } from './mark-data';
+import { CARD_BRANDS, CHIP, CHIP_VIEW_BOX, MARKS, chipTransform, type MarkData, type MarkId, type MarkShape } from './mark-data';
 
 export type { MarkId, CardBrandId } from './mark-data';
 
@@ -19,15 +19,12 @@ type MarkOptions = {
 const ROW_GAP = 4;
 
 function shape(s: MarkShape) {
-  if ('d' in s) return svg`<path d=${s.d} fill=${s.fill}></path>`;
-  return svg`<text x=${s.x} y=${s.y} font-size=${s.size} textLength=${s.width} lengthAdjust="spacingAndGlyphs" fill=${s.fill}
-    font-family="Arial,Helvetica,sans-serif" font-weight="700" font-style=${s.italic ? 'italic' : 'normal'}>${s.text}</text>`;
+  return svg`<path d=${s.d} fill=${s.fill} stroke=${s.stroke ?? nothing} stroke-width=${s.width ?? nothing}></path>`;
 }
 
 /** A card brand on its chip, `dx` chip units from the left. */
 function chip(m: MarkData, dx = 0) {
-  const { x, y, scale } = m.chip!;
-  return svg`<g transform=${`translate(${dx} 0)`}>${CHIP.map(shape)}<g transform=${`translate(${x} ${y}) scale(${scale})`}>${m.shapes.map(shape)}</g></g>`;
+  return svg`<g transform=${`translate(${dx} 0)`}>${CHIP.map(shape)}<g transform=${chipTransform(m)}>${m.shapes.map(shape)}</g></g>`;
 }
 
 function frame(id: string, viewBox: string, label: string, decorative: boolean, body: unknown): TemplateResult {
