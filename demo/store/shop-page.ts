@@ -10,6 +10,9 @@ import { formatAmount } from '../../widget/i18n/money';
 import { sandboxPhone } from '../sandbox-phone/phone-markup';
 import { STORE_WORDS } from './words';
 
+/** Each language named in itself, for the switch's screen-reader names. */
+const LANGUAGE_NAMES = { ru: 'Русский', en: 'English' } as const;
+
 /** `lang`: the page's language (index.ts picks it); the script and the widget read it from `<html lang>`. */
 export function shopPage(opts: { sandbox: boolean; lang: StoreLanguage }) {
   const { lang } = opts;
@@ -31,7 +34,7 @@ ${opts.sandbox ? html`<link rel="stylesheet" href="/demo/sandbox-phone.css">` : 
   ${opts.sandbox ? html`<span class="badge">${t.sandbox}</span>` : ''}
   <nav><a href="/console">${t.consoleLink}</a><a href="/docs">${t.docsLink}</a></nav>
   <nav class="lang-switch" aria-label="${t.language}">${(['ru', 'en'] as const).map(
-    (l) => html`<a href="/?lang=${l}" lang="${l}" hreflang="${l}"${l === lang ? html` aria-current="true"` : ''}>${l.toUpperCase()}</a>`,
+    (l) => html`<a href="/?lang=${l}" lang="${l}" hreflang="${l}" aria-label="${LANGUAGE_NAMES[l]}"${l === lang ? html` aria-current="true"` : ''}>${l.toUpperCase()}</a>`,
   )}</nav>
 </header>
 <main class="shop-main">
