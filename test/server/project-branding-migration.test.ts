@@ -1,0 +1,37 @@
+/** Migration 4 on a data folder from before it: its projects keep working, with no branding (follow the customer). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from '../../server/store/migrations';
+import { Store } from '../../server/store/store';
+
+test('a project registered before the branding columns reads as unbranded after the upgrade, and can then be branded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-migrate-'));
+  const file = join(dir, 'db.sqlite');
+  try {
+    const old = new Database(file);
+    const before = MIGRATIONS.findIndex((m) => m.includes('display_name'));
+    assert.ok(before > 0, 'the branding migration exists');
+    MIGRATIONS.slice(0, before).forEach((m) => old.exec(m));
+    old.pragma(`user_version = ${before}`);
+    old.prepare(`INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('old-shop', 'pem', 'https://x.example/h', 'whsec_x', 1)`).run();
+    old.close();
+
+    const store = Store.open(file);
+    try {
+      const project = store.projects.get('old-shop')!;
+      assert.deepEqual([project.displayName, project.logoUrl, project.locale, project.support], [null, null, null, {}]);
+      store.projects.update({ ...project, displayName: 'Old Shop', locale: 'en', support: { email: 'a@b.example' } });
+      const branded = store.projects.get('old-shop', Number.MAX_SAFE_INTEGER)!;
+      assert.deepEqual([branded.displayName, branded.locale, branded.support], ['Old Shop', 'en', { email: 'a@b.example' }]);
+      assert.throws(() => store.db.prepare("UPDATE projects SET locale = 'de'").run(), /CHECK constraint/, 'only ru, en or null');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
