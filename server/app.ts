@@ -30,6 +30,7 @@ import { receiptPages } from './pages/receipt';
 import { hostedPages } from './pages/hosted-pages';
 import { validationHook } from './http/validation';
 import { answerWhenDurable } from './http/durable-answers';
+import { DEFAULT_RATE_LIMITS, RateLimited, RateLimiter, type RateLimits } from './http/rate-limits';
 import { compressAnswers } from './http/compression';
 import { favicon } from './pages/favicon';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
@@ -50,6 +51,10 @@ export type ServerOptions = {
   webhookTimeoutMs?: number;
   /** How the database log is synced to disk (`fs.fdatasync`); tests pass one they hold back or fail. */
   syncLog?: SyncLog;
+  /** How often sessions, cards, addresses, links and projects may act (default DEFAULT_RATE_LIMITS). */
+  rateLimits?: RateLimits;
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For (default false: the TCP peer). */
+  trustProxy?: boolean;
   /** Where the demo store's log lines go (default console.log); tests keep them for their failure messages. */
   demoLog?: (line: string) => void;
 };
@@ -82,6 +87,7 @@ export function createServer(options: ServerOptions) {
     const error = toApiError(err);
     // Only our own failures are logged with their stack; a 502 (a merchant's order check) is theirs, and answered.
     if (error.status === 500) console.error(err);
+    if (error instanceof RateLimited) c.header('Retry-After', String(error.retryAfterSeconds));
     return c.json(error.toBody(), error.status);
   });
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}: see the API reference at /docs`).toBody(), 404));
@@ -92,9 +98,11 @@ export function createServer(options: ServerOptions) {
     return c.body(PAGES_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
-  app.route('/', merchantApi({ store, clock, sessions, links }));
+  const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
+  const trustProxy = options.trustProxy ?? false;
+  app.route('/', merchantApi({ store, clock, sessions, links, limiter }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
-  app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck }));
+  app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
   app.route('/', widgetAssets());
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch }));

@@ -1,4 +1,11 @@
 import { resolve } from 'node:path';
+import { rateLimitsFromEnv, type RateLimits } from './http/rate-limits';
+
+function onOff(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new Error(`${name}=${value} must be on or off`);
+}
 
 /** Settings read once at start-up; every one has a safe default so `npm start` just works. */
 export type Config = {
@@ -15,6 +22,10 @@ export type Config = {
   publicUrl: string;
   /** How long a new session stays payable, unless the merchant asks otherwise. */
   sessionLifetimeMinutes: number;
+  /** SG_RATE_LIMITS: the defaults of server/http/rate-limits.ts, each changeable or off. */
+  rateLimits: RateLimits;
+  /** TRUST_PROXY=on: behind a reverse proxy, the client's address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,6 +47,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.DATA_DIR ?? './.data'),
     publicUrl,
     sessionLifetimeMinutes: 24 * 60,
+    rateLimits: rateLimitsFromEnv(env.SG_RATE_LIMITS),
+    trustProxy: onOff('TRUST_PROXY', env.TRUST_PROXY, false),
   };
 }
 

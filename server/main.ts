@@ -5,7 +5,13 @@ import { configFromEnv, dbFile } from './config';
 import { createServer } from './app';
 
 const config = configFromEnv();
-const server = createServer({ dbFile: dbFile(config), publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes });
+const server = createServer({
+  dbFile: dbFile(config),
+  publicUrl: config.publicUrl,
+  sessionLifetimeMinutes: config.sessionLifetimeMinutes,
+  rateLimits: config.rateLimits,
+  trustProxy: config.trustProxy,
+});
 server.start();
 server.demo.start();
 

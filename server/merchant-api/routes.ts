@@ -14,11 +14,12 @@ import { authenticate } from './auth';
 import { runIdempotent, type Reply } from './idempotency';
 import * as s from './schemas';
 import { validationError } from '../http/validation';
+import type { RateLimiter } from '../http/rate-limits';
 import type { Project } from '../store/project-repo';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 
-export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService; links: LinkService };
+export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService; links: LinkService; limiter: RateLimiter };
 
 type Schema = z.ZodType;
 
@@ -57,6 +58,7 @@ export function merchantApi(d: MerchantDeps) {
           404: { description: 'unknown id', content: { 'application/json': { schema: s.errorReply } } },
           409: { description: 'not allowed in the current status', content: { 'application/json': { schema: s.errorReply } } },
           422: { description: 'Idempotency-Key reused with another request', content: { 'application/json': { schema: s.errorReply } } },
+          429: { description: "over the project's rate limit; Retry-After says when to try again", content: { 'application/json': { schema: s.errorReply } } },
         },
       }),
     );
@@ -67,6 +69,7 @@ export function merchantApi(d: MerchantDeps) {
   // of Hono middleware is another promise on the hot path of every signed call.
   api.post('/api/v1/*', async (c) => {
     const { project, rawBody, body } = await authenticate(c.req, d.store.projects);
+    d.limiter.take(['merchant_calls_per_project', project.name]);
     const name = c.req.path.slice('/api/v1/'.length);
     const m = methods.get(name);
     if (!m) throw new ApiError(404, 'not_found', `no method ${name}: the methods are listed in the API reference at /docs`);

@@ -14,7 +14,7 @@ import { validateCard } from '../sandbox/cards';
 import { bankDeepLinks } from '../sandbox/fps';
 import { bankLogoPath } from '../pages/bank-logos';
 import type { SessionNotifier } from '../sessions/notifier';
-import { publicTokenHash, type SessionService } from '../sessions/service';
+import { publicTokenHash, vouchedCustomer, type SessionService } from '../sessions/service';
 import type { Store } from '../store/store';
 import type { Project } from '../store/project-repo';
 import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo';
@@ -22,6 +22,8 @@ import { iso } from '../clock';
 import { ViewCache, VIEW_TTL_MS, type CachedView } from './view-cache';
 import { validationError } from '../http/validation';
 import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../http/body';
+import type { RateLimiter } from '../http/rate-limits';
+import { clientAddress } from '../http/client-address';
 import { phoneSchema } from '../merchant-api/schemas';
 import { consentOf, sessionView } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
@@ -34,6 +36,9 @@ export type PublicDeps = {
   notifier: SessionNotifier;
   publicUrl: string;
   orderCheck: OrderCheckDeps;
+  limiter: RateLimiter;
+  /** Whether X-Forwarded-For names the client (behind a reverse proxy). */
+  trustProxy: boolean;
 };
 
 /** Longest long-poll a client may ask for; below common proxy idle timeouts (60 s). */
@@ -146,6 +151,10 @@ export function publicApi(d: PublicDeps) {
     const { sessionId, project } = authorize(c);
     const body = parse(startBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
     const session = d.store.sessions.get(sessionId)!;
+    if (body.method === 'card' || body.method === 'saved_card') {
+      const card = body.method === 'card' ? body.card_token : `saved:${vouchedCustomer(session)}`;
+      d.limiter.take(['card_payments_per_session', sessionId], ['card_payments_per_card', card], ['card_payments_per_address', clientAddress(c, d.trustProxy)]);
+    }
     if (session.order_check_url) {
       // Before anything is charged: the merchant may still say no (out of stock, say). What it is
       // told leaves the server, so like an answer it waits until what it read is on disk.
@@ -187,6 +196,7 @@ export function publicApi(d: PublicDeps) {
   /** Tokenises a card for this session's project. The body is never logged or stored. */
   api.post('/public/v1/sessions/:token/cards', async (c) => {
     const { sessionId, project } = authorize(c);
+    d.limiter.take(['card_tokens_per_session', sessionId], ['card_tokens_per_address', clientAddress(c, d.trustProxy)]);
     const body = parse(cardBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES), 'card.');
     const checked = validateCard(body, d.clock.now());
     if (!checked.ok) throw badRequest(checked.field, checked.message);
@@ -250,5 +260,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const error = validationError(result.error, input);
-  throw new ApiError(400, 'invalid_request', `${prefix}${error.message}`, `${prefix}${error.field ?? ''}`);
+  // The prefix names the fields (`card.number`), not the body itself: a body that is no object is `body`.
+  if (!error.field || error.field === 'body') throw error;
+  throw new ApiError(400, 'invalid_request', `${prefix}${error.message}`, `${prefix}${error.field}`);
 }

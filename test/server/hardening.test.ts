@@ -8,6 +8,7 @@ import { toApiError } from '../../server/app';
 import { configFromEnv } from '../../server/config';
 import type { ApiError } from '../../server/errors';
 import { parseJson } from '../../server/http/body';
+import { DEFAULT_RATE_LIMITS, rateLimitsFromEnv } from '../../server/http/rate-limits';
 import { sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 
 function harness(t: TestContext): Harness {
@@ -52,6 +53,8 @@ describe('the listening address', () => {
     assert.equal(configFromEnv({ PUBLIC_URL: 'https://pay.example.com', HOST: '127.0.0.1' }).host, '127.0.0.1');
     assert.equal(configFromEnv({ HOST: '::' }).host, '::');
     assert.throws(() => configFromEnv({ HOST: 'not an address!' }), /HOST=not an address! is not an address to listen on/);
+    assert.equal(configFromEnv({ TRUST_PROXY: 'on' }).trustProxy, true);
+    assert.throws(() => configFromEnv({ TRUST_PROXY: 'yes' }), /TRUST_PROXY=yes must be on or off/);
   });
 });
 
@@ -141,5 +144,62 @@ describe('webhooks carry what a receiver needs to order them', () => {
     assert.ok(first.session.version < last.session.version, `versions ${first.session.version} then ${last.session.version}`);
     assert.ok(Date.parse(first.created_at) < Date.parse(last.created_at));
     assert.equal((await h.call('session/status', { session_id: id })).body.session.version, last.session.version, 'session/status shows the same version');
+  });
+});
+
+describe('rate limits', () => {
+  const forwardedFrom = (address: string): Record<string, string> => ({ 'x-forwarded-for': address });
+  const cardBody = (number = '4000000000000002') => JSON.stringify({ number, expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 2, cvc: '123' });
+
+  test('card tokenisations per session: the 11th in ten minutes is 429 with Retry-After, and the window passes', async (t) => {
+    const h = startHarness();
+    t.after(() => h.close());
+    const { token } = await sessionWithToken(h);
+    const tokenise = () => h.publicCall(`sessions/${token}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: cardBody() });
+    for (let i = 0; i < 10; i++) assert.equal((await tokenise()).status, 200, `tokenisation ${i + 1}`);
+    const limited = await tokenise();
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, 'rate_limited');
+    assert.match(limited.body.error.description, /at most 10 in 600 s/);
+    assert.equal(limited.headers.get('retry-after'), '600');
+    h.clock.advance(10 * 60_000);
+    assert.equal((await tokenise()).status, 200, 'a new window');
+  });
+
+  test('card payments per address: new sessions do not reset it (the five-failures guard cannot be sidestepped)', async (t) => {
+    const h = startHarness({ trustProxy: true });
+    t.after(() => h.close());
+    const statuses: number[] = [];
+    for (let s = 0; s < 8; s++) {
+      const { token } = await sessionWithToken(h);
+      for (let i = 0; i < 5; i++) {
+        const card = await tokenize(h, token, '4000000000000002');
+        const res = await h.publicCall(`sessions/${token}/payments`, { method: 'POST', headers: { 'content-type': 'application/json', ...forwardedFrom('203.0.113.7') }, body: JSON.stringify({ method: 'card', card_token: card }) });
+        statuses.push(res.status);
+      }
+    }
+    assert.equal(statuses.filter((s) => s === 200).length, 20, 'twenty declined cards from one address, then no more');
+    assert.equal(statuses.filter((s) => s === 429).length, 20);
+    const { token } = await sessionWithToken(h);
+    const card = await tokenize(h, token, '4242424242424242');
+    const other = await h.publicCall(`sessions/${token}/payments`, { method: 'POST', headers: { 'content-type': 'application/json', ...forwardedFrom('198.51.100.4') }, body: JSON.stringify({ method: 'card', card_token: card }) });
+    assert.equal(other.body.status, 'accepted', 'another customer is not held up');
+  });
+
+  test('merchant API calls per project, configurable: over the limit is 429 before any work', async (t) => {
+    const h = startHarness({ rateLimits: { ...DEFAULT_RATE_LIMITS, merchant_calls_per_project: { max: 3, windowMs: 60_000 } } });
+    t.after(() => h.close());
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await h.call('session/create', { amount_details: { amount: 1000, currency: 'RUB' } })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+  });
+
+  test('SG_RATE_LIMITS sets each limit or turns it off, and says how to fix a wrong one', () => {
+    const limits = rateLimitsFromEnv('card_tokens_per_session=20/5m, merchant_calls_per_project=off');
+    assert.deepEqual(limits.card_tokens_per_session, { max: 20, windowMs: 300_000 });
+    assert.equal(limits.merchant_calls_per_project, null);
+    assert.deepEqual(limits.card_payments_per_card, DEFAULT_RATE_LIMITS.card_payments_per_card);
+    assert.throws(() => rateLimitsFromEnv('cards=1/1m'), /cards is not a limit: use one of card_tokens_per_session/);
+    assert.throws(() => rateLimitsFromEnv('card_tokens_per_session=fast'), /must be <max>\/<window> such as 20\/10m, or off/);
   });
 });
