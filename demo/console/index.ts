@@ -106,6 +106,6 @@ function sameOrigin(req: Request): boolean {
   if (!/^application\/json\b/i.test(req.headers.get('content-type') ?? '')) return false;
   const site = req.headers.get('sec-fetch-site');
   if (site && site !== 'same-origin') return false;
-  const origin = req.headers.get('origin');
-  return !origin || origin === new URL(req.url).origin;
+  // Every browser sends Origin with a POST; a request without one is no page of ours (a script, a form from a tool).
+  return req.headers.get('origin') === new URL(req.url).origin;
 }

@@ -59,5 +59,6 @@ test('accepts actions only as JSON from its own origin', async () => {
   assert.equal((await refund({ 'content-type': 'text/plain' })).status, 403, 'a cross-site form or simple request');
   assert.equal((await refund({ 'content-type': 'application/json', origin: 'https://evil.example' })).status, 403);
   assert.equal((await refund({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status, 403);
+  assert.equal((await refund({ 'content-type': 'application/json' })).status, 403, 'no Origin at all: curl, a script, not the console page');
   assert.equal((await refund({ 'content-type': 'application/json', origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' })).status, 404, 'allowed through: the session does not exist');
 });
