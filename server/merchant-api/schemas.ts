@@ -62,7 +62,12 @@ const paymentOptions = z.strictObject({
 const sessionOptions = paymentOptions
   .extend({
     confirmation: z.enum(['auto', 'manual']).optional().openapi({ description: "Overrides the project's confirmation mode." }),
-    lifetime_minutes: z.number().int().min(5).max(43_200).optional().openapi({ description: 'How long the session can be paid; 1440 (a day) by default.' }),
+    lifetime_minutes: z
+      .number({ message: 'must be a whole number of minutes from 5 to 43200 (30 days)' })
+      .int({ message: 'must be a whole number of minutes from 5 to 43200 (30 days)' })
+      .min(5, { message: 'must be a whole number of minutes from 5 to 43200 (30 days)' })
+      .max(43_200, { message: 'must be a whole number of minutes from 5 to 43200 (30 days)' })
+      .optional().openapi({ description: 'How long the session can be paid; 1440 (a day) by default.' }),
     show_result: z.boolean().optional().openapi({ description: 'false: send the customer straight to return_url instead of showing the result.' }),
     consent: z
       .strictObject({ offer_url: httpUrl.optional() })
@@ -72,7 +77,7 @@ const sessionOptions = paymentOptions
   .openapi('PaymentOptions');
 
 const sessionId = z.string().regex(/^ps_[0-9a-z]{20}$/, { message: 'must be a session id such as ps_…, as session/create returned it' });
-const cardToken = z.string().regex(/^tok_[0-9a-z]{20}$/, { message: 'must be a card token tok_… from the card form' });
+export const cardToken = z.string().regex(/^tok_[0-9a-z]{20}$/, { message: 'must be a card token tok_… from the card form' });
 
 export const paymentDetails = z
   .discriminatedUnion('type', [

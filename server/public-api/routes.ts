@@ -24,7 +24,7 @@ import { validationError } from '../http/validation';
 import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../http/body';
 import type { RateLimiter } from '../http/rate-limits';
 import { clientAddress } from '../http/client-address';
-import { phoneSchema } from '../merchant-api/schemas';
+import { cardToken, phoneSchema } from '../merchant-api/schemas';
 import { consentOf, sessionView } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
 
@@ -45,13 +45,17 @@ export type PublicDeps = {
 export const MAX_WAIT_SECONDS = 30;
 
 const consentField = { consent: z.boolean().optional() };
-const startBody = z.discriminatedUnion('method', [
-  // remember_card: the customer ticked "remember this card" (kept only for a vouched customer).
-  z.strictObject({ method: z.literal('card'), card_token: z.string().regex(/^tok_[0-9a-z]{20}$/), remember_card: z.boolean().optional(), ...consentField }),
-  z.strictObject({ method: z.literal('saved_card'), ...consentField }),
-  z.strictObject({ method: z.literal('fps'), ...consentField }),
-  z.strictObject({ method: z.literal('sberpay'), channel: z.enum(['app', 'mobile_web', 'web']), phone: phoneSchema.optional(), ...consentField }),
-]);
+const startBody = z.discriminatedUnion(
+  'method',
+  [
+    // remember_card: the customer ticked "remember this card" (kept only for a vouched customer).
+    z.strictObject({ method: z.literal('card'), card_token: cardToken, remember_card: z.boolean().optional(), ...consentField }),
+    z.strictObject({ method: z.literal('saved_card'), ...consentField }),
+    z.strictObject({ method: z.literal('fps'), ...consentField }),
+    z.strictObject({ method: z.literal('sberpay'), channel: z.enum(['app', 'mobile_web', 'web']), phone: phoneSchema.optional(), ...consentField }),
+  ],
+  { message: 'method must be one of card, saved_card, fps, sberpay' },
+);
 
 const cardBody = z.strictObject({
   number: z.string().max(40),

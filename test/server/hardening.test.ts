@@ -203,3 +203,37 @@ describe('rate limits', () => {
     assert.throws(() => rateLimitsFromEnv('card_tokens_per_session=fast'), /must be <max>\/<window> such as 20\/10m, or off/);
   });
 });
+
+describe('400s in words written for this API', () => {
+  test('an amount of 1e16 names the maximum; lifetime_minutes its real range; a wrong method the methods', async (t) => {
+    const h = harness(t);
+    const huge = await h.call('session/create', { amount_details: { amount: 1e16, currency: 'RUB' } });
+    assert.deepEqual([huge.status, huge.body.error.field, huge.body.error.description], [400, 'amount_details.amount', 'amount_details.amount: must be at most 10000000000 kopecks']);
+    for (const minutes of [1, 1e9, 7.5]) {
+      const life = await h.call('session/create', { amount_details: { amount: 1000, currency: 'RUB' }, payment_options: { lifetime_minutes: minutes } });
+      assert.equal(life.body.error.description, 'payment_options.lifetime_minutes: must be a whole number of minutes from 5 to 43200 (30 days)', String(minutes));
+    }
+    const { token } = await sessionWithToken(h);
+    const method = await h.publicCall(`sessions/${token}/payments`, json({ method: 'cash' }));
+    assert.deepEqual([method.status, method.body.error.field], [400, 'method']);
+    assert.match(method.body.error.description, /method must be one of card, saved_card, fps, sberpay/);
+    const token2 = await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: 'tok_short' }));
+    assert.equal(token2.body.error.description, 'card_token: must be a card token tok_… from the card form');
+  });
+
+  test("where a schema has no words of its own, the API's words say what is allowed, never the library's", async (t) => {
+    const h = harness(t);
+    const cases: [unknown, RegExp][] = [
+      [{ amount_details: { amount: 1000, currency: 'RUB' }, description: 7 }, /^description: must be a string$/],
+      [{ amount_details: { amount: 1000, currency: 'RUB' }, description: 'x'.repeat(300) }, /^description: must be at most 255 characters$/],
+      [{ amount_details: { amount: 1000, currency: 'RUB' }, payment_options: { confirmation: 'later' } }, /^payment_options.confirmation: must be one of "auto", "manual"$/],
+      [{ amount_details: { amount: 1000, currency: 'RUB' }, customer: { email: 'nope' } }, /^customer.email: must be an email address/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await h.call('session/create', body);
+      assert.equal(res.status, 400);
+      assert.match(res.body.error.description, message);
+      assert.doesNotMatch(res.body.error.description, /Invalid|expected|received|pattern \//);
+    }
+  });
+});
