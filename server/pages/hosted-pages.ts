@@ -136,7 +136,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
           <h1>${link.product_name}</h1>
           ${link.description ? html`<p class="muted">${link.description}</p>` : ''}
           <div class="amount">${formatAmount(link.amount_details.amount, link.amount_details.currency, lang)}</div>
-          <form id="link-form" class="link-form" data-return="${link.return_url}" data-words="${JSON.stringify(words)}" novalidate>
+          <form id="link-form" class="link-form" data-words="${JSON.stringify(words)}" novalidate>
             ${fields.map(
               (f, i) => html`<label>${f.name}<input name="${i === 0 ? 'user' : 'extra'}" placeholder="${f.placeholder}" maxlength="255" required autocomplete="off"></label>`,
             )}

@@ -79,7 +79,6 @@ describe('the link page /l/:id', () => {
     assert.match(html, /<input type="checkbox" name="marketing">\s*<span>Я согласен получать сообщения, в том числе рекламные, от магазина <span class="muted">\(необязательно\)<\/span>/, 'advertising: a box of its own, optional, unticked');
     assert.match(html, /<button type="submit" class="approve" disabled aria-describedby="continue-hint">Перейти к оплате<\/button>/, 'the button starts disabled, described by the hint');
     assert.match(html, /<p id="continue-hint" class="hint"/);
-    assert.match(html, /data-return="https:\/\/t\.me\/example_channel"/);
 
     const support = html.match(/<section id="support" class="support">([\s\S]*?)<\/section>/)?.[1] ?? '';
     assert.deepEqual(

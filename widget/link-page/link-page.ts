@@ -7,7 +7,6 @@
  * Telegram's Mini App script, follows Telegram's theme, sends the Mini App's initData so the
  * server knows the Telegram user, and closes the app after the payment.
  */
-import type { SgResultDetail } from '../events';
 import { checkoutError, missingHint, type LinkWords } from './link-words';
 
 type TelegramWebApp = {
@@ -126,13 +125,9 @@ if (form && pay) {
     checkout.setAttribute('hide-summary', '');
     // Inside Telegram the card iframe must follow the dark theme too, or typed digits vanish.
     if (telegram) checkout.setAttribute('theme', telegram.colorScheme === 'dark' ? 'dark' : 'light');
-    checkout.addEventListener('sg-success', (e) => {
-      const { method } = (e as CustomEvent<SgResultDetail>).detail;
-      // Back to the chat: Telegram closes the Mini App; a one-tap card payment needs no result
-      // screen; after FPS the success screen's button takes the customer back.
-      if (telegram) setTimeout(() => telegram.close(), 1500);
-      else if (method === 'saved_card' && form.dataset.return) setTimeout(() => location.assign(form.dataset.return!), 1500);
-    });
+    // Back to the chat: Telegram closes the Mini App. Elsewhere the success screen's button takes
+    // the customer back (a typed customer is never offered a one-tap card that could skip it).
+    if (telegram) checkout.addEventListener('sg-success', () => setTimeout(() => telegram.close(), 1500));
     checkout.addEventListener('sg-fail', () => document.getElementById('support')?.classList.add('highlight'));
     pay.append(checkout);
     checkout.scrollIntoView({ behavior: 'smooth', block: 'start' });
