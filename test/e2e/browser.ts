@@ -50,6 +50,8 @@ export const cardFrame = (page: Page): FrameLocator => page.frameLocator('sg-che
 /** Types a card as a customer would: digit by digit, into the iframe's fields. */
 export async function typeCard(page: Page, number: string): Promise<void> {
   const frame = cardFrame(page);
+  // Typed before the frame's script ran, digits would wait unformatted: type once it is running, as a person would see it.
+  await frame.locator('html[data-theme]').waitFor({ state: 'attached' });
   const yy = String((new Date().getUTCFullYear() + 3) % 100).padStart(2, '0');
   for (const [field, value] of [['#number', number], ['#expiry', `12${yy}`], ['#cvc', '123']] as const) {
     await frame.locator(field).fill(''); // a field kept from an earlier attempt (the expiry) is typed anew

@@ -34,10 +34,13 @@ describe('under a strict CSP with Trusted Types', () => {
     const page = await openPage();
     frame = page.frame;
     const { win, checkout } = page;
-    await waitUntil(() => inner(inner(checkout(), 'sg-qr-view'), 'svg path'), 'the FPS QR renders', { timeout: 5000 });
+    const askButton = () => checkout()?.shadowRoot?.querySelector<HTMLButtonElement>('[role=tabpanel] button[part=pay-button]');
+    await waitUntil(() => askButton(), 'the checkout renders', { timeout: 5000 });
     const el = checkout();
+    askButton()!.click(); // "Show the QR code": the QR and its lazily loaded view
+    await waitUntil(() => inner(inner(el, 'sg-qr-view'), 'svg path'), 'the FPS QR renders', { timeout: 5000 });
     expect(inner(inner(el, 'sg-qr-view'), 'svg path')!.getAttribute('d')).to.match(/^M\d+ \d+h1v1h-1z/);
-    expect([...el.shadowRoot!.querySelectorAll('[role=tab]')].map((t) => t.textContent!.trim())).to.deep.equal(['СБП', 'Карта', 'SberPay']);
+    expect([...el.shadowRoot!.querySelectorAll('[role=tab] .label')].map((t) => t.textContent!.trim())).to.deep.equal(['СБП', 'Карта', 'SberPay']);
     // Lit's styles reach the shadow root through constructed style sheets, which style-src allows.
     const total = el.shadowRoot!.querySelector('.total')!;
     expect(win.getComputedStyle(total).fontWeight).to.equal('700');
@@ -46,6 +49,8 @@ describe('under a strict CSP with Trusted Types', () => {
     tab('Карта').click();
     await waitUntil(() => inner(inner(el, 'sg-card-view'), 'iframe'), 'the card frame renders');
     tab('SberPay').click();
+    await waitUntil(() => askButton(), 'the SberPay panel');
+    askButton()!.click();
     await waitUntil(() => el.shadowRoot!.querySelector('sg-qr-view')?.method === 'sberpay' && el.shadowRoot!.querySelector('form.push'), 'the SberPay QR renders', { timeout: 5000 });
     // The 3-D Secure dialog is in the template from the start: its inline-style-free header is checked too.
     expect(el.shadowRoot!.querySelector('dialog header button')!.hasAttribute('style')).to.equal(false);

@@ -101,5 +101,6 @@ function qrMethodPanel(p: MethodPanel, method: QrMethodId) {
     ? html`<sg-bank-list .banks=${p.banks} .platform=${mobileOs()} .t=${t} .locale=${p.locale} .link=${interaction.redirect.url} .failed=${p.bankFallback}
         @bank-fallback=${p.onBankFallback} @choose-another=${p.chooseAnotherBank}></sg-bank-list>`
     : html`<p class="waiting" role="status">${t.loading}</p>`;
-  return html`<p class="muted">${t.chooseBank}</p>${list}${qr(true)}`;
+  // While the list says the app did not open, it offers the link itself: no second copy button below.
+  return html`<p class="muted">${t.chooseBank}</p>${list}${p.bankFallback ? nothing : qr(true)}`;
 }
