@@ -16,7 +16,7 @@ import { formatAmount } from '../../widget/i18n/money';
 import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
 import { page } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
-import { shopHeader, shopOf, supportBlock, type Shop } from './shop';
+import { shopHeader, shopNamed, supportBlock, type Shop } from './shop';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -108,10 +108,7 @@ const checkoutBody = z.strictObject({
 /** `store` gives the shop's name, logo and language; without it the pages show no shop header and follow the customer. */
 export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Store) {
   const app = new Hono();
-  const shopNamed = (project: string): Shop | null => {
-    const found = store?.projects.get(project);
-    return found ? shopOf(found) : null;
-  };
+  const shopOfProject = (project: string): Shop | null => (store ? shopNamed(store, project) : null);
 
   app.get('/l/:linkId', (c) => {
     c.header('Content-Security-Policy', HOSTED_CSP);
@@ -122,7 +119,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
       return c.html(shell(lang, t.goneTitle, html`<h1>${t.goneTitle}</h1><p class="muted">${t.gone}</p>`), 404);
     }
     const { link, row } = found;
-    const shop = shopNamed(row.project);
+    const shop = shopOfProject(row.project);
     const lang = pageLanguage(c, shop?.locale);
     const t = TEXT[lang];
     const fields = [link.user_field, ...(link.extra_fields ?? [])];
@@ -173,7 +170,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
     const token = c.req.param('token');
     const wellFormed = /^pt_[A-Za-z0-9_-]{32}$/.test(token);
     const session = wellFormed ? store?.sessions.byPublicToken(publicTokenHash(token)) : undefined;
-    const shop = session ? shopNamed(session.project) : null;
+    const shop = session ? shopOfProject(session.project) : null;
     const lang = pageLanguage(c, shop?.locale);
     // A customer who mistyped the link reads a page in their language, not the API's JSON error.
     if (!wellFormed || (store && !session)) {

@@ -13,7 +13,7 @@ import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
 import { LOCAL_TIME_PATH, localTimeScript, timeElement } from './local-time';
-import { shopHeader, shopOf, supportBlock } from './shop';
+import { shopHeader, shopNamed, supportBlock } from './shop';
 import { cardLabel } from './card-label';
 
 const TEXT = {
@@ -60,8 +60,7 @@ export function receiptPages(store: Store) {
       return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);
     }
     const session = store.sessions.get(payment.session_id)!;
-    const project = store.projects.get(session.project);
-    const shop = project ? shopOf(project) : null;
+    const shop = shopNamed(store, session.project);
     const lang = pageLanguage(c, shop?.locale);
     const t = TEXT[lang];
     const money = (amountMinor: number) => formatAmount(amountMinor, payment.currency, lang);

@@ -5,6 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { Project, SupportContacts } from '../store/project-repo';
+import type { Store } from '../store/store';
 import type { PageLanguage } from './language';
 
 export type Shop = { name: string; logoUrl: string | null; locale: PageLanguage | null; support: SupportContacts };
@@ -16,6 +17,12 @@ export const shopOf = (project: Project): Shop => ({
   locale: project.locale,
   support: project.support,
 });
+
+/** The shop of the project named `project` (a session's or a link's), or null if there is none. */
+export function shopNamed(store: Store, project: string): Shop | null {
+  const found = store.projects.get(project);
+  return found ? shopOf(found) : null;
+}
 
 const WORDS = {
   ru: { logo: (name: string) => `Логотип ${name}`, support: 'Поддержка' },

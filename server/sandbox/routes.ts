@@ -4,18 +4,17 @@
  * bank app that scanned an FPS QR, the SberPay app, the 3-D Secure challenge and the push inbox.
  * The pages post plain forms to the same endpoints, so tests and people drive one code path.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { SessionService } from '../sessions/service';
 import type { Store } from '../store/store';
 import type { PaymentRow } from '../store/session-repo';
-import type { Context } from 'hono';
 import { formatAmount } from '../../widget/i18n/money';
 import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { page, pageCsp } from '../pages/layout';
 import { pageLanguage, type PageLanguage } from '../pages/language';
 import { LOCAL_TIME_PATH, timeElement } from '../pages/local-time';
-import { shopHeader, shopOf, type Shop } from '../pages/shop';
+import { shopHeader, shopNamed, type Shop } from '../pages/shop';
 import { cardLabel } from '../pages/card-label';
 import { parseFpsLink } from './fps';
 import type { PushInbox } from './push-inbox';
@@ -76,8 +75,7 @@ export function sandboxRoutes(d: SandboxDeps) {
   function paymentOr(c: Context, payment: PaymentRow | undefined, missing: keyof (typeof TEXT)['en']['missing']) {
     if (!payment) return c.html(notFoundPage(pageLanguage(c), missing), 404);
     const session = d.store.sessions.get(payment.session_id)!;
-    const project = d.store.projects.get(session.project);
-    const shop = project ? shopOf(project) : null;
+    const shop = shopNamed(d.store, session.project);
     const lang = pageLanguage(c, shop?.locale);
     c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl }));
     return c.html(paymentPage(d, payment, lang, shop, langQuery(c)));
