@@ -55,6 +55,8 @@ export type ServerOptions = {
   rateLimits?: RateLimits;
   /** Behind a reverse proxy: take the client's address from X-Forwarded-For (default false: the TCP peer). */
   trustProxy?: boolean;
+  /** Download the FPS banks' logos from NSPK into the data folder (default false: initials). */
+  fetchBankLogos?: boolean;
   /** Where the demo store's log lines go (default console.log); tests keep them for their failure messages. */
   demoLog?: (line: string) => void;
 };
@@ -105,7 +107,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
   app.route('/', widgetAssets());
-  app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch }));
+  app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
   app.route('/', receiptPages(store));
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions })));

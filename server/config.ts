@@ -26,6 +26,8 @@ export type Config = {
   rateLimits: RateLimits;
   /** TRUST_PROXY=on: behind a reverse proxy, the client's address is the last X-Forwarded-For entry. */
   trustProxy: boolean;
+  /** BANK_LOGOS=fetch: download the FPS banks' logos from NSPK into DATA_DIR (off: initials only, nothing leaves). */
+  fetchBankLogos: boolean;
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -49,11 +51,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     sessionLifetimeMinutes: 24 * 60,
     rateLimits: rateLimitsFromEnv(env.SG_RATE_LIMITS),
     trustProxy: onOff('TRUST_PROXY', env.TRUST_PROXY, false),
+    fetchBankLogos: bankLogosSetting(env.BANK_LOGOS),
   };
 }
 
 /** Whether a URL's host name is this machine's own: localhost, 127.x.x.x or [::1]. */
 export const isLoopbackHost = (hostname: string) =>
   hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+function bankLogosSetting(value: string | undefined): boolean {
+  if (!value || value === 'off') return false;
+  if (value === 'fetch') return true;
+  throw new Error(`BANK_LOGOS=${value} must be fetch (download the banks' logos from NSPK) or off`);
+}
 
 export const dbFile = (config: Pick<Config, 'dataDir'>) => resolve(config.dataDir, 'sg-checkout.sqlite');

@@ -11,6 +11,7 @@ const server = createServer({
   sessionLifetimeMinutes: config.sessionLifetimeMinutes,
   rateLimits: config.rateLimits,
   trustProxy: config.trustProxy,
+  fetchBankLogos: config.fetchBankLogos,
 });
 server.start();
 server.demo.start();

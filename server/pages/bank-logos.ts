@@ -29,7 +29,7 @@ export type BankLogoOptions = {
   dataDir: string;
   /** The banks whose logos are served (default: the FPS directory). */
   banks?: readonly FpsBank[];
-  /** Download missing logos from NSPK in the background (default: `BANK_LOGOS=fetch` in the environment). */
+  /** Download missing logos from NSPK in the background (default false; `BANK_LOGOS=fetch` sets it in config.ts). */
   fetchLogos?: boolean;
   fetch?: typeof fetch;
   /** The clock in ms; tests move it. */
@@ -58,7 +58,7 @@ export function monogramSvg(bank: Pick<FpsBank, 'id' | 'name'>): string {
 export function bankLogos(options: BankLogoOptions) {
   const banks = new Map((options.banks ?? BANKS).map((b) => [b.id, b]));
   const dir = join(options.dataDir, 'bank-logos');
-  const fetchLogos = options.fetchLogos ?? process.env.BANK_LOGOS === 'fetch';
+  const fetchLogos = options.fetchLogos ?? false;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const now = options.now ?? Date.now;
   /** When each bank's logo was last asked for (in memory: a restart may ask once more that day). */

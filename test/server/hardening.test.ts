@@ -55,6 +55,8 @@ describe('the listening address', () => {
     assert.throws(() => configFromEnv({ HOST: 'not an address!' }), /HOST=not an address! is not an address to listen on/);
     assert.equal(configFromEnv({ TRUST_PROXY: 'on' }).trustProxy, true);
     assert.throws(() => configFromEnv({ TRUST_PROXY: 'yes' }), /TRUST_PROXY=yes must be on or off/);
+    assert.deepEqual([configFromEnv({}).fetchBankLogos, configFromEnv({ BANK_LOGOS: 'fetch' }).fetchBankLogos], [false, true]);
+    assert.throws(() => configFromEnv({ BANK_LOGOS: 'yes' }), /BANK_LOGOS=yes must be fetch/);
   });
 });
 
