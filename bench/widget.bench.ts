@@ -178,8 +178,10 @@ const PROBE = `(function () {
     r.tabCount = tabs.length;
     requestAnimationFrame(function () {
       r.frame = performance.now();
-      var script = entry('/widget/sg-checkout.'), view = entry('/public/v1/sessions/');
-      resolve({ t0: r.t0, scriptStart: script ? script.startTime : null, scriptEnd: script ? script.responseEnd : null,
+      // The script tag's loader and the ES entry it imports: from the first one's start to the last one's end.
+      var script = entry('/widget/sg-checkout.js'), module = entry('/widget/sg-checkout.mjs'), view = entry('/public/v1/sessions/');
+      var first = script || module, last = module || script;
+      resolve({ t0: r.t0, scriptStart: first ? first.startTime : null, scriptEnd: last ? last.responseEnd : null,
         defined: r.defined || null, ready: r.ready || null,
         viewStart: view ? view.startTime : null, viewEnd: view ? view.responseEnd : null,
         tabs: r.tabs, frame: r.frame, tabCount: r.tabCount });
@@ -438,7 +440,7 @@ async function main() {
     add(`${name}: script start → tabs shown`, between(samples, (s) => s.t0, (s) => s.tabs));
     add(`${name}: page-relative, tabs shown`, between(samples, () => 0, (s) => s.tabs));
     if (name !== 'ES module tag, cold') {
-      add(`  widget script fetch (Resource Timing; may start before script start)`, between(samples, (s) => s.scriptStart, (s) => s.scriptEnd));
+      add(`  widget scripts fetch: loader + ES entry (Resource Timing; may start before script start)`, between(samples, (s) => s.scriptStart, (s) => s.scriptEnd));
       add(`  script start → element defined (download wait, parse, run)`, between(samples, (s) => s.t0, (s) => s.defined));
       add(`  element defined → view request sent`, between(samples, (s) => s.defined, (s) => s.viewStart));
       add(`  session view request (GET /public/v1/sessions/…)`, between(samples, (s) => s.viewStart, (s) => s.viewEnd));
