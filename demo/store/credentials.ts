@@ -9,7 +9,15 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 
 /** What the payment server's operator does for a new merchant (`npm run cli -- project add`). */
-export type ProjectRegistration = { name: string; displayName: string; logoUrl: string; publicKeyPem: string; webhookUrl: string; origins: string[] };
+export type ProjectRegistration = {
+  name: string;
+  displayName: string;
+  logoUrl: string;
+  support: { email?: string; phone?: string; telegram?: string; url?: string };
+  publicKeyPem: string;
+  webhookUrl: string;
+  origins: string[];
+};
 
 /**
  * Registers the project, or brings an existing one up to date with the given key, webhook URL
@@ -24,6 +32,9 @@ export const DEMO_PROJECT = 'demo-store';
 
 /** The shop's name for its customers: the hosted pages and the 3-D Secure page show it, never the slug above. */
 export const DEMO_SHOP_NAME = 'Baikal Goods';
+
+/** How the demo shop's customers reach it: the failure screen and the receipt show these. */
+export const DEMO_SUPPORT = { email: 'help@baikal-goods.example', telegram: '@baikal_goods_help' };
 
 /** Where the store serves its logo (index.ts), registered as the project's logo_url. */
 export const DEMO_LOGO_PATH = '/demo/logo.svg';
@@ -43,7 +54,7 @@ export function loadCredentials(dir: string, publicUrl: string, register: Regist
   // The public half beside it, for a developer who wants to sign a curl request as the demo store.
   writeFileSync(join(dir, 'public.pem'), publicKeyPem);
 
-  const { webhookSecret } = register({ name: DEMO_PROJECT, displayName: DEMO_SHOP_NAME, logoUrl: `${publicUrl}${DEMO_LOGO_PATH}`, publicKeyPem, webhookUrl: `${publicUrl}/demo/webhooks`, origins: [publicUrl] });
+  const { webhookSecret } = register({ name: DEMO_PROJECT, displayName: DEMO_SHOP_NAME, logoUrl: `${publicUrl}${DEMO_LOGO_PATH}`, support: DEMO_SUPPORT, publicKeyPem, webhookUrl: `${publicUrl}/demo/webhooks`, origins: [publicUrl] });
   writeFileSync(join(dir, 'webhook-secret'), `${webhookSecret}\n`, { mode: 0o600 });
   chmodSync(join(dir, 'webhook-secret'), 0o600);
   return { project: DEMO_PROJECT, privateKeyPem, publicKeyPem, webhookSecret };

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../../server/store/store';
 import type { RegisterProject } from './credentials';
 
-/** A `RegisterProject` that inserts the project into `store`, or updates its display name, logo, key, URL and origins. */
+/** A `RegisterProject` that inserts the project into `store`, or updates its display name, logo, support contacts, key, URL and origins. */
 export function registerInStore(store: Store, now: () => number = Date.now): RegisterProject {
-  return ({ name, displayName, logoUrl, publicKeyPem, webhookUrl, origins }) =>
+  return ({ name, displayName, logoUrl, support, publicKeyPem, webhookUrl, origins }) =>
     store.transaction(() => {
       const current = store.projects.get(name);
       if (!current) {
@@ -18,6 +18,7 @@ export function registerInStore(store: Store, now: () => number = Date.now): Reg
           name,
           displayName,
           logoUrl,
+          support,
           publicKeyPem,
           webhookUrl,
           webhookSecret,
@@ -32,9 +33,10 @@ export function registerInStore(store: Store, now: () => number = Date.now): Reg
       const unchanged =
         current.displayName === displayName &&
         current.logoUrl === logoUrl &&
+        JSON.stringify(current.support) === JSON.stringify(support) &&
         current.publicKeyPem === publicKeyPem && current.webhookUrl === webhookUrl && JSON.stringify(current.origins) === JSON.stringify(origins);
       if (!unchanged) {
-        store.projects.update({ ...current, displayName, logoUrl, publicKeyPem, webhookUrl, origins });
+        store.projects.update({ ...current, displayName, logoUrl, support, publicKeyPem, webhookUrl, origins });
         store.outbox.enableEndpoint(name, webhookUrl);
       }
       return { webhookSecret: current.webhookSecret };

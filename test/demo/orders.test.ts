@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { verify } from 'node:crypto';
 import { storeWithFakeApi } from './fake-merchant-api';
 import { PUBLIC_URL } from './harness';
+import { DEMO_SUPPORT } from '../../demo/store/credentials';
 
 const stores: ReturnType<typeof storeWithFakeApi>[] = [];
 const fresh = (opts?: Parameters<typeof storeWithFakeApi>[0]) => {
@@ -86,7 +87,7 @@ test('makes its RSA key on first start, private to this user, and registers the 
   assert.match(key, /BEGIN PRIVATE KEY/);
   assert.deepEqual(
     { ...s.registrations[0], publicKeyPem: undefined },
-    { name: 'demo-store', displayName: 'Baikal Goods', logoUrl: `${PUBLIC_URL}/demo/logo.svg`, webhookUrl: `${PUBLIC_URL}/demo/webhooks`, origins: [PUBLIC_URL], publicKeyPem: undefined },
+    { name: 'demo-store', displayName: 'Baikal Goods', logoUrl: `${PUBLIC_URL}/demo/logo.svg`, support: DEMO_SUPPORT, webhookUrl: `${PUBLIC_URL}/demo/webhooks`, origins: [PUBLIC_URL], publicKeyPem: undefined },
   );
   s.store.stop();
   s.store.start();

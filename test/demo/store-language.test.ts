@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeOrder, priceOrder } from '../../demo/store/catalog';
-import { DEMO_PROJECT, DEMO_SHOP_NAME } from '../../demo/store/credentials';
+import { DEMO_PROJECT, DEMO_SHOP_NAME, DEMO_SUPPORT } from '../../demo/store/credentials';
 import { orderStatusLine } from '../../demo/store/order-status';
 import { startDemoStack } from './harness';
 
@@ -61,6 +61,7 @@ test('the demo project has a display name for its customers, not its slug', asyn
   const project = s.server.store.projects.get(DEMO_PROJECT)!;
   assert.equal(project.displayName, DEMO_SHOP_NAME);
   assert.equal(project.logoUrl, 'http://localhost:3000/demo/logo.svg');
+  assert.deepEqual(project.support, DEMO_SUPPORT, 'support contacts for the failure screen and the receipt');
   const logo = await s.request('/demo/logo.svg');
   assert.equal(logo.status, 200);
   assert.equal(logo.headers.get('content-type'), 'image/svg+xml');
