@@ -6,6 +6,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
+import { etag } from 'hono/etag';
 import { compressAnswers, pickEncoding } from '../../server/http/compression';
 import { createLink, newKeyPair, sessionWithToken, startHarness, type Harness } from './helpers';
 
@@ -88,6 +89,19 @@ describe('compressAnswers', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://shop.example');
     assert.equal(res.headers.get('vary'), 'Origin, Accept-Encoding');
     assert.equal(res.headers.get('etag'), 'W/"v1"');
+  });
+
+  test("a compressed answer's weakened ETag still earns a 304 from hono/etag", async () => {
+    const a = new Hono();
+    a.use('/logo.svg', etag());
+    a.get('/logo.svg', (c) => c.body(`<svg xmlns="http://www.w3.org/2000/svg">${'<g/>'.repeat(500)}</svg>`, 200, { 'content-type': 'image/svg+xml' }));
+    compressAnswers(a);
+    const first = await get(a, '/logo.svg', 'br');
+    assert.equal(first.headers.get('content-encoding'), 'br');
+    const tag = first.headers.get('etag')!;
+    assert.match(tag, /^W\//);
+    const again = await get(a, '/logo.svg', 'br', { 'if-none-match': tag });
+    assert.equal(again.status, 304);
   });
 
   test('sends a passed-through answer untouched, big as it is', async () => {
