@@ -56,8 +56,16 @@ export function parseJson(bytes: Uint8Array): unknown {
   return value;
 }
 
-/** Reads and parses a capped JSON body. */
+/** Whether the request says its body is JSON; 415 is the answer when not. */
+export function requireJson(req: Request): void {
+  if (!/^application\/json\b/i.test(req.headers.get('content-type') ?? '')) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+  }
+}
+
+/** Reads and parses a capped JSON body, sent as application/json. */
 export async function readJson(req: Request, limit: number): Promise<unknown> {
+  requireJson(req);
   return parseJson(await readBody(req, limit));
 }
 

@@ -7,7 +7,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { HonoRequest } from 'hono';
 import { ApiError } from '../errors';
-import { MERCHANT_BODY_LIMIT_BYTES, parseJson, readBody } from '../http/body';
+import { MERCHANT_BODY_LIMIT_BYTES, parseJson, readBody, requireJson } from '../http/body';
 import type { Project, ProjectRepo } from '../store/project-repo';
 
 /** A request whose signature checked out: its project, the exact bytes signed, and those bytes parsed. */
@@ -56,7 +56,6 @@ export async function authenticate(req: HonoRequest, projects: ProjectRepo): Pro
       'X-PARTNER-SIGN does not match the body: sign the exact bytes you send (RSA PKCS#1 v1.5, SHA-256) with the private key of the public key registered for this project',
     );
   }
-  const type = req.header('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+  requireJson(req.raw);
   return { project, rawBody, body: parseJson(rawBody) };
 }

@@ -21,7 +21,7 @@ import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo'
 import { iso } from '../clock';
 import { ViewCache, VIEW_TTL_MS, type CachedView } from './view-cache';
 import { validationError } from '../http/validation';
-import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../http/body';
+import { PUBLIC_BODY_LIMIT_BYTES, readJson, requireJson } from '../http/body';
 import type { RateLimiter } from '../http/rate-limits';
 import { clientAddress } from '../http/client-address';
 import { cardToken, phoneSchema } from '../merchant-api/schemas';
@@ -186,6 +186,7 @@ export function publicApi(d: PublicDeps) {
   /** The customer closed the 3-D Secure page: that attempt ends, nothing is charged, the methods come back. */
   api.post('/public/v1/sessions/:token/payments/:paymentId/abandon', async (c) => {
     const { sessionId, project } = authorize(c);
+    requireJson(c.req.raw);
     await act(sessionId, () => d.sessions.abandon(project, sessionId, c.req.param('paymentId')));
     return reply(c, viewOf(project, sessionId));
   });
@@ -193,6 +194,7 @@ export function publicApi(d: PublicDeps) {
   /** The customer removes their saved card: it is no longer offered for one-tap payment. */
   api.post('/public/v1/sessions/:token/saved-card/remove', async (c) => {
     const { sessionId, project } = authorize(c);
+    requireJson(c.req.raw);
     await act(sessionId, () => d.sessions.forgetSavedCard(project, sessionId));
     return reply(c, viewOf(project, sessionId));
   });
@@ -220,6 +222,7 @@ export function publicApi(d: PublicDeps) {
 
   api.post('/public/v1/sessions/:token/renew', async (c) => {
     const { sessionId, project } = authorize(c);
+    requireJson(c.req.raw);
     await act(sessionId, () => d.sessions.renewCustomerAction(project, sessionId));
     return reply(c, viewOf(project, sessionId));
   });

@@ -239,3 +239,17 @@ describe('400s in words written for this API', () => {
     }
   });
 });
+
+describe('public POSTs take JSON only', () => {
+  test('a form, text or no type is 415 on every public POST, and nothing happens', async (t) => {
+    const h = harness(t);
+    const { id, token } = await sessionWithToken(h);
+    for (const path of ['payments', 'cards', 'renew', 'saved-card/remove', 'sberpay/push', 'payments/pm_0000000000000000000a/abandon']) {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+        const res = await h.publicCall(`sessions/${token}/${path}`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body: '{"method":"fps"}' });
+        assert.deepEqual([path, type, res.status, res.body.error.code], [path, type, 415, 'unsupported_media_type']);
+      }
+    }
+    assert.deepEqual(h.events(id), [], 'no payment was started');
+  });
+});

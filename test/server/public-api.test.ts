@@ -334,7 +334,7 @@ describe('FPS', () => {
     const oldExpiry = started.payment.customer_interaction.expires_at as string;
 
     h.clock.advance(10 * MINUTE_MS);
-    const renewed = await h.publicCall(`sessions/${token}/renew`, { method: 'POST' });
+    const renewed = await h.publicCall(`sessions/${token}/renew`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(renewed.status, 200);
     const link = renewed.body.payment.customer_interaction.redirect.url as string;
     assert.notEqual(link, oldLink);
