@@ -150,7 +150,12 @@ describe('<sg-checkout> on a merchant page of another origin, against the sandbo
     await dialog.getByRole('button', { name: 'Закрыть' }).click();
     await o.page.getByRole('tab', { name: 'Карта', exact: true }).waitFor();
     assert.equal(await o.page.locator('sg-checkout dialog[open]').count(), 0, 'the dialog stays closed');
-    assert.equal((await stack.publicView(session.token)).payment.failure.code, 'abandoned');
+    // The widget tells the server at once; the attempt then reads as abandoned (nothing charged, no failure shown).
+    const deadline = Date.now() + 5_000;
+    let after: any;
+    while ((after = await stack.publicView(session.token)).payment.status !== 'failed' && Date.now() < deadline) await o.page.waitForTimeout(50);
+    assert.equal(after.payment.failure?.code, 'abandoned');
+    assert.equal(await o.page.getByRole('heading', { name: 'Оплата не прошла' }).count(), 0, 'leaving is no failure');
     // What was typed is kept for the next attempt, except the card number and the CVC.
     assert.equal(await cardFrame(o.page).locator('#number').inputValue(), '', 'the card number is never kept');
     assert.match(await cardFrame(o.page).locator('#expiry').inputValue(), /^12\/\d{2}$/, 'the expiry is kept');
