@@ -1,5 +1,5 @@
 /**
- * `npm run bench:lighthouse` (= `npm run build && tsx bench/lighthouse.bench.ts`, about a minute):
+ * `npm run bench:lighthouse` (= `npm run build && tsx bench/lighthouse.bench.ts`, about 3 minutes):
  * Lighthouse 12.2.3 (pinned: the last line that runs on Node 20), mobile preset (its default:
  * a Moto G Power-sized screen, simulated slow 4G and a 4× slower CPU), on the hosted pages a
  * customer opens: `/pay/:token` and the payment link page `/l/:id`.
