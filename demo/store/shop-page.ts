@@ -38,6 +38,7 @@ ${opts.sandbox ? html`<link rel="stylesheet" href="/demo/sandbox-phone.css">` : 
   )}</nav>
 </header>
 <main class="shop-main">
+  <h1 class="sr">${t.heading}</h1>
   <section class="products" aria-label="${t.products}">
     ${CATALOG.map((p) => {
       const text = productText(p, lang);

@@ -7,6 +7,7 @@ import type { StoreLanguage } from './catalog';
 
 const en = {
   title: 'Baikal Goods · sg-checkout demo store',
+  heading: 'Baikal Goods: gifts from Lake Baikal',
   sandbox: 'Sandbox: no real money',
   consoleLink: 'Developer console',
   docsLink: 'API reference',
@@ -38,6 +39,7 @@ export type StoreWords = typeof en;
 
 const ru: StoreWords = {
   title: 'Baikal Goods · демо-магазин sg-checkout',
+  heading: 'Baikal Goods: подарки с Байкала',
   sandbox: 'Песочница: деньги не настоящие',
   consoleLink: 'Консоль разработчика',
   docsLink: 'Справочник API',

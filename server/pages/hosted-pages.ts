@@ -181,7 +181,8 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
       shell(
         lang,
         shop ? `${TEXT[lang].payTitle} · ${shop.name}` : TEXT[lang].payTitle,
-        html`${shop ? shopHeader(shop, lang) : ''}<div id="pay"><sg-checkout token="${token}" locale="${lang}"></sg-checkout></div>${shop ? supportBlock(shop.support, lang) : ''}`,
+        // The widget's own heading is an h2: the page's h1 (for screen readers) says whom it pays.
+        html`<h1 class="sr">${shop ? `${TEXT[lang].payTitle} · ${shop.name}` : TEXT[lang].payTitle}</h1>${shop ? shopHeader(shop, lang) : ''}<div id="pay"><sg-checkout token="${token}" locale="${lang}"></sg-checkout></div>${shop ? supportBlock(shop.support, lang) : ''}`,
       ),
     );
   });

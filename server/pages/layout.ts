@@ -45,6 +45,8 @@ export const PAGES_CSS = `
 @media (prefers-color-scheme: dark) { :root { --bg: #0f1115; --fg: #e5e7eb; --panel: #1a1d24; --muted: #9ca3af; } }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
+/* Read by screen readers, not shown: a page's heading where the design has none to see. */
+.sr { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--fg);
   font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .card { width: min(440px, 100% - 32px); background: var(--panel); border-radius: 16px; padding: 28px;

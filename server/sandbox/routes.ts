@@ -62,7 +62,7 @@ export function sandboxRoutes(d: SandboxDeps) {
       page(
         t.inboxTitle,
         html`<span class="badge">${t.badge}</span><h1>${t.inboxTitle}</h1><p class="muted">${t.inboxHint}</p>
-          <table><tr><th>${t.time}</th><th>${t.phone}</th><th>${t.message}</th><th></th></tr>
+          <table><tr><th>${t.time}</th><th>${t.phone}</th><th>${t.message}</th><th><span class="sr">${t.payment}</span></th></tr>
           ${pushes.map((p) => html`<tr><td>${timeElement(p.created_at, lang)}</td><td>+${p.phone}</td><td>${p.text}</td><td><a href="/sandbox/payments/${p.payment_id}${langQuery(c)}">${t.open}</a></td></tr>`)}
           </table>`,
         lang,
@@ -120,6 +120,7 @@ const TEXT = {
     phone: 'Телефон',
     message: 'Сообщение',
     open: 'Открыть',
+    payment: 'Платёж',
   },
   en: {
     badge: 'Sandbox',
@@ -148,6 +149,7 @@ const TEXT = {
     phone: 'Phone',
     message: 'Message',
     open: 'Open',
+    payment: 'Payment',
   },
 } satisfies Record<PageLanguage, { titles: Record<PaymentRow['method'], string> } & Record<string, unknown>>;
 

@@ -23,6 +23,7 @@ test('the store page is Russian for a Russian browser and English for an English
   const s = stack(t);
   const ru = await shopPage(s, '/', 'ru-RU,ru;q=0.9,en;q=0.8');
   assert.match(ru, /<html lang="ru">/);
+  assert.match(ru, /<h1 class="sr">Baikal Goods: подарки с Байкала<\/h1>/);
   assert.match(ru, /<h2>Кружка «Байкал»<\/h2>/);
   assert.match(ru, />В корзину<\/button>/);
   assert.match(ru, /<span class="price">1\u202f290,00\u00a0₽<\/span>/);

@@ -79,6 +79,7 @@ test('/pay/:token: the shop heads the page, the widget gets the page\'s locale a
   assert.match(ru.html, /<span class="shop-name">Байкал &lt;Маркет&gt;<\/span>/);
   assert.match(ru.html, new RegExp(`<sg-checkout token="${token}" locale="ru"></sg-checkout>`));
   assert.match(ru.html, /<title>Оплата · Байкал &lt;Маркет&gt;<\/title>/);
+  assert.match(ru.html, /<h1 class="sr">Оплата · Байкал &lt;Маркет&gt;<\/h1>/, 'a heading for screen readers (the widget\'s is an h2)');
   assert.doesNotMatch(ru.html, /10,00|Кофе/, 'the widget shows the purchase and amount; the page does not repeat them');
   assert.match(ru.html, /mailto:help@shop\.example/);
   const en = await get(`/pay/${token}`, 'en-US,en;q=0.9,ru;q=0.8');

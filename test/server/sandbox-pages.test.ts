@@ -79,7 +79,7 @@ test('the bank page after an FPS QR follows Accept-Language, and the push inbox 
   await h.publicCall(`sessions/${sber}/payments`, json({ method: 'sberpay' }));
   const inbox = await text(h, `/sandbox/pushes?phone=${PHONE}`, 'ru');
   assert.match(inbox.html, /<h1>Входящие push<\/h1>/);
-  assert.match(inbox.html, /<th>Время<\/th><th>Телефон<\/th><th>Сообщение<\/th>/);
+  assert.match(inbox.html, /<th>Время<\/th><th>Телефон<\/th><th>Сообщение<\/th><th><span class="sr">Платёж<\/span><\/th>/, 'every column named');
   assert.match(inbox.html, /<script defer src="\/assets\/local-time\.js"><\/script>/);
   assert.match(inbox.res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   assert.match((await text(h, '/sandbox/pushes', 'en')).html, /<h1>Push inbox<\/h1>/);
