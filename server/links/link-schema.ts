@@ -9,7 +9,7 @@ import { amountDetails, httpUrl } from '../merchant-api/schemas';
 export const MAX_LINK_DESCRIPTION = 150;
 export const MAX_EXTRA_FIELDS = 2;
 /** Keys the server writes into a purchase's metadata beside the field values. */
-const RESERVED_FIELD_NAMES = new Set(['link_id', 'consent_accepted_at', 'telegram_user_id', '__proto__']);
+const RESERVED_FIELD_NAMES = new Set(['link_id', 'consent_accepted_at', 'telegram_user_id', 'marketing_consent', '__proto__']);
 
 const httpsUrl = httpUrl.refine((s) => /^https:\/\//i.test(s), { message: 'must be an https URL: the page is served over https and an http picture would be blocked' });
 const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` });

@@ -20,6 +20,7 @@ const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 export function sessionView(row: SessionRow, sessions: SessionService, store: Store, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
+  const project = store.projects.get(row.project);
   const customer = vouchedCustomer(row);
   const saved = customer ? store.cards.lastCard(row.project, customer) : undefined;
   const link = row.link_id ? store.links.get(row.link_id) : undefined;
@@ -34,7 +35,8 @@ export function sessionView(row: SessionRow, sessions: SessionService, store: St
     close_reason: row.close_reason,
     amount_details: { amount: row.amount, currency: row.currency },
     description: data.description ?? null,
-    merchant: row.project,
+    /** The shop as its customers know it: its display name, never the project's internal name when it has one. */
+    merchant: project?.displayName ?? row.project,
     methods: saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
     /** Whether the widget may offer "remember this card" (unticked): only for a vouched customer. */
@@ -43,7 +45,7 @@ export function sessionView(row: SessionRow, sessions: SessionService, store: St
     show_result: data.payment_options?.show_result !== false,
     consent: consentOf(data),
     /** The shop's contacts, shown when a payment fails: a payment link's support block. */
-    support: supportOf(link ? (JSON.parse(link.data_json) as LinkInput).support : undefined, store.projects.get(row.project)?.support),
+    support: supportOf(link ? (JSON.parse(link.data_json) as LinkInput).support : undefined, project?.support),
     expires_at: iso(row.expires_at),
     payment: latest
       ? {

@@ -17,6 +17,7 @@ import type { Project } from '../store/project-repo';
 import type { CardTokenRow } from '../store/card-repo';
 import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo';
 import { renderSession } from './render';
+import { formatAmount } from '../../widget/i18n/money';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
 import type { SessionNotifier } from './notifier';
@@ -250,7 +251,8 @@ export class SessionService {
       const details = JSON.parse(payment.details_json) as { payment_details: { internet_banking: { sber_pay: { phone?: string } } } };
       const to = phone ?? details.payment_details.internet_banking.sber_pay.phone;
       if (!to) throw badRequest('phone', "phone is required: the payment's sber_pay has no phone to default to");
-      const text = `SberPay: pay ${(row.amount / 100).toFixed(2)} ${row.currency} to ${project.name}`;
+      // What SberPay's app shows the customer: in Russian, as that app speaks, with the shop's own name.
+      const text = `SberPay: оплата ${formatAmount(row.amount, row.currency, 'ru')} в магазин «${project.displayName ?? project.name}»`;
       return this.d.pushes.record(payment.id, to, text, this.d.clock.now());
     });
   }

@@ -329,7 +329,7 @@ test('sberpay/push records a push to the payment’s phone in the sandbox inbox'
   assert.equal(other.body.push.phone, '79990001122');
   const rows = h.server.store.db.prepare('SELECT payment_id, phone, text FROM sandbox_pushes ORDER BY id').all() as any[];
   assert.deepEqual(rows.map((r) => [r.payment_id, r.phone]), [[paymentId, PHONE], [paymentId, '79990001122']]);
-  assert.match(rows[0].text, /10\.00 RUB/);
+  assert.equal(rows[0].text, "SberPay: оплата 10,00\u00a0₽ в магазин «shop»", "in Russian, in kopecks formatted, never a float");
   const inbox = await h.app.request('/sandbox/pushes');
   assert.equal(inbox.status, 200);
   const page = await inbox.text();

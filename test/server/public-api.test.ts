@@ -316,14 +316,16 @@ describe('FPS', () => {
     assert.ok(res.body.banks.filter((b: any) => b.android_url?.startsWith('intent://qr.nspk.ru/')).length > 150);
   });
 
-  test("the view carries the shop's support contacts from its project settings, for the failure screen", async (t) => {
+  test("the view carries the shop's display name and support contacts from its project settings, for the failure screen", async (t) => {
     const h = harness(t);
     const before = await sessionWithToken(h);
     assert.equal((await h.publicCall(`sessions/${before.token}`)).body.support, null, 'no contacts given: none shown');
     const project = h.server.store.projects.get('shop')!;
-    h.server.store.projects.update({ ...project, support: { email: 'help@shop.example', telegram: '@shop_help' } });
+    h.server.store.projects.update({ ...project, displayName: 'Байкал Маркет', support: { email: 'help@shop.example', telegram: '@shop_help' } });
     const { token } = await sessionWithToken(h);
-    assert.deepEqual((await h.publicCall(`sessions/${token}`)).body.support, { email: 'help@shop.example', telegram: '@shop_help' });
+    const view = (await h.publicCall(`sessions/${token}`)).body;
+    assert.deepEqual(view.support, { email: 'help@shop.example', telegram: '@shop_help' });
+    assert.equal(view.merchant, 'Байкал Маркет', 'the shop by its display name, not the internal project name');
   });
 
   test('renew gives a new link with a valid CRC and a later expires_at; the old link no longer pays', async (t) => {
@@ -377,7 +379,7 @@ describe('FPS', () => {
     assert.equal((await h.call('session/status', { session_id: id })).body.session.acquiring_payments[0].status, 'succeeded');
 
     const result = await (await h.app.request(`/sandbox/payments/${paymentId}`)).text();
-    assert.match(result, /Paid/);
+    assert.match(result, /Оплачено/);
     assert.doesNotMatch(result, /formaction/);
   });
 

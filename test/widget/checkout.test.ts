@@ -430,7 +430,7 @@ describe('<sg-checkout>', () => {
       server.update({ status: 'accepted', payment: succeeded(server.view.payment!) });
       await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
       expect(root(el).activeElement, 'the customer was not in the widget: the focus stays where it was').to.equal(null);
-      const receipt = [...root(el).querySelectorAll<HTMLAnchorElement>('.result a')].find((a) => text(a) === 'Чек');
+      const receipt = [...root(el).querySelectorAll<HTMLAnchorElement>('.result a')].find((a) => text(a) === 'Подтверждение оплаты');
       expect(receipt?.getAttribute('href'), 'the receipt opens in the widget\'s language').to.equal(`${API}/receipt/${server.view.payment!.id}?lang=ru`);
     });
   });
