@@ -813,6 +813,27 @@ describe('<sg-checkout>', () => {
     });
   });
 
+  describe('no layout shift', () => {
+    it('the loading panel is about as tall as the checkout that replaces it, so the merchant page below barely moves', async () => {
+      // Within a line of text: a long description or a narrow panel wraps the title, which no
+      // placeholder can know before the session arrives.
+      for (const [width, methods, within] of [[1024, 3, 16], [1024, 4, 16], [412, 3, 48]] as const) {
+        await setViewport({ width, height: 900 });
+        const server = new FakeServer(sessionView(methods === 4 ? SAVED : {}));
+        let release!: () => void;
+        server.onLoad = (s) => new Promise((r) => (release = () => r(s.reply())));
+        const el = await fixture<SgCheckout>(html`<sg-checkout token=${server.token} api=${API} locale="ru" layout="desktop" .fetchImpl=${server.fetch}></sg-checkout>`);
+        await until(el, () => $(el, '.skeleton'), 'loading');
+        const loading = el.getBoundingClientRect().height;
+        release();
+        await until(el, () => payButton(el), 'loaded');
+        const loaded = el.getBoundingClientRect().height;
+        expect(Math.abs(loaded - loading), `${width} px, ${methods} methods: ${loading} → ${loaded} px`).to.be.at.most(within);
+        el.remove();
+      }
+    });
+  });
+
   describe('layout on a narrow panel', () => {
     /** The tabs' rows, top to bottom, each as the number of tabs on it; and whether any label is cut. */
     async function tabRows(server: FakeServer, width = 300) {

@@ -125,6 +125,13 @@ export class SgCheckout extends LitElement {
     return this.client;
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // On a phone FPS opens a bank's app from a list: fetch its code while the page is idle, so the
+    // list is there the moment the customer asks for it.
+    if (this.isMobile && typeof requestIdleCallback === 'function') requestIdleCallback(() => void loadBankList());
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('token') || changed.has('api') || changed.has('fetchImpl')) this.client = null;
     // Read before the render replaces what held the focus (the button that was just pressed).

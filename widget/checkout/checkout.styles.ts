@@ -33,7 +33,7 @@ export const checkoutStyles = css`
   /* One row of equal tabs; on a narrow panel four go two by two, and three stay on one row: never one tab stranded on a row of its own. */
   .panel { container-type: inline-size; }
   [role='tablist'] { display: grid; grid-auto-flow: column; grid-auto-columns: 1fr; gap: 6px; margin: 12px 0 16px; }
-  @container (max-width: 380px) {
+  @container (max-width: 340px) {
     [role='tablist'].four { grid-auto-flow: row; grid-template-columns: 1fr 1fr; }
   }
   [role='tab'] { font: inherit; font-size: 0.9em; padding: 8px 4px; overflow: hidden; border-radius: var(--sg-radius, 10px);
@@ -70,8 +70,8 @@ export const checkoutStyles = css`
   .skeleton span { display: block; border-radius: 8px; background: rgb(127 127 127 / 0.14); }
   .skeleton .line { height: 1.1em; width: 60%; margin-bottom: 10px; }
   .skeleton .big { height: 1.6em; width: 35%; margin-bottom: 16px; }
-  .skeleton .tabs { height: 40px; margin-bottom: 16px; }
-  .skeleton .block { height: 96px; }
+  .skeleton .tabs { height: 58px; margin-bottom: 16px; }
+  .skeleton .block { height: 100px; }
   .consent { display: flex; gap: 8px; align-items: flex-start; margin: 12px 0 0; font-size: 0.9em; }
   .consent input { margin-top: 3px; }
   .error { color: var(--_danger); }
