@@ -16,6 +16,8 @@ const USAGE = `usage: npm run cli -- <command>
   project list
   project show <name>
   project update <name> [--public-key <pem file>] [--webhook-url <url>] [--origin <url> …] [--confirmation auto|manual]
+    both also take what customers see of the shop: [--display-name <text>] [--logo-url <https url>] [--locale ru|en|auto]
+    [--support-email <email>] [--support-phone <+7…>] [--support-telegram <@name>] [--support-url <url>] (an empty value clears one)
   link create --project <name> --file <link.json>
   link list --project <name>
   link show <pl_id>
