@@ -18,6 +18,7 @@ import type { RateLimiter } from '../http/rate-limits';
 import type { Project } from '../store/project-repo';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
+import { merchantResponses } from '../docs/merchant-responses';
 
 export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService; links: LinkService; limiter: RateLimiter };
 
@@ -51,15 +52,7 @@ export function merchantApi(d: MerchantDeps) {
         request: {
           body: { content: { 'application/json': { schema: body } }, required: true },
         },
-        responses: {
-          200: { description: 'ok', content: { 'application/json': { schema: s.okReply } } },
-          400: { description: 'invalid input; error.field names the field', content: { 'application/json': { schema: s.errorReply } } },
-          401: { description: 'missing or wrong signature, or unknown project', content: { 'application/json': { schema: s.errorReply } } },
-          404: { description: 'unknown id', content: { 'application/json': { schema: s.errorReply } } },
-          409: { description: 'not allowed in the current status', content: { 'application/json': { schema: s.errorReply } } },
-          422: { description: 'Idempotency-Key reused with another request', content: { 'application/json': { schema: s.errorReply } } },
-          429: { description: "over the project's rate limit; Retry-After says when to try again", content: { 'application/json': { schema: s.errorReply } } },
-        },
+        responses: merchantResponses(name, s.okReply),
       }),
     );
     methods.set(name, { body, handle: handle as Method['handle'] });

@@ -45,7 +45,8 @@ export type PublicDeps = {
 export const MAX_WAIT_SECONDS = 30;
 
 const consentField = { consent: z.boolean().optional() };
-const startBody = z.discriminatedUnion(
+/** The request bodies of the public POSTs, exported for the API reference (public-api/docs.ts). */
+export const startBody = z.discriminatedUnion(
   'method',
   [
     // remember_card: the customer ticked "remember this card" (kept only for a vouched customer).
@@ -57,13 +58,15 @@ const startBody = z.discriminatedUnion(
   { message: 'method must be one of card, saved_card, fps, sberpay' },
 );
 
-const cardBody = z.strictObject({
+export const cardBody = z.strictObject({
   number: z.string().max(40),
   expiry_month: z.number().int(),
   expiry_year: z.number().int(),
   cvc: z.string().max(8),
   holder: z.string().max(128).nullable().optional(),
 });
+
+export const sberPayPushBody = z.strictObject({ phone: phoneSchema });
 
 type Vars = { Variables: { corsOrigin?: string } };
 
@@ -215,7 +218,7 @@ export function publicApi(d: PublicDeps) {
 
   api.post('/public/v1/sessions/:token/sberpay/push', async (c) => {
     const { sessionId, project } = authorize(c);
-    const body = parse(z.strictObject({ phone: phoneSchema }), await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
+    const body = parse(sberPayPushBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
     await act(sessionId, () => d.sessions.sendSberPayPush(project, sessionId, body.phone));
     return c.json({ status: 'ok' });
   });
