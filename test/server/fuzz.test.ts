@@ -24,7 +24,7 @@ async function requestSchemas(): Promise<{ path: string; schema: SchemaNode; res
   const doc = (await (await h.app.request('/docs/openapi.json')).json()) as { paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: SchemaNode }> } } }>; components: { schemas: Record<string, SchemaNode> } };
   const resolve = (s: SchemaNode): SchemaNode => (s.$ref ? resolve(doc.components.schemas[s.$ref.split('/').at(-1)!]!) : s);
   return Object.entries(doc.paths)
-    .filter(([, item]) => item.post?.requestBody)
+    .filter(([path, item]) => path.startsWith('/api/v1/') && item.post?.requestBody)
     .map(([path, item]) => ({ path, schema: item.post!.requestBody!.content['application/json']!.schema, resolve }));
 }
 
