@@ -14,7 +14,7 @@ export type PhoneScreen =
   | { kind: 'awaiting_merchant'; paymentId: string }
   | { kind: 'processing'; paymentId: string }
   | { kind: 'paid'; paymentId: string }
-  | { kind: 'failed'; paymentId: string; reason: string }
+  | { kind: 'failed'; paymentId: string; code: string; description: string | null }
   | { kind: 'closed'; status: 'cancelled' | 'error' };
 
 export function phoneScreen(detail: Pick<SgStatusDetail, 'status' | 'payment'> & { method?: SgStatusDetail['method'] }): PhoneScreen {
@@ -25,7 +25,7 @@ export function phoneScreen(detail: Pick<SgStatusDetail, 'status' | 'payment'> &
   const looking = detail.method;
   if (looking && p.status === 'in_progress' && (p.method === 'fps' || p.method === 'sberpay') && p.method !== looking) return { kind: 'idle' };
   if (p.status === 'succeeded') return { kind: 'paid', paymentId: p.id };
-  if (p.status === 'failed') return { kind: 'failed', paymentId: p.id, reason: p.failure?.description ?? p.failure?.code ?? 'declined' };
+  if (p.status === 'failed') return { kind: 'failed', paymentId: p.id, code: p.failure?.code ?? 'declined', description: p.failure?.description ?? null };
   if (p.status === 'pending') return { kind: 'awaiting_merchant', paymentId: p.id };
   const url = p.customer_interaction?.redirect.url;
   if (!url) return { kind: 'processing', paymentId: p.id };

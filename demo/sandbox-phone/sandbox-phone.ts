@@ -2,20 +2,27 @@
  * The sandbox phone beside the widget: it plays the customer's phone for whatever the checkout
  * is waiting for, from the widget's `sg-status` events. Its buttons call the sandbox's own
  * endpoints (`POST /sandbox/payments/:id/approve|decline`), the same ones the sandbox pages use.
+ * It speaks the page's language (`<html lang>`), as the widget beside it does, and opens the
+ * sandbox bank and push inbox in it too.
  */
 import { h, replace, type Child } from '../dom';
 import { phoneScreen, sameScreen, type PhoneScreen } from './phone-guide';
+import { inLanguage, pageLanguage, PHONE_WORDS, type PhoneLanguage, type PhoneWords } from './words/phone-words';
+import type { TestCardScenario } from './test-cards';
 import type { SgStatusDetail } from '../../widget/events';
 
-type Bank = { id: string; name: string; logo_url: string | null; ios_url: string };
+type Bank = { id: string; name: string; ios_url: string };
 
 export class SandboxPhone {
   private screen: PhoneScreen = { kind: 'idle' };
+  private readonly lang: PhoneLanguage = pageLanguage();
+  private readonly t: PhoneWords = PHONE_WORDS[this.lang];
 
   constructor(
     private readonly root: HTMLElement,
     private readonly token: string,
   ) {
+    this.wordFrame();
     this.render();
   }
 
@@ -26,98 +33,130 @@ export class SandboxPhone {
     this.render();
   }
 
+  /** The frame around the screen (phone-markup.ts), in the page's language: the server may have rendered it in another. */
+  private wordFrame(): void {
+    const frame = this.root.closest<HTMLElement>('#sandbox-phone');
+    if (!frame) return;
+    frame.lang = this.lang;
+    for (const el of frame.querySelectorAll<HTMLElement>('[data-phone-word]')) {
+      const key = el.dataset.phoneWord as keyof PhoneWords['frame'];
+      if (key in this.t.frame) el.textContent = this.t.frame[key];
+    }
+    for (const el of frame.querySelectorAll<HTMLElement>('[data-card-scenario]')) {
+      el.textContent = this.t.cards[el.dataset.cardScenario as TestCardScenario] ?? el.textContent;
+    }
+    for (const a of frame.querySelectorAll<HTMLAnchorElement>('a[href^="/sandbox/pushes"]')) a.setAttribute('href', this.inboxUrl());
+  }
+
   private render(): void {
     const s = this.screen;
+    const t = this.t;
     switch (s.kind) {
       case 'idle':
         return replace(
           this.root,
-          h('p', {}, 'Choose how to pay in the checkout. This phone then shows how the customer finishes the payment.'),
-          h('ul', { class: 'hints' }, h('li', {}, h('strong', {}, 'Bank card: '), 'type a test card from the list below.'), h('li', {}, h('strong', {}, 'FPS or SberPay: '), 'a QR appears in the checkout; this phone scans it for you.')),
+          h('p', {}, t.frame.intro),
+          h('ul', { class: 'hints' }, h('li', {}, h('strong', {}, t.idle.cardLabel), t.idle.cardHint), h('li', {}, h('strong', {}, t.idle.qrLabel), t.idle.qrHint)),
         );
-      case 'fps':
+      case 'fps': {
+        const bankPageUrl = inLanguage(s.bankPageUrl, this.lang);
         replace(
           this.root,
-          h('h4', {}, 'FPS (СБП): scan the QR'),
-          h('p', {}, 'A customer scans the QR with their bank app. Play that bank:'),
-          h('a', { class: 'phone-primary', href: s.bankPageUrl, target: '_blank', rel: 'noopener' }, 'Open the sandbox bank for this QR'),
-          this.answerButtons(s.paymentId, 'Pay'),
-          h('h4', {}, 'The bank list, as a phone shows it'),
-          h('p', { class: 'muted' }, 'On a phone the checkout lists banks instead of the QR; each opens its app with this payment.'),
-          h('div', { class: 'bank-list', id: 'phone-banks' }, h('p', { class: 'muted' }, 'Loading banks…')),
+          h('h4', {}, t.fps.title),
+          h('p', {}, t.fps.intro),
+          h('a', { class: 'phone-primary', href: bankPageUrl, target: '_blank', rel: 'noopener' }, t.fps.openBank),
+          this.answerButtons(s.paymentId),
+          h('h4', {}, t.fps.bankListTitle),
+          h('p', { class: 'muted' }, t.fps.bankListHint),
+          h('div', { class: 'bank-list', id: 'phone-banks' }, h('p', { class: 'muted' }, t.fps.loadingBanks)),
         );
-        return void this.loadBanks(s.bankPageUrl);
+        return void this.loadBanks(bankPageUrl);
+      }
       case 'sberpay':
+        // The app page's link stays exactly the QR's (the e2e test compares them): that page
+        // takes its language from the browser.
         return replace(
           this.root,
           h('h4', {}, 'SberPay'),
-          h('p', {}, 'On a desktop the customer scans the QR; on a phone the checkout opens the SberPay app. Either way:'),
-          h('a', { class: 'phone-primary', href: s.appPageUrl, target: '_blank', rel: 'noopener' }, 'Open the SberPay app'),
-          this.answerButtons(s.paymentId, 'Pay'),
-          h('p', { class: 'muted' }, 'A push sent from the checkout lands in the ', h('a', { href: '/sandbox/pushes', target: '_blank', rel: 'noopener' }, 'push inbox'), '.'),
+          h('p', {}, t.sberpay.intro),
+          h('a', { class: 'phone-primary', href: s.appPageUrl, target: '_blank', rel: 'noopener' }, t.sberpay.openApp),
+          this.answerButtons(s.paymentId),
+          h('p', { class: 'muted' }, t.sberpay.pushLands((text) => h('a', { href: this.inboxUrl(), target: '_blank', rel: 'noopener' }, text))),
         );
       case 'three_ds':
         // The checkout shows the challenge in a modal dialog, which leaves the rest of the page
         // inert: the phone explains rather than offering buttons that cannot be pressed.
-        return replace(
-          this.root,
-          h('h4', {}, '3-D Secure'),
-          h('p', {}, 'The card’s bank asks the customer to confirm. Its sandbox page is open in the checkout: press “Confirm with code” there to pay, or “Decline” to see a refusal.'),
-        );
+        return replace(this.root, h('h4', {}, '3-D Secure'), h('p', {}, t.threeDs));
       case 'awaiting_merchant':
-        return replace(this.root, h('p', {}, 'The payment waits for the merchant to confirm it (manual confirmation).'));
+        return replace(this.root, h('p', {}, t.awaitingMerchant));
       case 'processing':
-        return replace(this.root, h('p', {}, 'The bank is processing the payment…'));
+        return replace(this.root, h('p', {}, t.processing));
       case 'paid':
-        return replace(this.root, h('p', { class: 'phone-ok' }, '✓ Paid.'), h('p', {}, 'The store marks the order paid when its backend receives the verified payment_finished webhook: see the order status.'));
+        return replace(this.root, h('p', { class: 'phone-ok' }, t.paid), h('p', {}, t.paidHint));
       case 'failed':
-        return replace(this.root, h('p', { class: 'phone-failed' }, `Not paid: ${s.reason}.`), h('p', {}, 'Choose another method in the checkout to try again.'));
+        return replace(this.root, h('p', { class: 'phone-failed' }, t.notPaid(s.code, s.description)), h('p', {}, t.tryAnother));
       case 'closed':
-        return replace(this.root, h('p', {}, s.status === 'cancelled' ? 'The payment session was cancelled.' : 'The payment session ended with an error.'), h('p', {}, 'Start a new order to try again.'));
+        return replace(this.root, h('p', {}, t.closed[s.status]), h('p', {}, t.startAgain));
     }
   }
 
+  private inboxUrl(): string {
+    return inLanguage('/sandbox/pushes', this.lang);
+  }
+
   /** Approve / decline as the customer's bank, through the sandbox endpoints. */
-  private answerButtons(paymentId: string, approveLabel: string): HTMLElement {
+  private answerButtons(paymentId: string): HTMLElement {
+    const t = this.t.answer;
     const message = h('p', { class: 'error', role: 'alert', hidden: true });
     const answer = async (verdict: 'approve' | 'decline') => {
       for (const b of buttons) b.disabled = true;
       const res = await fetch(`/sandbox/payments/${encodeURIComponent(paymentId)}/${verdict}`, { method: 'POST' }).catch(() => null);
       if (res?.ok) return; // the widget hears the change on its own and sends sg-status
       const body = (await res?.json().catch(() => null)) as { error?: { description?: string } } | null;
-      message.textContent = body?.error?.description ?? 'The sandbox did not answer: is the server running?';
+      message.textContent = res ? t.refused(res.status, body?.error?.description ?? null) : t.noAnswer;
       message.hidden = false;
       for (const b of buttons) b.disabled = false;
     };
     const buttons = [
-      h('button', { type: 'button', class: 'approve', onclick: () => void answer('approve') }, approveLabel),
-      h('button', { type: 'button', class: 'decline', onclick: () => void answer('decline') }, 'Decline'),
+      h('button', { type: 'button', class: 'approve', onclick: () => void answer('approve') }, t.pay),
+      h('button', { type: 'button', class: 'decline', onclick: () => void answer('decline') }, t.decline),
     ];
-    return h('div', { class: 'phone-answer' }, h('p', { class: 'muted' }, 'Or answer as the bank, right here:'), h('div', { class: 'actions' }, buttons), message);
+    return h('div', { class: 'phone-answer' }, h('p', { class: 'muted' }, t.prompt), h('div', { class: 'actions' }, buttons), message);
   }
 
   private async loadBanks(bankPageUrl: string): Promise<void> {
+    const t = this.t.fps;
     const res = await fetch(`/public/v1/sessions/${encodeURIComponent(this.token)}/banks`).catch(() => null);
     const container = this.root.querySelector('#phone-banks');
     if (!container) return; // the screen changed meanwhile
-    if (!res?.ok) return replace(container, h('p', { class: 'muted' }, 'The bank list is not available right now.'));
+    if (!res?.ok) return replace(container, h('p', { class: 'muted' }, t.banksUnavailable));
     const { banks } = (await res.json()) as { banks: Bank[] };
     const items = banks.map((bank) =>
-      h('li', { 'data-name': bank.name.toLowerCase() }, h('a', { href: bankPageUrl, target: '_blank', rel: 'noopener', title: `On a phone: ${bank.ios_url}` }, bankLogo(bank), h('span', {}, bank.name))),
+      h('li', { 'data-name': bank.name.toLowerCase() }, h('a', { href: bankPageUrl, target: '_blank', rel: 'noopener', title: t.onPhone(bank.ios_url) }, bankLogo(bank), h('span', {}, bank.name))),
     );
-    const search = h('input', { type: 'search', placeholder: 'Find your bank', 'aria-label': 'Find your bank' });
+    const count = h('p', { class: 'muted bank-count', id: 'phone-bank-count', 'aria-live': 'polite' }, t.bankCount(items.length));
+    const search = h('input', { type: 'search', placeholder: t.findBank, 'aria-label': t.findBank });
     search.addEventListener('input', () => {
       const q = search.value.trim().toLowerCase();
-      for (const li of items) li.hidden = !li.dataset.name!.includes(q);
+      let shown = 0;
+      for (const li of items) {
+        li.hidden = !li.dataset.name!.includes(q);
+        if (!li.hidden) shown++;
+      }
+      count.textContent = t.bankCount(shown);
     });
-    replace(container, search, h('ul', {}, items as Child[]));
+    replace(container, search, count, h('ul', {}, items as Child[]));
   }
 }
 
+/**
+ * The bank's logo as this server serves it (`/assets/banks/<id>`: a cached logo or a monogram, for
+ * every FPS bank, so it loads under the page's `img-src 'self'` and offline); the bank's initial if
+ * even that fails.
+ */
 function bankLogo(bank: Bank): HTMLElement {
   const initial = h('span', { class: 'bank-initial', 'aria-hidden': 'true' }, bank.name.replace(/^[^\p{L}\d]+/u, '').slice(0, 1));
-  if (!bank.logo_url) return initial;
-  const img = h('img', { src: bank.logo_url, alt: '', loading: 'lazy', width: 28, height: 28 });
+  const img = h('img', { src: `/assets/banks/${encodeURIComponent(bank.id)}`, alt: '', loading: 'lazy', width: 36, height: 36 });
   img.addEventListener('error', () => img.replaceWith(initial));
   return img;
 }

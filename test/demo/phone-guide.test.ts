@@ -28,7 +28,9 @@ test('a card waiting for 3-D Secure: the challenge of this payment', () => {
 test('results, a superseded payment and a closed session', () => {
   const payment = (status: 'succeeded' | 'failed' | 'pending', failure?: { code: string; description: string | null }) => ({ id: 'pm_1', method: 'card' as const, status, ...(failure ? { failure } : {}) });
   assert.equal(phoneScreen({ status: 'accepted', payment: payment('succeeded') }).kind, 'paid');
-  assert.deepEqual(phoneScreen({ status: 'created', payment: payment('failed', { code: 'card_declined', description: 'The issuer declined the card' }) }), { kind: 'failed', paymentId: 'pm_1', reason: 'The issuer declined the card' });
+  // The code, which the phone words in the page's language; the server's English description is its fallback.
+  assert.deepEqual(phoneScreen({ status: 'created', payment: payment('failed', { code: 'card_declined', description: 'The issuer declined the card' }) }), { kind: 'failed', paymentId: 'pm_1', code: 'card_declined', description: 'The issuer declined the card' });
+  assert.deepEqual(phoneScreen({ status: 'created', payment: { id: 'pm_1', method: 'card' as const, status: 'failed' as const } }), { kind: 'failed', paymentId: 'pm_1', code: 'declined', description: null });
   assert.equal(phoneScreen({ status: 'created', payment: payment('failed', { code: 'superseded', description: null }) }).kind, 'idle');
   assert.equal(phoneScreen({ status: 'in_progress', payment: payment('pending') }).kind, 'awaiting_merchant');
   assert.deepEqual(phoneScreen({ status: 'cancelled', payment: null }), { kind: 'closed', status: 'cancelled' });
