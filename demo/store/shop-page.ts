@@ -67,7 +67,7 @@ ${opts.sandbox ? html`<link rel="stylesheet" href="/demo/sandbox-phone.css">` : 
     </div>
     <div class="checkout-body">
       <div id="widget-slot" class="widget-slot"></div>
-      ${opts.sandbox ? sandboxPhone() : ''}
+      ${opts.sandbox ? sandboxPhone(lang) : ''}
     </div>
   </section>
 </main>
