@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_RATE_LIMITS } from '../../server/http/rate-limits';
 import { sessionViewReply } from '../../server/public-api/docs';
 import { createLink, sessionWithToken, signBody, startHarness, tokenize, type Harness } from './helpers';
+import { MERCHANT_METHODS } from './merchant-fixtures';
 
 type Operation = {
   tags?: string[];
@@ -45,22 +46,6 @@ const PUBLIC_OPERATIONS = [
   'post /l/{linkId}/checkout',
 ];
 
-const MERCHANT_METHODS = [
-  'session/create',
-  'session/init/payment',
-  'session/start/payment',
-  'session/confirm',
-  'session/cancel',
-  'session/status',
-  'session/refund',
-  'token',
-  'sberpay/push',
-  'recurrent/disable',
-  'link/create',
-  'link/get',
-  'link/list',
-  'link/disable',
-];
 
 const operation = (doc: Doc, key: string): Operation => {
   const [verb, path] = key.split(' ') as [string, string];

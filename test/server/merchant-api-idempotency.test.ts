@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { RUB, startHarness } from './helpers';
-import { FPS, SESSION_ID, assertError, count, otherProject, send, writesNothing } from './merchant-fixtures';
+import { FPS, MERCHANT_METHODS, SESSION_ID, assertError, count, otherProject, send, writesNothing } from './merchant-fixtures';
 
 function harness(t: TestContext) {
   const h = startHarness();
@@ -13,22 +13,6 @@ function harness(t: TestContext) {
   return h;
 }
 
-const METHODS = [
-  'session/create',
-  'session/init/payment',
-  'session/start/payment',
-  'session/confirm',
-  'session/cancel',
-  'session/status',
-  'session/refund',
-  'token',
-  'sberpay/push',
-  'recurrent/disable',
-  'link/create',
-  'link/get',
-  'link/list',
-  'link/disable',
-];
 
 // ─── Idempotency-Key ─────────────────────────────────────────────────────────────────────────
 
@@ -152,7 +136,7 @@ test('/docs serves an HTML reference that lists every method and how to sign', a
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
   const page = await res.text();
-  for (const method of METHODS) assert.ok(page.includes(`/api/v1/${method}`), `the page lists ${method}`);
+  for (const method of MERCHANT_METHODS) assert.ok(page.includes(`/api/v1/${method}`), `the page lists ${method}`);
   assert.ok(page.includes('X-PARTNER-SIGN'));
   assert.ok(page.includes('amount_details.amount'), 'request fields are listed');
   assert.ok(page.includes('/docs/openapi.json'));
@@ -168,8 +152,8 @@ test('/docs/openapi.json is an OpenAPI 3.1 document with a path per method and i
   assert.match(doc.openapi, /^3\.1\./);
   const resolve = (s: Schema): Schema => (s.$ref ? resolve(doc.components.schemas[s.$ref.replace('#/components/schemas/', '')]) : s);
   const merchantPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/'));
-  assert.deepEqual(merchantPaths.sort(), METHODS.map((m) => `/api/v1/${m}`).sort());
-  for (const method of METHODS) {
+  assert.deepEqual(merchantPaths.sort(), MERCHANT_METHODS.map((m) => `/api/v1/${m}`).sort());
+  for (const method of MERCHANT_METHODS) {
     const op = doc.paths[`/api/v1/${method}`].post;
     assert.ok(op, `${method} is a POST`);
     const schema = resolve(op.requestBody.content['application/json'].schema);

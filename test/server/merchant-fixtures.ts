@@ -7,6 +7,24 @@ import assert from 'node:assert/strict';
 import { newKeyPair, RUB, sessionWithToken, signBody, tokenize, type Harness } from './helpers';
 import type { Confirmation } from '../../server/domain/types';
 
+/** Every merchant method, as the API reference must list them. */
+export const MERCHANT_METHODS = [
+  'session/create',
+  'session/init/payment',
+  'session/start/payment',
+  'session/confirm',
+  'session/cancel',
+  'session/status',
+  'session/refund',
+  'token',
+  'sberpay/push',
+  'recurrent/disable',
+  'link/create',
+  'link/get',
+  'link/list',
+  'link/disable',
+];
+
 export const PHONE = '71234567890';
 export const VISA_SUCCESS = '4242424242424242';
 export const VISA_3DS = '4000000000003220';
