@@ -93,7 +93,7 @@ export class SgCheckout extends LitElement {
   private errorSent = false;
   private lastKind: CheckoutState['kind'] | null = null;
   private focusWasInside = false;
-  /** The customer acted in the widget: its result takes the focus even if the pressed button went away. */
+  /** The customer paid by card in the widget: its result takes the focus even though the pressed button went away. */
   private focusResult = false;
   private cardExpiry = '';
   private client: PublicApi | null = null;
@@ -205,7 +205,6 @@ export class SgCheckout extends LitElement {
   private async act(method: MethodId, call: () => Promise<SessionView>): Promise<void> {
     this.busy = method;
     this.actionError = null;
-    this.focusResult = true;
     try {
       this.status.accept(await call());
     } catch (error) {
@@ -257,6 +256,7 @@ export class SgCheckout extends LitElement {
       return;
     }
     this.cardExpiry = card.expiry;
+    this.focusResult = true; // the Pay button goes away while it works: the result takes the focus instead
     await this.start({ method: 'card', card_token: card.token, ...(this.rememberCard ? { remember_card: true } : {}) });
   };
 
@@ -382,7 +382,10 @@ export class SgCheckout extends LitElement {
       rememberCard: this.rememberCard,
       cardExpiry: this.cardExpiry,
       startQr: this.startQr,
-      paySaved: () => void this.start({ method: 'saved_card' }),
+      paySaved: () => {
+        this.focusResult = true;
+        void this.start({ method: 'saved_card' });
+      },
       removeSavedCard: () => void this.act('saved_card', () => this.api$().removeSavedCard()).then(() => (this.chosen = null)),
       payByCard: this.payByCard,
       setRememberCard: (on) => (this.rememberCard = on),
