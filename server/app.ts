@@ -23,7 +23,7 @@ import { WebhookSender } from './webhooks/sender';
 import { merchantApi } from './merchant-api/routes';
 import { publicApi } from './public-api/routes';
 import { mountDocs } from './docs/routes';
-import { PAGES_CSS } from './pages/layout';
+import { pagesStylesheet } from './pages/layout';
 import { widgetAssets } from './pages/widget-assets';
 import { bankLogos } from './pages/bank-logos';
 import { receiptPages } from './pages/receipt';
@@ -32,6 +32,7 @@ import { validationHook } from './http/validation';
 import { answerWhenDurable } from './http/durable-answers';
 import { DEFAULT_RATE_LIMITS, RateLimited, RateLimiter, type RateLimits } from './http/rate-limits';
 import { compressAnswers } from './http/compression';
+import { framersOfPublicToken, secureAnswers } from './http/security-headers';
 import { favicon } from './pages/favicon';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
 import { demoStore } from '../demo/store/index';
@@ -61,6 +62,9 @@ export type ServerOptions = {
   demoLog?: (line: string) => void;
 };
 
+/** The widgets' status read and its long-poll, `GET /public/v1/sessions/:token[?version=…&wait=…]`. */
+const STATUS_READ = /\/public\/v1\/sessions\/[^/?]+(\?|$)/;
+
 /** How often passed deadlines are applied in the background (reads apply them at once anyway). */
 const EXPIRY_TICK_MS = 1_000;
 
@@ -83,8 +87,9 @@ export function createServer(options: ServerOptions) {
 
   const app = new OpenAPIHono({ defaultHook: validationHook });
   answerWhenDurable(app, store, (error) => Response.json(toApiError(error).toBody(), { status: 500 }));
-  // Outermost, so it sees the final answer. The status read (and its long-poll) is the widgets' hot path and a small view: sent as it is.
+  // Outermost, so they see the final answer. The status read (and its long-poll) is the widgets' hot path and a small view: sent as it is.
   compressAnswers(app, { passThrough: (req) => req.method === 'GET' && req.url.includes('/public/v1/sessions/') });
+  secureAnswers(app, { publicUrl: options.publicUrl, passThrough: (req) => req.method === 'GET' && STATUS_READ.test(req.url) }); // nosniff, HSTS; pages: Referrer-Policy, X-Frame-Options
   app.onError((err, c) => {
     const error = toApiError(err);
     // Only our own failures are logged with their stack; a 502 (a merchant's order check) is theirs, and answered.
@@ -95,10 +100,7 @@ export function createServer(options: ServerOptions) {
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}: see the API reference at /docs`).toBody(), 404));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
-  app.get('/assets/pages.css', (c) => {
-    c.header('Cache-Control', 'public, max-age=3600');
-    return c.body(PAGES_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
-  });
+  app.route('/', pagesStylesheet());
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
   const trustProxy = options.trustProxy ?? false;
@@ -106,7 +108,7 @@ export function createServer(options: ServerOptions) {
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
   app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   app.route('/', sandboxRoutes({ store, sessions, pushes }));
-  app.route('/', widgetAssets());
+  app.route('/', widgetAssets({ framersOf: framersOfPublicToken(store) }));
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
   app.route('/', receiptPages(store));

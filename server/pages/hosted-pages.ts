@@ -12,6 +12,7 @@ import type { LinkCheckout } from '../links/link-checkout';
 import type { Store } from '../store/store';
 import { publicTokenHash } from '../sessions/service';
 import { validationError } from '../http/validation';
+import { frameAncestors, TELEGRAM_WEB_ORIGIN } from '../http/security-headers';
 import { formatAmount } from '../../widget/i18n/money';
 import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
 import { page } from './layout';
@@ -21,9 +22,17 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-/** Telegram's Mini App script may run (link-page.ts loads it only inside Telegram); the merchant's https pictures may show. */
-const HOSTED_CSP =
-  "default-src 'none'; script-src 'self' https://telegram.org; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'";
+/**
+ * Telegram's Mini App script may run (link-page.ts loads it only inside Telegram); the merchant's
+ * https pictures may show. `framers`: who may frame the page (default nobody).
+ */
+const hostedCsp = (framers: readonly string[] = []) =>
+  `default-src 'none'; script-src 'self' https://telegram.org; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; ${frameAncestors(framers)}`;
+
+/** The link page is a mini app: Telegram's web client frames it (the phone and desktop apps use a web view). */
+const LINK_PAGE_CSP = hostedCsp([TELEGRAM_WEB_ORIGIN]);
+/** The hosted checkout: framed, its consent and pay buttons could be clickjacked, and the project's origin list sidestepped. */
+const PAY_PAGE_CSP = hostedCsp();
 
 const TEXT = {
   ru: {
@@ -111,7 +120,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
   const shopOfProject = (project: string): Shop | null => (store ? shopNamed(store, project) : null);
 
   app.get('/l/:linkId', (c) => {
-    c.header('Content-Security-Policy', HOSTED_CSP);
+    c.header('Content-Security-Policy', LINK_PAGE_CSP);
     const found = links.active(c.req.param('linkId'));
     if (!found) {
       const lang = pageLanguage(c);
@@ -165,7 +174,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
    * The widget shows what is paid for and how much, so the page adds only the shop.
    */
   app.get('/pay/:token', (c) => {
-    c.header('Content-Security-Policy', HOSTED_CSP);
+    c.header('Content-Security-Policy', PAY_PAGE_CSP);
     c.header('Referrer-Policy', 'no-referrer'); // the token is in this page's URL
     const token = c.req.param('token');
     const wellFormed = /^pt_[A-Za-z0-9_-]{32}$/.test(token);

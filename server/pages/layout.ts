@@ -1,16 +1,22 @@
 /**
  * The frame of every server-rendered page (sandbox bank, 3-D Secure, push inbox, receipts, docs,
- * hosted pages). Values interpolated with `html` are escaped; no page has an inline script or
- * style, so they run under a CSP that allows neither.
+ * hosted pages), and its stylesheet, `/assets/pages.css`. Values interpolated with `html` are
+ * escaped; no page has an inline script or style, so they run under a CSP that allows neither.
  */
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { frameAncestors } from '../http/security-headers';
 
-/** Pages may be framed anywhere: the 3-D Secure page opens inside the merchant's checkout, as an issuer's would. */
-export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors *; base-uri 'none'";
+/** Nobody may frame a page unless it says who may (`pageCsp({ framers })`): a framed page can be clickjacked. */
+export const PAGE_CSP = `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; ${frameAncestors()}; base-uri 'none'`;
 
-/** PAGE_CSP widened only as far as a page needs: this server's scripts, and the shop logo's origin. */
-export function pageCsp(opts: { scripts?: boolean; logoUrl?: string | null } = {}): string {
+/**
+ * PAGE_CSP widened only as far as a page needs: this server's scripts, the shop logo's origin,
+ * and who may frame it (`framers`, default nobody: the 3-D Secure page opens in the checkout's dialog).
+ */
+export function pageCsp(opts: { scripts?: boolean; logoUrl?: string | null; framers?: readonly string[] } = {}): string {
   const logoOrigin = opts.logoUrl && URL.canParse(opts.logoUrl) ? ` ${new URL(opts.logoUrl).origin}` : '';
   return [
     "default-src 'none'",
@@ -18,7 +24,7 @@ export function pageCsp(opts: { scripts?: boolean; logoUrl?: string | null } = {
     "style-src 'self'",
     `img-src 'self' data:${logoOrigin}`,
     "form-action 'self'",
-    'frame-ancestors *',
+    frameAncestors(opts.framers),
     "base-uri 'none'",
   ].join('; ');
 }
@@ -32,6 +38,7 @@ export const page = (title: string, body: Content, lang = 'en', opts: { mainClas
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/pages.css">
 ${opts.head ?? ''}
 </head>
@@ -62,12 +69,16 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 button { flex: 1; font: inherit; font-weight: 600; padding: 12px 16px; border-radius: 10px; border: 0; cursor: pointer; }
 button.approve { background: var(--accent); color: #fff; }
 button.decline { background: transparent; color: var(--danger); border: 1px solid currentColor; }
-button:focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }
+/* The ring against the panel: #1d4ed8 is 6.7:1 on light (#93c5fd only 1.8:1 there), #93c5fd 9.4:1 on dark. */
+button:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+@media (prefers-color-scheme: dark) { button:focus-visible { outline-color: #93c5fd; } }
 .result { padding: 12px; border-radius: 10px; background: #ecfdf5; color: #065f46; margin-top: 16px; }
 .result.failed { background: #fef2f2; color: var(--danger); }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
 th, td { text-align: left; padding: 8px; border-bottom: 1px solid rgb(127 127 127 / .2); vertical-align: top; }
 .hosted h1 { font-size: 22px; margin-top: 12px; }
+/* Held at the top: centred, the card moved down each time the widget inside it grew (the layout shift on /pay/:token). */
+main.card.hosted { align-self: start; }
 .product-image { width: 100%; max-height: 260px; object-fit: cover; border-radius: 12px; display: block; }
 .link-form { display: grid; gap: 12px; margin: 8px 0 16px; }
 .link-form label { display: grid; gap: 4px; font-size: 14px; color: var(--muted); }
@@ -86,3 +97,24 @@ a { color: var(--accent); }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
 pre { background: rgb(127 127 127 / .1); padding: 12px; border-radius: 8px; overflow: auto; }
 `;
+
+/** The stylesheet's validator: its content hash, so a deploy that changes it is seen at once. */
+const PAGES_CSS_ETAG = `"${createHash('sha256').update(PAGES_CSS).digest('base64url').slice(0, 22)}"`;
+
+/**
+ * `/assets/pages.css`: `no-cache` with a strong ETag, so a browser asks each time and gets a
+ * bodiless 304 while it is unchanged, as the widget's stable URLs do (widget-assets.ts); with
+ * `max-age=3600` alone a deploy's new CSS reached returning visitors an hour late.
+ */
+export function pagesStylesheet() {
+  const app = new Hono();
+  app.get('/assets/pages.css', (c) => {
+    c.header('Cache-Control', 'public, no-cache');
+    c.header('ETag', PAGES_CSS_ETAG);
+    const ifNoneMatch = c.req.header('if-none-match');
+    // Weak comparison (RFC 9110): a compressed copy comes back as W/"…".
+    if (ifNoneMatch?.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === PAGES_CSS_ETAG)) return c.body(null, 304);
+    return c.body(PAGES_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+  return app;
+}

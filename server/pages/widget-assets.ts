@@ -3,7 +3,9 @@
  * `/widget/sg-checkout.js`, the ES module `/widget/sg-checkout.mjs` with the chunks it loads when
  * needed (`/widget/chunks/`), the payment link page's `link-page.js`, and the card iframe
  * `/widget/card-frame.html` with its assets (`/widget/frame/`). The iframe page gets a CSP of its
- * own: it may run only its own script and talk only to this server, and any page may frame it.
+ * own: it may run only its own script and talk only to this server, and only the pages of its
+ * session's project may frame it: sg-card-view names the session in `?token=` (the `#token` the
+ * frame itself reads never reaches the server), and `framersOf` turns it into origins.
  *
  * Each file is read, hashed and compressed (brotli 11 and gzip 9) once, on its first request, and
  * kept in memory: a request then only picks the bytes its Accept-Encoding allows.
@@ -23,6 +25,7 @@ import { brotliCompress, gzip } from 'node:zlib';
 import { Hono } from 'hono';
 import { ApiError } from '../errors';
 import { COMPRESS_THRESHOLD_BYTES, pickEncoding, zlibOptions, type Encoding } from '../http/compression';
+import { frameAncestors } from '../http/security-headers';
 
 export const WIDGET_DIST = fileURLToPath(new URL('../../dist/widget/', import.meta.url));
 
@@ -40,7 +43,11 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-const FRAME_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors *";
+const frameCsp = (framers: readonly string[]) =>
+  `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; ${frameAncestors(framers)}`;
+
+/** Without a way to look the session up (a test of the files alone), only this server's pages may frame the card frame. */
+const SELF_ONLY = () => ["'self'"];
 
 const compressAsync = { br: promisify(brotliCompress), gzip: promisify(gzip) };
 
@@ -68,7 +75,15 @@ const etagOf = (asset: Asset, encoding: Encoding | undefined) => `"${asset.hash}
 const matches = (ifNoneMatch: string | undefined, etag: string) =>
   !!ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === etag);
 
-export function widgetAssets(dist = WIDGET_DIST) {
+export type WidgetAssetsOptions = {
+  /** The built widget's folder (default dist/widget). */
+  dist?: string;
+  /** Who may frame the card frame of the session with this public token (`?token=`, maybe absent or unknown): `'self'` or origins. */
+  framersOf?: (publicToken: string | undefined) => readonly string[];
+};
+
+export function widgetAssets(options: WidgetAssetsOptions = {}) {
+  const { dist = WIDGET_DIST, framersOf = SELF_ONLY } = options;
   const app = new Hono();
   const cache = new Map<string, Promise<Asset | undefined>>();
 
@@ -90,9 +105,10 @@ export function widgetAssets(dist = WIDGET_DIST) {
     c.header('ETag', etag);
     c.header('Vary', 'Accept-Encoding');
     c.header('Access-Control-Allow-Origin', '*'); // module scripts and their chunks are fetched with CORS
+    // On the 304 too: a browser takes a revalidated copy's CSP from it, so a project's new origins apply at once.
+    if (relative === 'card-frame.html') c.header('Content-Security-Policy', frameCsp(framersOf(c.req.query('token'))));
     if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     c.header('X-Content-Type-Options', 'nosniff');
-    if (relative === 'card-frame.html') c.header('Content-Security-Policy', FRAME_CSP);
     if (body) c.header('Content-Encoding', encoding);
     return c.body(body ?? asset.bodies.identity, 200, { 'Content-Type': asset.type });
   });

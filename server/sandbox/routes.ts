@@ -3,6 +3,11 @@
  * (`POST /sandbox/payments/:id/approve|decline`), and the pages a developer uses in its place: the
  * bank app that scanned an FPS QR, the SberPay app, the 3-D Secure challenge and the push inbox.
  * The pages post plain forms to the same endpoints, so tests and people drive one code path.
+ *
+ * Framing: a card payment's page (the 3-D Secure challenge, and its result after the answer's
+ * redirect) opens in the checkout's dialog, so the session's project's origins and this server may
+ * frame it (sessionFramers); every other page (the bank app, SberPay, the push inbox) opens in a tab
+ * or an app, and nobody may frame it.
  */
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
@@ -16,6 +21,7 @@ import { pageLanguage, type PageLanguage } from '../pages/language';
 import { LOCAL_TIME_PATH, timeElement } from '../pages/local-time';
 import { shopHeader, shopNamed, type Shop } from '../pages/shop';
 import { cardLabel } from '../pages/card-label';
+import { sessionFramers } from '../http/security-headers';
 import { parseFpsLink } from './fps';
 import type { PushInbox } from './push-inbox';
 
@@ -41,7 +47,11 @@ export function sandboxRoutes(d: SandboxDeps) {
 
   /** The page of one payment as its bank shows it: approve / decline, or its result. */
   app.get('/sandbox/payments/:paymentId', (c) => paymentOr(c, d.store.sessions.payment(c.req.param('paymentId')), 'noPayment'));
-  app.get('/sandbox/3ds/:paymentId', (c) => paymentOr(c, d.store.sessions.payment(c.req.param('paymentId')), 'no3ds'));
+  app.get('/sandbox/3ds/:paymentId', (c) => {
+    // An unknown challenge still answers in the dialog of this server's own pages, as the card frame does for an unknown token.
+    c.header('Content-Security-Policy', pageCsp({ framers: sessionFramers(d.store, undefined) }));
+    return paymentOr(c, d.store.sessions.payment(c.req.param('paymentId')), 'no3ds');
+  });
 
   /** What a bank app shows after scanning an FPS QR: `?link=https://qr.nspk.ru/…`. */
   app.get('/sandbox/bank', (c) => {
@@ -77,7 +87,8 @@ export function sandboxRoutes(d: SandboxDeps) {
     const session = d.store.sessions.get(payment.session_id)!;
     const shop = shopNamed(d.store, session.project);
     const lang = pageLanguage(c, shop?.locale);
-    c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl }));
+    const challenged = payment.method === 'card' || payment.method === 'saved_card';
+    c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl, framers: challenged ? sessionFramers(d.store, session) : [] }));
     return c.html(paymentPage(d, payment, lang, shop, langQuery(c)));
   }
 

@@ -6,7 +6,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hono } from 'hono';
+import { html } from 'hono/html';
 import { hostedPages } from '../../server/pages/hosted-pages';
+import { page } from '../../server/pages/layout';
 import { LinkService } from '../../server/links/link-service';
 import { LinkCheckout } from '../../server/links/link-checkout';
 import type { ProjectBranding } from '../../server/store/project-repo';
@@ -91,4 +93,16 @@ test('/pay/:token: the shop heads the page, the widget gets the page\'s locale a
   assert.equal(mistyped.status, 404);
   assert.match(mistyped.html, /<h1>Payment page not found<\/h1>/, 'a page for the customer, not the API\'s JSON');
   assert.doesNotMatch(mistyped.html, /<script>/);
+});
+
+test('every page names the site icon in its head, so the browser never asks for /favicon.ico and gets the card mark', async (t) => {
+  const { h, get } = pages(t);
+  const { token } = await sessionWithToken(h);
+  const link = await createLink(h);
+  for (const path of [`/pay/${token}`, '/pay/pt_unknown', `/l/${link.id}`, '/l/lnk_unknown']) {
+    const head = (await get(path)).html.split('</head>')[0]!;
+    assert.match(head, /<link rel="icon" href="\/favicon\.svg" type="image\/svg\+xml">/, path);
+  }
+  // Every other page (receipts, the sandbox's, the docs) has the same frame.
+  assert.match(String(await page('t', html`<p>x</p>`)), /<head>[^]*<link rel="icon" href="\/favicon\.svg" type="image\/svg\+xml">[^]*<\/head>/);
 });
