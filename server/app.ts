@@ -112,7 +112,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
   app.route('/', receiptPages(store));
-  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions }), store));
+  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions }), store, { limiter, trustProxy }));
   mountDocs(app, options.publicUrl);
   // The demo store and the developer console: the product a developer tries first (`npm start`).
   const demo = demoStore({ publicUrl: options.publicUrl, dataDir: dirname(options.dbFile), fetch: options.fetch, registerProject: registerInStore(store), log: options.demoLog });

@@ -6,12 +6,16 @@
  */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
+import { ApiError } from '../errors';
 import type { LinkService } from '../links/link-service';
 import type { LinkCheckout } from '../links/link-checkout';
 import type { Store } from '../store/store';
 import { publicTokenHash } from '../sessions/service';
 import { validationError } from '../http/validation';
+import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../http/body';
+import { clientAddress } from '../http/client-address';
+import type { RateLimiter } from '../http/rate-limits';
 import { frameAncestors, TELEGRAM_WEB_ORIGIN } from '../http/security-headers';
 import { formatAmount } from '../../widget/i18n/money';
 import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
@@ -104,18 +108,24 @@ const linkWords = (lang: PageLanguage, fieldNames: string[]): LinkWords => {
   return { ...words, fields: fieldNames.map(field) };
 };
 
-const checkoutBody = z.strictObject({
-  user: z.string().max(1000),
-  extra: z.array(z.string().max(1000)).max(2).default([]),
+/** The body of `POST /l/:linkId/checkout`: it validates the request and documents it at /docs. */
+export const linkCheckoutBody = z.strictObject({
+  user: z.string().max(1000).openapi({ description: "The value of the link's user field." }),
+  extra: z.array(z.string().max(1000)).max(2).default([]).openapi({ description: "The values of the link's extra fields, in order." }),
   /** The offer: required. */
-  consent: z.boolean(),
+  consent: z.boolean().openapi({ description: 'The offer accepted: must be true.' }),
   /** Messages (advertising) from the shop: optional, separate from the offer. */
-  marketing: z.boolean().optional(),
-  init_data: z.string().max(4096).optional(),
+  marketing: z.boolean().optional().openapi({ description: 'Messages (advertising) from the shop agreed to: separate, optional.' }),
+  init_data: z.string().max(4096).optional().openapi({ description: 'Telegram Mini App initData, checked when the link has a bot token.' }),
 });
 
+/** The rate limits a link checkout counts against, and whether X-Forwarded-For names the client. */
+export type CheckoutGuard = { limiter: RateLimiter; trustProxy: boolean };
+
+const LINK_ID = /^pl_[0-9a-z]{20}$/;
+
 /** `store` gives the shop's name, logo and language; without it the pages show no shop header and follow the customer. */
-export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Store) {
+export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Store, guard?: CheckoutGuard) {
   const app = new Hono();
   const shopOfProject = (project: string): Shop | null => (store ? shopNamed(store, project) : null);
 
@@ -162,10 +172,15 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
   });
 
   app.post('/l/:linkId/checkout', async (c) => {
-    const parsed = checkoutBody.safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) throw validationError(parsed.error);
+    const linkId = c.req.param('linkId');
+    if (!LINK_ID.test(linkId)) throw new ApiError(404, 'not_found', 'this payment link does not exist or was disabled: ask the shop for a new one');
+    // The address first: one over its limit is refused before a key is kept for the link it named.
+    guard?.limiter.take(['link_checkouts_per_address', clientAddress(c, guard.trustProxy)], ['link_checkouts_per_link', linkId]);
+    const input = await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES);
+    const parsed = linkCheckoutBody.safeParse(input);
+    if (!parsed.success) throw validationError(parsed.error, input);
     const { user, extra, consent, marketing, init_data } = parsed.data;
-    const opened = checkout.open(c.req.param('linkId'), { user, extra, consent, marketing: marketing ?? false, initData: init_data });
+    const opened = checkout.open(linkId, { user, extra, consent, marketing: marketing ?? false, initData: init_data });
     return c.json({ status: 'ok', session_id: opened.sessionId, token: opened.token });
   });
 

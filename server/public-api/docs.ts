@@ -8,6 +8,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { PUBLIC_BODY_LIMIT_BYTES } from '../http/body';
 import { NOT_JSON, rateLimited, responses, tooLarge } from '../docs/responses';
 import { MAX_WAIT_SECONDS, cardBody, sberPayPushBody, startBody } from './routes';
+import { linkCheckoutBody } from '../pages/hosted-pages';
 import type { SessionView } from './view';
 
 export const PUBLIC_API_TAG = 'Public API';
@@ -91,17 +92,6 @@ export const linkCheckoutReply = z
   .strictObject({ status: z.literal('ok'), session_id: z.string(), token: z.string().openapi({ description: 'The public token of the new session: pass it to the widget.' }) })
   .openapi('LinkCheckout');
 
-/**
- * The body of `POST /l/:linkId/checkout`. It mirrors `checkoutBody` in pages/hosted-pages.ts,
- * which is not exported yet; docs.test.ts checks the two take the same fields.
- */
-export const linkCheckoutBody = z.strictObject({
-  user: z.string().max(1000).openapi({ description: "The value of the link's user field." }),
-  extra: z.array(z.string().max(1000)).max(2).default([]).openapi({ description: "The values of the link's extra fields, in order." }),
-  consent: z.boolean().openapi({ description: 'The offer accepted: must be true.' }),
-  marketing: z.boolean().optional().openapi({ description: 'Messages (advertising) from the shop agreed to: separate, optional.' }),
-  init_data: z.string().max(4096).optional().openapi({ description: "Telegram Mini App initData, checked when the link has a bot token." }),
-});
 
 const token = z.object({
   token: z.string().openapi({ description: 'The public token of the session (`pt_…`, from the merchant method `token`): the authorisation.' }),
@@ -228,6 +218,9 @@ export function registerPublicApiDocs(app: OpenAPIHono<any>): void {
         400: 'invalid_request: error.field names the field (consent when the offer is not accepted, fields.N for an empty or too long value, body when it is not a JSON object)',
         401: "invalid_init_data: the link has a Telegram bot token and init_data is not signed by it, or is stale or from the future",
         404: 'not_found: the link does not exist or is disabled',
+        413: TOO_LARGE,
+        415: NOT_JSON,
+        429: rateLimited('link_checkouts_per_address', 'link_checkouts_per_link'),
       },
     ),
   });

@@ -141,6 +141,7 @@ describe('the server', () => {
         'cache-control': 'no-store',
         'content-type': 'application/json',
         vary: 'Origin',
+        'x-content-type-options': 'nosniff',
       });
       assert.equal((await res.json()).version, 1);
     }

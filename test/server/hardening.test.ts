@@ -9,7 +9,7 @@ import { configFromEnv } from '../../server/config';
 import type { ApiError } from '../../server/errors';
 import { parseJson } from '../../server/http/body';
 import { DEFAULT_RATE_LIMITS, rateLimitsFromEnv } from '../../server/http/rate-limits';
-import { sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
+import { createLink, sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 
 function harness(t: TestContext): Harness {
   const h = startHarness();
@@ -251,5 +251,26 @@ describe('public POSTs take JSON only', () => {
       }
     }
     assert.deepEqual(h.events(id), [], 'no payment was started');
+  });
+});
+
+describe('link checkouts', () => {
+  test('a purchase on a link is capped while its body streams in, takes JSON only, and is rate limited per address and per link', async (t) => {
+    const h = startHarness({ trustProxy: true, rateLimits: { ...DEFAULT_RATE_LIMITS, link_checkouts_per_link: { max: 14, windowMs: 600_000 } } });
+    t.after(() => h.close());
+    const link = await createLink(h, { order_check_url: undefined });
+    const open = (address: string, body = JSON.stringify({ user: '@duck', extra: ['d@example.com'], consent: true }), type = 'application/json') =>
+      h.app.request(`/l/${link.id}/checkout`, { method: 'POST', body, headers: { 'content-type': type, 'x-forwarded-for': address } });
+    const huge = await h.app.request(`/l/${link.id}/checkout`, { method: 'POST', body: '{"user":"'.padEnd(64 * 1024, 'x'), headers: { 'content-type': 'application/json' } });
+    assert.equal(huge.status, 413);
+    assert.equal((await open('192.0.2.99', '{}', 'text/plain')).status, 415);
+    const fromOne = [];
+    for (let i = 0; i < 11; i++) fromOne.push((await open('192.0.2.1')).status);
+    assert.deepEqual(fromOne, [...Array(10).fill(200), 429], 'ten purchases from one address in ten minutes');
+    const others = [];
+    for (let i = 0; i < 4; i++) others.push((await open(`198.51.100.${i}`)).status);
+    assert.deepEqual(others, [200, 200, 429, 429], 'fourteen attempts on the link in all, whoever makes them (a refused one counts too)');
+    const unknown = await h.app.request(`/l/pl_${'0'.repeat(20)}/checkout`, { method: 'POST', body: JSON.stringify({ user: '@duck', consent: true }), headers: { 'content-type': 'application/json' } });
+    assert.equal(unknown.status, 404);
   });
 });

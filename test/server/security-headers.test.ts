@@ -188,7 +188,7 @@ test('HSTS on every answer when the public URL is https, and never over plain ht
 // The wrapper leaves the status read's plain Response alone (the hot path: see secureAnswers'
 // passThrough), so its route must add these two headers to its own header object: reply() in
 // server/public-api/routes.ts, and the exact headers test/server/compression.test.ts expects.
-test('the status read and its long-poll carry nosniff, and HSTS behind https, in their own plain headers', { todo: 'reply() in server/public-api/routes.ts sets them' }, async (t) => {
+test('the status read and its long-poll carry nosniff, and HSTS behind https, in their own plain headers', async (t) => {
   const h = harness(t, 'https://pay.shop.example');
   const { token } = await sessionWithToken(h);
   for (const query of ['', '?version=1&wait=1']) {

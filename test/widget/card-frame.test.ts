@@ -15,8 +15,8 @@ afterEach(() => mounted.splice(0).forEach((f) => f.remove()));
 
 async function mountFrame(hash: Record<string, string> = {}, answer: () => Response = () => new Response('{}', { status: 500 })): Promise<Mounted> {
   const frame = document.createElement('iframe');
-  const params = new URLSearchParams({ token: 'pt_frame', origin: location.origin, locale: 'en', ...hash });
-  frame.src = `/widget/card-frame/card-frame.html#${params}`;
+  const params = new URLSearchParams({ origin: location.origin, locale: 'en', ...hash });
+  frame.src = `/widget/card-frame/card-frame.html?token=pt_frame#${params}`;
   frame.style.width = '400px';
   frame.style.height = '260px';
   const messages: FrameMessage[] = [];

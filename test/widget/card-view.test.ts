@@ -27,7 +27,8 @@ describe('<sg-card-view>', () => {
   it('passes the expiry it is given to the frame, and nothing of the number or the CVC', async () => {
     const { iframe } = await mount({ expiry: '11/29' });
     const hash = hashOf(iframe);
-    expect([...hash.keys()].sort()).to.deep.equal(['expiry', 'locale', 'origin', 'theme', 'token']);
+    expect([...hash.keys()].sort()).to.deep.equal(['expiry', 'locale', 'origin', 'theme']);
+    expect(new URL(iframe.src).searchParams.get('token'), 'the token goes in the query, where the server reads it').to.equal('pt_view');
     expect(hash.get('expiry')).to.equal('11/29');
     expect(hashOf((await mount({ expiry: 'soon' })).iframe).has('expiry'), 'only an MM/YY expiry').to.equal(false);
   });

@@ -4,8 +4,10 @@
  * number and CVC exist only here and in the one POST to the server that turns them into a
  * `tok_`; the merchant page only ever receives the token, the brand, last4 and the expiry.
  *
- * The URL hash carries `token`, `origin` (the host page's), `locale`, `theme` and, after a failed
- * payment, `expiry` ('MM/YY') to keep what the customer typed: never the number or the CVC.
+ * The query carries the session's public `token` (the server frames this page only inside that
+ * session's project's origins, so the token it checked is the one used here); the hash carries
+ * `origin` (the host page's), `locale`, `theme` and, after a failed payment, `expiry` ('MM/YY') to
+ * keep what the customer typed: never the number or the CVC.
  */
 import { brandOfPrefix, cardBrand, luhnValid } from '../../server/sandbox/cards';
 import { CARD_FRAME_SOURCE, type FrameMessage, type HostMessage } from '../card/frame-protocol';
@@ -13,7 +15,7 @@ import { markElement } from '../marks/mark-dom';
 import { FRAME_TEXT, serverRefusal } from './frame-text';
 
 const params = new URLSearchParams(location.hash.slice(1));
-const token = params.get('token') ?? '';
+const token = new URLSearchParams(location.search).get('token') ?? '';
 const parentOrigin = params.get('origin') ?? '';
 const locale = params.get('locale') === 'en' ? 'en' : 'ru';
 const t = FRAME_TEXT[locale];

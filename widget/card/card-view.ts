@@ -73,9 +73,10 @@ export class CardView extends LitElement {
   };
 
   override render() {
-    // The query is for the server, which frames the page only inside its session's project's origins; the hash is for the frame.
+    // The token goes in the query: the server frames the page only inside its session's project's
+    // origins, and the frame pays with that same token. The rest is for the frame alone (the hash).
     const query = new URLSearchParams({ token: this.token });
-    const hash = new URLSearchParams({ token: this.token, origin: location.origin, locale: this.locale, theme: this.theme });
+    const hash = new URLSearchParams({ origin: location.origin, locale: this.locale, theme: this.theme });
     if (/^\d{2}\/\d{2}$/.test(this.expiry)) hash.set('expiry', this.expiry);
     return html`<iframe part="frame" title=${this.label || FRAME_LABEL[this.locale] || FRAME_LABEL.ru} src=${`${this.api}/widget/card-frame.html?${query}#${hash}`} allow="payment"></iframe>`;
   }
