@@ -74,12 +74,14 @@ type Vars = { Variables: { corsOrigin?: string } };
 export function publicApi(d: PublicDeps) {
   const api = new Hono<Vars>();
   const cache = new ViewCache();
+  /** A bank's logo on this server: pages with a strict img-src and no network still show it. */
+  const logoUrl = (bankId: string) => `${d.publicUrl}${bankLogoPath(bankId)}`;
   d.notifier.subscribe((sessionId) => cache.invalidate(sessionId));
 
   api.get('/public/v1/banks', (c) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cache-Control', 'public, max-age=3600');
-    return c.json({ banks: BANKS.map((b) => ({ id: b.id, name: b.name, logo_url: `${d.publicUrl}${bankLogoPath(b.id)}`, schema: b.schema, package: b.package })) });
+    return c.json({ banks: BANKS.map((b) => ({ id: b.id, name: b.name, logo_url: logoUrl(b.id), schema: b.schema, package: b.package })) });
   });
 
   /**
@@ -162,7 +164,9 @@ export function publicApi(d: PublicDeps) {
     const body = parse(startBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
     const session = d.store.sessions.get(sessionId)!;
     if (body.method === 'card' || body.method === 'saved_card') {
-      const card = body.method === 'card' ? body.card_token : `saved:${vouchedCustomer(session)}`;
+      // A saved card is counted as its customer's (null, and not counted, where nobody vouched: that payment is refused anyway).
+      const customer = vouchedCustomer(session);
+      const card = body.method === 'card' ? body.card_token : customer && `saved:${customer}`;
       d.limiter.take(['card_payments_per_session', sessionId], ['card_payments_per_card', card], ['card_payments_per_address', clientAddress(c, d.trustProxy)]);
     }
     if (session.order_check_url) {
@@ -242,7 +246,7 @@ export function publicApi(d: PublicDeps) {
       link,
       banks: BANKS.map((b) => {
         const links = bankDeepLinks(link, b);
-        return { id: b.id, name: b.name, logo_url: `${d.publicUrl}${bankLogoPath(b.id)}`, ios_url: links.ios, android_url: links.android };
+        return { id: b.id, name: b.name, logo_url: logoUrl(b.id), ios_url: links.ios, android_url: links.android };
       }),
     });
   });
