@@ -38,45 +38,19 @@ export default defineConfig(({ mode }) => {
       },
     };
   }
-  if (mode === 'link') {
-    return {
-      ...shared,
-      build: {
-        outDir: here('./dist/widget'),
-        emptyOutDir: false,
-        target: 'es2022',
-        minify: true,
-        lib: { entry: here('./widget/link-page/link-page.ts'), name: 'SgLinkPage', formats: ['iife'], fileName: () => 'link-page.js' },
-      },
-    };
-  }
+  /** One classic script (an IIFE) built from `entry` into `outDir` as `fileName`: the pages' CSP allows no inline script. */
+  const classicScript = (entry: string, name: string, outDir: string, fileName: string) => ({
+    ...shared,
+    build: { outDir: here(outDir), emptyOutDir: false, target: 'es2022', minify: true, lib: { entry: here(entry), name, formats: ['iife' as const], fileName: () => fileName } },
+  });
+  if (mode === 'link') return classicScript('./widget/link-page/link-page.ts', 'SgLinkPage', './dist/widget', 'link-page.js');
   if (mode === 'demo-store' || mode === 'demo-console') {
-    // The demo pages' behaviour, one classic script each (the pages' CSP allows no inline script).
+    // The demo pages' behaviour, one classic script each.
     const page = mode === 'demo-store' ? 'store/store-page' : 'console/console-page';
-    return {
-      ...shared,
-      build: {
-        outDir: here('./dist/demo'),
-        emptyOutDir: false,
-        target: 'es2022',
-        minify: true,
-        lib: { entry: here(`./demo/${page}.ts`), name: 'SgDemoPage', formats: ['iife'], fileName: () => `${page.split('/')[1]}.js` },
-      },
-    };
+    return classicScript(`./demo/${page}.ts`, 'SgDemoPage', './dist/demo', `${page.split('/')[1]}.js`);
   }
-  if (mode === 'loader') {
-    // sg-checkout.js: the classic script that imports sg-checkout.mjs (widget/loader.ts).
-    return {
-      ...shared,
-      build: {
-        outDir: here('./dist/widget'),
-        emptyOutDir: false,
-        target: 'es2022',
-        minify: true,
-        lib: { entry: here('./widget/loader.ts'), name: 'SgCheckoutLoader', formats: ['iife'], fileName: () => 'sg-checkout.js' },
-      },
-    };
-  }
+  // sg-checkout.js: the classic script that imports sg-checkout.mjs (widget/loader.ts).
+  if (mode === 'loader') return classicScript('./widget/loader.ts', 'SgCheckoutLoader', './dist/widget', 'sg-checkout.js');
   return {
     ...shared,
     build: {
