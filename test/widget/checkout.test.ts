@@ -705,6 +705,30 @@ describe('<sg-checkout>', () => {
       expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'card', card_token: 'tok_0123456789abcdefghij' }]);
     });
 
+    it('Enter in the card fields does not get round the consent box', async () => {
+      const server = new FakeServer({ ...CARD_VIEW, consent: { offer_url: null } });
+      const el = await mount(server);
+      $(el, 'sg-card-view')!.dispatchEvent(new Event('card-submit', { bubbles: true, composed: true }));
+      await el.updateComplete;
+      tokenized(el);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(server.callsTo('POST', '/payments'), 'nothing is paid before the offer is accepted').to.have.length(0);
+      expect(payButton(el)!.getAttribute('aria-busy')).to.equal('false');
+    });
+
+    it('gives the Pay button back when the card form never answers', async () => {
+      const el = await mount(new FakeServer(CARD_VIEW));
+      const clock = { real: window.setTimeout.bind(window) };
+      // The frame on the fake server's origin never loads: its answer never comes. Time the wait out at once.
+      (window as unknown as { setTimeout: unknown }).setTimeout = (fn: () => void, ms: number) => clock.real(fn, ms >= 20_000 ? 0 : ms);
+      try {
+        payButton(el)!.click();
+        await until(el, () => payButton(el)?.getAttribute('aria-busy') === 'false' && !payButton(el)!.disabled, 'the button is usable again');
+      } finally {
+        (window as unknown as { setTimeout: unknown }).setTimeout = clock.real;
+      }
+    });
+
     it('shows progress on the pay button, then what was paid, how and when, announced and focused', async () => {
       const server = new FakeServer(CARD_VIEW);
       let answer!: () => void;
@@ -781,6 +805,44 @@ describe('<sg-checkout>', () => {
       const el = await mount(new FakeServer({ ...CARD_VIEW, status: 'in_progress', payment: { ...p, status: 'pending', customer_interaction: undefined } }));
       expect(text($(el, '.waiting'))).to.equal('Банк одобрил оплату. Магазин подтверждает заказ.');
       expectAbsent($(el, '[role=tablist]'));
+    });
+  });
+
+  describe('older browsers', () => {
+    it('loads and long-polls where AbortSignal.any and AbortSignal.timeout do not exist (Safari before 17.4)', async () => {
+      const signal = AbortSignal as unknown as Record<string, unknown>;
+      const saved = { any: signal.any, timeout: signal.timeout };
+      delete signal.any;
+      delete signal.timeout;
+      try {
+        const server = new FakeServer();
+        const el = await mount(server);
+        expect(text(payButton(el))).to.equal('Показать QR-код');
+        await until(el, () => server.waiting === 1, 'a long-poll waits');
+      } finally {
+        Object.assign(signal, saved);
+      }
+    });
+  });
+
+  describe('what screen readers hear', () => {
+    it('announces a session that expires by itself, and a second identical failure after "try another method"', async () => {
+      const server = new FakeServer();
+      const el = await mount(server);
+      const live = () => text(root(el).querySelector('[aria-live=polite]:not(.panel *)'));
+      server.update({ status: 'cancelled', close_reason: 'expired' });
+      await until(el, () => live() === 'Время на оплату истекло', 'the expiry is announced');
+
+      const again = new FakeServer(sessionView({ methods: ['card', 'fps'] }));
+      const other = await mount(again);
+      const liveOther = () => text(root(other).querySelector('[aria-live=polite]:not(.panel *)'));
+      const fail = (id: string) => again.update({ status: 'created', payment: failed({ ...waitingPayment('card', again.view), id }, 'card_declined') });
+      fail('pm_00000000000000000001');
+      await until(other, () => liveOther().includes('Банк отклонил карту'), 'the first failure');
+      buttonByText(root(other), 'Выбрать другой способ')!.click();
+      await until(other, () => liveOther() === '', 'cleared for the next one');
+      fail('pm_00000000000000000002');
+      await until(other, () => liveOther().includes('Банк отклонил карту'), 'the same words, said again');
     });
   });
 

@@ -127,14 +127,22 @@ export class PublicApi {
 
   /** One call: any answer that is not an ok one of the expected shape becomes an ApiFailure, never a crash further on. */
   private async request<T>(url: string, init: RequestInit, valid: (b: unknown) => b is T, extraMs = 0): Promise<T> {
-    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS + extraMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    // One controller for both the caller's abort and the timeout: AbortSignal.any and .timeout are
+    // too new for the Safari versions the widget supports (15.4+).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS + extraMs);
+    const abort = () => controller.abort();
+    init.signal?.addEventListener('abort', abort);
+    if (init.signal?.aborted) controller.abort();
     let res: Response;
     try {
-      res = await this.fetchFn(url, { ...init, signal, credentials: 'omit' });
+      res = await this.fetchFn(url, { ...init, signal: controller.signal, credentials: 'omit' });
     } catch (error) {
       if (init.signal?.aborted) throw error; // the caller's own abort: not a failure
       throw new ApiFailure(0, 'network', error instanceof Error ? error.message : String(error));
+    } finally {
+      clearTimeout(timer);
+      init.signal?.removeEventListener('abort', abort);
     }
     const body = (await res.json().catch(() => undefined)) as { error?: { code?: unknown; description?: unknown } } | undefined;
     const error = body?.error;

@@ -5,6 +5,9 @@ import type { Locale } from '../i18n/i18n';
 import { CARD_FRAME_SOURCE, type FrameMessage } from './frame-protocol';
 
 /** A tokenised card: what the merchant page may know of it. `expiry` is 'MM/YY'. */
+/** How long the frame may take to tokenise (its own request to the server included). */
+export const TOKENIZE_TIMEOUT_MS = 20_000;
+
 export type CardToken = { token: string; brand: string; last4: string; expiry: string };
 
 /** The iframe's accessible name when the host gives no `label`. */
@@ -56,7 +59,13 @@ export class CardView extends LitElement {
   tokenize(): Promise<CardToken> {
     this.pending?.reject(new Error('superseded'));
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
+      // A frame that never answers (its script not running yet, its request hung) must not leave the Pay button busy for ever.
+      const timer = setTimeout(() => this.pending?.reject(new Error('the card form did not answer')), TOKENIZE_TIMEOUT_MS);
+      const settle = () => {
+        clearTimeout(timer);
+        this.pending = null;
+      };
+      this.pending = { resolve: (t) => (settle(), resolve(t)), reject: (e) => (settle(), reject(e)) };
       this.frame.contentWindow?.postMessage({ source: CARD_FRAME_SOURCE, type: 'submit' }, new URL(this.api).origin);
     });
   }

@@ -150,6 +150,10 @@ export class SgCheckout extends LitElement {
     }
     if (previous?.version !== view.version) this.emitStatus();
     this.announceResult(view);
+    // A session that ends with no payment result to announce (it expired, or the shop cancelled it) is said too.
+    const ended = view.status === 'cancelled' || view.status === 'error';
+    const paymentSaid = view.payment?.status === 'succeeded' || view.payment?.status === 'failed';
+    if (previous && previous.status !== view.status && ended && !paymentSaid) this.announcement = view.close_reason === 'expired' ? this.t.expired : this.t.failed;
     if (view.status === 'accepted' && !view.show_result && view.return_url) location.assign(view.return_url);
     void this.syncBanks();
   }
@@ -246,7 +250,8 @@ export class SgCheckout extends LitElement {
   }
 
   private payByCard = async (): Promise<void> => {
-    if (!this.cardView || this.busy) return;
+    // Enter in the card fields comes here too: it must not get round the consent the button waits for.
+    if (!this.cardView || this.busy || (this.view?.consent && !this.consentGiven)) return;
     this.busy = 'card';
     let card;
     try {
@@ -340,6 +345,7 @@ export class SgCheckout extends LitElement {
       return resultView(s, t, this.localeId, this.base, () => {
         this.dismissedFailure = s.view.payment?.id ?? null;
         this.focusResult = true;
+        this.announcement = ''; // so that the next result is announced even if its words are the same
       });
     }
     const view = s.view;
@@ -386,7 +392,10 @@ export class SgCheckout extends LitElement {
         this.focusResult = true;
         void this.start({ method: 'saved_card' });
       },
-      removeSavedCard: () => void this.act('saved_card', () => this.api$().removeSavedCard()).then(() => (this.chosen = null)),
+      removeSavedCard: () =>
+        void this.act('saved_card', () => this.api$().removeSavedCard()).then(() => {
+          if (!this.actionError) this.chosen = null; // gone: the next method leads; refused: its error stays in view
+        }),
       payByCard: this.payByCard,
       setRememberCard: (on) => (this.rememberCard = on),
       renew: () => void this.renew(),

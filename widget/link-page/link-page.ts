@@ -44,6 +44,8 @@ function telegramWebApp(): Promise<TelegramWebApp | null> {
     const script = document.createElement('script');
     script.src = TELEGRAM_SCRIPT;
     script.onload = script.onerror = () => resolve(present());
+    // A request to telegram.org that neither loads nor fails must not hold the Continue button for ever.
+    setTimeout(() => resolve(present()), TELEGRAM_SCRIPT_WAIT_MS);
     document.head.append(script);
   });
 }
@@ -66,6 +68,9 @@ function followTheme(telegram: TelegramWebApp): void {
   ];
   for (const [name, value] of css) if (value) document.documentElement.style.setProperty(name, value);
 }
+
+/** How long the page waits for Telegram's script before it goes on without it. */
+const TELEGRAM_SCRIPT_WAIT_MS = 5_000;
 
 const telegramReady = telegramWebApp();
 void telegramReady.then((telegram) => telegram && followTheme(telegram));
