@@ -62,8 +62,17 @@ export type ServerOptions = {
   demoLog?: (line: string) => void;
 };
 
-/** The widgets' status read and its long-poll, `GET /public/v1/sessions/:token[?version=…&wait=…]`. */
-const STATUS_READ = /\/public\/v1\/sessions\/[^/?]+(\?|$)/;
+/** The path of the widgets' status read and its long-poll, `GET /public/v1/sessions/:token[?version=…&wait=…]`. */
+const STATUS_READ_PATH = /^\/public\/v1\/sessions\/[^/]+$/;
+
+/** Whether a request is the status read: its path alone is matched (a query cannot make a page pass for it). */
+function isStatusRead(req: Request): boolean {
+  if (req.method !== 'GET') return false;
+  const url = req.url;
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const end = url.indexOf('?', start);
+  return STATUS_READ_PATH.test(end === -1 ? url.slice(start) : url.slice(start, end));
+}
 
 /** How often passed deadlines are applied in the background (reads apply them at once anyway). */
 const EXPIRY_TICK_MS = 1_000;
@@ -88,8 +97,8 @@ export function createServer(options: ServerOptions) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   answerWhenDurable(app, store, (error) => Response.json(toApiError(error).toBody(), { status: 500 }));
   // Outermost, so they see the final answer. The status read (and its long-poll) is the widgets' hot path and a small view: sent as it is.
-  compressAnswers(app, { passThrough: (req) => req.method === 'GET' && req.url.includes('/public/v1/sessions/') });
-  secureAnswers(app, { publicUrl: options.publicUrl, passThrough: (req) => req.method === 'GET' && STATUS_READ.test(req.url) }); // nosniff, HSTS; pages: Referrer-Policy, X-Frame-Options
+  compressAnswers(app, { passThrough: isStatusRead });
+  secureAnswers(app, { publicUrl: options.publicUrl, passThrough: isStatusRead }); // nosniff, HSTS; pages: Referrer-Policy, X-Frame-Options
   app.onError((err, c) => {
     const error = toApiError(err);
     // Only our own failures are logged with their stack; a 502 (a merchant's order check) is theirs, and answered.

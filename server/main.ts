@@ -16,6 +16,10 @@ const server = createServer({
 server.start();
 server.demo.start();
 
+if (config.host !== '127.0.0.1' && !config.trustProxy) {
+  console.log('note: TRUST_PROXY is off, so every client is the TCP peer: behind a reverse proxy all customers would share one address and its rate limits (set TRUST_PROXY=on there)');
+}
+
 const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
   console.log(`sg-checkout listening on ${config.publicUrl} (${info.address} port ${info.port}), data in ${config.dataDir}`);
   console.log(`  demo store:        ${config.publicUrl}/`);

@@ -10,6 +10,7 @@ import { describeOrder, MAX_QTY_PER_PRODUCT, priceOrder } from './catalog';
 import { customerId, knownCustomerId } from './customer-cookie';
 import type { MerchantClient } from './merchant-client';
 import type { Order, OrdersDb } from './orders-db';
+import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../../server/http/body';
 
 export type OrderDeps = { orders: OrdersDb; client: MerchantClient; secureCookies: boolean; log: (line: string) => void };
 
@@ -28,7 +29,8 @@ export function orderRoutes(deps: () => OrderDeps) {
 
   app.post('/demo/orders', async (c) => {
     const { orders, client, secureCookies, log } = deps();
-    const parsed = orderBody.safeParse(await c.req.json().catch(() => null));
+    // Capped as it streams in, like every body this server reads (your framework's body limit does the same).
+    const parsed = orderBody.safeParse(await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
     if (!parsed.success) return c.json({ error: `send {"items": [{"sku": "…", "qty": 1}]}: ${parsed.error.issues[0]?.message ?? 'invalid body'}` }, 400);
     const priced = priceOrder(parsed.data.items);
     if ('error' in priced) return c.json({ error: priced.error }, 400);

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { Webhook } from 'standardwebhooks';
 import { applyEvent, type WebhookEvent } from './order-events';
 import type { OrdersDb } from './orders-db';
+import { MERCHANT_BODY_LIMIT_BYTES, readBody } from '../../server/http/body';
 
 export type WebhookDeps = { orders: OrdersDb; webhook: Webhook; log: (line: string) => void };
 
@@ -14,8 +15,8 @@ export function webhookRoute(deps: () => WebhookDeps) {
   const app = new Hono();
   app.post('/demo/webhooks', async (c) => {
     const { orders, webhook, log } = deps();
-    // The raw text, exactly as received: re-serialised JSON would not match the signature.
-    const body = await c.req.text();
+    // The raw text, exactly as received (re-serialised JSON would not match the signature), capped as it streams in.
+    const body = new TextDecoder().decode(await readBody(c.req.raw, MERCHANT_BODY_LIMIT_BYTES));
     const headers = Object.fromEntries(c.req.raw.headers);
     let event: WebhookEvent;
     try {

@@ -73,8 +73,10 @@ export function secureAnswers<A extends Hono<any, any, any>>(app: A, options: Se
   const passThrough = options.passThrough ?? (() => false);
   app.fetch = (request, env, ctx) => {
     const response = dispatch(request, env, ctx);
-    if (passThrough(request)) return response;
-    return response instanceof Promise ? response.then(secure) : secure(response);
+    if (!passThrough(request)) return response instanceof Promise ? response.then(secure) : secure(response);
+    // A passed-through answer carries its own headers when it is the route's; an error (onError's) gets them here.
+    const own = (r: Response) => (r.ok ? r : secure(r));
+    return response instanceof Promise ? response.then(own) : own(response);
   };
   return app;
 }

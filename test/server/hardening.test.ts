@@ -94,6 +94,16 @@ describe('bodies are capped while they stream in', () => {
     }
   });
 
+  test("the demo store's own routes, mounted in the same server, cap their bodies too", async (t) => {
+    const h = harness(t);
+    for (const path of ['/demo/orders', '/demo/webhooks']) {
+      const { stream, counter, chunk } = hugeBody(8 * 1024 * 1024);
+      const res = await h.app.request(path, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+      assert.equal(res.status, 413, path);
+      assert.ok(counter.pulled <= 64 * 1024 + 2 * chunk, `${path} read ${counter.pulled} bytes`);
+    }
+  });
+
   test('a declared Content-Length over the cap is refused before any byte is read', async (t) => {
     const h = harness(t);
     const { token } = await sessionWithToken(h);

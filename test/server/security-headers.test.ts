@@ -198,3 +198,28 @@ test('the status read and its long-poll carry nosniff, and HSTS behind https, in
     assert.equal(res.headers.get('strict-transport-security'), 'max-age=31536000', query || 'the read');
   }
 });
+
+test('a query cannot make a page pass for the status read; an error of the status read gets the headers too', async (t) => {
+  const h = harness(t, 'https://pay.shop.example');
+  const { token } = await sessionWithToken(h);
+  for (const path of [`/pay/${token}?x=/public/v1/sessions/a`, `/receipt/pm_00000000000000000000?/public/v1/sessions/x`]) {
+    const res = await h.app.request(path);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(res.headers.get('strict-transport-security'), 'max-age=31536000', path);
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+  }
+  const unknown = await h.app.request('/public/v1/sessions/pt_unknownunknownunknownunknown12');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(unknown.headers.get('strict-transport-security'), 'max-age=31536000');
+});
+
+test("a session's bank list is compressed: only the status read itself is sent as it is", async (t) => {
+  const h = harness(t);
+  const { token } = await sessionWithToken(h);
+  await h.publicCall(`sessions/${token}/payments`, json({ method: 'fps' }));
+  const banks = await h.app.request(`/public/v1/sessions/${token}/banks`, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(banks.status, 200);
+  assert.equal(banks.headers.get('content-encoding'), 'gzip');
+});
