@@ -24,6 +24,10 @@ export const TELEGRAM_WEB_ORIGIN = 'https://web.telegram.org';
 /** One year (seconds): what browsers' preload lists ask for. No includeSubDomains: other hosts under the domain are not ours to pin. */
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 
+/** The Strict-Transport-Security value for a server at `publicUrl`: only behind https. */
+export const hstsHeader = (publicUrl: string): string | null =>
+  new URL(publicUrl).protocol === 'https:' ? `max-age=${HSTS_MAX_AGE_SECONDS}` : null;
+
 /** The CSP directive that lets `framers` frame a page (`'self'` or origins); none: nobody may. */
 export function frameAncestors(framers: readonly string[] = []): string {
   return `frame-ancestors ${framers.length > 0 ? framers.join(' ') : "'none'"}`;
@@ -68,7 +72,7 @@ export type SecurityHeadersOptions = {
  */
 export function secureAnswers<A extends Hono<any, any, any>>(app: A, options: SecurityHeadersOptions): A {
   const dispatch = app.fetch;
-  const hsts = new URL(options.publicUrl).protocol === 'https:' ? `max-age=${HSTS_MAX_AGE_SECONDS}` : null;
+  const hsts = hstsHeader(options.publicUrl);
   const secure = (response: Response) => withSecurityHeaders(response, hsts);
   const passThrough = options.passThrough ?? (() => false);
   app.fetch = (request, env, ctx) => {

@@ -24,7 +24,7 @@ import { validationError } from '../http/validation';
 import { PUBLIC_BODY_LIMIT_BYTES, readJson, requireJson } from '../http/body';
 import type { RateLimiter } from '../http/rate-limits';
 import { clientAddress } from '../http/client-address';
-import { HSTS_MAX_AGE_SECONDS } from '../http/security-headers';
+import { hstsHeader } from '../http/security-headers';
 import { cardToken, phoneSchema } from '../merchant-api/schemas';
 import { consentOf, sessionView } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
@@ -135,7 +135,8 @@ export function publicApi(d: PublicDeps) {
   /** The view as JSON with the server's time: the widget counts down on the server's clock. */
   // The hot path of every widget: a plain Response with plain headers is the server adapter's fastest way out.
   // secureAnswers passes this answer through untouched (the hot path), so it carries its own nosniff and HSTS.
-  const secure = { 'x-content-type-options': 'nosniff', ...(d.publicUrl.startsWith('https:') ? { 'strict-transport-security': `max-age=${HSTS_MAX_AGE_SECONDS}` } : {}) };
+  const hsts = hstsHeader(d.publicUrl);
+  const secure = { 'x-content-type-options': 'nosniff', ...(hsts ? { 'strict-transport-security': hsts } : {}) };
   const reply = (c: Context<Vars>, v: CachedView) => {
     const origin = c.get('corsOrigin');
     return new Response(`${v.json.slice(0, -1)},"server_time":"${iso(d.clock.now())}"}`, {

@@ -17,7 +17,7 @@ import type { PaymentRow } from '../store/session-repo';
 import { formatAmount } from '../../widget/i18n/money';
 import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { page, pageCsp } from '../pages/layout';
-import { pageLanguage, type PageLanguage } from '../pages/language';
+import { asLanguage, pageLanguage, type PageLanguage } from '../pages/language';
 import { LOCAL_TIME_PATH, timeElement } from '../pages/local-time';
 import { shopHeader, shopNamed, type Shop } from '../pages/shop';
 import { cardLabel } from '../pages/card-label';
@@ -99,8 +99,8 @@ const isForm = (type: string | undefined) => !!type && /^(application\/x-www-for
 
 /** `?lang=…` as the request had it, for the links and forms that lead to the next page. */
 const langQuery = (c: Context) => {
-  const lang = c.req.query('lang');
-  return lang === 'ru' || lang === 'en' ? `?lang=${lang}` : '';
+  const lang = asLanguage(c.req.query('lang'));
+  return lang ? `?lang=${lang}` : '';
 };
 
 const TEXT = {
