@@ -1,0 +1,203 @@
+/**
+ * The PostgreSQL schema, as an append-only list of migrations (never edit a released entry: add
+ * one). `schema_migrations` records which ran; see migrate.ts.
+ *
+ * Migration 1 is the SQLite schema (../migrations.ts, the source of truth) after all four of its
+ * migrations, translated:
+ * - times (ms since the epoch) and money (kopecks) are BIGINT; the app installs a type parser so
+ *   int8 comes back as a JS number. Small counters and codes (version, attempts, failed_attempts,
+ *   minutes, expiry month/year, HTTP statuses, attempt numbers, durations) are INTEGER, which pg
+ *   returns as a number anyway.
+ * - SQLite's `ORDER BY created_at, rowid` has no equivalent, so the tables listed that way get
+ *   `seq BIGINT GENERATED ALWAYS AS IDENTITY` (insertion order) and their indexes end with it.
+ * - tables are created in foreign-key order (SQLite allowed forward references).
+ * - webhook_events gets lease_owner/lease_until (null: not leased) so several instances can share
+ *   the outbox.
+ * Every CHECK, key, UNIQUE and partial index of the SQLite schema is kept.
+ *
+ * No column can hold a card number or CVC: a card exists here only as a token with brand, last4
+ * and expiry.
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE projects (
+    name TEXT PRIMARY KEY,
+    public_key_pem TEXT NOT NULL,
+    webhook_url TEXT NOT NULL,
+    webhook_secret TEXT NOT NULL,
+    origins_json TEXT NOT NULL DEFAULT '[]',
+    confirmation TEXT NOT NULL DEFAULT 'auto' CHECK (confirmation IN ('auto', 'manual')),
+    confirm_window_minutes INTEGER NOT NULL DEFAULT 240,
+    fps_qr_lifetime_minutes INTEGER NOT NULL DEFAULT 15,
+    created_at BIGINT NOT NULL,
+    display_name TEXT,
+    logo_url TEXT,
+    locale TEXT CHECK (locale IN ('ru', 'en')),
+    support_json TEXT NOT NULL DEFAULT '{}'
+  );
+
+  CREATE TABLE payment_links (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    data_json TEXT NOT NULL,
+    disabled_at BIGINT,
+    created_at BIGINT NOT NULL,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY
+  );
+  CREATE INDEX payment_links_by_project ON payment_links (project, created_at, seq);
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    status TEXT NOT NULL CHECK (status IN ('created', 'in_progress', 'accepted', 'cancelled', 'error')),
+    version INTEGER NOT NULL DEFAULT 1,
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    confirmation TEXT NOT NULL CHECK (confirmation IN ('auto', 'manual')),
+    customer_reference TEXT,
+    webhook_url TEXT,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    close_reason TEXT,
+    data_json TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    link_id TEXT REFERENCES payment_links(id),
+    order_check_url TEXT
+  );
+  -- Only a session that waits for a payment expires by itself (one with a running payment waits for it).
+  CREATE INDEX sessions_created_by_expiry ON sessions (expires_at) WHERE status = 'created';
+  CREATE INDEX sessions_by_project ON sessions (project, created_at);
+  CREATE INDEX sessions_by_link ON sessions (link_id) WHERE link_id IS NOT NULL;
+
+  CREATE TABLE card_tokens (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    session_id TEXT,
+    brand TEXT NOT NULL,
+    last4 TEXT NOT NULL CHECK (length(last4) = 4),
+    expiry_month INTEGER NOT NULL,
+    expiry_year INTEGER NOT NULL,
+    holder TEXT,
+    scenario TEXT NOT NULL,
+    recurrent INTEGER NOT NULL DEFAULT 0, -- 0/1, as in SQLite (the app compares it to 1)
+    used_at BIGINT,
+    disabled_at BIGINT,
+    created_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE payments (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    status TEXT NOT NULL CHECK (status IN ('in_progress', 'pending', 'succeeded', 'failed')),
+    method TEXT NOT NULL CHECK (method IN ('card', 'saved_card', 'recurrent', 'fps', 'sberpay')),
+    stage TEXT NOT NULL,
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    refunded_amount BIGINT NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0 AND refunded_amount <= amount),
+    card_token TEXT REFERENCES card_tokens(id),
+    rail_ref TEXT UNIQUE,
+    details_json TEXT NOT NULL,
+    failure_code TEXT,
+    failure_description TEXT,
+    action_expires_at BIGINT,
+    confirm_expires_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY
+  );
+  CREATE INDEX payments_by_session ON payments (session_id, created_at, seq);
+  CREATE INDEX payments_action_deadline ON payments (action_expires_at) WHERE action_expires_at IS NOT NULL;
+  CREATE INDEX payments_confirm_deadline ON payments (confirm_expires_at) WHERE confirm_expires_at IS NOT NULL;
+  -- One live payment per session: the database itself refuses a second charge attempt.
+  CREATE UNIQUE INDEX payments_one_active_per_session ON payments (session_id) WHERE status IN ('in_progress', 'pending');
+
+  CREATE TABLE refunds (
+    id TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    created_at BIGINT NOT NULL,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY
+  );
+  CREATE INDEX refunds_by_payment ON refunds (payment_id, created_at, seq);
+
+  CREATE TABLE customers (
+    project TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    last_card_token TEXT REFERENCES card_tokens(id),
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (project, reference)
+  );
+
+  CREATE TABLE public_tokens (
+    token_hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    created_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE idempotency_keys (
+    project TEXT NOT NULL,
+    key TEXT NOT NULL,
+    method TEXT NOT NULL,
+    body_sha256 TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    response_json TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (project, key)
+  );
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+
+  CREATE TABLE webhook_events (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    session_id TEXT,
+    type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT,
+    first_attempt_at BIGINT,
+    last_response_status INTEGER,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT,
+    -- A delivery claimed by one instance (its id) until lease_until (ms); both null: not leased.
+    lease_owner TEXT,
+    lease_until BIGINT,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY
+  );
+  -- The claim: pending events by next_attempt_at (lease_until is checked on the few rows found).
+  CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX webhook_events_by_session ON webhook_events (session_id, created_at, seq);
+  CREATE INDEX webhook_events_failed ON webhook_events (project, created_at) WHERE status = 'failed';
+
+  CREATE TABLE webhook_attempts (
+    event_id TEXT NOT NULL REFERENCES webhook_events(id),
+    attempt INTEGER NOT NULL,
+    at BIGINT NOT NULL,
+    response_status INTEGER,
+    error TEXT,
+    duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (event_id, attempt)
+  );
+
+  CREATE TABLE webhook_endpoints (
+    project TEXT NOT NULL,
+    url TEXT NOT NULL,
+    disabled_at BIGINT,
+    disabled_reason TEXT,
+    PRIMARY KEY (project, url)
+  );
+
+  CREATE TABLE sandbox_pushes (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    phone TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  `,
+];
