@@ -1,7 +1,7 @@
 /**
- * Assembles the server: the store, the session service, the webhook sender, the deadline
+ * Assembles the server: the storage, the session service, the webhook sender, the deadline
  * scheduler and every route. Tests call `createServer` and drive `server.app.request(...)`
- * with no port; `main.ts` adds the HTTP listener.
+ * with no port; `main.ts` opens the storage (SQLite or PostgreSQL) and adds the HTTP listener.
  */
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,14 +10,15 @@ import { HTTPException } from 'hono/http-exception';
 import { systemClock, type Clock } from './clock';
 import { ApiError } from './errors';
 import { StateConflict } from './domain/session-machine';
-import { Store } from './store/store';
-import { SyncFailed, type SyncLog } from './store/wal-flusher';
+import type { Storage } from './store/port';
+import { SqliteStorage } from './store/sqlite/storage';
+import { SyncFailed, type SyncLog } from './store/sqlite/wal-flusher';
+import { SessionMoved, StorageUnavailable } from './store/errors';
 import { SessionService } from './sessions/service';
 import { LinkService } from './links/link-service';
 import { LinkCheckout } from './links/link-checkout';
 import { SessionNotifier } from './sessions/notifier';
 import { SandboxAcquirer } from './sandbox/acquirer';
-import { PushInbox } from './sandbox/push-inbox';
 import { sandboxRoutes } from './sandbox/routes';
 import { WebhookSender } from './webhooks/sender';
 import { merchantApi } from './merchant-api/routes';
@@ -40,8 +41,14 @@ import { registerInStore } from '../demo/store/register-in-store';
 import { developerConsole } from '../demo/console/index';
 
 export type ServerOptions = {
-  /** The SQLite file (`:memory:` is not supported: the CLI and backups need a file). */
+  /**
+   * The data folder's SQLite file (`:memory:` is not supported: the CLI and backups need a
+   * file). Opened unless `storage` is given; its folder keeps the demo store's keys and the bank
+   * logos in either case.
+   */
   dbFile: string;
+  /** An open storage (PostgreSQL, say) to use instead of the SQLite file; closed by `stop()`. */
+  storage?: Storage;
   publicUrl: string;
   clock?: Clock;
   /** What the webhook sender and the order check send with; tests pass a fake. */
@@ -79,17 +86,15 @@ const EXPIRY_TICK_MS = 1_000;
 
 export function createServer(options: ServerOptions) {
   const clock = options.clock ?? systemClock;
-  const store = Store.open(options.dbFile, 'flusher', options.syncLog);
+  const store = options.storage ?? SqliteStorage.open(options.dbFile, 'flusher', options.syncLog);
   const notifier = new SessionNotifier();
+  store.onSessionChanged((sessionId) => notifier.notify(sessionId));
   const acquirer = new SandboxAcquirer(options.publicUrl);
-  const pushes = new PushInbox(store.db);
   const sender = new WebhookSender({ store, clock, fetch: options.fetch, timeoutMs: options.webhookTimeoutMs });
   const sessions = new SessionService({
     store,
-    pushes,
     clock,
     acquirer,
-    notifier,
     onWebhookQueued: () => sender.wake(),
     sessionLifetimeMinutes: options.sessionLifetimeMinutes ?? 24 * 60,
   });
@@ -104,11 +109,19 @@ export function createServer(options: ServerOptions) {
     // Only our own failures are logged with their stack; a 502 (a merchant's order check) is theirs, and answered.
     if (error.status === 500) console.error(err);
     if (error instanceof RateLimited) c.header('Retry-After', String(error.retryAfterSeconds));
+    if (error.status === 503 || error.code === 'idempotency_key_in_progress') c.header('Retry-After', '1');
     return c.json(error.toBody(), error.status);
   });
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}: see the API reference at /docs`).toBody(), 404));
 
+  // /health: the process is up. /ready: it can serve (its database answers, it is not stopping): a load balancer sends traffic only then.
+  let stopping = false;
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', async (c) => {
+    if (stopping) return c.json({ status: 'stopping' }, 503);
+    await store.ping();
+    return c.json({ status: 'ready', storage: store.kind });
+  });
   app.route('/', pagesStylesheet());
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
@@ -116,7 +129,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', merchantApi({ store, clock, sessions, links, limiter }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
   app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
-  app.route('/', sandboxRoutes({ store, sessions, pushes }));
+  app.route('/', sandboxRoutes({ store, sessions }));
   app.route('/', widgetAssets({ framersOf: framersOfPublicToken(store) }));
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
@@ -129,6 +142,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', developerConsole({ store, sessions, sender, publicUrl: options.publicUrl }));
 
   let timer: NodeJS.Timeout | null = null;
+  let tick: Promise<void> = Promise.resolve();
   return {
     app,
     store,
@@ -141,23 +155,35 @@ export function createServer(options: ServerOptions) {
     start() {
       sender.start();
       let lastPurge = 0;
-      timer = setInterval(() => {
-        try {
-          sessions.expireDue();
-          if (clock.now() - lastPurge > 60 * 60 * 1000) {
-            store.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS);
-            lastPurge = clock.now();
-          }
-        } catch (error) {
-          console.error('deadline scheduler:', error);
+      let running = false;
+      const expire = async () => {
+        await sessions.expireDue();
+        if (clock.now() - lastPurge > 60 * 60 * 1000) {
+          await store.transaction((tx) => tx.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS));
+          lastPurge = clock.now();
         }
+      };
+      timer = setInterval(() => {
+        if (running) return; // a slow database: the next tick waits for this one instead of piling up
+        running = true;
+        tick = expire()
+          .catch((error: unknown) => console.error('deadline scheduler:', error instanceof StorageUnavailable ? error.message : error))
+          .finally(() => (running = false));
       }, EXPIRY_TICK_MS);
       timer.unref();
     },
+    /** From now on /ready says 503 and every waiting long-poll answers at once, with what it has. */
+    drain() {
+      stopping = true;
+      notifier.stop();
+    },
+    /** Stops the background work (letting the batch under way finish) and closes the storage. */
     async stop() {
+      stopping = true;
       if (timer) clearInterval(timer);
+      await tick;
       await sender.stop();
-      demo.stop();
+      await demo.stop();
       await store.close();
     },
   };
@@ -170,6 +196,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StateConflict) return new ApiError(409, 'invalid_state', err.message);
   if (err instanceof SyncFailed) return new ApiError(500, 'storage_failure', 'the server could not save changes to disk, so this request may not have taken effect: read the session status before retrying');
+  if (err instanceof StorageUnavailable) return new ApiError(503, 'storage_unavailable', 'the database is unavailable for a moment, so nothing was done: retry shortly');
+  if (err instanceof SessionMoved) return new ApiError(409, 'invalid_state', `${err.message}: read the session and try again`);
   // A framework's own HTTP error (a malformed body, a size limit) keeps its status: it says what the client did wrong.
   if (err instanceof HTTPException) {
     const status = err.status as ApiError['status'];

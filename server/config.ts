@@ -18,6 +18,10 @@ export type Config = {
    */
   host: string;
   dataDir: string;
+  /** DATABASE_URL=postgres://…: keep the data in PostgreSQL (several instances share it); unset: SQLite in DATA_DIR. */
+  databaseUrl: string | null;
+  /** DATABASE_POOL_SIZE: the most PostgreSQL connections this instance opens (default 10). */
+  databasePoolSize: number;
   /** The origin that links, QR pages and the 3-D Secure page use. */
   publicUrl: string;
   /** How long a new session stays payable, unless the merchant asks otherwise. */
@@ -47,6 +51,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host,
     dataDir: resolve(env.DATA_DIR ?? './.data'),
+    databaseUrl: databaseUrlSetting(env.DATABASE_URL),
+    databasePoolSize: poolSizeSetting(env.DATABASE_POOL_SIZE),
     publicUrl,
     sessionLifetimeMinutes: 24 * 60,
     rateLimits: rateLimitsFromEnv(env.SG_RATE_LIMITS),
@@ -58,6 +64,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
 /** Whether a URL's host name is this machine's own: localhost, 127.x.x.x or [::1]. */
 export const isLoopbackHost = (hostname: string) =>
   hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+function databaseUrlSetting(value: string | undefined): string | null {
+  if (!value?.trim()) return null;
+  if (!/^postgres(ql)?:\/\//.test(value) || !URL.canParse(value)) {
+    throw new Error('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@db.example:5432/sg_checkout (leave it unset for the embedded SQLite store)');
+  }
+  return value;
+}
+
+function poolSizeSetting(value: string | undefined): number {
+  const size = Number(value ?? 10);
+  if (!Number.isInteger(size) || size < 1 || size > 200) throw new Error(`DATABASE_POOL_SIZE=${value} must be a whole number from 1 to 200`);
+  return size;
+}
 
 function bankLogosSetting(value: string | undefined): boolean {
   if (!value || value === 'off') return false;

@@ -1,12 +1,15 @@
-/** `npm start`: the API, the public API, the sandbox and the docs on PORT, data under DATA_DIR. */
+/** `npm start`: the API, the public API, the sandbox and the docs on PORT, data under DATA_DIR (or in PostgreSQL, DATABASE_URL). */
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { configFromEnv, dbFile } from './config';
 import { createServer } from './app';
+import { openStorage } from './store/open';
 
 const config = configFromEnv();
+const storage = await openStorage(config, 'flusher');
 const server = createServer({
   dbFile: dbFile(config),
+  storage,
   publicUrl: config.publicUrl,
   sessionLifetimeMinutes: config.sessionLifetimeMinutes,
   rateLimits: config.rateLimits,
@@ -14,14 +17,15 @@ const server = createServer({
   fetchBankLogos: config.fetchBankLogos,
 });
 server.start();
-server.demo.start();
+await server.demo.start();
 
 if (config.host !== '127.0.0.1' && !config.trustProxy) {
   console.log('note: TRUST_PROXY is off, so every client is the TCP peer: behind a reverse proxy all customers would share one address and its rate limits (set TRUST_PROXY=on there)');
 }
 
 const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
-  console.log(`sg-checkout listening on ${config.publicUrl} (${info.address} port ${info.port}), data in ${config.dataDir}`);
+  const data = storage.kind === 'postgres' ? `data in PostgreSQL (${new URL(config.databaseUrl!).host})` : `data in ${config.dataDir}`;
+  console.log(`sg-checkout listening on ${config.publicUrl} (${info.address} port ${info.port}), ${data}`);
   console.log(`  demo store:        ${config.publicUrl}/`);
   console.log(`  developer console: ${config.publicUrl}/console`);
   console.log(`  API reference:     ${config.publicUrl}/docs`);
@@ -33,12 +37,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    // Requests under way finish first (their answers wait for their writes to reach the disk);
-    // a connection still open after 10 s is cut. Then the store closes.
+    // Drain: /ready turns 503 (the load balancer stops sending), waiting long-polls answer now,
+    // requests under way finish (their answers wait for their writes to reach the disk) and idle
+    // keep-alive connections close; a connection still open after 10 s is cut. Then the webhook
+    // batch under way is recorded and the storage closes.
+    server.drain();
     const cut = setTimeout(() => (http as Server).closeAllConnections(), 10_000).unref();
     http.close(() => {
       clearTimeout(cut);
       void server.stop().then(() => process.exit(0));
     });
+    (http as Server).closeIdleConnections();
   });
 }

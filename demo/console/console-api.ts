@@ -1,10 +1,10 @@
 /** The console page's client of `/console/api/*`, typed by the read model that answers it. */
 import type { ConsoleReadModel } from './read-model';
 
-export type SessionSummary = ReturnType<ConsoleReadModel['sessions']>[number];
-export type SessionDetail = NonNullable<ReturnType<ConsoleReadModel['session']>>;
-export type LinkSummary = ReturnType<ConsoleReadModel['links']>[number];
-export type ProjectSummary = ReturnType<ConsoleReadModel['projects']>[number];
+export type SessionSummary = Awaited<ReturnType<ConsoleReadModel['sessions']>>[number];
+export type SessionDetail = NonNullable<Awaited<ReturnType<ConsoleReadModel['session']>>>;
+export type LinkSummary = Awaited<ReturnType<ConsoleReadModel['links']>>[number];
+export type ProjectSummary = Awaited<ReturnType<ConsoleReadModel['projects']>>[number];
 
 /** GETs `path` and answers its text (compared to skip redraws) and parsed body. */
 export async function getJson<T>(path: string): Promise<{ text: string; body: T }> {

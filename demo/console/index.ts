@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { Store } from '../../server/store/store';
+import type { Storage } from '../../server/store/port';
 import type { SessionService } from '../../server/sessions/service';
 import type { WebhookSender } from '../../server/webhooks/sender';
 import { ApiError } from '../../server/errors';
@@ -20,8 +20,8 @@ import { ConsoleReadModel } from './read-model';
 import { consolePage } from './shell';
 
 export type ConsoleOptions = {
-  store: Store;
-  sessions: Pick<SessionService, 'refund'>;
+  store: Storage;
+  sessions: Pick<SessionService, 'refund' | 'applyDeadlines'>;
   /** Lets the console replay a failed webhook; without it the button is not shown. */
   sender?: Pick<WebhookSender, 'replay'>;
   publicUrl: string;
@@ -58,37 +58,38 @@ export function developerConsole(options: ConsoleOptions) {
     if (c.req.method === 'POST' && !sameOrigin(c.req.raw)) return c.json(error('forbidden', 'the console accepts actions only from its own page'), 403);
     return next();
   });
-  app.get('/console/api/sessions', (c) => {
+  app.get('/console/api/sessions', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 200);
-    return c.json({ server_time: new Date().toISOString(), sessions: read.sessions(limit, c.req.query('project') || undefined) });
+    return c.json({ server_time: new Date().toISOString(), sessions: await read.sessions(limit, c.req.query('project') || undefined) });
   });
-  app.get('/console/api/sessions/:id', (c) => {
-    const detail = read.session(c.req.param('id'));
+  app.get('/console/api/sessions/:id', async (c) => {
+    const detail = await read.session(c.req.param('id'));
     return detail ? c.json(detail) : c.json(error('not_found', `session ${c.req.param('id')} does not exist`), 404);
   });
-  app.get('/console/api/links', (c) => c.json({ links: read.links() }));
-  app.get('/console/api/projects', (c) => c.json({ projects: read.projects() }));
+  app.get('/console/api/links', async (c) => c.json({ links: await read.links() }));
+  app.get('/console/api/projects', async (c) => c.json({ projects: await read.projects() }));
 
   app.post('/console/api/sessions/:id/refund', async (c) => {
     const parsed = refundBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json(error('invalid_request', 'send {"amount": <kopecks>} for a partial refund, or {} for all that is left'), 400);
-    const row = options.store.sessions.get(c.req.param('id'));
-    const project = row && options.store.projects.get(row.project);
+    const row = await options.store.sessions.get(c.req.param('id'));
+    const project = row && (await options.store.projects.get(row.project));
     if (!row || !project) return c.json(error('not_found', `session ${c.req.param('id')} does not exist`), 404);
     try {
-      options.sessions.refund(project, row.id, parsed.data.amount, undefined);
+      await options.sessions.applyDeadlines(row.id);
+      await options.store.transaction((tx) => options.sessions.refund(tx, project, row.id, parsed.data.amount, undefined));
     } catch (err) {
       if (err instanceof ApiError) return c.json(err.toBody(), err.status);
       if (err instanceof StateConflict) return c.json(error('invalid_state', err.message), 409);
       throw err;
     }
-    return c.json({ status: 'ok', session: read.session(row.id) });
+    return c.json({ status: 'ok', session: await read.session(row.id) });
   });
 
-  app.post('/console/api/webhooks/:id/replay', (c) => {
-    const event = options.store.outbox.get(c.req.param('id'));
+  app.post('/console/api/webhooks/:id/replay', async (c) => {
+    const event = await options.store.outbox.get(c.req.param('id'));
     if (!options.sender || !event) return c.json(error('not_found', `webhook event ${c.req.param('id')} does not exist`), 404);
-    const replayed = options.sender.replay(event.project, event.id);
+    const replayed = await options.sender.replay(event.project, event.id);
     if (!replayed) return c.json(error('invalid_state', `webhook event ${event.id} is ${event.status}: only failed events are replayed`), 409);
     return c.json({ status: 'ok' });
   });

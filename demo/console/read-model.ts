@@ -1,11 +1,11 @@
 /**
- * What the console shows, read from the server's store: the repositories where they answer the
- * question, and a few read-only queries of its own across projects (newest sessions, link
- * counts). It never writes; the one action, a refund, goes through the SessionService.
+ * What the console shows, read from the server's store (its committed state, through the
+ * storage port's reads). It never writes; the one action, a refund, goes through the
+ * SessionService.
  */
-import type { Store } from '../../server/store/store';
-import type { PaymentRow, SessionRow } from '../../server/store/session-repo';
-import type { WebhookEventRow } from '../../server/store/outbox-repo';
+import type { Reads } from '../../server/store/port';
+import type { PaymentRow, SessionRow } from '../../server/store/rows';
+import type { WebhookEventRow } from '../../server/store/rows';
 import { formatMoney } from './format';
 import { signatureHeaders } from '../../server/webhooks/signature-headers';
 
@@ -14,42 +14,33 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export type TimelineEntry = { at: string; kind: 'session' | 'payment' | 'refund' | 'webhook' | 'attempt'; text: string; ok?: boolean };
 
 export class ConsoleReadModel {
-  private readonly s;
-
   constructor(
-    private readonly store: Store,
+    private readonly store: Reads,
     private readonly publicUrl: string,
-  ) {
-    this.s = {
-      // Sessions are never deleted, so rowid is the order they were created in: read from the end, no sort.
-      newest: store.db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY rowid DESC LIMIT ?'),
-      newestOf: store.db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE project = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
-      linkCounts: store.db.prepare<[], { link_id: string; sessions: number; paid: number }>(
-        `SELECT link_id, count(*) AS sessions, sum(status = 'accepted') AS paid FROM sessions WHERE link_id IS NOT NULL GROUP BY link_id`,
-      ),
-    };
-  }
+  ) {}
 
   /** The newest sessions (of one project, or all), each with its payments and webhook counts. */
-  sessions(limit: number, project?: string) {
-    const rows = project ? this.s.newestOf.all(project, limit) : this.s.newest.all(limit);
-    return rows.map((row) => {
-      const events = this.store.outbox.forSession(row.id);
-      return {
-        ...this.sessionSummary(row),
-        payments: this.store.sessions.payments(row.id).map((p) => ({ id: p.id, method: p.method, status: p.status })),
-        webhooks: { total: events.length, delivered: count(events, 'delivered'), pending: count(events, 'pending'), failed: count(events, 'failed') },
-      };
-    });
+  async sessions(limit: number, project?: string) {
+    const rows = await this.store.sessions.newest(project ?? null, limit);
+    return Promise.all(
+      rows.map(async (row) => {
+        const [events, payments] = await Promise.all([this.store.outbox.forSession(row.id), this.store.sessions.payments(row.id)]);
+        return {
+          ...this.sessionSummary(row),
+          payments: payments.map((p) => ({ id: p.id, method: p.method, status: p.status })),
+          webhooks: { total: events.length, delivered: count(events, 'delivered'), pending: count(events, 'pending'), failed: count(events, 'failed') },
+        };
+      }),
+    );
   }
 
   /** One session with its payments, refunds, webhook deliveries and a timeline of all of them. */
-  session(id: string) {
-    const row = this.store.sessions.get(id);
+  async session(id: string) {
+    const row = await this.store.sessions.get(id);
     if (!row) return null;
     const data = JSON.parse(row.data_json) as Record<string, unknown>;
-    const payments = this.store.sessions.payments(row.id).map((p) => this.payment(p));
-    const webhooks = this.store.outbox.forSession(row.id).map((e) => this.webhook(e));
+    const payments = await Promise.all((await this.store.sessions.payments(row.id)).map((p) => this.payment(p)));
+    const webhooks = await Promise.all((await this.store.outbox.forSession(row.id)).map((e) => this.webhook(e)));
     const captured = payments.find((p) => p.status === 'succeeded');
     return {
       session: { ...this.sessionSummary(row), close_reason: row.close_reason, metadata: data.metadata ?? null, customer: data.customer ?? null },
@@ -61,10 +52,11 @@ export class ConsoleReadModel {
   }
 
   /** Every payment link, newest first, with how many sessions it opened and how many were paid. */
-  links() {
-    const counts = new Map(this.s.linkCounts.all().map((c) => [c.link_id, c]));
-    return this.store.projects.list().flatMap((project) =>
-      this.store.links.list(project.name).map((link) => {
+  async links() {
+    const counts = new Map((await this.store.sessions.linkCounts()).map((c) => [c.link_id, c]));
+    const links = (await Promise.all((await this.store.projects.list()).map((project) => this.store.links.list(project.name)))).flat();
+    return links
+      .map((link) => {
         // Whitelisted fields only: a link's data also holds its Telegram bot token.
         const d = JSON.parse(link.data_json) as { product_name: string; description?: string; amount_details: { amount: number; currency: string }; confirmation?: string; webhook_url: string; return_url: string };
         return {
@@ -82,21 +74,23 @@ export class ConsoleReadModel {
           sessions: counts.get(link.id)?.sessions ?? 0,
           paid: counts.get(link.id)?.paid ?? 0,
         };
-      }),
-    ).sort((a, b) => (a.created_at! < b.created_at! ? 1 : -1));
+      })
+      .sort((a, b) => (a.created_at! < b.created_at! ? 1 : -1));
   }
 
   /** The registered projects, without their keys or secrets. */
-  projects() {
-    return this.store.projects.list().map((p) => ({
-      name: p.name,
-      webhook_url: p.webhookUrl,
-      webhook_endpoint_disabled: this.store.outbox.isEndpointDisabled(p.name, p.webhookUrl),
-      failed_webhooks: this.store.outbox.failed(p.name).length,
-      origins: p.origins,
-      confirmation: p.confirmation,
-      created_at: iso(p.createdAt),
-    }));
+  async projects() {
+    return Promise.all(
+      (await this.store.projects.list()).map(async (p) => ({
+        name: p.name,
+        webhook_url: p.webhookUrl,
+        webhook_endpoint_disabled: await this.store.outbox.isEndpointDisabled(p.name, p.webhookUrl),
+        failed_webhooks: (await this.store.outbox.failed(p.name)).length,
+        origins: p.origins,
+        confirmation: p.confirmation,
+        created_at: iso(p.createdAt),
+      })),
+    );
   }
 
   private sessionSummary(row: SessionRow) {
@@ -116,8 +110,9 @@ export class ConsoleReadModel {
     };
   }
 
-  private payment(p: PaymentRow) {
-    const card = p.card_token ? this.store.cards.get(p.card_token) : undefined;
+  private async payment(p: PaymentRow) {
+    const card = p.card_token ? await this.store.cards.get(p.card_token) : undefined;
+    const refunds = await this.store.sessions.refunds(p.id);
     return {
       id: p.id,
       method: p.method,
@@ -132,12 +127,13 @@ export class ConsoleReadModel {
       updated_at: iso(p.updated_at)!,
       action_expires_at: iso(p.action_expires_at),
       confirm_expires_at: iso(p.confirm_expires_at),
-      refunds: this.store.sessions.refunds(p.id).map((r) => ({ id: r.id, amount: r.amount, status: r.status, created_at: iso(r.created_at)! })),
+      refunds: refunds.map((r) => ({ id: r.id, amount: r.amount, status: r.status, created_at: iso(r.created_at)! })),
     };
   }
 
-  private webhook(e: WebhookEventRow) {
-    const secret = this.store.projects.get(e.project)?.webhookSecret;
+  private async webhook(e: WebhookEventRow) {
+    const secret = (await this.store.projects.get(e.project))?.webhookSecret;
+    const attempts = await this.store.outbox.attempts(e.id);
     return {
       id: e.id,
       type: e.type,
@@ -150,7 +146,7 @@ export class ConsoleReadModel {
       last_response_status: e.last_response_status,
       last_error: e.last_error,
       payload: JSON.parse(e.payload_json) as unknown,
-      attempts: this.store.outbox.attempts(e.id).map((a) => ({
+      attempts: attempts.map((a) => ({
         attempt: a.attempt,
         at: iso(a.at)!,
         response_status: a.response_status,
@@ -164,8 +160,8 @@ export class ConsoleReadModel {
 
 const count = (events: WebhookEventRow[], status: WebhookEventRow['status']) => events.filter((e) => e.status === status).length;
 
-type PaymentView = ReturnType<ConsoleReadModel['payment']>;
-type WebhookView = ReturnType<ConsoleReadModel['webhook']>;
+type PaymentView = Awaited<ReturnType<ConsoleReadModel['payment']>>;
+type WebhookView = Awaited<ReturnType<ConsoleReadModel['webhook']>>;
 
 function timeline(row: SessionRow, payments: PaymentView[], webhooks: WebhookView[]): TimelineEntry[] {
   const entries: TimelineEntry[] = [{ at: iso(row.created_at)!, kind: 'session', text: 'session created' }];

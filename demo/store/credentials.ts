@@ -24,7 +24,7 @@ export type ProjectRegistration = {
  * and origins, and answers its webhook signing secret (`whsec_…`). Called on every start, so a
  * new PORT or PUBLIC_URL reaches the server's project too.
  */
-export type RegisterProject = (project: ProjectRegistration) => { webhookSecret: string };
+export type RegisterProject = (project: ProjectRegistration) => Promise<{ webhookSecret: string }> | { webhookSecret: string };
 
 export type Credentials = { project: string; privateKeyPem: string; publicKeyPem: string; webhookSecret: string };
 
@@ -40,7 +40,7 @@ export const DEMO_SUPPORT = { email: 'help@baikal-goods.example', telegram: '@ba
 export const DEMO_LOGO_PATH = '/demo/logo.svg';
 
 /** Loads the key pair from `dir` (making it on first start), registers the project and stores its secret. */
-export function loadCredentials(dir: string, publicUrl: string, register: RegisterProject): Credentials {
+export async function loadCredentials(dir: string, publicUrl: string, register: RegisterProject): Promise<Credentials> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const privateFile = join(dir, 'private.pem');
   if (!existsSync(privateFile)) {
@@ -54,7 +54,7 @@ export function loadCredentials(dir: string, publicUrl: string, register: Regist
   // The public half beside it, for a developer who wants to sign a curl request as the demo store.
   writeFileSync(join(dir, 'public.pem'), publicKeyPem);
 
-  const { webhookSecret } = register({ name: DEMO_PROJECT, displayName: DEMO_SHOP_NAME, logoUrl: `${publicUrl}${DEMO_LOGO_PATH}`, support: DEMO_SUPPORT, publicKeyPem, webhookUrl: `${publicUrl}/demo/webhooks`, origins: [publicUrl] });
+  const { webhookSecret } = await register({ name: DEMO_PROJECT, displayName: DEMO_SHOP_NAME, logoUrl: `${publicUrl}${DEMO_LOGO_PATH}`, support: DEMO_SUPPORT, publicKeyPem, webhookUrl: `${publicUrl}/demo/webhooks`, origins: [publicUrl] });
   writeFileSync(join(dir, 'webhook-secret'), `${webhookSecret}\n`, { mode: 0o600 });
   chmodSync(join(dir, 'webhook-secret'), 0o600);
   return { project: DEMO_PROJECT, privateKeyPem, publicKeyPem, webhookSecret };

@@ -46,19 +46,21 @@ export function demoStore(options: DemoStoreOptions) {
   const dir = join(options.dataDir, 'demo-store');
   const log = options.log ?? ((line: string) => console.log(`demo store: ${line}`));
   const secureCookies = options.publicUrl.startsWith('https:');
-  let backend: Backend | null = null;
+  let backend: Promise<Backend> | null = null;
 
   /** Keys, registration and the orders database, made once, on first need. */
-  const started = (): Backend => {
-    if (backend) return backend;
-    const credentials = loadCredentials(dir, options.publicUrl, options.registerProject);
-    backend = {
-      orders: OrdersDb.open(join(dir, 'orders.sqlite')),
-      client: merchantClient({ apiUrl: options.publicUrl, project: credentials.project, privateKeyPem: credentials.privateKeyPem, fetch: options.fetch }),
-      webhook: new Webhook(credentials.webhookSecret),
-    };
-    return backend;
-  };
+  const started = (): Promise<Backend> =>
+    (backend ??= loadCredentials(dir, options.publicUrl, options.registerProject).then(
+      (credentials) => ({
+        orders: OrdersDb.open(join(dir, 'orders.sqlite')),
+        client: merchantClient({ apiUrl: options.publicUrl, project: credentials.project, privateKeyPem: credentials.privateKeyPem, fetch: options.fetch }),
+        webhook: new Webhook(credentials.webhookSecret),
+      }),
+      (error: unknown) => {
+        backend = null; // a registration that failed (the database was down) is tried again on the next request
+        throw error;
+      },
+    ));
 
   const app = new Hono();
   app.get('/', (c) => {
@@ -74,18 +76,19 @@ export function demoStore(options: DemoStoreOptions) {
   serveFile(app, '/demo/store.css', fileURLToPath(new URL('./store.css', import.meta.url)), 'css');
   serveFile(app, '/demo/sandbox-phone.css', fileURLToPath(new URL('../sandbox-phone/sandbox-phone.css', import.meta.url)), 'css');
   serveFile(app, '/demo/store-page.js', join(options.distDir ?? DEMO_DIST, 'store-page.js'), 'js');
-  app.route('/', orderRoutes(() => ({ ...started(), secureCookies, log })));
-  app.route('/', webhookRoute(() => ({ ...started(), log })));
+  app.route('/', orderRoutes(async () => ({ ...(await started()), secureCookies, log })));
+  app.route('/', webhookRoute(async () => ({ ...(await started()), log })));
 
   return {
     app,
     /** Makes the key pair on first start, registers the project and opens the orders database. */
-    start(): void {
-      started();
+    async start(): Promise<void> {
+      await started();
     },
-    stop(): void {
-      backend?.orders.close();
+    async stop(): Promise<void> {
+      const running = backend;
       backend = null;
+      (await running?.catch(() => null))?.orders.close();
     },
   };
 }

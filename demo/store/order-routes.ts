@@ -24,11 +24,11 @@ const orderBody = z.object({
   lang: z.enum(['ru', 'en']).optional(),
 });
 
-export function orderRoutes(deps: () => OrderDeps) {
+export function orderRoutes(deps: () => Promise<OrderDeps>) {
   const app = new Hono();
 
   app.post('/demo/orders', async (c) => {
-    const { orders, client, secureCookies, log } = deps();
+    const { orders, client, secureCookies, log } = await deps();
     // Capped as it streams in, like every body this server reads (your framework's body limit does the same).
     const parsed = orderBody.safeParse(await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
     if (!parsed.success) return c.json({ error: `send {"items": [{"sku": "…", "qty": 1}]}: ${parsed.error.issues[0]?.message ?? 'invalid body'}` }, 400);
@@ -60,8 +60,8 @@ export function orderRoutes(deps: () => OrderDeps) {
   });
 
   /** The order as its own shopper may see it; another shopper's order does not exist for them. */
-  app.get('/demo/orders/:id', (c) => {
-    const order = deps().orders.get(c.req.param('id'));
+  app.get('/demo/orders/:id', async (c) => {
+    const order = (await deps()).orders.get(c.req.param('id'));
     if (!order || order.customerId !== knownCustomerId(c)) return c.json({ error: 'no such order' }, 404);
     c.header('Cache-Control', 'no-store');
     return c.json(orderView(order));

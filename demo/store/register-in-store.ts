@@ -4,17 +4,17 @@
  * This is the operator's code, not the merchant's; the store itself only sees `RegisterProject`.
  */
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../server/store/store';
+import type { Storage } from '../../server/store/port';
 import type { RegisterProject } from './credentials';
 
 /** A `RegisterProject` that inserts the project into `store`, or updates its display name, logo, support contacts, key, URL and origins. */
-export function registerInStore(store: Store, now: () => number = Date.now): RegisterProject {
+export function registerInStore(store: Storage, now: () => number = Date.now): RegisterProject {
   return ({ name, displayName, logoUrl, support, publicKeyPem, webhookUrl, origins }) =>
-    store.transaction(() => {
-      const current = store.projects.get(name);
+    store.transaction(async (tx) => {
+      const current = await tx.projects.get(name);
       if (!current) {
         const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
-        store.projects.insert({
+        await tx.projects.insert({
           name,
           displayName,
           logoUrl,
@@ -36,8 +36,8 @@ export function registerInStore(store: Store, now: () => number = Date.now): Reg
         JSON.stringify(current.support) === JSON.stringify(support) &&
         current.publicKeyPem === publicKeyPem && current.webhookUrl === webhookUrl && JSON.stringify(current.origins) === JSON.stringify(origins);
       if (!unchanged) {
-        store.projects.update({ ...current, displayName, logoUrl, support, publicKeyPem, webhookUrl, origins });
-        store.outbox.enableEndpoint(name, webhookUrl);
+        await tx.projects.update({ ...current, displayName, logoUrl, support, publicKeyPem, webhookUrl, origins });
+        await tx.outbox.enableEndpoint(name, webhookUrl);
       }
       return { webhookSecret: current.webhookSecret };
     });

@@ -11,10 +11,10 @@ import { MERCHANT_BODY_LIMIT_BYTES, readBody } from '../../server/http/body';
 
 export type WebhookDeps = { orders: OrdersDb; webhook: Webhook; log: (line: string) => void };
 
-export function webhookRoute(deps: () => WebhookDeps) {
+export function webhookRoute(deps: () => Promise<WebhookDeps>) {
   const app = new Hono();
   app.post('/demo/webhooks', async (c) => {
-    const { orders, webhook, log } = deps();
+    const { orders, webhook, log } = await deps();
     // The raw text, exactly as received (re-serialised JSON would not match the signature), capped as it streams in.
     const body = new TextDecoder().decode(await readBody(c.req.raw, MERCHANT_BODY_LIMIT_BYTES));
     const headers = Object.fromEntries(c.req.raw.headers);

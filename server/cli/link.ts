@@ -4,24 +4,24 @@ import { systemClock } from '../clock';
 import { validationError } from '../http/validation';
 import { linkBody } from '../links/link-schema';
 import { LinkService } from '../links/link-service';
-import type { Store } from '../store/store';
+import type { Storage } from '../store/port';
 import { CliError, parse, required } from './args';
 import { findProject } from './project';
 
 /** `link create|list|show|disable`: what an account manager runs for a merchant with no developers. */
-export function linkCommand(store: Store, args: string[]): unknown {
+export async function linkCommand(store: Storage, args: string[]): Promise<unknown> {
   const [action, ...rest] = args;
   const { values, positionals } = parse(rest, { project: { type: 'string' }, file: { type: 'string' } } as const);
   const links = new LinkService({ store, clock: systemClock, publicUrl: configFromEnv().publicUrl });
   const project = () => findProject(store, values.project, '--project');
-  const linkOf = (id: string | undefined) => {
-    const row = store.links.get(required(id, 'the link id'));
+  const linkOf = async (id: string | undefined) => {
+    const row = await store.links.get(required(id, 'the link id'));
     if (!row) throw new CliError(`payment link ${id} does not exist`);
     return row;
   };
   switch (action) {
     case 'create': {
-      const p = project();
+      const p = await project();
       const file = required(values.file, '--file');
       let json: unknown;
       try {
@@ -31,16 +31,17 @@ export function linkCommand(store: Store, args: string[]): unknown {
       }
       const parsed = linkBody.safeParse(json);
       if (!parsed.success) throw new CliError(validationError(parsed.error, json).message);
-      const row = links.create(p, parsed.data);
+      const row = await store.transaction((tx) => links.create(tx, p, parsed.data));
       return { id: row.id, url: links.url(row.id) };
     }
     case 'list':
-      return store.links.list(project().name).map((row) => links.render(row));
+      return (await store.links.list((await project()).name)).map((row) => links.render(row));
     case 'show':
-      return links.render(linkOf(positionals[0]));
+      return links.render(await linkOf(positionals[0]));
     case 'disable': {
-      const row = linkOf(positionals[0]);
-      return links.render(links.disable(findProject(store, row.project), row.id));
+      const row = await linkOf(positionals[0]);
+      const owner = await findProject(store, row.project);
+      return links.render(await store.transaction((tx) => links.disable(tx, owner, row.id)));
     }
     default:
       throw new CliError(`unknown link command "${action ?? ''}": use create, list, show or disable`);

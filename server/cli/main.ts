@@ -1,10 +1,10 @@
 /**
  * `npm run cli -- <command>`: registers projects, inspects and replays webhooks, backs up the
- * database. It works on the same SQLite file as a running server (WAL allows both). Every error
- * is one line on stderr and a non-zero exit.
+ * database. It works on the same storage as the running servers: the SQLite file (WAL allows
+ * both) or, with DATABASE_URL, PostgreSQL. Every error is one line on stderr and a non-zero exit.
  */
-import { configFromEnv, dbFile } from '../config';
-import { Store } from '../store/store';
+import { configFromEnv } from '../config';
+import { openStorage } from '../store/open';
 import { projectCommand } from './project';
 import { webhooksCommand } from './webhooks';
 import { backupCommand } from './backup';
@@ -32,12 +32,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return group ? 0 : 2;
   }
-  const store = Store.open(dbFile(configFromEnv()));
+  const store = await openStorage(configFromEnv(), 'on-commit');
   try {
     const out =
-      group === 'project' ? projectCommand(store, rest)
-      : group === 'webhooks' ? webhooksCommand(store, rest)
-      : group === 'link' ? linkCommand(store, rest)
+      group === 'project' ? await projectCommand(store, rest)
+      : group === 'webhooks' ? await webhooksCommand(store, rest)
+      : group === 'link' ? await linkCommand(store, rest)
       : group === 'backup' ? await backupCommand(store, rest)
       : (() => {
           throw new CliError(`unknown command "${group}": run \`npm run cli -- help\` for the list`);

@@ -1,8 +1,8 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../store/store';
-import type { Project, ProjectBranding, SupportContacts } from '../store/project-repo';
+import type { Storage } from '../store/port';
+import type { Project, ProjectBranding, SupportContacts } from '../store/rows';
 import { linkBody } from '../links/link-schema';
 import { CliError, parse, required } from './args';
 
@@ -25,14 +25,14 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
 const NAME = /^[a-z0-9][a-z0-9_-]{1,62}$/;
 
-export function projectCommand(store: Store, args: string[]): unknown {
+export async function projectCommand(store: Storage, args: string[]): Promise<unknown> {
   const [action, ...rest] = args;
   const { values, positionals } = parse(rest, OPTIONS);
   switch (action) {
     case 'add': {
       const name = required(values.name, '--name');
       if (!NAME.test(name)) throw new CliError(`--name "${name}" must be 2–63 characters of a–z, 0–9, _ and -, starting with a letter or digit`);
-      if (store.projects.get(name)) throw new CliError(`project "${name}" already exists: use \`project update ${name}\``);
+      if (await store.projects.get(name)) throw new CliError(`project "${name}" already exists: use \`project update ${name}\``);
       const project: Project = {
         name,
         publicKeyPem: readPublicKey(required(values['public-key'], '--public-key')),
@@ -45,15 +45,15 @@ export function projectCommand(store: Store, args: string[]): unknown {
         createdAt: Date.now(),
         ...branding(values, { displayName: null, logoUrl: null, locale: null, support: {} }),
       };
-      store.transaction(() => store.projects.insert(project));
+      await store.transaction((tx) => tx.projects.insert(project));
       return { ...describe(project), webhook_secret: project.webhookSecret };
     }
     case 'list':
-      return store.projects.list().map(describe);
+      return (await store.projects.list()).map(describe);
     case 'show':
-      return describe(findProject(store, positionals[0]));
+      return describe(await findProject(store, positionals[0]));
     case 'update': {
-      const current = findProject(store, positionals[0]);
+      const current = await findProject(store, positionals[0]);
       const next: Project = {
         ...current,
         ...(values['public-key'] ? { publicKeyPem: readPublicKey(values['public-key']) } : {}),
@@ -62,10 +62,10 @@ export function projectCommand(store: Store, args: string[]): unknown {
         ...(values.confirmation ? { confirmation: checkConfirmation(values.confirmation) } : {}),
         ...branding(values, current),
       };
-      store.transaction(() => {
-        store.projects.update(next);
+      await store.transaction(async (tx) => {
+        await tx.projects.update(next);
         // A merchant who points the project at a (new) endpoint wants it to receive events again.
-        store.outbox.enableEndpoint(next.name, next.webhookUrl);
+        await tx.outbox.enableEndpoint(next.name, next.webhookUrl);
       });
       return describe(next);
     }
@@ -90,8 +90,8 @@ const describe = (p: Project) => ({
 });
 
 /** The registered project `name`; `what` names where the name was expected, for the error when it is missing. */
-export function findProject(store: Store, name: string | undefined, what = 'the project name'): Project {
-  const project = store.projects.get(required(name, what));
+export async function findProject(store: Storage, name: string | undefined, what = 'the project name'): Promise<Project> {
+  const project = await store.projects.get(required(name, what));
   if (!project) throw new CliError(`project "${name}" does not exist: \`project list\` shows the registered ones`);
   return project;
 }

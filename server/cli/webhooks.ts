@@ -1,16 +1,16 @@
 import { systemClock } from '../clock';
-import type { Store } from '../store/store';
+import type { Storage } from '../store/port';
 import { WebhookSender } from '../webhooks/sender';
 import { CliError, parse, required } from './args';
 
-export function webhooksCommand(store: Store, args: string[]): unknown {
+export async function webhooksCommand(store: Storage, args: string[]): Promise<unknown> {
   const [action, ...rest] = args;
   const { values, positionals } = parse(rest, { project: { type: 'string' } } as const);
   const project = required(values.project, '--project');
-  if (!store.projects.get(project)) throw new CliError(`project "${project}" does not exist`);
+  if (!(await store.projects.get(project))) throw new CliError(`project "${project}" does not exist`);
   switch (action) {
     case 'failed':
-      return store.outbox.failed(project).map((e) => ({
+      return (await store.outbox.failed(project)).map((e) => ({
         id: e.id,
         type: e.type,
         session_id: e.session_id,
@@ -22,7 +22,7 @@ export function webhooksCommand(store: Store, args: string[]): unknown {
       }));
     case 'replay': {
       // The running server's sender picks the re-queued rows up on its next poll (about a second).
-      const replayed = new WebhookSender({ store, clock: systemClock }).replay(project, positionals[0]);
+      const replayed = await new WebhookSender({ store, clock: systemClock }).replay(project, positionals[0]);
       if (positionals[0] && replayed === 0) throw new CliError(`event ${positionals[0]} is not a failed event of ${project}: \`webhooks failed --project ${project}\` lists them`);
       return { replayed };
     }

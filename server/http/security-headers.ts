@@ -10,8 +10,8 @@
  * it cannot name a list of origins.
  */
 import type { Hono } from 'hono';
-import type { Store } from '../store/store';
-import type { SessionRow } from '../store/session-repo';
+import type { Reads } from '../store/port';
+import type { SessionRow } from '../store/rows';
 import { publicTokenHash } from '../sessions/service';
 
 /**
@@ -39,10 +39,10 @@ export function frameAncestors(framers: readonly string[] = []): string {
  * and, for a session opened through a payment link, Telegram's web client, which frames the link
  * page: frame-ancestors checks every ancestor, not only the parent. An unknown session: this server only.
  */
-export function sessionFramers(store: Store, session: Pick<SessionRow, 'project' | 'link_id'> | undefined): string[] {
+export async function sessionFramers(store: Reads, session: Pick<SessionRow, 'project' | 'link_id'> | undefined): Promise<string[]> {
   if (!session) return ["'self'"];
   // The CLI keeps only bare origins; checked again so no stored value can end the directive early.
-  const origins = (store.projects.get(session.project)?.origins ?? []).filter((o) => URL.canParse(o) && new URL(o).origin === o);
+  const origins = ((await store.projects.get(session.project))?.origins ?? []).filter((o) => URL.canParse(o) && new URL(o).origin === o);
   return ["'self'", ...origins, ...(session.link_id ? [TELEGRAM_WEB_ORIGIN] : [])];
 }
 
@@ -50,8 +50,8 @@ export function sessionFramers(store: Store, session: Pick<SessionRow, 'project'
 const PUBLIC_TOKEN = /^pt_[A-Za-z0-9_-]{32}$/;
 
 /** `sessionFramers` of the session with this public token, as the card frame's `?token=` names it. */
-export const framersOfPublicToken = (store: Store) => (token: string | undefined): string[] =>
-  sessionFramers(store, token && PUBLIC_TOKEN.test(token) ? store.sessions.byPublicToken(publicTokenHash(token)) : undefined);
+export const framersOfPublicToken = (store: Reads) => async (token: string | undefined): Promise<string[]> =>
+  sessionFramers(store, token && PUBLIC_TOKEN.test(token) ? await store.sessions.byPublicToken(publicTokenHash(token)) : undefined);
 
 export type SecurityHeadersOptions = {
   /** The server's public URL (PUBLIC_URL): HSTS is sent when it is https. */

@@ -6,7 +6,7 @@
 import { iso, type Clock } from '../clock';
 import { ApiError, badRequest } from '../errors';
 import type { SessionService } from '../sessions/service';
-import type { Store } from '../store/store';
+import type { Storage } from '../store/port';
 import type { LinkInput } from './link-schema';
 import type { LinkService } from './link-service';
 import { verifyInitData } from './telegram';
@@ -18,11 +18,11 @@ export type CheckoutInput = { user: string; extra: string[]; consent: boolean; m
 export const MAX_FIELD_VALUE = 255;
 
 export class LinkCheckout {
-  constructor(private readonly d: { store: Store; clock: Clock; links: LinkService; sessions: SessionService }) {}
+  constructor(private readonly d: { store: Storage; clock: Clock; links: LinkService; sessions: SessionService }) {}
 
   /** Opens a session for one purchase on the link; refused unless the offer is accepted, or with invalid Telegram data. */
-  open(id: string, input: CheckoutInput): { sessionId: string; token: string } {
-    const found = this.d.links.active(id);
+  async open(id: string, input: CheckoutInput): Promise<{ sessionId: string; token: string }> {
+    const found = await this.d.links.active(id);
     if (!found) throw new ApiError(404, 'not_found', 'this payment link does not exist or was disabled: ask the shop for a new one');
     const { row, link } = found;
     if (input.consent !== true) throw badRequest('consent', 'tick the box to accept the offer: without it the payment is not possible (messages from the shop are a separate, optional `marketing`)');
@@ -35,7 +35,7 @@ export class LinkCheckout {
       if (value.length > MAX_FIELD_VALUE) throw badRequest(`fields.${i}`, `${fields[i]!.name}: at most ${MAX_FIELD_VALUE} characters`);
     });
     const telegramUser = this.telegramUser(link, input.initData);
-    const project = this.d.store.projects.get(row.project)!;
+    const project = (await this.d.store.projects.get(row.project))!;
     const now = this.d.clock.now();
     // One customer across purchases: the Telegram user when we know it, else the identifying field as typed, case-insensitively.
     // The two kinds never collide: a typed value cannot pass for a verified Telegram user.
@@ -50,8 +50,8 @@ export class LinkCheckout {
       ['marketing_consent', input.marketing === true ? 'yes' : 'no'],
       ...(telegramUser ? [['telegram_user_id', String(telegramUser.id)]] : []),
     ]);
-    return this.d.store.transaction(() => {
-      const session = this.d.sessions.create(project, {
+    return this.d.store.transaction(async (tx) => {
+      const session = await this.d.sessions.create(tx, project, {
         amount: link.amount_details.amount,
         currency: link.amount_details.currency,
         confirmation: link.confirmation,
@@ -67,7 +67,7 @@ export class LinkCheckout {
           payment_options: { return_url: link.return_url },
         },
       });
-      return { sessionId: session.id, token: this.d.sessions.issuePublicToken(project, session.id) };
+      return { sessionId: session.id, token: await this.d.sessions.issuePublicToken(tx, project, session.id) };
     });
   }
 

@@ -3,33 +3,33 @@ import { iso } from '../clock';
 import type { Clock } from '../clock';
 import { notFound } from '../errors';
 import { newId } from '../ids';
-import type { Project } from '../store/project-repo';
-import type { LinkRow } from '../store/link-repo';
-import type { Store } from '../store/store';
+import type { Project } from '../store/rows';
+import type { LinkRow } from '../store/rows';
+import type { LinkReads, Storage, Tx } from '../store/port';
 import type { LinkInput } from './link-schema';
 
 export class LinkService {
   constructor(
-    private readonly d: { store: Store; clock: Clock; publicUrl: string },
+    private readonly d: { store: Storage; clock: Clock; publicUrl: string },
   ) {}
 
-  create(project: Project, input: LinkInput): LinkRow {
+  async create(tx: Tx, project: Project, input: LinkInput): Promise<LinkRow> {
     const row: LinkRow = { id: newId('pl'), project: project.name, data_json: JSON.stringify(input), disabled_at: null, created_at: this.d.clock.now() };
-    this.d.store.transaction(() => this.d.store.links.insert(row));
+    await tx.links.insert(row);
     return row;
   }
 
   /** The link of this project; 404 for an unknown id or another project's link. */
-  get(project: Project, id: string): LinkRow {
-    const row = this.d.store.links.get(id);
+  async get(reads: { links: LinkReads }, project: Project, id: string): Promise<LinkRow> {
+    const row = await reads.links.get(id);
     if (!row || row.project !== project.name) throw notFound('payment link', id);
     return row;
   }
 
-  disable(project: Project, id: string): LinkRow {
-    const row = this.get(project, id);
-    this.d.store.transaction(() => this.d.store.links.disable(id, this.d.clock.now()));
-    return this.d.store.links.get(row.id)!;
+  async disable(tx: Tx, project: Project, id: string): Promise<LinkRow> {
+    const row = await this.get(tx, project, id);
+    await tx.links.disable(id, this.d.clock.now());
+    return (await tx.links.get(row.id))!;
   }
 
   url(id: string): string {
@@ -50,8 +50,8 @@ export class LinkService {
   }
 
   /** An active link by id, for its public page; null when unknown or disabled. */
-  active(id: string): { row: LinkRow; link: LinkInput } | null {
-    const row = this.d.store.links.get(id);
+  async active(id: string): Promise<{ row: LinkRow; link: LinkInput } | null> {
+    const row = await this.d.store.links.get(id);
     return row && row.disabled_at === null ? { row, link: JSON.parse(row.data_json) as LinkInput } : null;
   }
 }

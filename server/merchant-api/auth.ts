@@ -8,7 +8,8 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { HonoRequest } from 'hono';
 import { ApiError } from '../errors';
 import { MERCHANT_BODY_LIMIT_BYTES, parseJson, readBody, requireJson } from '../http/body';
-import type { Project, ProjectRepo } from '../store/project-repo';
+import type { ProjectReads } from '../store/port';
+import type { Project } from '../store/rows';
 
 /** A request whose signature checked out: its project, the exact bytes signed, and those bytes parsed. */
 export type SignedRequest = { project: Project; rawBody: Uint8Array; body: unknown };
@@ -39,10 +40,10 @@ export function verifySignature(pem: string, body: Uint8Array, signatureB64: str
  * Authenticates one merchant request and reads its body, in this order: project, signature
  * header, size, signature, media type, JSON. The first failure is the error thrown.
  */
-export async function authenticate(req: HonoRequest, projects: ProjectRepo): Promise<SignedRequest> {
+export async function authenticate(req: HonoRequest, projects: ProjectReads): Promise<SignedRequest> {
   const name = req.header('x-partner-project');
   if (!name) throw unauthorized('X-PARTNER-PROJECT header is missing: send your project name as registered with `project add`');
-  const project = projects.get(name);
+  const project = await projects.get(name);
   if (!project) throw unauthorized(`project "${name}" is not registered: check X-PARTNER-PROJECT or register it with \`npm run cli -- project add\``);
   const signature = req.header('x-partner-sign');
   if (!signature) throw unauthorized('X-PARTNER-SIGN header is missing: send base64 of the RSA-SHA256 signature of the raw body');

@@ -1,13 +1,15 @@
 /**
  * `Idempotency-Key`: the first successful answer to a key is stored in the same transaction as
- * the change it made (the caller runs this inside that transaction), so a retry can never repeat a change whose answer was lost. The same key
- * with the same method and body answers the stored reply; with anything else, 422. Because the
- * store runs each transaction to completion before the next starts, concurrent duplicates see
- * each other: exactly one of them makes the change.
+ * the change it made (the caller runs this inside that transaction), so a retry can never repeat
+ * a change whose answer was lost. The same key with the same method and body answers the stored
+ * reply; with anything else, 422. The transaction holds the key while it runs (a lock on
+ * PostgreSQL; SQLite runs one transaction at a time): a duplicate arriving meanwhile on another
+ * instance is answered 409 "in progress", and the stored reply once the first has committed.
+ * Exactly one of them makes the change.
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../errors';
-import type { Store } from '../store/store';
+import type { Tx } from '../store/port';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Keys are remembered for a day (Stripe's window): long enough for any retry loop. */
@@ -15,18 +17,21 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type Reply = { status: 200; body: object };
 
-export function runIdempotent(
-  store: Store,
+export async function runIdempotent(
+  tx: Tx,
   req: { project: string; method: string; key: string | undefined; rawBody: Uint8Array; now: number },
-  run: () => Reply,
-): Reply & { replayed: boolean } {
-  if (req.key === undefined) return { ...run(), replayed: false };
+  run: () => Promise<Reply>,
+): Promise<Reply & { replayed: boolean }> {
+  if (req.key === undefined) return { ...(await run()), replayed: false };
   const key = req.key;
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
     throw new ApiError(400, 'invalid_request', `Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces, such as a UUID`, 'Idempotency-Key');
   }
   const bodySha256 = createHash('sha256').update(req.rawBody).digest('hex');
-  const stored = store.idempotency.get(req.project, key);
+  if (!(await tx.idempotency.hold(req.project, key))) {
+    throw new ApiError(409, 'idempotency_key_in_progress', `a request with Idempotency-Key "${key}" is still running: retry in a moment to get its answer`);
+  }
+  const stored = await tx.idempotency.get(req.project, key);
   if (stored) {
     if (stored.method !== req.method || stored.bodySha256 !== bodySha256) {
       throw new ApiError(
@@ -37,7 +42,7 @@ export function runIdempotent(
     }
     return { status: 200 as const, body: JSON.parse(stored.json) as object, replayed: true };
   }
-  const reply = run();
-  store.idempotency.insert(req.project, key, { method: req.method, bodySha256, status: reply.status, json: JSON.stringify(reply.body) }, req.now);
+  const reply = await run();
+  await tx.idempotency.insert(req.project, key, { method: req.method, bodySha256, status: reply.status, json: JSON.stringify(reply.body) }, req.now);
   return { ...reply, replayed: false };
 }

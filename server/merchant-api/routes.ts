@@ -1,26 +1,25 @@
 /**
  * The signed merchant API, `POST /api/v1/<method>`. Each method has a zod schema that both
- * validates its body and documents it (in the OpenAPI registry behind /docs); its handler is a
- * synchronous call into the session service, run inside one (group-committed) transaction
- * together with its idempotency record.
+ * validates its body and documents it (in the OpenAPI registry behind /docs); its handler calls
+ * the session service inside one transaction that also holds and records its idempotency key.
  */
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
 import { ApiError, badRequest, notFound } from '../errors';
 import { iso } from '../clock';
 import type { SessionService } from '../sessions/service';
-import type { Store } from '../store/store';
+import type { Storage, Tx } from '../store/port';
 import type { Clock } from '../clock';
 import { authenticate } from './auth';
 import { runIdempotent, type Reply } from './idempotency';
 import * as s from './schemas';
 import { validationError } from '../http/validation';
 import type { RateLimiter } from '../http/rate-limits';
-import type { Project } from '../store/project-repo';
+import type { LinkRow, Project, SessionRow } from '../store/rows';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
 
-export type MerchantDeps = { store: Store; clock: Clock; sessions: SessionService; links: LinkService; limiter: RateLimiter };
+export type MerchantDeps = { store: Storage; clock: Clock; sessions: SessionService; links: LinkService; limiter: RateLimiter };
 
 type Schema = z.ZodType;
 
@@ -33,14 +32,14 @@ const IDEMPOTENCY_KEY_PARAMETER = {
 };
 
 /** One method of the API: how its body is validated, and what it does. */
-type Method = { body: Schema; handle: (project: Project, input: never) => object };
+type Method = { body: Schema; handle: (tx: Tx, project: Project, input: never) => Promise<object> };
 
 export function merchantApi(d: MerchantDeps) {
   const api = new OpenAPIHono();
   const methods = new Map<string, Method>();
 
   /** Registers one method: its schema (which validates the body and documents it) and its handler. */
-  function method<S extends Schema>(name: string, summary: string, body: S, handle: (project: Project, input: z.infer<S>) => object) {
+  function method<S extends Schema>(name: string, summary: string, body: S, handle: (tx: Tx, project: Project, input: z.infer<S>) => Promise<object>) {
     api.openAPIRegistry.registerPath(
       createRoute({
         method: 'post',
@@ -70,14 +69,15 @@ export function merchantApi(d: MerchantDeps) {
     if (!parsed.success) throw validationError(parsed.error, body);
     const input = parsed.data as never;
     const sessionId = (input as { session_id?: unknown }).session_id;
-    const act = () =>
-      runIdempotent(
-        d.store,
-        { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody, now: d.clock.now() },
-        (): Reply => ({ status: 200, body: m.handle(project, input) }),
-      );
     // On an existing session, passed deadlines are applied and kept even if the method is then refused (a confirm too late).
-    const reply = typeof sessionId === 'string' ? await d.store.commitThen(() => d.sessions.settleById(sessionId), act) : await d.store.groupCommit(act);
+    if (typeof sessionId === 'string') await d.sessions.applyDeadlines(sessionId);
+    const reply = await d.store.transaction((tx) =>
+      runIdempotent(
+        tx,
+        { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody, now: d.clock.now() },
+        async (): Promise<Reply> => ({ status: 200, body: await m.handle(tx, project, input) }),
+      ),
+    );
     if (reply.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(reply.body, 200);
   });
@@ -86,57 +86,57 @@ export function merchantApi(d: MerchantDeps) {
     throw new ApiError(405, 'method_not_allowed', 'the merchant API takes POST with a signed JSON body: see /docs');
   });
 
-  const session = (row: Parameters<SessionService['render']>[0]) => ({ status: 'ok', session: d.sessions.render(row) });
+  const session = async (tx: Tx, row: Promise<SessionRow>) => ({ status: 'ok', session: await d.sessions.render(tx.sessions, await row) });
 
-  method('session/create', 'Create a payment session', s.createSessionBody, (project, b) => session(d.sessions.create(project, toCreate(b))));
+  method('session/create', 'Create a payment session', s.createSessionBody, (tx, project, b) => session(tx, d.sessions.create(tx, project, toCreate(b))));
 
-  method('session/init/payment', 'Create a session and start its payment at once', s.initPaymentBody, (project, b) => {
+  method('session/init/payment', 'Create a session and start its payment at once', s.initPaymentBody, async (tx, project, b) => {
     const { payment_details, ...rest } = b;
-    const created = d.sessions.create(project, toCreate(rest));
-    return session(d.sessions.startPayment(project, created.id, { payment_details }));
+    const created = await d.sessions.create(tx, project, toCreate(rest));
+    return session(tx, d.sessions.startPayment(tx, project, created.id, { payment_details }));
   });
 
-  method('session/start/payment', 'Start a payment on a created session', s.startPaymentBody, (project, b) => {
-    const row = d.sessions.load(project, b.session_id);
+  method('session/start/payment', 'Start a payment on a created session', s.startPaymentBody, async (tx, project, b) => {
+    const row = await d.sessions.load(tx, project, b.session_id);
     if (b.amount_details && (b.amount_details.amount !== row.amount || b.amount_details.currency !== row.currency)) {
       throw badRequest('amount_details', `amount_details must equal the session's ${row.amount} ${row.currency}, or be omitted`);
     }
-    return session(d.sessions.startPayment(project, b.session_id, { payment_details: b.payment_details, metadata: b.metadata, customer: b.customer, payment_options: b.payment_options }));
+    return session(tx, d.sessions.startPayment(tx, project, b.session_id, { payment_details: b.payment_details, metadata: b.metadata, customer: b.customer, payment_options: b.payment_options }));
   });
 
-  method('session/confirm', 'Confirm a payment that waits for the merchant (next_action = confirm)', s.sessionRef, (project, b) =>
-    session(d.sessions.confirm(project, b.session_id)),
+  method('session/confirm', 'Confirm a payment that waits for the merchant (next_action = confirm)', s.sessionRef, (tx, project, b) =>
+    session(tx, d.sessions.confirm(tx, project, b.session_id)),
   );
-  method('session/cancel', 'Cancel a session and any payment it runs', s.sessionRef, (project, b) => session(d.sessions.cancel(project, b.session_id)));
-  method('session/status', 'Read a session', s.sessionRef, (project, b) => session(d.sessions.load(project, b.session_id)));
-  method('session/refund', 'Refund a captured payment, fully or in part', s.refundBody, (project, b) =>
-    session(d.sessions.refund(project, b.session_id, b.amount_details?.amount, b.amount_details?.currency)),
+  method('session/cancel', 'Cancel a session and any payment it runs', s.sessionRef, (tx, project, b) => session(tx, d.sessions.cancel(tx, project, b.session_id)));
+  method('session/status', 'Read a session', s.sessionRef, (tx, project, b) => session(tx, d.sessions.load(tx, project, b.session_id)));
+  method('session/refund', 'Refund a captured payment, fully or in part', s.refundBody, (tx, project, b) =>
+    session(tx, d.sessions.refund(tx, project, b.session_id, b.amount_details?.amount, b.amount_details?.currency)),
   );
-  method('token', 'Issue the public token that the widget and hosted page use', s.sessionRef, (project, b) => ({
+  method('token', 'Issue the public token that the widget and hosted page use', s.sessionRef, async (tx, project, b) => ({
     status: 'ok',
-    public_token: d.sessions.issuePublicToken(project, b.session_id),
+    public_token: await d.sessions.issuePublicToken(tx, project, b.session_id),
   }));
 
-  method('sberpay/push', 'Send the customer a SberPay push or SMS for the waiting payment', s.sberPushBody, (project, b) => {
-    const push = d.sessions.sendSberPayPush(project, b.session_id, b.phone);
+  method('sberpay/push', 'Send the customer a SberPay push or SMS for the waiting payment', s.sberPushBody, async (tx, project, b) => {
+    const push = await d.sessions.sendSberPayPush(tx, project, b.session_id, b.phone);
     return { status: 'ok', push: { payment_id: push.payment_id, phone: push.phone, created_at: iso(push.created_at) } };
   });
 
-  method('recurrent/disable', 'Disable a recurrent card token', s.recurrentDisableBody, (project, b) => {
-    const card = d.store.cards.get(b.token);
+  method('recurrent/disable', 'Disable a recurrent card token', s.recurrentDisableBody, async (tx, project, b) => {
+    const card = await tx.cards.get(b.token);
     if (!card || card.project !== project.name) throw notFound('card token', b.token);
-    d.store.cards.disable(b.token, d.clock.now());
+    await tx.cards.disable(b.token, d.clock.now());
     return { status: 'ok', token: b.token, disabled: true };
   });
 
-  const link = (row: Parameters<LinkService['render']>[0]) => ({ status: 'ok', link: d.links.render(row) });
-  method('link/create', 'Create a payment link to post in a channel, bot or chat', linkBody, (project, b) => link(d.links.create(project, b)));
-  method('link/get', 'Read a payment link', s.linkRef, (project, b) => link(d.links.get(project, b.id)));
-  method('link/list', "List the project's payment links, newest first", s.linkList, (project) => ({
+  const link = async (row: Promise<LinkRow>) => ({ status: 'ok', link: d.links.render(await row) });
+  method('link/create', 'Create a payment link to post in a channel, bot or chat', linkBody, (tx, project, b) => link(d.links.create(tx, project, b)));
+  method('link/get', 'Read a payment link', s.linkRef, (tx, project, b) => link(d.links.get(tx, project, b.id)));
+  method('link/list', "List the project's payment links, newest first", s.linkList, async (tx, project) => ({
     status: 'ok',
-    links: d.store.links.list(project.name).map((row) => d.links.render(row)),
+    links: (await tx.links.list(project.name)).map((row) => d.links.render(row)),
   }));
-  method('link/disable', 'Disable a payment link: its page stops taking payments', s.linkRef, (project, b) => link(d.links.disable(project, b.id)));
+  method('link/disable', 'Disable a payment link: its page stops taking payments', s.linkRef, (tx, project, b) => link(d.links.disable(tx, project, b.id)));
 
   return api;
 }

@@ -10,7 +10,7 @@ import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import type { LinkService } from '../links/link-service';
 import type { LinkCheckout } from '../links/link-checkout';
-import type { Store } from '../store/store';
+import type { Reads } from '../store/port';
 import { publicTokenHash } from '../sessions/service';
 import { validationError } from '../http/validation';
 import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../http/body';
@@ -125,20 +125,20 @@ export type CheckoutGuard = { limiter: RateLimiter; trustProxy: boolean };
 const LINK_ID = /^pl_[0-9a-z]{20}$/;
 
 /** `store` gives the shop's name, logo and language; without it the pages show no shop header and follow the customer. */
-export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Store, guard?: CheckoutGuard) {
+export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Reads, guard?: CheckoutGuard) {
   const app = new Hono();
-  const shopOfProject = (project: string): Shop | null => (store ? shopNamed(store, project) : null);
+  const shopOfProject = async (project: string): Promise<Shop | null> => (store ? shopNamed(store, project) : null);
 
-  app.get('/l/:linkId', (c) => {
+  app.get('/l/:linkId', async (c) => {
     c.header('Content-Security-Policy', LINK_PAGE_CSP);
-    const found = links.active(c.req.param('linkId'));
+    const found = await links.active(c.req.param('linkId'));
     if (!found) {
       const lang = pageLanguage(c);
       const t = TEXT[lang];
       return c.html(shell(lang, t.goneTitle, html`<h1>${t.goneTitle}</h1><p class="muted">${t.gone}</p>`), 404);
     }
     const { link, row } = found;
-    const shop = shopOfProject(row.project);
+    const shop = await shopOfProject(row.project);
     const lang = pageLanguage(c, shop?.locale);
     const t = TEXT[lang];
     const fields = [link.user_field, ...(link.extra_fields ?? [])];
@@ -180,7 +180,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
     const parsed = linkCheckoutBody.safeParse(input);
     if (!parsed.success) throw validationError(parsed.error, input);
     const { user, extra, consent, marketing, init_data } = parsed.data;
-    const opened = checkout.open(linkId, { user, extra, consent, marketing: marketing ?? false, initData: init_data });
+    const opened = await checkout.open(linkId, { user, extra, consent, marketing: marketing ?? false, initData: init_data });
     return c.json({ status: 'ok', session_id: opened.sessionId, token: opened.token });
   });
 
@@ -188,13 +188,13 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
    * The hosted checkout of a session: what a merchant without a page of their own sends customers to.
    * The widget shows what is paid for and how much, so the page adds only the shop.
    */
-  app.get('/pay/:token', (c) => {
+  app.get('/pay/:token', async (c) => {
     c.header('Content-Security-Policy', PAY_PAGE_CSP);
     c.header('Referrer-Policy', 'no-referrer'); // the token is in this page's URL
     const token = c.req.param('token');
     const wellFormed = /^pt_[A-Za-z0-9_-]{32}$/.test(token);
-    const session = wellFormed ? store?.sessions.byPublicToken(publicTokenHash(token)) : undefined;
-    const shop = session ? shopOfProject(session.project) : null;
+    const session = wellFormed ? await store?.sessions.byPublicToken(publicTokenHash(token)) : undefined;
+    const shop = session ? await shopOfProject(session.project) : null;
     const lang = pageLanguage(c, shop?.locale);
     // A customer who mistyped the link reads a page in their language, not the API's JSON error.
     if (!wellFormed || (store && !session)) {

@@ -7,8 +7,8 @@
  */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
-import type { Store } from '../store/store';
-import type { PaymentRow, SessionData } from '../store/session-repo';
+import type { Reads } from '../store/port';
+import type { PaymentRow, SessionData } from '../store/rows';
 import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
@@ -49,29 +49,30 @@ const TEXT = {
   },
 } satisfies Record<PageLanguage, { methods: Record<PaymentRow['method'], string>; statuses: Record<PaymentRow['status'], string> } & Record<string, unknown>>;
 
-export function receiptPages(store: Store) {
+export function receiptPages(store: Reads) {
   const app = new Hono();
   app.route('/', localTimeScript());
-  app.get('/receipt/:paymentId', (c) => {
-    const payment = store.sessions.payment(c.req.param('paymentId'));
+  app.get('/receipt/:paymentId', async (c) => {
+    const payment = await store.sessions.payment(c.req.param('paymentId'));
     if (!payment) {
       const t = TEXT[pageLanguage(c)];
       c.header('Content-Security-Policy', pageCsp());
       return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);
     }
-    const session = store.sessions.get(payment.session_id)!;
-    const shop = shopNamed(store, session.project);
+    const session = (await store.sessions.get(payment.session_id))!;
+    const shop = await shopNamed(store, session.project);
     const lang = pageLanguage(c, shop?.locale);
     const t = TEXT[lang];
     const money = (amountMinor: number) => formatAmount(amountMinor, payment.currency, lang);
     const data = JSON.parse(session.data_json) as SessionData;
-    const card = payment.card_token ? store.cards.get(payment.card_token) : undefined;
+    const card = payment.card_token ? await store.cards.get(payment.card_token) : undefined;
+    const refunds = await store.sessions.refunds(payment.id);
     const rows: [string, unknown][] = [
       ...(data.description ? [[t.purchase, data.description] as [string, unknown]] : []),
       [t.date, timeElement(payment.updated_at, lang)],
       [t.paidWith, card ? `${t.methods[payment.method]}, ${cardLabel(card, lang)}` : t.methods[payment.method]],
       [t.status, t.statuses[payment.status]],
-      ...store.sessions.refunds(payment.id).map((r) => [t.refunded, html`${money(r.amount)}, ${timeElement(r.created_at, lang)}`] as [string, unknown]),
+      ...refunds.map((r) => [t.refunded, html`${money(r.amount)}, ${timeElement(r.created_at, lang)}`] as [string, unknown]),
     ];
     c.header('Content-Security-Policy', pageCsp({ scripts: true, logoUrl: shop?.logoUrl }));
     return c.html(

@@ -4,8 +4,8 @@
  * only when the merchant set no display name.
  */
 import { html } from 'hono/html';
-import type { Project, SupportContacts } from '../store/project-repo';
-import type { Store } from '../store/store';
+import type { Project, SupportContacts } from '../store/rows';
+import type { Reads } from '../store/port';
 import type { PageLanguage } from './language';
 
 export type Shop = { name: string; logoUrl: string | null; locale: PageLanguage | null; support: SupportContacts };
@@ -19,8 +19,8 @@ export const shopOf = (project: Project): Shop => ({
 });
 
 /** The shop of the project named `project` (a session's or a link's), or null if there is none. */
-export function shopNamed(store: Store, project: string): Shop | null {
-  const found = store.projects.get(project);
+export async function shopNamed(store: Reads, project: string): Promise<Shop | null> {
+  const found = await store.projects.get(project);
   return found ? shopOf(found) : null;
 }
 

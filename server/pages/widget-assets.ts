@@ -79,7 +79,7 @@ export type WidgetAssetsOptions = {
   /** The built widget's folder (default dist/widget). */
   dist?: string;
   /** Who may frame the card frame of the session with this public token (`?token=`, maybe absent or unknown): `'self'` or origins. */
-  framersOf?: (publicToken: string | undefined) => readonly string[];
+  framersOf?: (publicToken: string | undefined) => Promise<readonly string[]> | readonly string[];
 };
 
 export function widgetAssets(options: WidgetAssetsOptions = {}) {
@@ -106,7 +106,7 @@ export function widgetAssets(options: WidgetAssetsOptions = {}) {
     c.header('Vary', 'Accept-Encoding');
     c.header('Access-Control-Allow-Origin', '*'); // module scripts and their chunks are fetched with CORS
     // On the 304 too: a browser takes a revalidated copy's CSP from it, so a project's new origins apply at once.
-    if (relative === 'card-frame.html') c.header('Content-Security-Policy', frameCsp(framersOf(c.req.query('token'))));
+    if (relative === 'card-frame.html') c.header('Content-Security-Policy', frameCsp(await framersOf(c.req.query('token'))));
     if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     c.header('X-Content-Type-Options', 'nosniff');
     if (body) c.header('Content-Encoding', encoding);

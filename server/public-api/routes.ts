@@ -15,9 +15,9 @@ import { bankDeepLinks } from '../sandbox/fps';
 import { bankLogoPath } from '../pages/bank-logos';
 import type { SessionNotifier } from '../sessions/notifier';
 import { publicTokenHash, vouchedCustomer, type SessionService } from '../sessions/service';
-import type { Store } from '../store/store';
-import type { Project } from '../store/project-repo';
-import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo';
+import type { Storage, Tx } from '../store/port';
+import type { Project } from '../store/rows';
+import type { PaymentRow, SessionData, SessionRow } from '../store/rows';
 import { iso } from '../clock';
 import { ViewCache, VIEW_TTL_MS, type CachedView } from './view-cache';
 import { validationError } from '../http/validation';
@@ -30,7 +30,7 @@ import { consentOf, sessionView } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
 
 export type PublicDeps = {
-  store: Store;
+  store: Storage;
   clock: Clock;
   sessions: SessionService;
   acquirer: Acquirer;
@@ -86,18 +86,18 @@ export function publicApi(d: PublicDeps) {
 
   /**
    * Resolves the token to its session and checks the caller's origin against the project's,
-   * setting the CORS headers. Synchronous, and called first by each handler rather than as a
-   * middleware: the cached read then answers without waiting a single tick.
+   * setting the CORS headers. Called first by each handler rather than as a middleware: each
+   * layer of middleware is another promise on the widgets' hot path.
    */
-  const authorize = (c: Context<Vars>): { sessionId: string; project: Project } => {
+  const authorize = async (c: Context<Vars>): Promise<{ sessionId: string; project: Project }> => {
     const token = c.req.param('token')!;
     let found = cache.token(token);
     if (!found) {
-      const row = d.store.sessions.byPublicToken(publicTokenHash(token));
+      const row = await d.store.sessions.byPublicToken(publicTokenHash(token));
       if (row) cache.rememberToken(token, (found = { sessionId: row.id, project: row.project }));
     }
     if (!found) throw new ApiError(404, 'not_found', 'this payment token is unknown: ask the shop for a new payment page');
-    const project = d.store.projects.get(found.project)!;
+    const project = (await d.store.projects.get(found.project))!;
     const origin = requestHeader(c, 'origin');
     if (origin) {
       if (!originAllowed(origin, project, d.publicUrl)) {
@@ -109,8 +109,8 @@ export function publicApi(d: PublicDeps) {
     }
     return { sessionId: found.sessionId, project };
   };
-  const preflight = (c: Context<Vars>) => {
-    authorize(c);
+  const preflight = async (c: Context<Vars>) => {
+    await authorize(c);
     c.header('Access-Control-Allow-Methods', 'GET, POST');
     c.header('Access-Control-Allow-Headers', 'Content-Type');
     c.header('Access-Control-Max-Age', '600');
@@ -120,14 +120,14 @@ export function publicApi(d: PublicDeps) {
   api.options('/public/v1/sessions/:token/*', preflight);
 
   /** The session's view, from the cache or rendered (applying any passed deadline first). */
-  const viewOf = (project: Project, sessionId: string): CachedView => {
+  const viewOf = async (sessionId: string): Promise<CachedView> => {
     const now = d.clock.now();
     const hit = cache.view(sessionId, now);
     if (hit) return hit;
-    const row = d.sessions.load(project, sessionId);
-    const view = sessionView(row, d.sessions, d.store, d.acquirer);
+    const row = (await d.sessions.current(sessionId))!;
+    const view = await sessionView(row, d.store, d.acquirer);
     const open = row.status === 'created' || row.status === 'in_progress';
-    const deadline = nextDeadline(row, d.sessions.activePayment(row.id));
+    const deadline = nextDeadline(row, await d.sessions.activePayment(d.store.sessions, row.id));
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };
     cache.rememberView(sessionId, entry);
     return entry;
@@ -143,13 +143,16 @@ export function publicApi(d: PublicDeps) {
       headers: { 'cache-control': 'no-store', 'content-type': 'application/json', ...secure, ...(origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}) },
     });
   };
-  /** Runs a customer action in a group commit, after applying the session's passed deadlines. */
-  const act = (sessionId: string, action: () => unknown) => d.store.commitThen(() => d.sessions.settleById(sessionId), action);
+  /** Runs a customer action in a transaction, after applying (and committing) the session's passed deadlines. */
+  const act = async <T>(sessionId: string, action: (tx: Tx) => Promise<T>): Promise<T> => {
+    await d.sessions.applyDeadlines(sessionId);
+    return d.store.transaction(action);
+  };
 
   /** The view; with `version=N&wait=S`, waits up to S seconds for a version newer than N. */
-  api.get('/public/v1/sessions/:token', (c): Response | Promise<Response> => {
-    const { sessionId, project } = authorize(c);
-    const v = viewOf(project, sessionId);
+  api.get('/public/v1/sessions/:token', async (c): Promise<Response> => {
+    const { sessionId } = await authorize(c);
+    const v = await viewOf(sessionId);
     const since = Number(c.req.query('version') ?? NaN);
     const waitSeconds = Math.min(Math.max(Number(c.req.query('wait') ?? 0) || 0, 0), MAX_WAIT_SECONDS);
     if (!(Number.isInteger(since) && v.version <= since && waitSeconds > 0 && v.open)) return reply(c, v);
@@ -157,13 +160,13 @@ export function publicApi(d: PublicDeps) {
     const untilDeadline = Math.max(0, v.deadline - d.clock.now());
     return d.notifier
       .wait(sessionId, Math.min(waitSeconds * 1000, untilDeadline + 50), c.req.raw.signal)
-      .then(() => reply(c, viewOf(project, sessionId)));
+      .then(async () => reply(c, await viewOf(sessionId)));
   });
 
   api.post('/public/v1/sessions/:token/payments', async (c) => {
-    const { sessionId, project } = authorize(c);
+    const { sessionId, project } = await authorize(c);
     const body = parse(startBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
-    const session = d.store.sessions.get(sessionId)!;
+    const session = (await d.store.sessions.get(sessionId))!;
     if (body.method === 'card' || body.method === 'saved_card') {
       // A saved card is counted as its customer's (null, and not counted, where nobody vouched: that payment is refused anyway).
       const customer = vouchedCustomer(session);
@@ -173,7 +176,7 @@ export function publicApi(d: PublicDeps) {
     if (session.order_check_url) {
       // Before anything is charged: the merchant may still say no (out of stock, say). What it is
       // told leaves the server, so like an answer it waits until what it read is on disk.
-      const order = { session: d.sessions.render(session), payment_method: body.method };
+      const order = { session: await d.sessions.render(d.store.sessions, session), payment_method: body.method };
       await d.store.whenDurable();
       const check = await checkOrder(session.order_check_url, project.webhookSecret, order, d.orderCheck);
       if (!check.ok) throw new ApiError(check.code === 'order_refused' ? 409 : 502, check.code, check.message);
@@ -183,36 +186,36 @@ export function publicApi(d: PublicDeps) {
       : body.method === 'saved_card' ? { type: 'saved_card' as const }
       : body.method === 'fps' ? { type: 'faster_payment_system' as const }
       : { type: 'internet_banking' as const, internet_banking: { type: 'sber_pay' as const, sber_pay: { channel: body.channel, ...(body.phone ? { phone: body.phone } : {}) } } };
-    await act(sessionId, () => {
-      const consent = consentOf(JSON.parse(d.sessions.load(project, sessionId).data_json) as SessionData);
+    await act(sessionId, async (tx) => {
+      const consent = consentOf(JSON.parse((await d.sessions.load(tx, project, sessionId)).data_json) as SessionData);
       if (consent && body.consent !== true) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
       const options = body.method === 'card' && body.remember_card ? { payment_options: { save_card: true } } : {};
-      d.sessions.startPayment(project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { byCustomer: true });
+      await d.sessions.startPayment(tx, project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { byCustomer: true });
     });
-    return reply(c, viewOf(project, sessionId));
+    return reply(c, await viewOf(sessionId));
   });
 
   /** The customer closed the 3-D Secure page: that attempt ends, nothing is charged, the methods come back. */
   api.post('/public/v1/sessions/:token/payments/:paymentId/abandon', async (c) => {
-    const { sessionId, project } = authorize(c);
+    const { sessionId, project } = await authorize(c);
     requireJson(c.req.raw);
-    await act(sessionId, () => d.sessions.abandon(project, sessionId, c.req.param('paymentId')));
-    return reply(c, viewOf(project, sessionId));
+    await act(sessionId, (tx) => d.sessions.abandon(tx, project, sessionId, c.req.param('paymentId')));
+    return reply(c, await viewOf(sessionId));
   });
 
   /** The customer removes their saved card: it is no longer offered for one-tap payment. */
   api.post('/public/v1/sessions/:token/saved-card/remove', async (c) => {
-    const { sessionId, project } = authorize(c);
+    const { sessionId, project } = await authorize(c);
     requireJson(c.req.raw);
-    await act(sessionId, () => d.sessions.forgetSavedCard(project, sessionId));
-    return reply(c, viewOf(project, sessionId));
+    await act(sessionId, (tx) => d.sessions.forgetSavedCard(tx, project, sessionId));
+    return reply(c, await viewOf(sessionId));
   });
 
   /** Tokenises a card for this session's project. The body is never logged or stored. */
   api.post('/public/v1/sessions/:token/cards', async (c) => {
-    const { sessionId, project } = authorize(c);
+    const { sessionId, project } = await authorize(c);
     d.limiter.take(['card_tokens_per_session', sessionId], ['card_tokens_per_address', clientAddress(c, d.trustProxy)]);
     const body = parse(cardBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES), 'card.');
     const checked = validateCard(body, d.clock.now());
@@ -220,27 +223,27 @@ export function publicApi(d: PublicDeps) {
     const id = newSecretId('tok');
     const card = checked.card;
     const row = { id, project: project.name, session_id: sessionId, ...card, recurrent: 0, used_at: null, disabled_at: null, created_at: d.clock.now() };
-    await d.store.groupCommit(() => d.store.cards.insert(row));
+    await d.store.transaction((tx) => tx.cards.insert(row));
     return c.json({ token: id, brand: card.brand, last4: card.last4, expiry_month: card.expiry_month, expiry_year: card.expiry_year });
   });
 
   api.post('/public/v1/sessions/:token/sberpay/push', async (c) => {
-    const { sessionId, project } = authorize(c);
+    const { sessionId, project } = await authorize(c);
     const body = parse(sberPayPushBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
-    await act(sessionId, () => d.sessions.sendSberPayPush(project, sessionId, body.phone));
+    await act(sessionId, (tx) => d.sessions.sendSberPayPush(tx, project, sessionId, body.phone));
     return c.json({ status: 'ok' });
   });
 
   api.post('/public/v1/sessions/:token/renew', async (c) => {
-    const { sessionId, project } = authorize(c);
+    const { sessionId, project } = await authorize(c);
     requireJson(c.req.raw);
-    await act(sessionId, () => d.sessions.renewCustomerAction(project, sessionId));
-    return reply(c, viewOf(project, sessionId));
+    await act(sessionId, (tx) => d.sessions.renewCustomerAction(tx, project, sessionId));
+    return reply(c, await viewOf(sessionId));
   });
 
   /** The FPS banks with deep links that open the current QR in each bank's app. */
-  api.get('/public/v1/sessions/:token/banks', (c) => {
-    const payment = d.sessions.activePayment(authorize(c).sessionId);
+  api.get('/public/v1/sessions/:token/banks', async (c) => {
+    const payment = await d.sessions.activePayment(d.store.sessions, (await authorize(c)).sessionId);
     const link = payment?.method === 'fps' ? d.acquirer.interaction(payment)?.redirect.url : undefined;
     if (!link) throw new ApiError(409, 'invalid_state', 'no FPS payment is waiting: start one with method fps first');
     return c.json({

@@ -2,8 +2,8 @@
  * The public view is read far more often than it changes (every widget polls it), so it is kept
  * rendered: per session, the JSON of its current version, valid until the session's next
  * deadline. Every committed change to a session drops its entry (the service's after-commit
- * hook), and entries expire after a few seconds anyway, so a change made by another process
- * (there is none today, but a second instance on PostgreSQL would) is seen soon after.
+ * hook, and on PostgreSQL another instance's change through LISTEN/NOTIFY), and entries expire
+ * after a few seconds anyway, so even a change whose notice was lost is seen soon after.
  */
 export type CachedView = {
   version: number;
@@ -46,7 +46,9 @@ export class ViewCache {
     this.views.set(sessionId, view);
   }
 
-  invalidate(sessionId: string): void {
-    this.views.delete(sessionId);
+  /** null: every view (changes may have been missed). */
+  invalidate(sessionId: string | null): void {
+    if (sessionId === null) this.views.clear();
+    else this.views.delete(sessionId);
   }
 }

@@ -5,11 +5,11 @@
  */
 import { iso } from '../clock';
 import type { Acquirer } from '../sandbox/acquirer';
-import type { Store } from '../store/store';
-import type { SupportContacts } from '../store/project-repo';
+import type { Reads } from '../store/port';
+import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
-import type { SessionData, SessionRow } from '../store/session-repo';
-import { vouchedCustomer, type SessionService } from '../sessions/service';
+import type { SessionData, SessionRow } from '../store/rows';
+import { vouchedCustomer } from '../sessions/service';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 
@@ -17,17 +17,19 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 
 /** The view without `server_time`, which the route adds to each reply. */
-export function sessionView(row: SessionRow, sessions: SessionService, store: Store, acquirer: Acquirer) {
+export async function sessionView(row: SessionRow, store: Reads, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
-  const project = store.projects.get(row.project);
   const customer = vouchedCustomer(row);
-  const saved = customer ? store.cards.lastCard(row.project, customer) : undefined;
-  const link = row.link_id ? store.links.get(row.link_id) : undefined;
   // The latest payment, live or finished: a failed one tells the customer why before they retry.
-  const latest = sessions.lastPayment(row.id);
+  const [project, saved, link, latest] = await Promise.all([
+    store.projects.get(row.project),
+    customer ? store.cards.lastCard(row.project, customer) : undefined,
+    row.link_id ? store.links.get(row.link_id) : undefined,
+    store.sessions.latestPayment(row.id),
+  ]);
   const interaction = latest && acquirer.interaction(latest);
-  const card = latest?.card_token ? store.cards.get(latest.card_token) : undefined;
+  const card = latest?.card_token ? await store.cards.get(latest.card_token) : undefined;
   return {
     session_id: row.id,
     version: row.version,
@@ -61,7 +63,7 @@ export function sessionView(row: SessionRow, sessions: SessionService, store: St
   };
 }
 
-export type SessionView = ReturnType<typeof sessionView>;
+export type SessionView = Awaited<ReturnType<typeof sessionView>>;
 
 /** The shop's contacts: a payment link's own, else the project's; null when the shop gave none. */
 function supportOf(...candidates: (SupportContacts | undefined)[]): SupportContacts | null {

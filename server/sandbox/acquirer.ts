@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RailStart } from '../domain/session-machine';
 import type { PaymentMethod } from '../domain/types';
-import type { Project } from '../store/project-repo';
-import type { CardTokenRow } from '../store/card-repo';
-import type { PaymentRow } from '../store/session-repo';
+import type { Project } from '../store/rows';
+import type { CardTokenRow } from '../store/rows';
+import type { PaymentRow } from '../store/rows';
 import { MINUTE_MS } from '../clock';
 import { fpsLink, newFpsQrId } from './fps';
 

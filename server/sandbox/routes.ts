@@ -12,8 +12,8 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { SessionService } from '../sessions/service';
-import type { Store } from '../store/store';
-import type { PaymentRow } from '../store/session-repo';
+import type { Storage } from '../store/port';
+import type { CardTokenRow, PaymentRow } from '../store/rows';
 import { formatAmount } from '../../widget/i18n/money';
 import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { page, pageCsp } from '../pages/layout';
@@ -23,9 +23,7 @@ import { shopHeader, shopNamed, type Shop } from '../pages/shop';
 import { cardLabel } from '../pages/card-label';
 import { sessionFramers } from '../http/security-headers';
 import { parseFpsLink } from './fps';
-import type { PushInbox } from './push-inbox';
-
-export type SandboxDeps = { store: Store; sessions: SessionService; pushes: PushInbox };
+export type SandboxDeps = { store: Storage; sessions: SessionService };
 
 export function sandboxRoutes(d: SandboxDeps) {
   const app = new Hono();
@@ -38,7 +36,7 @@ export function sandboxRoutes(d: SandboxDeps) {
     app.post(`/sandbox/payments/:paymentId/${answer}`, async (c) => {
       const paymentId = c.req.param('paymentId');
       const session = await d.sessions.customerAnswer(paymentId, answer === 'approve');
-      const payment = d.store.sessions.payment(paymentId)!;
+      const payment = (await d.store.sessions.payment(paymentId))!;
       // The result page keeps the language the customer saw the question in.
       if (isForm(c.req.header('content-type'))) return c.redirect(`/sandbox/payments/${paymentId}${langQuery(c)}`, 303);
       return c.json({ status: 'ok', payment: { id: payment.id, status: payment.status }, session: { id: session.id, status: session.status } });
@@ -46,27 +44,27 @@ export function sandboxRoutes(d: SandboxDeps) {
   }
 
   /** The page of one payment as its bank shows it: approve / decline, or its result. */
-  app.get('/sandbox/payments/:paymentId', (c) => paymentOr(c, d.store.sessions.payment(c.req.param('paymentId')), 'noPayment'));
-  app.get('/sandbox/3ds/:paymentId', (c) => {
+  app.get('/sandbox/payments/:paymentId', async (c) => paymentOr(c, await d.store.sessions.payment(c.req.param('paymentId')), 'noPayment'));
+  app.get('/sandbox/3ds/:paymentId', async (c) => {
     // An unknown challenge still answers in the dialog of this server's own pages, as the card frame does for an unknown token.
-    c.header('Content-Security-Policy', pageCsp({ framers: sessionFramers(d.store, undefined) }));
-    return paymentOr(c, d.store.sessions.payment(c.req.param('paymentId')), 'no3ds');
+    c.header('Content-Security-Policy', pageCsp({ framers: await sessionFramers(d.store, undefined) }));
+    return paymentOr(c, await d.store.sessions.payment(c.req.param('paymentId')), 'no3ds');
   });
 
   /** What a bank app shows after scanning an FPS QR: `?link=https://qr.nspk.ru/…`. */
-  app.get('/sandbox/bank', (c) => {
+  app.get('/sandbox/bank', async (c) => {
     const parsed = parseFpsLink(c.req.query('link') ?? '');
     if (!parsed) return c.html(notFoundPage(pageLanguage(c), 'pasteLink'), 400);
     if (!parsed.crcValid) return c.html(notFoundPage(pageLanguage(c), 'damaged'), 400);
-    return paymentOr(c, d.store.sessions.paymentByRailRef(parsed.qrId), 'noQr');
+    return paymentOr(c, await d.store.sessions.paymentByRailRef(parsed.qrId), 'noQr');
   });
 
-  app.get('/sandbox/sberpay/:invoiceId', (c) => paymentOr(c, d.store.sessions.paymentByRailRef(c.req.param('invoiceId')), 'noSberPay'));
+  app.get('/sandbox/sberpay/:invoiceId', async (c) => paymentOr(c, await d.store.sessions.paymentByRailRef(c.req.param('invoiceId')), 'noSberPay'));
 
-  app.get('/sandbox/pushes', (c) => {
+  app.get('/sandbox/pushes', async (c) => {
     const lang = pageLanguage(c);
     const t = TEXT[lang];
-    const pushes = d.pushes.recent(50, c.req.query('phone'));
+    const pushes = await d.store.pushes.recent(50, c.req.query('phone'));
     c.header('Content-Security-Policy', pageCsp({ scripts: true }));
     return c.html(
       page(
@@ -82,14 +80,15 @@ export function sandboxRoutes(d: SandboxDeps) {
   });
 
   /** The payment's page, or a not-found page saying `missing`. */
-  function paymentOr(c: Context, payment: PaymentRow | undefined, missing: keyof (typeof TEXT)['en']['missing']) {
+  async function paymentOr(c: Context, payment: PaymentRow | undefined, missing: keyof (typeof TEXT)['en']['missing']) {
     if (!payment) return c.html(notFoundPage(pageLanguage(c), missing), 404);
-    const session = d.store.sessions.get(payment.session_id)!;
-    const shop = shopNamed(d.store, session.project);
+    const session = (await d.store.sessions.get(payment.session_id))!;
+    const shop = await shopNamed(d.store, session.project);
     const lang = pageLanguage(c, shop?.locale);
     const challenged = payment.method === 'card' || payment.method === 'saved_card';
-    c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl, framers: challenged ? sessionFramers(d.store, session) : [] }));
-    return c.html(paymentPage(d, payment, lang, shop, langQuery(c)));
+    c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl, framers: challenged ? await sessionFramers(d.store, session) : [] }));
+    const card = payment.card_token ? await d.store.cards.get(payment.card_token) : undefined;
+    return c.html(paymentPage(payment, card, lang, shop, langQuery(c)));
   }
 
   return app;
@@ -164,9 +163,8 @@ const TEXT = {
   },
 } satisfies Record<PageLanguage, { titles: Record<PaymentRow['method'], string> } & Record<string, unknown>>;
 
-function paymentPage(d: SandboxDeps, p: PaymentRow, lang: PageLanguage, shop: Shop | null, query: string) {
+function paymentPage(p: PaymentRow, card: CardTokenRow | undefined, lang: PageLanguage, shop: Shop | null, query: string) {
   const t = TEXT[lang];
-  const card = p.card_token ? d.store.cards.get(p.card_token) : undefined;
   const waiting = p.stage === 'awaiting_customer';
   const isCard = p.method === 'card' || p.method === 'saved_card';
   // The widget's words for a failure: the same the customer read in the checkout, never the acquirer's description.

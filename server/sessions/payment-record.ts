@@ -1,8 +1,8 @@
 /** What a payment records of its request, and which rail its details choose. */
 import { iso } from '../clock';
 import type { PaymentMethod } from '../domain/types';
-import type { CardTokenRow } from '../store/card-repo';
-import type { SessionData, SessionRow } from '../store/session-repo';
+import type { CardTokenRow } from '../store/rows';
+import type { SessionData, SessionRow } from '../store/rows';
 
 export type PaymentDetailsInput =
   | { type: 'card'; card: { token: string } }

@@ -2,12 +2,14 @@
 import { iso } from '../clock';
 import { nextAction } from '../domain/session-machine';
 import type { Acquirer } from '../sandbox/acquirer';
-import type { SessionRepo, PaymentRow, SessionData, SessionRow } from '../store/session-repo';
+import type { SessionReads } from '../store/port';
+import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/rows';
 import { paymentState } from './state';
 
-export function renderSession(row: SessionRow, repo: SessionRepo, acquirer: Acquirer) {
+export async function renderSession(row: SessionRow, repo: SessionReads, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
-  const payments = repo.payments(row.id);
+  const payments = await repo.payments(row.id);
+  const refunds = await Promise.all(payments.map((p) => repo.refunds(p.id)));
   const active = payments.find((p) => p.status === 'in_progress' || p.status === 'pending') ?? null;
   const next = nextAction(active && paymentState(active));
   return {
@@ -22,16 +24,15 @@ export function renderSession(row: SessionRow, repo: SessionRepo, acquirer: Acqu
     amount_details: { amount: row.amount, currency: row.currency },
     ...data,
     ...(row.close_reason ? { close_reason: row.close_reason } : {}),
-    acquiring_payments: payments.map((p) => renderPayment(p, repo, acquirer)),
+    acquiring_payments: payments.map((p, i) => renderPayment(p, refunds[i]!, acquirer)),
   };
 }
 
-export type RenderedSession = ReturnType<typeof renderSession>;
+export type RenderedSession = Awaited<ReturnType<typeof renderSession>>;
 
-function renderPayment(p: PaymentRow, repo: SessionRepo, acquirer: Acquirer) {
+function renderPayment(p: PaymentRow, refunds: RefundRow[], acquirer: Acquirer) {
   const details = JSON.parse(p.details_json) as { payment_details: unknown; metadata?: unknown; customer?: unknown; payment_options?: Record<string, unknown> };
   const interaction = acquirer.interaction(p);
-  const refunds = repo.refunds(p.id);
   return {
     id: p.id,
     status: p.status,

@@ -1,8 +1,13 @@
 /**
- * The session service: every change to a session runs here, inside one transaction that loads
- * the rows, applies a transition of the domain machine, saves the result, writes the webhook
- * outbox rows and (after commit) wakes the long-polls. Deadlines are applied first, on the
- * server clock, so a late request never acts on a session that has already expired.
+ * The session service: every change to a session runs here, inside the caller's transaction: it
+ * takes the session (`sessions.lock`), applies a transition of the domain machine to what it
+ * read, saves the result with the version it read, writes the webhook outbox rows and announces
+ * the change (which, once committed, wakes the long-polls on every instance). Deadlines are
+ * applied first, on the server clock, so a late request never acts on a session that has
+ * already expired.
+ *
+ * Methods that take a `tx` run inside it; the caller opens it (a merchant call's transaction
+ * also holds its idempotency key). `applyDeadlines`, `customerAnswer` and `expireDue` open their own.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
@@ -12,23 +17,19 @@ import { newId, newSecretId } from '../ids';
 import * as machine from '../domain/session-machine';
 import type { Confirmation, PaymentMethod, WebhookType } from '../domain/types';
 import type { Acquirer } from '../sandbox/acquirer';
-import type { Store } from '../store/store';
-import type { Project } from '../store/project-repo';
-import type { CardTokenRow } from '../store/card-repo';
-import type { PaymentRow, SessionData, SessionRow } from '../store/session-repo';
+import type { Reads, SessionReads, Storage, Tx } from '../store/port';
+import type { Project } from '../store/rows';
+import type { CardTokenRow } from '../store/rows';
+import type { PaymentRow, SessionData, SessionRow } from '../store/rows';
 import { renderSession } from './render';
 import { formatAmount } from '../../widget/i18n/money';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
-import type { SessionNotifier } from './notifier';
-import type { PushInbox } from '../sandbox/push-inbox';
 
 export type SessionDeps = {
-  store: Store;
-  pushes: PushInbox;
+  store: Storage;
   clock: Clock;
   acquirer: Acquirer;
-  notifier: SessionNotifier;
   /** Called after a commit that wrote webhook rows, so the sender need not wait for its next poll. */
   onWebhookQueued?: () => void;
   sessionLifetimeMinutes: number;
@@ -65,11 +66,7 @@ function vouchedReference(customer: SessionData['customer']): string | null {
 export class SessionService {
   constructor(private readonly d: SessionDeps) {}
 
-  private get store() {
-    return this.d.store;
-  }
-
-  create(project: Project, input: CreateSessionInput): SessionRow {
+  async create(tx: Tx, project: Project, input: CreateSessionInput): Promise<SessionRow> {
     const now = this.d.clock.now();
     const row: SessionRow = {
       id: newId('ps'),
@@ -90,16 +87,27 @@ export class SessionService {
       link_id: input.linkId ?? null,
       order_check_url: input.orderCheckUrl ?? null,
     };
-    this.store.transaction(() => this.store.sessions.insert(row));
+    await tx.sessions.insert(row);
     return row;
   }
 
-  /** The session of this project, with any passed deadline applied; 404 for another project's. */
-  load(project: Project, sessionId: string): SessionRow {
-    return this.store.transaction(() => {
-      const row = this.store.sessions.get(sessionId);
-      if (!row || row.project !== project.name) throw notFound('session', sessionId);
-      return this.settle(row, project);
+  /** The session of this project, taken for the transaction, with any passed deadline applied; 404 for another project's. */
+  async load(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
+    const row = await tx.sessions.lock(sessionId);
+    if (!row || row.project !== project.name) throw notFound('session', sessionId);
+    return this.settle(tx, row, project);
+  }
+
+  /**
+   * The session as committed, for a read: its passed deadlines applied (in a transaction of
+   * their own, only when one has passed). Undefined when it does not exist.
+   */
+  async current(sessionId: string): Promise<SessionRow | undefined> {
+    const row = await this.d.store.sessions.get(sessionId);
+    if (!row || !(await this.isDue(row))) return row;
+    return this.d.store.transaction(async (tx) => {
+      const locked = (await tx.sessions.lock(sessionId))!;
+      return this.settle(tx, locked, await this.project(tx, locked.project));
     });
   }
 
@@ -108,15 +116,12 @@ export class SessionService {
    * before an action's transaction, so an expiry that the action then trips over (a confirm after
    * the window) is committed even though the action itself is refused and rolled back.
    */
-  settleById(sessionId: string): void {
-    this.store.transaction(() => {
-      const row = this.store.sessions.get(sessionId);
-      if (row) this.settle(row, this.project(row.project));
-    });
+  async applyDeadlines(sessionId: string): Promise<void> {
+    await this.current(sessionId);
   }
 
-  render(row: SessionRow) {
-    return renderSession(row, this.store.sessions, this.d.acquirer);
+  render(reads: SessionReads, row: SessionRow) {
+    return renderSession(row, reads, this.d.acquirer);
   }
 
   /**
@@ -126,112 +131,106 @@ export class SessionService {
    * carry tokens between sessions, to dodge a session's limits, say). The merchant's signed calls
    * may charge any token of their project.
    */
-  startPayment(project: Project, sessionId: string, input: StartPaymentInput, opts: { byCustomer?: boolean } = {}): SessionRow {
-    return this.store.transaction(() => {
-      let row = this.load(project, sessionId);
-      const waiting = opts.byCustomer ? this.activePayment(row.id) : null;
-      if (waiting && machine.isAbandonable(paymentState(waiting))) {
-        row = this.commit(project, row, waiting, machine.abandon(sessionState(row), paymentState(waiting), 'superseded'));
-      }
-      const method = methodOf(input.payment_details);
-      const card = this.cardFor(project, row, input.payment_details, opts.byCustomer === true);
-      const now = this.d.clock.now();
-      const customerVerified = (JSON.parse(row.data_json) as SessionData).customer?.verified !== false;
-      const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card, customerVerified });
-      const payment: PaymentRow = {
-        id: newSecretId('pm'),
-        session_id: row.id,
-        status: 'in_progress',
-        method,
-        stage: 'awaiting_customer',
-        amount: row.amount,
-        currency: row.currency,
-        refunded_amount: 0,
-        card_token: card?.id ?? null,
-        rail_ref: railRef,
-        details_json: JSON.stringify(paymentDetailsRecord(row, input, card)),
-        failure_code: null,
-        failure_description: null,
-        action_expires_at: null,
-        confirm_expires_at: null,
-        created_at: now,
-        updated_at: now,
-      };
-      const step = machine.beginPayment(sessionState(row), paymentState(payment), result, this.timing(project, method));
-      this.store.sessions.insertPayment(payment);
-      if (method === 'card' && card && !this.store.cards.markUsed(card.id, now)) {
-        throw conflict(`card token ${card.id} was already used for a payment: tokenise the card again`);
-      }
-      return this.commit(project, row, payment, step);
-    });
+  async startPayment(tx: Tx, project: Project, sessionId: string, input: StartPaymentInput, opts: { byCustomer?: boolean } = {}): Promise<SessionRow> {
+    let row = await this.load(tx, project, sessionId);
+    const waiting = opts.byCustomer ? await activePayment(tx.sessions, row.id) : null;
+    if (waiting && machine.isAbandonable(paymentState(waiting))) {
+      row = await this.commit(tx, project, row, waiting, machine.abandon(sessionState(row), paymentState(waiting), 'superseded'));
+    }
+    const method = methodOf(input.payment_details);
+    const card = await this.cardFor(tx, project, row, input.payment_details, opts.byCustomer === true);
+    const now = this.d.clock.now();
+    const customerVerified = (JSON.parse(row.data_json) as SessionData).customer?.verified !== false;
+    const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card, customerVerified });
+    const payment: PaymentRow = {
+      id: newSecretId('pm'),
+      session_id: row.id,
+      status: 'in_progress',
+      method,
+      stage: 'awaiting_customer',
+      amount: row.amount,
+      currency: row.currency,
+      refunded_amount: 0,
+      card_token: card?.id ?? null,
+      rail_ref: railRef,
+      details_json: JSON.stringify(paymentDetailsRecord(row, input, card)),
+      failure_code: null,
+      failure_description: null,
+      action_expires_at: null,
+      confirm_expires_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const step = machine.beginPayment(sessionState(row), paymentState(payment), result, this.timing(project, method));
+    if (method === 'card' && card && !(await tx.cards.markUsed(card.id, now))) {
+      throw conflict(`card token ${card.id} was already used for a payment: tokenise the card again`);
+    }
+    await tx.sessions.insertPayment(payment);
+    return this.commit(tx, project, row, payment, step);
   }
 
   /** The customer closed the 3-D Secure page (or left a QR): the waiting payment ends, the methods come back. */
-  abandon(project: Project, sessionId: string, paymentId: string): SessionRow {
-    return this.transition(project, sessionId, (s, p) => {
+  abandon(tx: Tx, project: Project, sessionId: string, paymentId: string): Promise<SessionRow> {
+    return this.transition(tx, project, sessionId, (s, p) => {
       if (!p || p.id !== paymentId) throw new machine.StateConflict(`payment ${paymentId} is not the one waiting for the customer`, s.status);
       return machine.abandon(s, p, 'abandoned');
     });
   }
 
   /** The customer removes their saved card: it is no longer offered for one-tap payment. */
-  forgetSavedCard(project: Project, sessionId: string): SessionRow {
-    return this.store.transaction(() => {
-      const row = this.load(project, sessionId);
-      const reference = vouchedCustomer(row);
-      if (!reference || !this.store.cards.lastCard(project.name, reference)) throw conflict(`session ${row.id} has no saved card to remove`);
-      this.store.cards.forgetLastCard(project.name, reference, this.d.clock.now());
-      this.store.sessions.touch(row.id, this.d.clock.now());
-      return this.afterChange(project, row.id, []);
-    });
+  async forgetSavedCard(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
+    const row = await this.load(tx, project, sessionId);
+    const reference = vouchedCustomer(row);
+    if (!reference || !(await tx.cards.lastCard(project.name, reference))) throw conflict(`session ${row.id} has no saved card to remove`);
+    const now = this.d.clock.now();
+    await tx.cards.forgetLastCard(project.name, reference, now);
+    await tx.sessions.touch(row.id, row.version, now);
+    return this.afterChange(tx, project, row.id, []);
   }
 
-  confirm(project: Project, sessionId: string): SessionRow {
-    return this.transition(project, sessionId, (s, p, t) => machine.confirm(s, p, t));
+  confirm(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
+    return this.transition(tx, project, sessionId, (s, p, t) => machine.confirm(s, p, t));
   }
 
-  cancel(project: Project, sessionId: string): SessionRow {
-    return this.transition(project, sessionId, (s, p) => machine.cancel(s, p));
+  cancel(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
+    return this.transition(tx, project, sessionId, (s, p) => machine.cancel(s, p));
   }
 
   /** Refunds `amount` kopecks (all that is left when omitted) of the session's captured payment. */
-  refund(project: Project, sessionId: string, amount: number | undefined, currency: string | undefined): SessionRow {
-    return this.store.transaction(() => {
-      const row = this.load(project, sessionId);
-      const payment = this.store.sessions.payments(row.id).find((p) => p.status === 'succeeded') ?? null;
-      if (currency && payment && currency !== payment.currency) {
-        throw conflict(`refund currency ${currency} differs from the payment's ${payment.currency}`);
-      }
-      const left = payment ? payment.amount - payment.refunded_amount : 0;
-      if (payment && left === 0) throw conflict(`payment ${payment.id} is already fully refunded`);
-      const refunded = machine.refund(sessionState(row), payment && paymentState(payment), amount ?? left);
-      const now = this.d.clock.now();
-      this.store.sessions.updatePayment(withPaymentState(payment!, refunded, now));
-      this.store.sessions.insertRefund({ id: newId('rf'), payment_id: payment!.id, amount: amount ?? left, currency: payment!.currency, status: 'succeeded', created_at: now });
-      this.store.sessions.touch(row.id, now);
-      return this.afterChange(project, row.id, ['payment_refunded']);
-    });
+  async refund(tx: Tx, project: Project, sessionId: string, amount: number | undefined, currency: string | undefined): Promise<SessionRow> {
+    const row = await this.load(tx, project, sessionId);
+    const payment = (await tx.sessions.payments(row.id)).find((p) => p.status === 'succeeded') ?? null;
+    if (currency && payment && currency !== payment.currency) {
+      throw conflict(`refund currency ${currency} differs from the payment's ${payment.currency}`);
+    }
+    const left = payment ? payment.amount - payment.refunded_amount : 0;
+    if (payment && left === 0) throw conflict(`payment ${payment.id} is already fully refunded`);
+    const refunded = machine.refund(sessionState(row), payment && paymentState(payment), amount ?? left);
+    const now = this.d.clock.now();
+    await tx.sessions.updatePayment(withPaymentState(payment!, refunded, now));
+    await tx.sessions.insertRefund({ id: newId('rf'), payment_id: payment!.id, amount: amount ?? left, currency: payment!.currency, status: 'succeeded', created_at: now });
+    await tx.sessions.touch(row.id, row.version, now);
+    return this.afterChange(tx, project, row.id, ['payment_refunded']);
   }
 
   /** A new public token for the widget and hosted page. Only its hash is stored. */
-  issuePublicToken(project: Project, sessionId: string): string {
-    return this.store.transaction(() => {
-      const row = this.load(project, sessionId);
-      const token = `pt_${randomBytes(24).toString('base64url')}`;
-      this.store.sessions.insertPublicToken(publicTokenHash(token), row.id, this.d.clock.now());
-      return token;
-    });
+  async issuePublicToken(tx: Tx, project: Project, sessionId: string): Promise<string> {
+    const row = await this.load(tx, project, sessionId);
+    const token = `pt_${randomBytes(24).toString('base64url')}`;
+    await tx.sessions.insertPublicToken(publicTokenHash(token), row.id, this.d.clock.now());
+    return token;
   }
 
   /** The customer's bank (sandbox page or test) answers for a payment. */
-  customerAnswer(paymentId: string, approved: boolean): Promise<SessionRow> {
-    const known = this.store.sessions.payment(paymentId);
-    return this.store.commitThen(() => known && this.settleById(known.session_id), () => {
-      const payment = this.store.sessions.payment(paymentId);
-      if (!payment) throw notFound('payment', paymentId);
-      const session = this.store.sessions.get(payment.session_id)!;
-      const project = this.project(session.project);
-      return this.transition(project, session.id, (s, p, t) => {
+  async customerAnswer(paymentId: string, approved: boolean): Promise<SessionRow> {
+    const known = await this.d.store.sessions.payment(paymentId);
+    if (!known) throw notFound('payment', paymentId);
+    await this.applyDeadlines(known.session_id);
+    return this.d.store.transaction(async (tx) => {
+      const session = (await tx.sessions.lock(known.session_id))!;
+      const project = await this.project(tx, session.project);
+      const payment = (await tx.sessions.payment(paymentId))!;
+      return this.transition(tx, project, session.id, (s, p, t) => {
         if (!p || p.id !== paymentId) {
           throw new machine.StateConflict(`payment ${paymentId} is ${payment.status} and waits for no customer action`, s.status);
         }
@@ -241,59 +240,61 @@ export class SessionService {
   }
 
   /** Sends the SberPay push (to the sandbox inbox) for the payment waiting for the customer. */
-  sendSberPayPush(project: Project, sessionId: string, phone: string | undefined) {
-    return this.store.transaction(() => {
-      const row = this.load(project, sessionId);
-      const payment = this.activePayment(row.id);
-      if (!payment || payment.method !== 'sberpay' || payment.stage !== 'awaiting_customer') {
-        throw conflict(`session ${row.id} is ${row.status} and has no SberPay payment waiting for the customer: push after action_required`);
-      }
-      const details = JSON.parse(payment.details_json) as { payment_details: { internet_banking: { sber_pay: { phone?: string } } } };
-      const to = phone ?? details.payment_details.internet_banking.sber_pay.phone;
-      if (!to) throw badRequest('phone', "phone is required: the payment's sber_pay has no phone to default to");
-      // What SberPay's app shows the customer: in Russian, as that app speaks, with the shop's own name.
-      const text = `SberPay: оплата ${formatAmount(row.amount, row.currency, 'ru')} в магазин «${project.displayName ?? project.name}»`;
-      return this.d.pushes.record(payment.id, to, text, this.d.clock.now());
-    });
+  async sendSberPayPush(tx: Tx, project: Project, sessionId: string, phone: string | undefined) {
+    const row = await this.load(tx, project, sessionId);
+    const payment = await activePayment(tx.sessions, row.id);
+    if (!payment || payment.method !== 'sberpay' || payment.stage !== 'awaiting_customer') {
+      throw conflict(`session ${row.id} is ${row.status} and has no SberPay payment waiting for the customer: push after action_required`);
+    }
+    const details = JSON.parse(payment.details_json) as { payment_details: { internet_banking: { sber_pay: { phone?: string } } } };
+    const to = phone ?? details.payment_details.internet_banking.sber_pay.phone;
+    if (!to) throw badRequest('phone', "phone is required: the payment's sber_pay has no phone to default to");
+    // What SberPay's app shows the customer: in Russian, as that app speaks, with the shop's own name.
+    const text = `SberPay: оплата ${formatAmount(row.amount, row.currency, 'ru')} в магазин «${project.displayName ?? project.name}»`;
+    return tx.pushes.record(payment.id, to, text, this.d.clock.now());
   }
 
   /** Replaces the QR or deep link of a waiting payment with a fresh one (new reference, new lifetime). */
-  renewCustomerAction(project: Project, sessionId: string): SessionRow {
-    return this.store.transaction(() => {
-      const row = this.load(project, sessionId);
-      const payment = this.activePayment(row.id);
-      if (!payment) throw conflict(`session ${row.id} is ${row.status} and shows the customer nothing to renew`);
-      const renewed = machine.renewCustomerAction(sessionState(row), paymentState(payment), this.timing(project, payment.method));
-      const now = this.d.clock.now();
-      this.store.sessions.updatePayment({ ...withPaymentState(payment, renewed, now), rail_ref: this.d.acquirer.renewRef(payment) });
-      this.store.sessions.touch(row.id, now);
-      return this.afterChange(project, row.id, ['action_required']);
-    });
+  async renewCustomerAction(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
+    const row = await this.load(tx, project, sessionId);
+    const payment = await activePayment(tx.sessions, row.id);
+    if (!payment) throw conflict(`session ${row.id} is ${row.status} and shows the customer nothing to renew`);
+    const renewed = machine.renewCustomerAction(sessionState(row), paymentState(payment), this.timing(project, payment.method));
+    const now = this.d.clock.now();
+    await tx.sessions.updatePayment({ ...withPaymentState(payment, renewed, now), rail_ref: this.d.acquirer.renewRef(payment) });
+    await tx.sessions.touch(row.id, row.version, now);
+    return this.afterChange(tx, project, row.id, ['action_required']);
   }
 
-  /** Applies every deadline that has passed; the scheduler calls this every second. */
-  expireDue(): number {
-    const ids = this.store.sessions.dueForExpiry(this.d.clock.now());
+  /**
+   * Applies every deadline that has passed; the scheduler calls this every second, on every
+   * instance. A session another instance is settling right now is skipped (it holds the row):
+   * each deadline is applied once, by whoever takes the row first.
+   */
+  async expireDue(): Promise<number> {
+    const ids = await this.d.store.sessions.dueForExpiry(this.d.clock.now());
+    let applied = 0;
     for (const id of ids) {
-      this.store.transaction(() => {
-        const row = this.store.sessions.get(id)!;
-        this.settle(row, this.project(row.project));
+      await this.d.store.transaction(async (tx) => {
+        const row = await tx.sessions.lock(id, { skipLocked: true });
+        if (!row) return;
+        const settled = await this.settle(tx, row, await this.project(tx, row.project));
+        if (settled.version !== row.version) applied++;
       });
     }
-    return ids.length;
+    return applied;
   }
 
-  lastPayment(sessionId: string): PaymentRow | null {
-    return this.store.sessions.latestPayment(sessionId) ?? null;
+  lastPayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {
+    return reads.latestPayment(sessionId).then((p) => p ?? null);
   }
 
-  activePayment(sessionId: string): PaymentRow | null {
-    const latest = this.store.sessions.latestPayment(sessionId);
-    return latest && ACTIVE.has(latest.status) ? latest : null;
+  activePayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {
+    return activePayment(reads, sessionId);
   }
 
-  private project(name: string): Project {
-    const project = this.store.projects.get(name);
+  private async project(reads: Pick<Reads, 'projects'>, name: string): Promise<Project> {
+    const project = await reads.projects.get(name);
     if (!project) throw new Error(`project ${name} vanished`);
     return project;
   }
@@ -306,58 +307,66 @@ export class SessionService {
     };
   }
 
+  private static readonly NO_WINDOWS = { confirmWindowMs: 0, actionLifetimeMs: 0 };
+
+  /** Whether a deadline of the session has passed (so a read must apply it before answering). */
+  private async isDue(row: SessionRow): Promise<boolean> {
+    const payment = await activePayment(this.d.store.sessions, row.id);
+    return machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), ...SessionService.NO_WINDOWS }) !== null;
+  }
+
   /** Applies every passed deadline: an expired QR can hand back a session that has itself expired. */
-  private settle(row: SessionRow, project: Project): SessionRow {
+  private async settle(tx: Tx, row: SessionRow, project: Project): Promise<SessionRow> {
     for (;;) {
-      const payment = this.activePayment(row.id);
-      const step = machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), confirmWindowMs: 0, actionLifetimeMs: 0 });
+      const payment = await activePayment(tx.sessions, row.id);
+      const step = machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), ...SessionService.NO_WINDOWS });
       if (!step) return row;
-      row = this.commit(project, row, payment, step);
+      row = await this.commit(tx, project, row, payment, step);
     }
   }
 
-  private transition(
+  private async transition(
+    tx: Tx,
     project: Project,
     sessionId: string,
     apply: (s: ReturnType<typeof sessionState>, p: ReturnType<typeof paymentState> | null, t: machine.Timing) => machine.Step | { session: ReturnType<typeof sessionState>; payment: null; events: [] },
-  ): SessionRow {
-    return this.store.transaction(() => {
-      const row = this.load(project, sessionId);
-      const payment = this.activePayment(row.id);
-      const step = apply(sessionState(row), payment && paymentState(payment), this.timing(project, payment?.method ?? 'card'));
-      return this.commit(project, row, payment, step);
-    });
+  ): Promise<SessionRow> {
+    const row = await this.load(tx, project, sessionId);
+    const payment = await activePayment(tx.sessions, row.id);
+    const step = apply(sessionState(row), payment && paymentState(payment), this.timing(project, payment?.method ?? 'card'));
+    return this.commit(tx, project, row, payment, step);
   }
 
-  private commit(
+  private async commit(
+    tx: Tx,
     project: Project,
     row: SessionRow,
     payment: PaymentRow | null,
     step: { session: ReturnType<typeof sessionState>; payment: ReturnType<typeof paymentState> | null; events: WebhookType[] },
-  ): SessionRow {
+  ): Promise<SessionRow> {
     const now = this.d.clock.now();
-    this.store.sessions.update({ id: row.id, status: step.session.status, failed_attempts: step.session.failedAttempts, close_reason: step.session.closeReason, updated_at: now });
+    await tx.sessions.update({ id: row.id, status: step.session.status, failed_attempts: step.session.failedAttempts, close_reason: step.session.closeReason, updated_at: now }, row.version);
     if (payment && step.payment) {
       const saved = withPaymentState(payment, step.payment, now);
-      this.store.sessions.updatePayment(saved);
-      if (saved.status === 'succeeded') this.rememberCard(project, row, saved);
+      await tx.sessions.updatePayment(saved);
+      if (saved.status === 'succeeded') await this.rememberCard(tx, project, row, saved);
     }
-    return this.afterChange(project, row.id, step.events);
+    return this.afterChange(tx, project, row.id, step.events);
   }
 
-  /** Writes the outbox rows of `events` with the session as it now is, and wakes its waiters. */
-  private afterChange(project: Project, sessionId: string, events: WebhookType[]): SessionRow {
-    const row = this.store.sessions.get(sessionId)!;
+  /** Writes the outbox rows of `events` with the session as it now is, and announces the change. */
+  private async afterChange(tx: Tx, project: Project, sessionId: string, events: WebhookType[]): Promise<SessionRow> {
+    const row = (await tx.sessions.get(sessionId))!;
     if (events.length) {
       const now = this.d.clock.now();
       const url = row.webhook_url ?? project.webhookUrl;
-      const session = this.render(row);
+      const session = await this.render(tx.sessions, row);
       for (const type of events) {
-        this.store.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, created_at: iso(now), session }), created_at: now });
+        await tx.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, created_at: iso(now), session }), created_at: now });
       }
-      this.store.afterCommit(() => this.d.onWebhookQueued?.());
+      tx.afterCommit(() => this.d.onWebhookQueued?.());
     }
-    this.store.afterCommit(() => this.d.notifier.notify(sessionId));
+    tx.sessionChanged(sessionId);
     return row;
   }
 
@@ -366,26 +375,26 @@ export class SessionService {
    * "remember this card" box, or the merchant's own form through payment_options.save_card) and
    * someone vouched for who they are (see `vouchedCustomer`).
    */
-  private rememberCard(project: Project, session: SessionRow, payment: PaymentRow): void {
+  private async rememberCard(tx: Tx, project: Project, session: SessionRow, payment: PaymentRow): Promise<void> {
     if (!payment.card_token || payment.method === 'recurrent') return;
     const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean; save_card?: boolean }; customer?: SessionData['customer'] };
-    if (details.payment_options?.recurrent) this.store.cards.setRecurrent(payment.card_token);
+    if (details.payment_options?.recurrent) await tx.cards.setRecurrent(payment.card_token);
     if (payment.method === 'saved_card' || details.payment_options?.save_card !== true) return;
     // The payment's customer, which session/start/payment may have given, else the session's.
     const reference = details.customer?.reference ? vouchedReference(details.customer) : vouchedCustomer(session);
-    if (reference) this.store.cards.rememberLastCard(project.name, reference, payment.card_token, this.d.clock.now());
+    if (reference) await tx.cards.rememberLastCard(project.name, reference, payment.card_token, this.d.clock.now());
   }
 
-  private cardFor(project: Project, session: SessionRow, details: PaymentDetailsInput, byCustomer: boolean): CardTokenRow | null {
+  private async cardFor(tx: Tx, project: Project, session: SessionRow, details: PaymentDetailsInput, byCustomer: boolean): Promise<CardTokenRow | null> {
     if (details.type === 'saved_card') {
       const reference = vouchedCustomer(session);
-      const card = reference ? this.store.cards.lastCard(project.name, reference) : undefined;
+      const card = reference ? await tx.cards.lastCard(project.name, reference) : undefined;
       if (!card) throw conflict(`session ${session.id} has no saved card: its customer has not paid by card before`);
       return card;
     }
     const token = details.type === 'card' ? details.card.token : details.type === 'recurrent' ? details.recurrent.token : null;
     if (!token) return null;
-    const card = this.store.cards.get(token);
+    const card = await tx.cards.get(token);
     if (!card || card.project !== project.name) throw notFound('card token', token);
     if (byCustomer && details.type === 'card' && card.session_id !== session.id) {
       throw conflict(`card token ${token} was made on another session's card form: tokenise the card on this session's page (the widget does)`);
@@ -396,4 +405,10 @@ export class SessionService {
     }
     return card;
   }
+}
+
+/** The payment that is still running (waits for the customer, the bank or the merchant), if any. */
+async function activePayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {
+  const latest = await reads.latestPayment(sessionId);
+  return latest && ACTIVE.has(latest.status) ? latest : null;
 }

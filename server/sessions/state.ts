@@ -1,6 +1,6 @@
 /** Maps stored rows to the domain's plain state and back. */
 import type { PaymentState, SessionState } from '../domain/types';
-import type { PaymentRow, SessionRow } from '../store/session-repo';
+import type { PaymentRow, SessionRow } from '../store/rows';
 
 export const sessionState = (r: SessionRow): SessionState => ({
   id: r.id,

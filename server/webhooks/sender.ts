@@ -3,16 +3,23 @@
  * and records the attempt. Delivery is at least once: an event stays pending until its endpoint
  * answers 2xx, is retried on the schedule of `retry-schedule.ts`, and keeps its `webhook-id`
  * across attempts so the merchant can drop duplicates.
+ *
+ * Every instance runs a sender; they share the work through the database. A sender claims due
+ * events with a lease (`OutboxTable.claimDue`), so each attempt is made by one of them; one that
+ * dies mid-delivery leaves its lease to run out, and another sends the event then, with the
+ * same id.
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock';
-import type { Store } from '../store/store';
-import type { WebhookEventRow } from '../store/outbox-repo';
+import type { Storage } from '../store/port';
+import type { WebhookEventRow } from '../store/rows';
+import type { Tx } from '../store/port';
 import { nextAttemptAt } from './retry-schedule';
 import { signatureHeaders } from './signature-headers';
 
 export type WebhookSenderOptions = {
-  store: Store;
+  store: Storage;
   clock: Clock;
   /** Defaults to the global fetch; tests pass a fake. */
   fetch?: typeof fetch;
@@ -24,6 +31,10 @@ export type WebhookSenderOptions = {
   pollMs?: number;
   /** Where errors of the loop go (a database that stays locked, say); defaults to console.error. */
   onError?: (error: unknown) => void;
+  /** Who holds the leases this sender takes (default: a random id per process). */
+  owner?: string;
+  /** How long a claimed event stays this sender's (default: the timeout plus 20 s). */
+  leaseMs?: number;
 };
 
 const USER_AGENT = 'sg-checkout-webhooks/1';
@@ -34,15 +45,15 @@ const GONE_ERROR = 'HTTP 410 Gone: endpoint disabled; replay the event once the 
 type Outcome = { status: number | null; error: string | null; durationMs: number };
 
 export class WebhookSender {
-  private readonly store: Store;
+  private readonly store: Storage;
   private readonly clock: Clock;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly onError: (error: unknown) => void;
-  /** Events being sent by this process: a second `deliverDue` must not send them again. */
-  private readonly inFlight = new Set<string>();
+  private readonly owner: string;
+  private readonly leaseMs: number;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakeSleeper: (() => void) | null = null;
@@ -56,26 +67,17 @@ export class WebhookSender {
     this.batchSize = options.batchSize ?? 20;
     this.pollMs = options.pollMs ?? 1_000;
     this.onError = options.onError ?? ((error) => console.error('webhook sender:', error));
+    this.owner = options.owner ?? `sender_${randomBytes(6).toString('hex')}`;
+    this.leaseMs = options.leaseMs ?? this.timeoutMs + 20_000;
   }
 
   /** Sends the events due now (at most `batchSize`); resolves with how many it handled. */
   async deliverDue(): Promise<number> {
-    // Ask for more rows than the batch so events already in flight do not crowd out the rest.
-    const due = this.store.outbox
-      .due(this.clock.now(), this.batchSize + this.inFlight.size)
-      .filter((event) => !this.inFlight.has(event.id))
-      .slice(0, this.batchSize);
-    for (const event of due) this.inFlight.add(event.id);
+    const now = this.clock.now();
+    const due = await this.store.transaction((tx) => tx.outbox.claimDue(now, this.batchSize, this.owner, now + this.leaseMs));
     // A row read here may be committed but not yet on disk: no merchant hears of a change that a power cut could undo.
-    try {
-      if (due.length) await this.store.whenDurable();
-    } catch (error) {
-      for (const event of due) this.inFlight.delete(event.id);
-      throw error;
-    }
-    const results = await Promise.allSettled(
-      due.map((event) => this.deliver(event).finally(() => this.inFlight.delete(event.id))),
-    );
+    if (due.length) await this.store.whenDurable();
+    const results = await Promise.allSettled(due.map((event) => this.deliver(event)));
     const failure = results.find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
     return due.length;
@@ -107,12 +109,16 @@ export class WebhookSender {
    * due now, and re-enables their endpoints: a merchant replays once the endpoint is fixed.
    * Returns how many events were re-queued.
    */
-  replay(project: string, eventId?: string): number {
+  async replay(project: string, eventId?: string): Promise<number> {
     const now = this.clock.now();
-    const count = this.store.transaction(() => {
-      const events = this.store.outbox.failed(project).filter((e) => eventId === undefined || e.id === eventId);
-      for (const event of events) this.store.outbox.enableEndpoint(event.project, event.url);
-      return events.filter((event) => this.store.outbox.replay(event.id, now)).length;
+    const count = await this.store.transaction(async (tx) => {
+      const events = (await tx.outbox.failed(project)).filter((e) => eventId === undefined || e.id === eventId);
+      let replayed = 0;
+      for (const event of events) {
+        await tx.outbox.enableEndpoint(event.project, event.url);
+        if (await tx.outbox.replay(event.id, now)) replayed++;
+      }
+      return replayed;
     });
     if (count) this.wake();
     return count;
@@ -150,10 +156,10 @@ export class WebhookSender {
 
   private async deliver(event: WebhookEventRow): Promise<void> {
     const at = this.clock.now();
-    if (this.store.outbox.isEndpointDisabled(event.project, event.url)) {
+    if (await this.store.outbox.isEndpointDisabled(event.project, event.url)) {
       return this.record(event, at, { status: null, error: DISABLED_ERROR, durationMs: 0 }, 'failed');
     }
-    const project = this.store.projects.get(event.project, at);
+    const project = await this.store.projects.get(event.project);
     if (!project) {
       return this.record(event, at, { status: null, error: `project ${event.project} no longer exists`, durationMs: 0 }, 'failed');
     }
@@ -161,10 +167,10 @@ export class WebhookSender {
     const { status } = outcome;
     if (status !== null && status >= 200 && status < 300) return this.record(event, at, outcome, 'delivered');
     if (status === 410) {
-      const disable = () => this.store.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
+      const disable = (tx: Tx) => tx.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
       return this.record(event, at, { ...outcome, error: GONE_ERROR }, 'failed', null, disable);
     }
-    const next = nextAttemptAt(this.attemptInRun(event), this.clock.now(), event.first_attempt_at ?? at);
+    const next = nextAttemptAt(await this.attemptInRun(event), this.clock.now(), event.first_attempt_at ?? at);
     return this.record(event, at, outcome, next === null ? 'failed' : 'pending', next);
   }
 
@@ -198,25 +204,25 @@ export class WebhookSender {
    * The number of this attempt since the event was (re)queued: after a replay the backoff
    * starts again at 30 s rather than at the 12 h cap the earlier run had reached.
    */
-  private attemptInRun(event: WebhookEventRow): number {
+  private async attemptInRun(event: WebhookEventRow): Promise<number> {
     if (event.first_attempt_at === null) return 1;
     const since = event.first_attempt_at;
-    return this.store.outbox.attempts(event.id).filter((a) => a.at >= since).length + 1;
+    return (await this.store.outbox.attempts(event.id)).filter((a) => a.at >= since).length + 1;
   }
 
-  /** Records the attempt; attempts finishing together share one commit (see Store.groupCommit). */
+  /** Records the attempt and ends the lease (on SQLite, attempts finishing together share one commit). */
   private record(
     event: WebhookEventRow,
     at: number,
     outcome: Outcome,
     status: WebhookEventRow['status'],
     next: number | null = null,
-    alsoInTransaction: () => void = () => {},
+    alsoInTransaction: (tx: Tx) => Promise<void> = async () => {},
   ): Promise<void> {
     const attempt = event.attempts + 1;
-    return this.store.groupCommit(() => {
-      alsoInTransaction();
-      this.store.outbox.recordAttempt(
+    return this.store.transaction(async (tx) => {
+      await alsoInTransaction(tx);
+      await tx.outbox.recordAttempt(
         {
           id: event.id,
           status,

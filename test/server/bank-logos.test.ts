@@ -69,7 +69,7 @@ test('answers a monogram of the initials when no logo is cached, locked down as 
 });
 
 test('the server serves them, and answers 404 for an id that is not a bank of the directory, or not an id', async (t) => {
-  const h = startHarness();
+  const h = await startHarness();
   t.after(() => h.close());
   const app = h.app;
   assert.equal((await app.request(bankLogoPath(SBER))).status, 200);

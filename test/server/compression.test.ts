@@ -14,7 +14,7 @@ const KEYS = newKeyPair();
 const BIG = 'x'.repeat(4000);
 
 function harness(t: TestContext): Harness {
-  const h = startHarness({ keys: KEYS });
+  const h = await startHarness({ keys: KEYS });
   t.after(() => h.close());
   return h;
 }

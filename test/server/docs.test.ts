@@ -21,7 +21,7 @@ type Schema = { $ref?: string; properties?: Record<string, Schema>; oneOf?: Sche
 type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
 
 function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}): Harness {
-  const h = startHarness(opts);
+  const h = await startHarness(opts);
   t.after(() => h.close());
   return h;
 }

@@ -120,7 +120,7 @@ describe('WalFlusher', () => {
 describe('answers and webhooks wait for the disk', () => {
   function harness(t: TestContext) {
     const control = syncControl();
-    const h = startHarness({ syncLog: control.sync });
+    const h = await startHarness({ syncLog: control.sync });
     t.after(() => h.close());
     return { h, control };
   }
@@ -210,7 +210,7 @@ test('a database reached through a symlink is synced where SQLite keeps its log'
   mkdirSync(join(dir, 'real'));
   writeFileSync(join(dir, 'real', 'db.sqlite'), '');
   symlinkSync(join(dir, 'real', 'db.sqlite'), join(dir, 'db.sqlite'));
-  const h = startHarness({ dir });
+  const h = await startHarness({ dir });
   t.after(async () => {
     await h.close();
     rmSync(dir, { recursive: true, force: true });
@@ -220,7 +220,7 @@ test('a database reached through a symlink is synced where SQLite keeps its log'
 });
 
 test('the checkpointer copies the log into the database file while the server runs', async (t) => {
-  const h = startHarness();
+  const h = await startHarness();
   t.after(() => h.close());
   const file = join(h.dir, 'db.sqlite');
   const before = statSync(file).size;

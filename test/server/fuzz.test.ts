@@ -16,7 +16,7 @@ const ANSWER_WITHIN_MS = 2_000;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type SchemaNode = { type?: string | string[]; properties?: Record<string, SchemaNode>; required?: string[]; items?: SchemaNode; enum?: Json[]; example?: Json; anyOf?: SchemaNode[]; oneOf?: SchemaNode[]; $ref?: string; maxLength?: number; maximum?: number; pattern?: string; const?: Json };
 
-const h = startHarness();
+const h = await startHarness();
 test.after(() => h.close());
 
 /** The document's own schemas: the bodies a client is told to send. */

@@ -12,7 +12,7 @@ import { DEFAULT_RATE_LIMITS, rateLimitsFromEnv } from '../../server/http/rate-l
 import { createLink, sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 
 function harness(t: TestContext): Harness {
-  const h = startHarness();
+  const h = await startHarness();
   t.after(() => h.close());
   return h;
 }
@@ -164,7 +164,7 @@ describe('rate limits', () => {
   const cardBody = (number = '4000000000000002') => JSON.stringify({ number, expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 2, cvc: '123' });
 
   test('card tokenisations per session: the 11th in ten minutes is 429 with Retry-After, and the window passes', async (t) => {
-    const h = startHarness();
+    const h = await startHarness();
     t.after(() => h.close());
     const { token } = await sessionWithToken(h);
     const tokenise = () => h.publicCall(`sessions/${token}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: cardBody() });
@@ -179,7 +179,7 @@ describe('rate limits', () => {
   });
 
   test('card payments per address: new sessions do not reset it (the five-failures guard cannot be sidestepped)', async (t) => {
-    const h = startHarness({ trustProxy: true });
+    const h = await startHarness({ trustProxy: true });
     t.after(() => h.close());
     const statuses: number[] = [];
     for (let s = 0; s < 8; s++) {
@@ -199,7 +199,7 @@ describe('rate limits', () => {
   });
 
   test('merchant API calls per project, configurable: over the limit is 429 before any work', async (t) => {
-    const h = startHarness({ rateLimits: { ...DEFAULT_RATE_LIMITS, merchant_calls_per_project: { max: 3, windowMs: 60_000 } } });
+    const h = await startHarness({ rateLimits: { ...DEFAULT_RATE_LIMITS, merchant_calls_per_project: { max: 3, windowMs: 60_000 } } });
     t.after(() => h.close());
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await h.call('session/create', { amount_details: { amount: 1000, currency: 'RUB' } })).status);
@@ -266,7 +266,7 @@ describe('public POSTs take JSON only', () => {
 
 describe('link checkouts', () => {
   test('a purchase on a link is capped while its body streams in, takes JSON only, and is rate limited per address and per link', async (t) => {
-    const h = startHarness({ trustProxy: true, rateLimits: { ...DEFAULT_RATE_LIMITS, link_checkouts_per_link: { max: 14, windowMs: 600_000 } } });
+    const h = await startHarness({ trustProxy: true, rateLimits: { ...DEFAULT_RATE_LIMITS, link_checkouts_per_link: { max: 14, windowMs: 600_000 } } });
     t.after(() => h.close());
     const link = await createLink(h, { order_check_url: undefined });
     const open = (address: string, body = JSON.stringify({ user: '@duck', extra: ['d@example.com'], consent: true }), type = 'application/json') =>

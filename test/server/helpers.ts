@@ -1,4 +1,9 @@
-/** Test fixtures: a server on a real SQLite file in a temp folder, a registered project, signed calls. */
+/**
+ * Test fixtures: a server on a real store (a SQLite file in a temp folder, or a fresh database
+ * on the test run's PostgreSQL), a registered project, signed calls. `forEachStore` runs a suite
+ * on both stores: one table, not a copy of the tests.
+ */
+import { describe } from 'node:test';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,6 +12,30 @@ import { join } from 'node:path';
 import { ManualClock } from '../../server/clock';
 import { createServer, type ServerOptions } from '../../server/app';
 import type { Confirmation } from '../../server/domain/types';
+import type { Storage } from '../../server/store/port';
+import { PostgresStorage } from '../../server/store/postgres/storage';
+import { freshDatabase, postgresAvailable } from '../support/pg-databases';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** The stores a suite runs on: PostgreSQL too whenever the test command provides one (npm test always does). */
+export const STORES: readonly StoreKind[] = ['sqlite', 'postgres'];
+
+/** Runs `suite` once per store, as `name [sqlite]` and `name [postgres]` (skipped, saying why, without a PostgreSQL). */
+export function forEachStore(name: string, suite: (store: StoreKind) => void): void {
+  for (const store of STORES) {
+    const skip = store === 'postgres' && !postgresAvailable() ? 'no PostgreSQL: run through npm test, which starts one, or set DATABASE_URL' : false;
+    describe(`${name} [${store}]`, { skip }, () => suite(store));
+  }
+}
+
+/** A storage of `kind`: SQLite in `dir`, or a fresh PostgreSQL database (or the given one, to reopen it). */
+export async function openTestStorage(kind: StoreKind, dir: string, databaseUrl?: string): Promise<{ storage?: Storage; databaseUrl?: string; drop(): Promise<void> }> {
+  if (kind === 'sqlite') return { drop: async () => {} };
+  if (databaseUrl) return { storage: await PostgresStorage.open(databaseUrl), databaseUrl, drop: async () => {} };
+  const db = await freshDatabase();
+  return { storage: await PostgresStorage.open(db.url), databaseUrl: db.url, drop: () => db.drop() };
+}
 
 export const PUBLIC_URL = 'http://localhost:3000';
 
@@ -19,24 +48,30 @@ export const signBody = (privateKeyPem: string, body: string) => sign('sha256', 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export type KeyPair = ReturnType<typeof newKeyPair>;
 
-/** A server, a project `shop` (confirmation as given), and helpers to call it as its merchant. */
-export function startHarness(
-  opts: { confirmation?: Confirmation; dir?: string; clock?: ManualClock; fetch?: typeof fetch; keys?: KeyPair } & Partial<ServerOptions> = {},
+/**
+ * A server, a project `shop` (confirmation as given), and helpers to call it as its merchant.
+ * `store`: which storage (default SQLite); `databaseUrl` reopens a PostgreSQL database of an
+ * earlier harness, as `dir` does a SQLite folder.
+ */
+export async function startHarness(
+  opts: { confirmation?: Confirmation; dir?: string; clock?: ManualClock; fetch?: typeof fetch; keys?: KeyPair; store?: StoreKind; databaseUrl?: string } & Partial<ServerOptions> = {},
 ) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sg-test-'));
+  const kind = opts.store ?? 'sqlite';
+  const opened = await openTestStorage(kind, dir, opts.databaseUrl);
   const clock = opts.clock ?? new ManualClock(Date.now());
   const delivered: { headers: Headers; body: string }[] = [];
   const fakeFetch: typeof fetch = async (_url, init) => {
     delivered.push({ headers: new Headers(init?.headers), body: String(init?.body) });
     return new Response('ok');
   };
-  const { keys: givenKeys, ...serverOpts } = opts;
-  const server = createServer({ dbFile: join(dir, 'db.sqlite'), publicUrl: PUBLIC_URL, clock, fetch: opts.fetch ?? fakeFetch, ...serverOpts });
+  const { keys: givenKeys, store: _kind, databaseUrl: _url, ...serverOpts } = opts;
+  const server = createServer({ dbFile: join(dir, 'db.sqlite'), storage: opened.storage, publicUrl: PUBLIC_URL, clock, fetch: opts.fetch ?? fakeFetch, ...serverOpts });
   // Reopening a folder (`dir`) keeps the project registered with the first harness's key: pass its `keys` to sign as it.
   const keys = givenKeys ?? newKeyPair();
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
-  if (!server.store.projects.get('shop')) {
-    server.store.projects.insert({
+  if (!(await server.store.projects.get('shop'))) {
+    await server.store.transaction((tx) => tx.projects.insert({
       name: 'shop',
       publicKeyPem: keys.publicKey,
       webhookUrl: 'https://merchant.example/hooks',
@@ -46,7 +81,7 @@ export function startHarness(
       confirmWindowMinutes: 240,
       fpsQrLifetimeMinutes: 15,
       createdAt: clock.now(),
-    });
+    }));
   }
 
   /** A signed merchant call; `headers` override or add. */
@@ -67,6 +102,9 @@ export function startHarness(
 
   return {
     dir,
+    /** The store kind, and the PostgreSQL database (to reopen it with `databaseUrl`). */
+    kind,
+    databaseUrl: opened.databaseUrl,
     clock,
     server,
     app: server.app,
@@ -76,10 +114,13 @@ export function startHarness(
     call,
     publicCall,
     /** The outbox rows of a session, oldest first, as (type, payload). */
-    events: (sessionId: string) => server.store.outbox.forSession(sessionId).map((e) => ({ type: e.type, payload: JSON.parse(e.payload_json) })),
+    events: async (sessionId: string) => (await server.store.outbox.forSession(sessionId)).map((e) => ({ type: e.type, payload: JSON.parse(e.payload_json) })),
+    /** Stops the server; unless `keep`, removes its folder and drops its PostgreSQL database. */
     async close(keep = false) {
       await server.stop();
-      if (!keep && !opts.dir) rmSync(dir, { recursive: true, force: true });
+      if (keep || opts.dir || opts.databaseUrl) return;
+      rmSync(dir, { recursive: true, force: true });
+      await opened.drop();
     },
   };
 }

@@ -11,14 +11,14 @@ import { hostedPages } from '../../server/pages/hosted-pages';
 import { page } from '../../server/pages/layout';
 import { LinkService } from '../../server/links/link-service';
 import { LinkCheckout } from '../../server/links/link-checkout';
-import type { ProjectBranding } from '../../server/store/project-repo';
+import type { ProjectBranding } from '../../server/store/rows';
 import { PUBLIC_URL, createLink, newKeyPair, sessionWithToken, startHarness } from './helpers';
 
 const KEYS = newKeyPair();
 
 /** The harness's server, and the hosted pages built with its store (what app.ts mounts). */
 function pages(t: TestContext, branding: Partial<ProjectBranding> = {}) {
-  const h = startHarness({ keys: KEYS });
+  const h = await startHarness({ keys: KEYS });
   t.after(() => h.close());
   const store = h.server.store;
   store.projects.update({ ...store.projects.get('shop')!, ...branding });

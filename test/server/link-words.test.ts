@@ -6,7 +6,7 @@ import { createLink, startHarness } from './helpers';
 
 /** The words a link page carries in `data-words`, read back as its script reads them. */
 async function wordsOf(lang: string): Promise<LinkWords> {
-  const h = startHarness();
+  const h = await startHarness();
   try {
     const link = await createLink(h, { order_check_url: undefined });
     const html = await (await h.app.request(`/l/${link.id}`, { headers: { 'accept-language': lang } })).text();

@@ -17,7 +17,7 @@ const NOW = Date.parse('2025-03-01T09:00:00Z');
 const BOT_TOKEN = '7012345678:AAHk3mW9xQ2vTz8bLp5nRc4sYd6eFg1hJ0o';
 
 function harness(t: TestContext): Harness {
-  const h = startHarness({ clock: new ManualClock(NOW), keys: KEYS });
+  const h = await startHarness({ clock: new ManualClock(NOW), keys: KEYS });
   t.after(() => h.close());
   return h;
 }

@@ -35,7 +35,7 @@ type Call = { url: string; init: RequestInit };
 function orderCheckHarness(t: TestContext, answer: (call: Call) => Promise<Response>, opts: { timeout?: 'now' | 'never'; clock?: ManualClock } = {}) {
   const checks: Call[] = [];
   const sleeps: number[] = [];
-  const h = startHarness({
+  const h = await startHarness({
     keys: KEYS,
     clock: opts.clock ?? new ManualClock(Date.now()),
     fetch: async (input, init = {}) => {
@@ -237,7 +237,7 @@ const initFields = (user: object = TG_USER, authDate = AUTH_DATE) => ({ query_id
 
 /** A harness whose clock stands `ageSeconds` after AUTH_DATE. */
 function telegramHarness(t: TestContext, ageSeconds = 60) {
-  const h = startHarness({ keys: KEYS, clock: new ManualClock((AUTH_DATE + ageSeconds) * 1000) });
+  const h = await startHarness({ keys: KEYS, clock: new ManualClock((AUTH_DATE + ageSeconds) * 1000) });
   t.after(() => h.close());
   return h;
 }

@@ -19,7 +19,7 @@ const LINK_ID = /^pl_[0-9a-z]{20}$/;
 const BOT_TOKEN = '7012345678:AAHk3mW9xQ2vTz8bLp5nRc4sYd6eFg1hJ0o';
 
 function harness(t: TestContext): Harness {
-  const h = startHarness({ clock: new ManualClock(Date.parse('2025-03-01T09:00:00Z')), keys: KEYS });
+  const h = await startHarness({ clock: new ManualClock(Date.parse('2025-03-01T09:00:00Z')), keys: KEYS });
   t.after(() => h.close());
   return h;
 }
@@ -199,7 +199,7 @@ describe('link create in the CLI answers the same rules: one line on stderr nami
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'sg-cli-links-'));
     // A server on the CLI's own database file registers the project `shop` the CLI creates links for.
-    h = startHarness({ dbFile: join(dataDir, 'sg-checkout.sqlite'), keys: KEYS });
+    h = await startHarness({ dbFile: join(dataDir, 'sg-checkout.sqlite'), keys: KEYS });
   });
   after(async () => {
     await h.close();
@@ -334,7 +334,7 @@ describe('link/get, link/list and link/disable', () => {
 describe('link list, show and disable in the CLI', () => {
   test('the CLI creates, lists, shows and disables a link; the disabled link’s page answers 404', async (t) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sg-cli-links-'));
-    const h = startHarness({ dbFile: join(dataDir, 'sg-checkout.sqlite'), keys: KEYS });
+    const h = await startHarness({ dbFile: join(dataDir, 'sg-checkout.sqlite'), keys: KEYS });
     t.after(async () => {
       await h.close();
       rmSync(dataDir, { recursive: true, force: true });

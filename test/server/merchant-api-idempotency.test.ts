@@ -8,7 +8,7 @@ import { RUB, startHarness } from './helpers';
 import { FPS, MERCHANT_METHODS, SESSION_ID, assertError, count, otherProject, send, writesNothing } from './merchant-fixtures';
 
 function harness(t: TestContext) {
-  const h = startHarness();
+  const h = await startHarness();
   t.after(() => h.close());
   return h;
 }

@@ -13,7 +13,7 @@ import { ISO, PAYMENT_ID, SESSION_ID, approve, send } from './merchant-fixtures'
 const EXAMPLE = JSON.parse(readFileSync(new URL('./fixtures/smartglocal-sberpay-example.json', import.meta.url), 'utf8'));
 
 function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) {
-  const h = startHarness(opts);
+  const h = await startHarness(opts);
   t.after(() => h.close());
   return h;
 }

@@ -9,7 +9,7 @@ import { RUB, startHarness, tokenize, sessionWithToken, type Harness } from './h
 import { FPS, VISA_SUCCESS, assertError, otherProject, paidByCard, sberPay, send, writesNothing } from './merchant-fixtures';
 
 function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) {
-  const h = startHarness(opts);
+  const h = await startHarness(opts);
   t.after(() => h.close());
   return h;
 }

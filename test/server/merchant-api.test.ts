@@ -13,7 +13,7 @@ import {
 import { sessionWithToken, tokenize } from './helpers';
 
 function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) {
-  const h = startHarness(opts);
+  const h = await startHarness(opts);
   t.after(() => h.close());
   return h;
 }

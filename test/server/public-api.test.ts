@@ -18,7 +18,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const KEYS = newKeyPair();
 
 function harness(t: TestContext, clock = new ManualClock()): Harness {
-  const h = startHarness({ clock, keys: KEYS });
+  const h = await startHarness({ clock, keys: KEYS });
   t.after(() => h.close());
   return h;
 }

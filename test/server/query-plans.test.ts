@@ -24,7 +24,7 @@ Database.prototype.prepare = function (this: Database.Database, source: string) 
   prepared.add(source.replace(/\s+/g, ' ').trim());
   return prepare.call(this, source);
 } as typeof prepare;
-const harness = startHarness();
+const harness = await startHarness();
 Database.prototype.prepare = prepare;
 after(() => harness.close());
 

@@ -16,7 +16,7 @@ const open = async (h: Harness, path: string, acceptLanguage?: string) => {
 };
 
 test('a payment confirmation in Russian: what it is (not a 54-ФЗ receipt), the purchase, the amount, the masked card, the time in Moscow, later refunds', async () => {
-  const h = startHarness();
+  const h = await startHarness();
   try {
     const { sessionId, paymentId } = await paidByCard(h);
     let { res, page } = await open(h, `/receipt/${paymentId}`);
@@ -47,7 +47,7 @@ test('a payment confirmation in Russian: what it is (not a 54-ФЗ receipt), the
 });
 
 test('in English for an English browser, headed by the shop\'s display name, never its slug', async () => {
-  const h = startHarness();
+  const h = await startHarness();
   try {
     h.server.store.projects.update({ ...h.server.store.projects.get('shop')!, displayName: 'Baikal Market', logoUrl: 'https://cdn.shop.example/logo.png' });
     const { paymentId } = await paidByCard(h, 'Coffee');
@@ -73,7 +73,7 @@ test('in English for an English browser, headed by the shop\'s display name, nev
 });
 
 test('/assets/local-time.js rewrites each <time> in the browser\'s zone and the page\'s language', async () => {
-  const h = startHarness();
+  const h = await startHarness();
   try {
     const res = await h.app.request('/assets/local-time.js');
     assert.equal(res.status, 200);
@@ -97,7 +97,7 @@ test('/assets/local-time.js rewrites each <time> in the browser\'s zone and the 
 });
 
 test('an unknown payment confirmation is a 404 page in the customer\'s language', async () => {
-  const h = startHarness();
+  const h = await startHarness();
   try {
     const ru = await open(h, '/receipt/pm_doesnotexist0000000');
     assert.equal(ru.res.status, 404);

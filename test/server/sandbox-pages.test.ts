@@ -9,7 +9,7 @@ import { sessionWithToken, startHarness, tokenize, type Harness } from './helper
 import { PHONE, VISA_3DS } from './merchant-fixtures';
 
 function harness(t: TestContext): Harness {
-  const h = startHarness();
+  const h = await startHarness();
   t.after(() => h.close());
   h.server.store.projects.update({ ...h.server.store.projects.get('shop')!, displayName: 'Байкал Маркет', logoUrl: 'https://cdn.shop.example/logo.png' });
   return h;

@@ -16,7 +16,7 @@ import { PHONE, VISA_3DS } from './merchant-fixtures';
 const MERCHANT = 'https://merchant.example'; // the harness project's one --origin
 
 function harness(t: TestContext, publicUrl?: string): Harness {
-  const h = startHarness(publicUrl ? { publicUrl } : {});
+  const h = await startHarness(publicUrl ? { publicUrl } : {});
   t.after(() => h.close());
   return h;
 }

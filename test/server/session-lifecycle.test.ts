@@ -312,7 +312,7 @@ describe('session machine (pure functions)', () => {
 const KEYS = newKeyPair();
 
 function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}): Harness {
-  const h = startHarness({ clock: new ManualClock(), keys: KEYS, ...opts });
+  const h = await startHarness({ clock: new ManualClock(), keys: KEYS, ...opts });
   t.after(() => h.close());
   return h;
 }
@@ -632,7 +632,7 @@ describe('races', () => {
 describe('deadlines', () => {
   /** A first server on a fresh folder; `reopen` closes the current one and starts another on the same file. */
   function restartable(t: TestContext, clock: ManualClock) {
-    let current = startHarness({ clock, keys: KEYS });
+    let current = await startHarness({ clock, keys: KEYS });
     const { dir, keys } = current;
     t.after(async () => {
       await current.close(true);
@@ -644,7 +644,7 @@ describe('deadlines', () => {
       },
       async reopen() {
         await current.close(true);
-        current = startHarness({ dir, clock, keys });
+        current = await startHarness({ dir, clock, keys });
         return current;
       },
     };

@@ -1,33 +1,9 @@
 import type { Db } from './db';
-
-export type WebhookEventRow = {
-  id: string;
-  project: string;
-  session_id: string | null;
-  type: string;
-  url: string;
-  payload_json: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  next_attempt_at: number | null;
-  first_attempt_at: number | null;
-  last_response_status: number | null;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
-};
-
-export type WebhookAttemptRow = {
-  event_id: string;
-  attempt: number;
-  at: number;
-  response_status: number | null;
-  error: string | null;
-  duration_ms: number;
-};
+import type { NewWebhookEvent, OutboxTable, WebhookEventUpdate } from '../port';
+import type { WebhookAttemptRow, WebhookEventRow } from '../rows';
 
 /** The webhook outbox: rows written in the transaction of the state change they announce. */
-export class OutboxRepo {
+export class OutboxRepo implements OutboxTable {
   private readonly s;
 
   constructor(db: Db) {
@@ -37,16 +13,16 @@ export class OutboxRepo {
          VALUES (@id, @project, @session_id, @type, @url, @payload_json, 'pending', 0, @created_at, @created_at)`,
       ),
       get: db.prepare<[string], WebhookEventRow>('SELECT * FROM webhook_events WHERE id = ?'),
-      due: db.prepare<[number, number], WebhookEventRow>(
-        `SELECT * FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
-      ),
-      nextDueAt: db.prepare<[], { at: number | null }>(
-        `SELECT min(next_attempt_at) AS at FROM webhook_events WHERE status = 'pending'`,
+      claim: db.prepare<{ now: number; limit: number; owner: string; leaseUntil: number }, WebhookEventRow>(
+        `UPDATE webhook_events SET lease_owner = @owner, lease_until = @leaseUntil
+         WHERE id IN (SELECT id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= @now
+                        AND (lease_until IS NULL OR lease_until <= @now) ORDER BY next_attempt_at LIMIT @limit)
+         RETURNING *`,
       ),
       record: db.prepare(
         `UPDATE webhook_events SET status = @status, attempts = @attempts, next_attempt_at = @next_attempt_at,
            first_attempt_at = coalesce(first_attempt_at, @at), last_response_status = @last_response_status,
-           last_error = @last_error, delivered_at = @delivered_at WHERE id = @id`,
+           last_error = @last_error, delivered_at = @delivered_at, lease_owner = NULL, lease_until = NULL WHERE id = @id`,
       ),
       insertAttempt: db.prepare(
         `INSERT INTO webhook_attempts (event_id, attempt, at, response_status, error, duration_ms)
@@ -71,46 +47,40 @@ export class OutboxRepo {
     };
   }
 
-  insert(row: Pick<WebhookEventRow, 'id' | 'project' | 'session_id' | 'type' | 'url' | 'payload_json' | 'created_at'>): void {
+  async insert(row: NewWebhookEvent): Promise<void> {
     this.s.insert.run(row);
   }
-  get(id: string): WebhookEventRow | undefined {
+  async get(id: string): Promise<WebhookEventRow | undefined> {
     return this.s.get.get(id);
   }
-  due(now: number, limit: number): WebhookEventRow[] {
-    return this.s.due.all(now, limit);
+  async claimDue(now: number, limit: number, owner: string, leaseUntil: number): Promise<WebhookEventRow[]> {
+    // RETURNING gives no order: the oldest due go first, as the merchant expects.
+    return this.s.claim.all({ now, limit, owner, leaseUntil }).sort((a, b) => a.next_attempt_at! - b.next_attempt_at!);
   }
-  nextDueAt(): number | null {
-    return this.s.nextDueAt.get()?.at ?? null;
-  }
-  /** Records one delivery attempt and the event's new state. */
-  recordAttempt(
-    event: Pick<WebhookEventRow, 'id' | 'status' | 'attempts' | 'next_attempt_at' | 'last_response_status' | 'last_error' | 'delivered_at'>,
-    attempt: WebhookAttemptRow,
-  ): void {
+  async recordAttempt(event: WebhookEventUpdate, attempt: WebhookAttemptRow): Promise<void> {
     this.s.record.run({ ...event, at: attempt.at });
     this.s.insertAttempt.run(attempt);
   }
-  attempts(eventId: string): WebhookAttemptRow[] {
+  async attempts(eventId: string): Promise<WebhookAttemptRow[]> {
     return this.s.attempts.all(eventId);
   }
-  failed(project: string): WebhookEventRow[] {
+  async failed(project: string): Promise<WebhookEventRow[]> {
     return this.s.failed.all(project);
   }
-  forSession(sessionId: string): WebhookEventRow[] {
+  async forSession(sessionId: string): Promise<WebhookEventRow[]> {
     return this.s.bySession.all(sessionId);
   }
   /** Puts a failed event back in the queue, due at `now`; false when it was not failed. */
-  replay(id: string, now: number): boolean {
+  async replay(id: string, now: number): Promise<boolean> {
     return this.s.replay.run(now, id).changes === 1;
   }
-  isEndpointDisabled(project: string, url: string): boolean {
+  async isEndpointDisabled(project: string, url: string): Promise<boolean> {
     return this.s.endpointDisabled.get(project, url)?.disabled_at != null;
   }
-  disableEndpoint(project: string, url: string, now: number, reason: string): void {
+  async disableEndpoint(project: string, url: string, now: number, reason: string): Promise<void> {
     this.s.disableEndpoint.run(project, url, now, reason);
   }
-  enableEndpoint(project: string, url: string): void {
+  async enableEndpoint(project: string, url: string): Promise<void> {
     this.s.enableEndpoint.run(project, url);
   }
 }

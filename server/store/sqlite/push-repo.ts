@@ -1,9 +1,9 @@
-import type { Db } from '../store/db';
-
-export type SandboxPush = { id: number; payment_id: string; phone: string; text: string; created_at: number };
+import type { Db } from './db';
+import type { PushTable } from '../port';
+import type { SandboxPush } from '../rows';
 
 /** The sandbox's stand-in for the customer's phone: SberPay pushes and SMS land here. */
-export class PushInbox {
+export class PushRepo implements PushTable {
   private readonly s;
 
   constructor(db: Db) {
@@ -14,12 +14,12 @@ export class PushInbox {
     };
   }
 
-  record(paymentId: string, phone: string, text: string, now: number): SandboxPush {
+  async record(paymentId: string, phone: string, text: string, now: number): Promise<SandboxPush> {
     const id = Number(this.s.insert.run(paymentId, phone, text, now).lastInsertRowid);
     return { id, payment_id: paymentId, phone, text, created_at: now };
   }
 
-  recent(limit = 50, phone?: string): SandboxPush[] {
+  async recent(limit = 50, phone?: string): Promise<SandboxPush[]> {
     return phone ? this.s.forPhone.all(phone, limit) : this.s.recent.all(limit);
   }
 }

@@ -188,4 +188,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE projects ADD COLUMN locale TEXT CHECK (locale IN ('ru', 'en'));
   ALTER TABLE projects ADD COLUMN support_json TEXT NOT NULL DEFAULT '{}';
   `,
+  // Leases on webhook events, so an event is sent by one sender at a time (PostgreSQL's claim works the same way).
+  `
+  ALTER TABLE webhook_events ADD COLUMN lease_owner TEXT;
+  ALTER TABLE webhook_events ADD COLUMN lease_until INTEGER;
+  `,
 ];

@@ -1,69 +1,9 @@
 import type { Db } from './db';
-import type { Confirmation, PaymentMethod, PaymentStage, PaymentStatus, SessionStatus } from '../domain/types';
+import type { SessionTable, SessionUpdate } from '../port';
+import type { PaymentRow, RefundRow, SessionRow } from '../rows';
+import { SessionMoved } from '../errors';
 
-/** What a session carries besides its state: echoed back to the merchant as given. */
-export type SessionData = {
-  description?: string;
-  metadata?: unknown;
-  /** `verified: false`: the reference is the customer's own claim (a payment link's typed field). */
-  customer?: { reference?: string; email?: string; phone?: string; verified?: boolean };
-  payment_options?: { return_url?: string; recurrent?: boolean; [k: string]: unknown };
-  [k: string]: unknown;
-};
-
-export type SessionRow = {
-  id: string;
-  project: string;
-  status: SessionStatus;
-  version: number;
-  amount: number;
-  currency: string;
-  confirmation: Confirmation;
-  customer_reference: string | null;
-  webhook_url: string | null;
-  failed_attempts: number;
-  close_reason: string | null;
-  data_json: string;
-  expires_at: number;
-  created_at: number;
-  updated_at: number;
-  /** The payment link the session was opened from, if any. */
-  link_id: string | null;
-  /** Asked before every charge (Telegram's pre-checkout rule); null: no check. */
-  order_check_url: string | null;
-};
-
-export type PaymentRow = {
-  id: string;
-  session_id: string;
-  status: PaymentStatus;
-  method: PaymentMethod;
-  stage: PaymentStage;
-  amount: number;
-  currency: string;
-  refunded_amount: number;
-  card_token: string | null;
-  /** The rail's own reference: the FPS QR id or the SberPay bankInvoiceId. */
-  rail_ref: string | null;
-  details_json: string;
-  failure_code: string | null;
-  failure_description: string | null;
-  action_expires_at: number | null;
-  confirm_expires_at: number | null;
-  created_at: number;
-  updated_at: number;
-};
-
-export type RefundRow = {
-  id: string;
-  payment_id: string;
-  amount: number;
-  currency: string;
-  status: 'succeeded' | 'failed';
-  created_at: number;
-};
-
-export class SessionRepo {
+export class SessionRepo implements SessionTable {
   private readonly s;
 
   constructor(db: Db) {
@@ -77,9 +17,9 @@ export class SessionRepo {
       ),
       update: db.prepare(
         `UPDATE sessions SET status = @status, failed_attempts = @failed_attempts, close_reason = @close_reason,
-           version = version + 1, updated_at = @updated_at WHERE id = @id`,
+           version = version + 1, updated_at = @updated_at WHERE id = @id AND version = @version`,
       ),
-      touch: db.prepare('UPDATE sessions SET version = version + 1, updated_at = ? WHERE id = ?'),
+      touch: db.prepare('UPDATE sessions SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?'),
       payments: db.prepare<[string], PaymentRow>('SELECT * FROM payments WHERE session_id = ? ORDER BY created_at, rowid'),
       payment: db.prepare<[string], PaymentRow>('SELECT * FROM payments WHERE id = ?'),
       paymentByRailRef: db.prepare<[string], PaymentRow>('SELECT * FROM payments WHERE rail_ref = ?'),
@@ -115,59 +55,69 @@ export class SessionRepo {
         db.prepare<[number], string>('SELECT session_id FROM payments WHERE action_expires_at <= ?').pluck(),
         db.prepare<[number], string>('SELECT session_id FROM payments WHERE confirm_expires_at <= ?').pluck(),
       ],
-      list: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE project = ? ORDER BY created_at DESC LIMIT ?'),
+      // Sessions are never deleted, so rowid is the order they were created in: read from the end, no sort.
+      newest: db.prepare<[number], SessionRow>('SELECT * FROM sessions ORDER BY rowid DESC LIMIT ?'),
+      newestOf: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE project = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
+      linkCounts: db.prepare<[], { link_id: string; sessions: number; paid: number }>(
+        `SELECT link_id, count(*) AS sessions, sum(status = 'accepted') AS paid FROM sessions WHERE link_id IS NOT NULL GROUP BY link_id`,
+      ),
     };
   }
 
-  get(id: string): SessionRow | undefined {
+  async get(id: string): Promise<SessionRow | undefined> {
     return this.s.get.get(id);
   }
-  insert(row: SessionRow): void {
+  /** SQLite runs one transaction at a time (BEGIN IMMEDIATE): reading the row is taking it. */
+  async lock(id: string): Promise<SessionRow | undefined> {
+    return this.s.get.get(id);
+  }
+  async insert(row: SessionRow): Promise<void> {
     this.s.insert.run(row);
   }
-  /** Saves the session's state and bumps its version, which wakes the long-polls waiting on it. */
-  update(row: Pick<SessionRow, 'id' | 'status' | 'failed_attempts' | 'close_reason' | 'updated_at'>): void {
-    this.s.update.run(row);
+  async update(row: SessionUpdate, version: number): Promise<void> {
+    if (this.s.update.run({ ...row, version }).changes !== 1) throw new SessionMoved(row.id);
   }
-  /** Bumps the version when only a payment changed (e.g. a renewed QR). */
-  touch(id: string, now: number): void {
-    this.s.touch.run(now, id);
+  async touch(id: string, version: number, now: number): Promise<void> {
+    if (this.s.touch.run(now, id, version).changes !== 1) throw new SessionMoved(id);
   }
-  payments(sessionId: string): PaymentRow[] {
+  async payments(sessionId: string): Promise<PaymentRow[]> {
     return this.s.payments.all(sessionId);
   }
-  payment(id: string): PaymentRow | undefined {
+  async payment(id: string): Promise<PaymentRow | undefined> {
     return this.s.payment.get(id);
   }
-  paymentByRailRef(ref: string): PaymentRow | undefined {
+  async paymentByRailRef(ref: string): Promise<PaymentRow | undefined> {
     return this.s.paymentByRailRef.get(ref);
   }
-  latestPayment(sessionId: string): PaymentRow | undefined {
+  async latestPayment(sessionId: string): Promise<PaymentRow | undefined> {
     return this.s.latestPayment.get(sessionId);
   }
-  insertPayment(row: PaymentRow): void {
+  async insertPayment(row: PaymentRow): Promise<void> {
     this.s.insertPayment.run(row);
   }
-  updatePayment(row: PaymentRow): void {
+  async updatePayment(row: PaymentRow): Promise<void> {
     this.s.updatePayment.run(row);
   }
-  refunds(paymentId: string): RefundRow[] {
+  async refunds(paymentId: string): Promise<RefundRow[]> {
     return this.s.refunds.all(paymentId);
   }
-  insertRefund(row: RefundRow): void {
+  async insertRefund(row: RefundRow): Promise<void> {
     this.s.insertRefund.run(row);
   }
-  insertPublicToken(tokenHash: string, sessionId: string, now: number): void {
+  async insertPublicToken(tokenHash: string, sessionId: string, now: number): Promise<void> {
     this.s.insertToken.run(tokenHash, sessionId, now);
   }
-  byPublicToken(tokenHash: string): SessionRow | undefined {
+  async byPublicToken(tokenHash: string): Promise<SessionRow | undefined> {
     return this.s.sessionByToken.get(tokenHash);
   }
   /** Ids of sessions with a deadline at or before `now`. */
-  dueForExpiry(now: number): string[] {
+  async dueForExpiry(now: number): Promise<string[]> {
     return [...new Set(this.s.due.flatMap((query) => query.all(now)))];
   }
-  listForProject(project: string, limit: number): SessionRow[] {
-    return this.s.list.all(project, limit);
+  async newest(project: string | null, limit: number): Promise<SessionRow[]> {
+    return project ? this.s.newestOf.all(project, limit) : this.s.newest.all(limit);
+  }
+  async linkCounts(): Promise<{ link_id: string; sessions: number; paid: number }[]> {
+    return this.s.linkCounts.all();
   }
 }

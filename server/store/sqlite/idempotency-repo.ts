@@ -1,8 +1,8 @@
 import type { Db } from './db';
+import type { IdempotencyTable } from '../port';
+import type { StoredResponse } from '../rows';
 
-export type StoredResponse = { method: string; bodySha256: string; status: number; json: string };
-
-export class IdempotencyRepo {
+export class IdempotencyRepo implements IdempotencyTable {
   private readonly s;
 
   constructor(db: Db) {
@@ -18,15 +18,19 @@ export class IdempotencyRepo {
     };
   }
 
-  get(project: string, key: string): StoredResponse | undefined {
+  async get(project: string, key: string): Promise<StoredResponse | undefined> {
     const row = this.s.get.get(project, key);
     return row && { method: row.method, bodySha256: row.body_sha256, status: row.response_status, json: row.response_json };
   }
-  insert(project: string, key: string, r: StoredResponse, now: number): void {
+  /** SQLite runs one transaction at a time: no other can hold the key while this one runs. */
+  async hold(): Promise<boolean> {
+    return true;
+  }
+  async insert(project: string, key: string, r: StoredResponse, now: number): Promise<void> {
     this.s.insert.run(project, key, r.method, r.bodySha256, r.status, r.json, now);
   }
   /** Forgets keys older than `before` (they are kept for a day, as Stripe does). */
-  purge(before: number): number {
+  async purge(before: number): Promise<number> {
     return this.s.purge.run(before).changes;
   }
 }

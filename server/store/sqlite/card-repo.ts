@@ -1,24 +1,8 @@
 import type { Db } from './db';
+import type { CardTable } from '../port';
+import type { CardTokenRow } from '../rows';
 
-/** A tokenised card: everything the sandbox keeps of it. Never the PAN or the CVC. */
-export type CardTokenRow = {
-  id: string;
-  project: string;
-  session_id: string | null;
-  brand: string;
-  last4: string;
-  expiry_month: number;
-  expiry_year: number;
-  holder: string | null;
-  /** What the sandbox issuer does with this card; a real issuer decides this on its side. */
-  scenario: string;
-  recurrent: number;
-  used_at: number | null;
-  disabled_at: number | null;
-  created_at: number;
-};
-
-export class CardRepo {
+export class CardRepo implements CardTable {
   private readonly s;
 
   constructor(db: Db) {
@@ -45,31 +29,31 @@ export class CardRepo {
     };
   }
 
-  get(id: string): CardTokenRow | undefined {
+  async get(id: string): Promise<CardTokenRow | undefined> {
     return this.s.get.get(id);
   }
-  insert(row: CardTokenRow): void {
+  async insert(row: CardTokenRow): Promise<void> {
     this.s.insert.run(row);
   }
   /** Marks a single-use token spent; false when it already was (so it is never charged twice). */
-  markUsed(id: string, now: number): boolean {
+  async markUsed(id: string, now: number): Promise<boolean> {
     return this.s.markUsed.run(now, id).changes === 1;
   }
-  setRecurrent(id: string): void {
+  async setRecurrent(id: string): Promise<void> {
     this.s.setRecurrent.run(id);
   }
-  disable(id: string, now: number): boolean {
+  async disable(id: string, now: number): Promise<boolean> {
     return this.s.disable.run(now, id).changes === 1;
   }
   /** The customer's last successfully charged card, for the one-tap "last used card". */
-  lastCard(project: string, customerReference: string): CardTokenRow | undefined {
+  async lastCard(project: string, customerReference: string): Promise<CardTokenRow | undefined> {
     return this.s.lastCard.get(project, customerReference);
   }
   /** The customer removed their saved card: it is offered no more (a recurrent token made from it stays, as its own consent). */
-  forgetLastCard(project: string, customerReference: string, now: number): void {
+  async forgetLastCard(project: string, customerReference: string, now: number): Promise<void> {
     this.s.forget.run(now, project, customerReference);
   }
-  rememberLastCard(project: string, customerReference: string, tokenId: string, now: number): void {
+  async rememberLastCard(project: string, customerReference: string, tokenId: string, now: number): Promise<void> {
     this.s.remember.run(project, customerReference, tokenId, now);
   }
 }

@@ -1,8 +1,8 @@
 import type { Db } from './db';
+import type { LinkTable } from '../port';
+import type { LinkRow } from '../rows';
 
-export type LinkRow = { id: string; project: string; data_json: string; disabled_at: number | null; created_at: number };
-
-export class LinkRepo {
+export class LinkRepo implements LinkTable {
   private readonly s;
 
   constructor(db: Db) {
@@ -14,17 +14,17 @@ export class LinkRepo {
     };
   }
 
-  get(id: string): LinkRow | undefined {
+  async get(id: string): Promise<LinkRow | undefined> {
     return this.s.get.get(id);
   }
-  insert(row: LinkRow): void {
+  async insert(row: LinkRow): Promise<void> {
     this.s.insert.run(row);
   }
-  list(project: string): LinkRow[] {
+  async list(project: string): Promise<LinkRow[]> {
     return this.s.list.all(project);
   }
   /** False when the link was already disabled. */
-  disable(id: string, now: number): boolean {
+  async disable(id: string, now: number): Promise<boolean> {
     return this.s.disable.run(now, id).changes === 1;
   }
 }

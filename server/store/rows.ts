@@ -1,0 +1,184 @@
+/**
+ * The rows of the store, as both implementations (SQLite and PostgreSQL) read and write them:
+ * column names as in the schema, money in integer kopecks, times in milliseconds since the epoch.
+ */
+import type { Confirmation, PaymentMethod, PaymentStage, PaymentStatus, SessionStatus } from '../domain/types';
+
+export type Project = {
+  name: string;
+  publicKeyPem: string;
+  webhookUrl: string;
+  webhookSecret: string;
+  origins: string[];
+  confirmation: Confirmation;
+  confirmWindowMinutes: number;
+  fpsQrLifetimeMinutes: number;
+  createdAt: number;
+} & ProjectBranding;
+
+/** How the shop's support can be reached; each optional. */
+export type SupportContacts = { email?: string; phone?: string; telegram?: string; url?: string };
+
+/** What a customer sees of the shop on the hosted pages. */
+export type ProjectBranding = {
+  /** The shop's name for customers; null: the project's name is shown. */
+  displayName: string | null;
+  /** An https URL of the shop's logo, or null. */
+  logoUrl: string | null;
+  /** The language of every page the customer reads; null: the customer's own. */
+  locale: 'ru' | 'en' | null;
+  support: SupportContacts;
+};
+
+/** A project to insert: the branding may be left out (none yet). */
+export type NewProject = Omit<Project, keyof ProjectBranding> & Partial<ProjectBranding>;
+
+
+export type ProjectRow = {
+  name: string;
+  public_key_pem: string;
+  webhook_url: string;
+  webhook_secret: string;
+  origins_json: string;
+  confirmation: Confirmation;
+  confirm_window_minutes: number;
+  fps_qr_lifetime_minutes: number;
+  created_at: number;
+  display_name: string | null;
+  logo_url: string | null;
+  locale: 'ru' | 'en' | null;
+  support_json: string;
+};
+
+export const projectFromRow = (r: ProjectRow): Project => ({
+  name: r.name,
+  publicKeyPem: r.public_key_pem,
+  webhookUrl: r.webhook_url,
+  webhookSecret: r.webhook_secret,
+  origins: JSON.parse(r.origins_json) as string[],
+  confirmation: r.confirmation,
+  confirmWindowMinutes: r.confirm_window_minutes,
+  fpsQrLifetimeMinutes: r.fps_qr_lifetime_minutes,
+  createdAt: r.created_at,
+  displayName: r.display_name,
+  logoUrl: r.logo_url,
+  locale: r.locale,
+  support: JSON.parse(r.support_json) as SupportContacts,
+});
+
+export const projectParams = (p: Project) => ({ ...p, originsJson: JSON.stringify(p.origins), supportJson: JSON.stringify(p.support) });
+
+/** What a session carries besides its state: echoed back to the merchant as given. */
+export type SessionData = {
+  description?: string;
+  metadata?: unknown;
+  /** `verified: false`: the reference is the customer's own claim (a payment link's typed field). */
+  customer?: { reference?: string; email?: string; phone?: string; verified?: boolean };
+  payment_options?: { return_url?: string; recurrent?: boolean; [k: string]: unknown };
+  [k: string]: unknown;
+};
+
+export type SessionRow = {
+  id: string;
+  project: string;
+  status: SessionStatus;
+  version: number;
+  amount: number;
+  currency: string;
+  confirmation: Confirmation;
+  customer_reference: string | null;
+  webhook_url: string | null;
+  failed_attempts: number;
+  close_reason: string | null;
+  data_json: string;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+  /** The payment link the session was opened from, if any. */
+  link_id: string | null;
+  /** Asked before every charge (Telegram's pre-checkout rule); null: no check. */
+  order_check_url: string | null;
+};
+
+export type PaymentRow = {
+  id: string;
+  session_id: string;
+  status: PaymentStatus;
+  method: PaymentMethod;
+  stage: PaymentStage;
+  amount: number;
+  currency: string;
+  refunded_amount: number;
+  card_token: string | null;
+  /** The rail's own reference: the FPS QR id or the SberPay bankInvoiceId. */
+  rail_ref: string | null;
+  details_json: string;
+  failure_code: string | null;
+  failure_description: string | null;
+  action_expires_at: number | null;
+  confirm_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type RefundRow = {
+  id: string;
+  payment_id: string;
+  amount: number;
+  currency: string;
+  status: 'succeeded' | 'failed';
+  created_at: number;
+};
+
+/** A tokenised card: everything the sandbox keeps of it. Never the PAN or the CVC. */
+export type CardTokenRow = {
+  id: string;
+  project: string;
+  session_id: string | null;
+  brand: string;
+  last4: string;
+  expiry_month: number;
+  expiry_year: number;
+  holder: string | null;
+  /** What the sandbox issuer does with this card; a real issuer decides this on its side. */
+  scenario: string;
+  recurrent: number;
+  used_at: number | null;
+  disabled_at: number | null;
+  created_at: number;
+};
+
+export type WebhookEventRow = {
+  id: string;
+  project: string;
+  session_id: string | null;
+  type: string;
+  url: string;
+  payload_json: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  first_attempt_at: number | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  /** Which sender holds the event until when (null: none); see OutboxTable.claimDue. */
+  lease_owner: string | null;
+  lease_until: number | null;
+};
+
+export type WebhookAttemptRow = {
+  event_id: string;
+  attempt: number;
+  at: number;
+  response_status: number | null;
+  error: string | null;
+  duration_ms: number;
+};
+
+export type StoredResponse = { method: string; bodySha256: string; status: number; json: string };
+
+export type LinkRow = { id: string; project: string; data_json: string; disabled_at: number | null; created_at: number };
+
+export type SandboxPush = { id: number; payment_id: string; phone: string; text: string; created_at: number };
