@@ -17,7 +17,8 @@ const server = createServer({
   fetchBankLogos: config.fetchBankLogos,
 });
 server.start();
-await server.demo.start();
+// Several instances starting at once may race to register the demo store: the loser tries again on its first request.
+await server.demo.start().catch((error: unknown) => console.error(`demo store: not registered yet (${error instanceof Error ? error.message : String(error)}); trying again on its first request`));
 
 if (config.host !== '127.0.0.1' && !config.trustProxy) {
   console.log('note: TRUST_PROXY is off, so every client is the TCP peer: behind a reverse proxy all customers would share one address and its rate limits (set TRUST_PROXY=on there)');

@@ -5,7 +5,7 @@
  * DATA_DIR. Nothing here is ever committed or sent anywhere but the public key.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What the payment server's operator does for a new merchant (`npm run cli -- project add`). */
@@ -45,8 +45,17 @@ export async function loadCredentials(dir: string, publicUrl: string, register: 
   const privateFile = join(dir, 'private.pem');
   if (!existsSync(privateFile)) {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    // `wx`: never overwrite a key that another process wrote a moment ago.
-    writeFileSync(privateFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    // Written aside, then linked into place: link never overwrites, so when several instances
+    // start on one DATA_DIR at once the first key stays and no one reads a half-written file.
+    const draft = `${privateFile}.${process.pid}.tmp`;
+    writeFileSync(draft, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    try {
+      linkSync(draft, privateFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(draft);
+    }
   }
   chmodSync(privateFile, 0o600); // a copied data folder may have lost the mode
   const privateKeyPem = readFileSync(privateFile, 'utf8');

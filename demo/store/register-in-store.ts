@@ -7,11 +7,16 @@ import { randomBytes } from 'node:crypto';
 import type { Storage } from '../../server/store/port';
 import type { RegisterProject } from './credentials';
 
-/** A `RegisterProject` that inserts the project into `store`, or updates its display name, logo, support contacts, key, URL and origins. */
+/**
+ * A `RegisterProject` that inserts the project into `store`, or updates its display name, logo,
+ * support contacts, key and webhook URL, and adds its origins: several instances on one database
+ * each register the store, and each one's page must keep working.
+ */
 export function registerInStore(store: Storage, now: () => number = Date.now): RegisterProject {
-  return ({ name, displayName, logoUrl, support, publicKeyPem, webhookUrl, origins }) =>
+  return ({ name, displayName, logoUrl, support, publicKeyPem, webhookUrl, origins: own }) =>
     store.transaction(async (tx) => {
       const current = await tx.projects.get(name);
+      const origins = [...new Set([...(current?.origins ?? []), ...own])];
       if (!current) {
         const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
         await tx.projects.insert({
