@@ -1,8 +1,10 @@
 /**
- * Durable writes off the event loop (server/store/wal-flusher.ts): a commit reaches the disk with
- * a later sync of the log, and nobody hears of a change before that sync has finished — not the
- * merchant, not a customer reading the session, not a webhook endpoint. The syncs here are held
- * back or failed by the test, so "before" and "after" are exact.
+ * Durable writes off the event loop (server/store/sqlite/wal-flusher.ts): a commit reaches the
+ * disk with a later sync of the log, and nobody hears of a change before that sync has finished —
+ * not the merchant, not a customer reading the session, not a webhook endpoint. Transactions that
+ * arrive together share one COMMIT, and so one sync (server/store/sqlite/storage.ts). The syncs
+ * here are held back or failed by the test, so "before" and "after" are exact. SQLite only: a
+ * PostgreSQL commit is on disk when it returns.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test, type TestContext } from 'node:test';
-import { SyncFailed, WalFlusher, type SyncLog } from '../../server/store/wal-flusher';
-import { RUB, sessionWithToken, startHarness } from './helpers';
+import Database from 'better-sqlite3';
+import { SyncFailed, WalFlusher, type SyncLog } from '../../server/store/sqlite/wal-flusher';
+import { SqliteStorage } from '../../server/store/sqlite/storage';
+import { RUB, sessionWithToken, startHarness, type Harness } from './helpers';
 
 /** A stand-in for fdatasync: syncs finish at once until `hold()`, then wait for `release()`. */
 function syncControl() {
@@ -117,31 +121,105 @@ describe('WalFlusher', () => {
   });
 });
 
+describe('group commit: transactions that arrive together share one COMMIT', () => {
+  /** A SQLite storage whose log syncs the test controls, with the project the rows below belong to. */
+  async function storage(t: TestContext) {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-group-'));
+    const control = syncControl();
+    const store = SqliteStorage.open(join(dir, 'db.sqlite'), 'flusher', control.sync);
+    t.after(async () => {
+      control.release();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await store.transaction((tx) => tx.projects.insert({ name: 'shop', publicKeyPem: 'pem', webhookUrl: 'https://shop.example/h', webhookSecret: 'whsec_x', origins: [], confirmation: 'auto', confirmWindowMinutes: 240, fpsQrLifetimeMinutes: 15, createdAt: 1 }));
+    await store.whenDurable();
+    return { store, control };
+  }
+
+  /** A payment link row of `shop`; each one is a write of its own. */
+  const link = (id: string) => ({ id, project: 'shop', data_json: '{}', disabled_at: null, created_at: 1 });
+
+  test('ten transactions begun in one turn commit once: one sync of the log makes them all durable', async (t) => {
+    const { store, control } = await storage(t);
+    control.hold();
+    // Each waits for the disk the moment its own transaction has settled, as an answer does: a
+    // transaction committed on its own would start a sync of its own (see the WalFlusher tests).
+    const durable = Array.from({ length: 10 }, (_, i) => store.transaction((tx) => tx.links.insert(link(`ln_together_${i}`))).then(() => store.whenDurable()));
+    await untilHeld(control);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(control.held.length, 1, 'one COMMIT, one sync');
+    assert.deepEqual(await Promise.all(durable.map(state)), Array(10).fill('pending'), 'none is durable before that sync');
+    control.release();
+    await Promise.all(durable);
+    assert.equal((await store.links.list('shop')).length, 10);
+
+    // A transaction begun after that commit is a commit of its own: the count above was not luck.
+    control.hold();
+    const first = store.transaction((tx) => tx.links.insert(link('ln_first'))).then(() => store.whenDurable());
+    await untilHeld(control);
+    const second = store.transaction((tx) => tx.links.insert(link('ln_second'))).then(() => store.whenDurable());
+    await untilHeld(control, 2);
+    control.release();
+    await Promise.all([first, second]);
+  });
+
+  test('a transaction that fails inside a shared commit undoes only its own writes and runs no hooks', async (t) => {
+    const { store, control } = await storage(t);
+    control.hold();
+    const hooks: string[] = [];
+    // Begun in one turn, so they run in one BEGIN … COMMIT, each in a savepoint of its own.
+    const write = (id: string, fail = false) =>
+      store.transaction(async (tx) => {
+        await tx.links.insert(link(id));
+        tx.afterCommit(() => hooks.push(id));
+        if (fail) throw new Error(`${id} refused`);
+        return id;
+      });
+    const settled = await Promise.allSettled([write('ln_a'), write('ln_b', true), write('ln_c')]);
+    assert.deepEqual(settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)), ['ln_a', 'ln_b refused', 'ln_c']);
+    assert.deepEqual(hooks, ['ln_a', 'ln_c']);
+    assert.deepEqual((await store.links.list('shop')).map((l) => l.id).sort(), ['ln_a', 'ln_c']);
+    const durable = store.whenDurable()!;
+    control.release();
+    await durable;
+  });
+});
+
 describe('answers and webhooks wait for the disk', () => {
-  function harness(t: TestContext) {
+  async function harness(t: TestContext) {
     const control = syncControl();
     const h = await startHarness({ syncLog: control.sync });
     t.after(() => h.close());
     return { h, control };
   }
 
+  /** Cancels the session in a transaction of its own, as a merchant's cancel would; resolves once committed (not synced). */
+  async function cancel(h: Harness, id: string) {
+    const project = (await h.server.store.projects.get('shop'))!;
+    await h.server.store.transaction((tx) => h.server.sessions.cancel(tx, project, id));
+  }
+
   test('a signed session/create is answered only once its write is synced', async (t) => {
-    const { h, control } = harness(t);
+    const { h, control } = await harness(t);
     control.hold();
     const answer = h.call('session/create', { amount_details: RUB(1000), metadata: { order_id: 'durable-1' } });
     await untilHeld(control);
     assert.equal(await state(answer), 'pending');
-    const rows = h.server.store.db.prepare("SELECT count(*) AS n FROM sessions WHERE data_json LIKE '%durable-1%'").get() as { n: number };
+    // Another connection (read-only, our own) sees the row: committed, though its sync is held.
+    const db = new Database(join(h.dir, 'db.sqlite'), { readonly: true });
+    const rows = db.prepare("SELECT count(*) AS n FROM sessions WHERE data_json LIKE '%durable-1%'").get() as { n: number };
+    db.close();
     assert.equal(rows.n, 1, 'committed, and yet not answered');
     control.release();
     assert.equal((await answer).status, 200);
   });
 
   test('a read that sees a change not yet on disk is held back too', async (t) => {
-    const { h, control } = harness(t);
+    const { h, control } = await harness(t);
     const { id, token } = await sessionWithToken(h);
     control.hold();
-    h.server.sessions.cancel(h.server.store.projects.get('shop')!, id);
+    await cancel(h, id);
     const view = h.publicCall(`sessions/${token}`);
     assert.equal(await state(view), 'pending');
     control.release();
@@ -150,7 +228,7 @@ describe('answers and webhooks wait for the disk', () => {
 
   // The timeout turns a read held for the sync (which never comes while held) into a failure, not a hang.
   test('a read that sees nothing unsynced is answered at once: a transaction that wrote nothing needs no sync', { timeout: 5_000 }, async (t) => {
-    const { h, control } = harness(t);
+    const { h, control } = await harness(t);
     const { id } = await sessionWithToken(h);
     control.hold();
     const status = await h.call('session/status', { session_id: id });
@@ -159,11 +237,11 @@ describe('answers and webhooks wait for the disk', () => {
   });
 
   test('a failed sync answers 500 storage_failure with the CORS headers the page needs to read it', async (t) => {
-    const { h, control } = harness(t);
+    const { h, control } = await harness(t);
     t.mock.method(console, 'error', () => {});
     const { id, token } = await sessionWithToken(h);
     control.hold();
-    h.server.sessions.cancel(h.server.store.projects.get('shop')!, id);
+    await cancel(h, id);
     const view = h.publicCall(`sessions/${token}`, { headers: { origin: 'https://merchant.example' } });
     await untilHeld(control);
     control.release(new Error('EIO: i/o error'));
@@ -174,7 +252,7 @@ describe('answers and webhooks wait for the disk', () => {
   });
 
   test('a failed sync answers 500 storage_failure, this request and every later one', async (t) => {
-    const { h, control } = harness(t);
+    const { h, control } = await harness(t);
     t.mock.method(console, 'error', () => {});
     control.hold();
     const answer = h.call('session/create', { amount_details: RUB(1000) });
@@ -188,7 +266,7 @@ describe('answers and webhooks wait for the disk', () => {
   });
 
   test('the webhook sender delivers nothing before the change it reports is on disk', async (t) => {
-    const { h, control } = harness(t);
+    const { h, control } = await harness(t);
     const { id } = await sessionWithToken(h);
     const started = await h.call('session/start/payment', { session_id: id, payment_details: { type: 'faster_payment_system' } });
     assert.equal(started.status, 200);

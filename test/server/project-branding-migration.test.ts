@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from '../../server/store/migrations';
-import { Store } from '../../server/store/store';
+import { MIGRATIONS } from '../../server/store/sqlite/migrations';
+import { SqliteStorage } from '../../server/store/sqlite/storage';
 
 test('a project registered before the branding columns reads as unbranded after the upgrade, and can then be branded', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sg-migrate-'));
@@ -20,14 +20,20 @@ test('a project registered before the branding columns reads as unbranded after 
     old.prepare(`INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('old-shop', 'pem', 'https://x.example/h', 'whsec_x', 1)`).run();
     old.close();
 
-    const store = Store.open(file);
+    const store = SqliteStorage.open(file);
     try {
-      const project = store.projects.get('old-shop')!;
+      const project = (await store.projects.get('old-shop'))!;
       assert.deepEqual([project.displayName, project.logoUrl, project.locale, project.support], [null, null, null, {}]);
-      store.projects.update({ ...project, displayName: 'Old Shop', locale: 'en', support: { email: 'a@b.example' } });
-      const branded = store.projects.get('old-shop', Number.MAX_SAFE_INTEGER)!;
+      await store.transaction((tx) => tx.projects.update({ ...project, displayName: 'Old Shop', locale: 'en', support: { email: 'a@b.example' } }));
+      const branded = (await store.projects.get('old-shop'))!;
       assert.deepEqual([branded.displayName, branded.locale, branded.support], ['Old Shop', 'en', { email: 'a@b.example' }]);
-      assert.throws(() => store.db.prepare("UPDATE projects SET locale = 'de'").run(), /CHECK constraint/, 'only ru, en or null');
+      // The column itself refuses another language, whatever the code above it checks: raw SQL on a connection of our own.
+      const raw = new Database(file);
+      try {
+        assert.throws(() => raw.prepare("UPDATE projects SET locale = 'de'").run(), /CHECK constraint/, 'only ru, en or null');
+      } finally {
+        raw.close();
+      }
     } finally {
       await store.close();
     }
