@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { migratePostgres } from './migrate';
 import { PgTables, type Queryable } from './tables';
@@ -121,9 +122,11 @@ export class PostgresStorage implements Storage {
       try {
         return await this.attempt(fn);
       } catch (error) {
-        // PostgreSQL rolled it back to break a deadlock (or a serialization conflict): run it again from the start.
-        if (attempt < ATTEMPTS && retryable(error)) continue;
-        throw error;
+        if (attempt >= ATTEMPTS || !retryable(error)) throw error;
+        // PostgreSQL rolled it back to break a deadlock (or a serialization conflict): run it again
+        // from the start, a moment later. Row locks are not granted in turn: straight away, the
+        // retry could take its first row before the waiter that won does, and deadlock again.
+        await sleep(Math.random() * 20 * attempt);
       }
     }
   }

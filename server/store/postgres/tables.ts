@@ -135,7 +135,7 @@ export class PgSessionTable implements SessionTable {
   }
   /** A row lock until the transaction ends; SKIP LOCKED answers no row at once instead of waiting. */
   lock(id: string, opts: { skipLocked?: boolean } = {}): Promise<SessionRow | undefined> {
-    return one(this.db, `SELECT * FROM sessions WHERE id = $1${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [id]);
+    return one(this.db, `SELECT * FROM sessions WHERE id = $1 FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [id]);
   }
   async insert(row: SessionRow): Promise<void> {
     await insertSession(this.db, row);
@@ -335,8 +335,8 @@ export class PgIdempotencyTable implements IdempotencyTable {
   }
   /**
    * A transaction-scoped advisory lock on the key's hash: it ends with the transaction, and is
-   * taken before the key's row exists (a row lock could not be). A hash collision only makes two
-   * unrelated keys take turns.
+   * taken before the key's row exists (a row lock could not be). Two keys whose hashes collide
+   * (64 bits: rare) only make one of their requests answer 409 while the other runs.
    */
   async hold(project: string, key: string): Promise<boolean> {
     const row = await one<{ held: boolean }>(this.db, `SELECT pg_try_advisory_xact_lock(hashtextextended($1::text || E'\\n' || $2::text, 0)) AS held`, [project, key]);
