@@ -1,3 +1,4 @@
+import type { ProjectTable } from './port';
 import type { Project } from './rows';
 
 /**
@@ -21,4 +22,28 @@ export class ProjectCache {
   forget(name: string): void {
     this.entries.delete(name);
   }
+}
+
+/** What a projects table gives the cache: its uncached read. */
+type LoadableProjects = ProjectTable & { load(name: string): Promise<Project | null> };
+
+/**
+ * The projects table as a transaction sees it: its reads go past the cache (they may see the
+ * transaction's own writes, which must not reach anyone before the commit), and a project it
+ * writes is forgotten again once it has committed (a read meanwhile may have cached the old one).
+ */
+export function projectsInTransaction(table: LoadableProjects, cache: ProjectCache, afterCommit: (hook: () => void) => void): ProjectTable {
+  const forgetOnCommit = (name: string) => afterCommit(() => cache.forget(name));
+  return {
+    get: (name) => table.load(name),
+    list: () => table.list(),
+    insert: async (p) => {
+      await table.insert(p);
+      forgetOnCommit(p.name);
+    },
+    update: async (p) => {
+      await table.update(p);
+      forgetOnCommit(p.name);
+    },
+  };
 }

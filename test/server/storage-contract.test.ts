@@ -443,6 +443,23 @@ for (const store of STORES) {
       assert.deepEqual(await b.sessions.get(row.id), row);
     });
 
+    it('caches only committed projects: one rolled back is not seen, one updated is seen at once', async () => {
+      const ghost = { ...PROJECT, name: 'ghost' };
+      await assert.rejects(
+        a.transaction(async (tx) => {
+          await tx.projects.insert(ghost);
+          assert.equal((await tx.projects.get('ghost'))?.name, 'ghost', 'the transaction sees its own project');
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      assert.equal(await a.projects.get('ghost'), null, 'a rolled-back project is not read from the cache');
+      const shop = (await a.projects.get('shop'))!; // cached now
+      await a.transaction((tx) => tx.projects.update({ ...shop, webhookUrl: 'https://merchant.example/new-hooks' }));
+      assert.equal((await a.projects.get('shop'))?.webhookUrl, 'https://merchant.example/new-hooks', 'an update is seen at once by its own instance');
+      await a.transaction((tx) => tx.projects.update(shop));
+    });
+
     it('lists the newest sessions first', async () => {
       const t = Date.now() + 10_000_000;
       const older = await insertSession({ created_at: t });

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { migratePostgres } from './migrate';
 import { PgTables, type Queryable } from './tables';
 import { ChangeFeed, SESSION_CHANNEL } from './change-feed';
-import { ProjectCache } from '../project-cache';
+import { ProjectCache, projectsInTransaction } from '../project-cache';
 import { StorageUnavailable } from '../errors';
 import type { SessionChangeListener, Storage, Tx } from '../port';
 
@@ -179,7 +179,7 @@ export class PostgresStorage implements Storage {
   private tx(db: Queryable, hooks: (() => void)[], changed: Set<string>): Tx {
     const t = new PgTables(db, this.cache);
     return {
-      projects: t.projects,
+      projects: projectsInTransaction(t.projects, this.cache, (hook) => hooks.push(hook)),
       sessions: t.sessions,
       cards: t.cards,
       outbox: t.outbox,

@@ -90,11 +90,13 @@ export class PgProjectTable implements ProjectTable {
     private readonly cache: ProjectCache,
   ) {}
 
+  /** Through the cache: for reads of committed rows only (see projectsInTransaction). */
   get(name: string): Promise<Project | null> {
-    return this.cache.get(name, async () => {
-      const row = await one<ProjectRow>(this.db, 'SELECT * FROM projects WHERE name = $1', [name]);
-      return row ? projectFromRow(row) : null;
-    });
+    return this.cache.get(name, () => this.load(name));
+  }
+  async load(name: string): Promise<Project | null> {
+    const row = await one<ProjectRow>(this.db, 'SELECT * FROM projects WHERE name = $1', [name]);
+    return row ? projectFromRow(row) : null;
   }
   async list(): Promise<Project[]> {
     return (await all<ProjectRow>(this.db, 'SELECT * FROM projects ORDER BY name')).map(projectFromRow);

@@ -28,11 +28,14 @@ export class ProjectRepo implements ProjectTable {
     );
   }
 
+  /** Through the cache: for reads of committed rows only (see projectsInTransaction). */
   get(name: string): Promise<Project | null> {
-    return this.cache.get(name, () => {
-      const row = this.byName.get(name);
-      return row ? projectFromRow(row) : null;
-    });
+    return this.cache.get(name, () => this.load(name));
+  }
+
+  async load(name: string): Promise<Project | null> {
+    const row = this.byName.get(name);
+    return row ? projectFromRow(row) : null;
   }
 
   async list(): Promise<Project[]> {

@@ -10,7 +10,7 @@ import { OutboxRepo } from './outbox-repo';
 import { IdempotencyRepo } from './idempotency-repo';
 import { LinkRepo } from './link-repo';
 import { PushRepo } from './push-repo';
-import { ProjectCache } from '../project-cache';
+import { ProjectCache, projectsInTransaction } from '../project-cache';
 import type { SessionChangeListener, Storage, Tx } from '../port';
 
 /**
@@ -73,6 +73,7 @@ export class SqliteStorage implements Storage {
   readonly links;
   readonly pushes;
   private readonly writer: Tables;
+  private readonly cache = new ProjectCache();
   private readonly listeners: SessionChangeListener[] = [];
   private queue: Job[] = [];
   private draining = false;
@@ -88,9 +89,8 @@ export class SqliteStorage implements Storage {
     private readonly flusher: WalFlusher | null,
     private readonly checkpointer: Checkpointer | null,
   ) {
-    const cache = new ProjectCache();
-    this.writer = new Tables(db, cache);
-    const reads = new Tables(reader, cache);
+    this.writer = new Tables(db, this.cache);
+    const reads = new Tables(reader, this.cache);
     ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, pushes: this.pushes } = reads);
     this.statements = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -166,7 +166,7 @@ export class SqliteStorage implements Storage {
   private tx(hooks: (() => void)[]): Tx {
     const w = this.writer;
     return {
-      projects: w.projects,
+      projects: projectsInTransaction(w.projects, this.cache, (hook) => hooks.push(hook)),
       sessions: w.sessions,
       cards: w.cards,
       outbox: w.outbox,
