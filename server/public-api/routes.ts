@@ -124,10 +124,10 @@ export function publicApi(d: PublicDeps) {
     const now = d.clock.now();
     const hit = cache.view(sessionId, now);
     if (hit) return hit;
-    const row = (await d.sessions.current(sessionId))!;
-    const view = await sessionView(row, d.store, d.acquirer);
+    const { row, payment, latest } = (await d.sessions.current(sessionId))!;
+    const view = await sessionView(row, latest, d.store, d.acquirer);
     const open = row.status === 'created' || row.status === 'in_progress';
-    const deadline = nextDeadline(row, await d.sessions.activePayment(d.store.sessions, row.id));
+    const deadline = nextDeadline(row, payment);
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };
     cache.rememberView(sessionId, entry);
     return entry;
@@ -143,11 +143,8 @@ export function publicApi(d: PublicDeps) {
       headers: { 'cache-control': 'no-store', 'content-type': 'application/json', ...secure, ...(origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}) },
     });
   };
-  /** Runs a customer action in a transaction, after applying (and committing) the session's passed deadlines. */
-  const act = async <T>(sessionId: string, action: (tx: Tx) => Promise<T>): Promise<T> => {
-    await d.sessions.applyDeadlines(sessionId);
-    return d.store.transaction(action);
-  };
+  /** Runs a customer action in a transaction (see SessionService.act: a passed deadline is committed even when the action is refused). */
+  const act = <T>(sessionId: string, action: (tx: Tx) => Promise<T>): Promise<T> => d.sessions.act(sessionId, action);
 
   /** The view; with `version=N&wait=S`, waits up to S seconds for a version newer than N. */
   api.get('/public/v1/sessions/:token', async (c): Promise<Response> => {

@@ -8,7 +8,7 @@ import type { Acquirer } from '../sandbox/acquirer';
 import type { Reads } from '../store/port';
 import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
-import type { SessionData, SessionRow } from '../store/rows';
+import type { PaymentRow, SessionData, SessionRow } from '../store/rows';
 import { vouchedCustomer } from '../sessions/service';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
@@ -17,16 +17,15 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 
 /** The view without `server_time`, which the route adds to each reply. */
-export async function sessionView(row: SessionRow, store: Reads, acquirer: Acquirer) {
+/** `latest`: the session's latest payment, live or finished (a failed one tells the customer why before they retry). */
+export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
   const customer = vouchedCustomer(row);
-  // The latest payment, live or finished: a failed one tells the customer why before they retry.
-  const [project, saved, link, latest] = await Promise.all([
+  const [project, saved, link] = await Promise.all([
     store.projects.get(row.project),
     customer ? store.cards.lastCard(row.project, customer) : undefined,
     row.link_id ? store.links.get(row.link_id) : undefined,
-    store.sessions.latestPayment(row.id),
   ]);
   const interaction = latest && acquirer.interaction(latest);
   const card = latest?.card_token ? await store.cards.get(latest.card_token) : undefined;

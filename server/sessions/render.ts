@@ -9,7 +9,8 @@ import { paymentState } from './state';
 export async function renderSession(row: SessionRow, repo: SessionReads, acquirer: Acquirer) {
   const data = JSON.parse(row.data_json) as SessionData;
   const payments = await repo.payments(row.id);
-  const refunds = await Promise.all(payments.map((p) => repo.refunds(p.id)));
+  // Every refund so far succeeded and counts in refunded_amount: a payment with none refunded has no rows to read.
+  const refunds = await Promise.all(payments.map((p) => (p.refunded_amount > 0 ? repo.refunds(p.id) : [])));
   const active = payments.find((p) => p.status === 'in_progress' || p.status === 'pending') ?? null;
   const next = nextAction(active && paymentState(active));
   return {

@@ -93,6 +93,11 @@ export class SessionService {
 
   /** The session of this project, taken for the transaction, with any passed deadline applied; 404 for another project's. */
   async load(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
+    return (await this.take(tx, project, sessionId)).row;
+  }
+
+  /** `load`, with the payment still running once the deadlines are applied. */
+  private async take(tx: Tx, project: Project, sessionId: string): Promise<Settled> {
     const row = await tx.sessions.lock(sessionId);
     if (!row || row.project !== project.name) throw notFound('session', sessionId);
     return this.settle(tx, row, project);
@@ -102,22 +107,36 @@ export class SessionService {
    * The session as committed, for a read: its passed deadlines applied (in a transaction of
    * their own, only when one has passed). Undefined when it does not exist.
    */
-  async current(sessionId: string): Promise<SessionRow | undefined> {
+  async current(sessionId: string): Promise<Settled | undefined> {
     const row = await this.d.store.sessions.get(sessionId);
-    if (!row || !(await this.isDue(row))) return row;
+    if (!row) return undefined;
+    const latest = (await this.d.store.sessions.latestPayment(row.id)) ?? null;
+    const payment = running(latest);
+    if (!this.isDue(row, payment)) return { row, payment, latest };
     return this.d.store.transaction(async (tx) => {
       const locked = (await tx.sessions.lock(sessionId))!;
       return this.settle(tx, locked, await this.project(tx, locked.project));
     });
   }
 
-  /**
-   * Applies the passed deadlines of a session in a transaction of its own. Callers run this
-   * before an action's transaction, so an expiry that the action then trips over (a confirm after
-   * the window) is committed even though the action itself is refused and rolled back.
-   */
+  /** Applies the passed deadlines of a session in a transaction of its own. */
   async applyDeadlines(sessionId: string): Promise<void> {
     await this.current(sessionId);
+  }
+
+  /**
+   * Runs an action on a session in a transaction. The transaction applies passed deadlines first
+   * (`load`); if the action is then refused, all of it rolls back, so the deadlines are applied
+   * again in a transaction of their own before the refusal reaches the caller: an expiry that
+   * the action tripped over (a confirm after the window) is committed all the same.
+   */
+  async act<T>(sessionId: string, action: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.d.store.transaction(action);
+    } catch (error) {
+      await this.applyDeadlines(sessionId).catch(() => {}); // the refusal is the answer, whatever this meets
+      throw error;
+    }
   }
 
   render(reads: SessionReads, row: SessionRow) {
@@ -132,8 +151,9 @@ export class SessionService {
    * may charge any token of their project.
    */
   async startPayment(tx: Tx, project: Project, sessionId: string, input: StartPaymentInput, opts: { byCustomer?: boolean } = {}): Promise<SessionRow> {
-    let row = await this.load(tx, project, sessionId);
-    const waiting = opts.byCustomer ? await activePayment(tx.sessions, row.id) : null;
+    const taken = await this.take(tx, project, sessionId);
+    let row = taken.row;
+    const waiting = opts.byCustomer ? taken.payment : null;
     if (waiting && machine.isAbandonable(paymentState(waiting))) {
       row = await this.commit(tx, project, row, waiting, machine.abandon(sessionState(row), paymentState(waiting), 'superseded'));
     }
@@ -185,7 +205,7 @@ export class SessionService {
     const now = this.d.clock.now();
     await tx.cards.forgetLastCard(project.name, reference, now);
     await tx.sessions.touch(row.id, row.version, now);
-    return this.afterChange(tx, project, row.id, []);
+    return this.afterChange(tx, project, touched(row, now), []);
   }
 
   confirm(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
@@ -210,7 +230,7 @@ export class SessionService {
     await tx.sessions.updatePayment(withPaymentState(payment!, refunded, now));
     await tx.sessions.insertRefund({ id: newId('rf'), payment_id: payment!.id, amount: amount ?? left, currency: payment!.currency, status: 'succeeded', created_at: now });
     await tx.sessions.touch(row.id, row.version, now);
-    return this.afterChange(tx, project, row.id, ['payment_refunded']);
+    return this.afterChange(tx, project, touched(row, now), ['payment_refunded']);
   }
 
   /** A new public token for the widget and hosted page. Only its hash is stored. */
@@ -225,24 +245,22 @@ export class SessionService {
   async customerAnswer(paymentId: string, approved: boolean): Promise<SessionRow> {
     const known = await this.d.store.sessions.payment(paymentId);
     if (!known) throw notFound('payment', paymentId);
-    await this.applyDeadlines(known.session_id);
-    return this.d.store.transaction(async (tx) => {
-      const session = (await tx.sessions.lock(known.session_id))!;
-      const project = await this.project(tx, session.project);
-      const payment = (await tx.sessions.payment(paymentId))!;
-      return this.transition(tx, project, session.id, (s, p, t) => {
+    const session = (await this.d.store.sessions.get(known.session_id))!;
+    const project = await this.project(this.d.store, session.project);
+    const answered = await this.act(session.id, (tx) =>
+      this.transition(tx, project, session.id, (s, p, t) => {
         if (!p || p.id !== paymentId) {
-          throw new machine.StateConflict(`payment ${paymentId} is ${payment.status} and waits for no customer action`, s.status);
+          throw new machine.StateConflict(`payment ${paymentId} is ${known.status} and waits for no customer action`, s.status);
         }
         return approved ? machine.customerApproved(s, p, t) : machine.customerDeclined(s, p);
-      });
-    });
+      }),
+    );
+    return answered;
   }
 
   /** Sends the SberPay push (to the sandbox inbox) for the payment waiting for the customer. */
   async sendSberPayPush(tx: Tx, project: Project, sessionId: string, phone: string | undefined) {
-    const row = await this.load(tx, project, sessionId);
-    const payment = await activePayment(tx.sessions, row.id);
+    const { row, payment } = await this.take(tx, project, sessionId);
     if (!payment || payment.method !== 'sberpay' || payment.stage !== 'awaiting_customer') {
       throw conflict(`session ${row.id} is ${row.status} and has no SberPay payment waiting for the customer: push after action_required`);
     }
@@ -256,14 +274,13 @@ export class SessionService {
 
   /** Replaces the QR or deep link of a waiting payment with a fresh one (new reference, new lifetime). */
   async renewCustomerAction(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
-    const row = await this.load(tx, project, sessionId);
-    const payment = await activePayment(tx.sessions, row.id);
+    const { row, payment } = await this.take(tx, project, sessionId);
     if (!payment) throw conflict(`session ${row.id} is ${row.status} and shows the customer nothing to renew`);
     const renewed = machine.renewCustomerAction(sessionState(row), paymentState(payment), this.timing(project, payment.method));
     const now = this.d.clock.now();
     await tx.sessions.updatePayment({ ...withPaymentState(payment, renewed, now), rail_ref: this.d.acquirer.renewRef(payment) });
     await tx.sessions.touch(row.id, row.version, now);
-    return this.afterChange(tx, project, row.id, ['action_required']);
+    return this.afterChange(tx, project, touched(row, now), ['action_required']);
   }
 
   /**
@@ -279,7 +296,7 @@ export class SessionService {
         const row = await tx.sessions.lock(id, { skipLocked: true });
         if (!row) return;
         const settled = await this.settle(tx, row, await this.project(tx, row.project));
-        if (settled.version !== row.version) applied++;
+        if (settled.row.version !== row.version) applied++;
       });
     }
     return applied;
@@ -310,17 +327,17 @@ export class SessionService {
   private static readonly NO_WINDOWS = { confirmWindowMs: 0, actionLifetimeMs: 0 };
 
   /** Whether a deadline of the session has passed (so a read must apply it before answering). */
-  private async isDue(row: SessionRow): Promise<boolean> {
-    const payment = await activePayment(this.d.store.sessions, row.id);
+  private isDue(row: SessionRow, payment: PaymentRow | null): boolean {
     return machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), ...SessionService.NO_WINDOWS }) !== null;
   }
 
   /** Applies every passed deadline: an expired QR can hand back a session that has itself expired. */
-  private async settle(tx: Tx, row: SessionRow, project: Project): Promise<SessionRow> {
+  private async settle(tx: Tx, row: SessionRow, project: Project): Promise<Settled> {
     for (;;) {
-      const payment = await activePayment(tx.sessions, row.id);
+      const latest = (await tx.sessions.latestPayment(row.id)) ?? null;
+      const payment = running(latest);
       const step = machine.expire(sessionState(row), payment && paymentState(payment), { now: this.d.clock.now(), ...SessionService.NO_WINDOWS });
-      if (!step) return row;
+      if (!step) return { row, payment, latest };
       row = await this.commit(tx, project, row, payment, step);
     }
   }
@@ -331,8 +348,7 @@ export class SessionService {
     sessionId: string,
     apply: (s: ReturnType<typeof sessionState>, p: ReturnType<typeof paymentState> | null, t: machine.Timing) => machine.Step | { session: ReturnType<typeof sessionState>; payment: null; events: [] },
   ): Promise<SessionRow> {
-    const row = await this.load(tx, project, sessionId);
-    const payment = await activePayment(tx.sessions, row.id);
+    const { row, payment } = await this.take(tx, project, sessionId);
     const step = apply(sessionState(row), payment && paymentState(payment), this.timing(project, payment?.method ?? 'card'));
     return this.commit(tx, project, row, payment, step);
   }
@@ -345,18 +361,18 @@ export class SessionService {
     step: { session: ReturnType<typeof sessionState>; payment: ReturnType<typeof paymentState> | null; events: WebhookType[] },
   ): Promise<SessionRow> {
     const now = this.d.clock.now();
-    await tx.sessions.update({ id: row.id, status: step.session.status, failed_attempts: step.session.failedAttempts, close_reason: step.session.closeReason, updated_at: now }, row.version);
+    const update = { id: row.id, status: step.session.status, failed_attempts: step.session.failedAttempts, close_reason: step.session.closeReason, updated_at: now };
+    await tx.sessions.update(update, row.version);
     if (payment && step.payment) {
       const saved = withPaymentState(payment, step.payment, now);
       await tx.sessions.updatePayment(saved);
       if (saved.status === 'succeeded') await this.rememberCard(tx, project, row, saved);
     }
-    return this.afterChange(tx, project, row.id, step.events);
+    return this.afterChange(tx, project, { ...row, ...update, version: row.version + 1 }, step.events);
   }
 
-  /** Writes the outbox rows of `events` with the session as it now is, and announces the change. */
-  private async afterChange(tx: Tx, project: Project, sessionId: string, events: WebhookType[]): Promise<SessionRow> {
-    const row = (await tx.sessions.get(sessionId))!;
+  /** Writes the outbox rows of `events` with the session as it now is (`row`, as written), and announces the change. */
+  private async afterChange(tx: Tx, project: Project, row: SessionRow, events: WebhookType[]): Promise<SessionRow> {
     if (events.length) {
       const now = this.d.clock.now();
       const url = row.webhook_url ?? project.webhookUrl;
@@ -366,7 +382,7 @@ export class SessionService {
       }
       tx.afterCommit(() => this.d.onWebhookQueued?.());
     }
-    tx.sessionChanged(sessionId);
+    tx.sessionChanged(row.id);
     return row;
   }
 
@@ -407,8 +423,16 @@ export class SessionService {
   }
 }
 
+/** A session with its passed deadlines applied, the payment it still runs (if any) and its latest, running or not. */
+export type Settled = { row: SessionRow; payment: PaymentRow | null; latest: PaymentRow | null };
+
+/** The session as `touch` leaves it: a new version, nothing else changed but the time. */
+const touched = (row: SessionRow, now: number): SessionRow => ({ ...row, version: row.version + 1, updated_at: now });
+
 /** The payment that is still running (waits for the customer, the bank or the merchant), if any. */
 async function activePayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {
-  const latest = await reads.latestPayment(sessionId);
-  return latest && ACTIVE.has(latest.status) ? latest : null;
+  return running((await reads.latestPayment(sessionId)) ?? null);
 }
+
+/** The latest payment if it is still running: only the latest one can be. */
+const running = (latest: PaymentRow | null): PaymentRow | null => (latest && ACTIVE.has(latest.status) ? latest : null);

@@ -13,7 +13,10 @@
  * Reads outside a transaction (the `Reads` of `Storage`) see committed rows only.
  *
  * A transaction body must touch nothing but the database: no network, no timers. SQLite runs
- * one at a time, so a body that waited for something else would stall every other write.
+ * one at a time, so a body that waited for something else would stall every other write. Nor
+ * may it open another transaction (pass its `tx` down instead): on SQLite that one would wait for
+ * the body to end, which waits for it. (A guard through AsyncLocalStorage would catch it, but on
+ * Node 20 that puts a hook on every promise of the process: a quarter of the CPU of a payment.)
  */
 import type {
   CardTokenRow,

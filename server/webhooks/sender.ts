@@ -41,6 +41,9 @@ const USER_AGENT = 'sg-checkout-webhooks/1';
 const DISABLED_ERROR = 'endpoint disabled after HTTP 410; re-enable it with the CLI';
 const GONE_ERROR = 'HTTP 410 Gone: endpoint disabled; replay the event once the endpoint is back';
 
+const ENDPOINT_CACHE_MS = 5_000;
+const endpointKey = (project: string, url: string) => `${project}\n${url}`;
+
 /** What one attempt came to: a response status, or the error that prevented one. */
 type Outcome = { status: number | null; error: string | null; durationMs: number };
 
@@ -54,6 +57,13 @@ export class WebhookSender {
   private readonly onError: (error: unknown) => void;
   private readonly owner: string;
   private readonly leaseMs: number;
+  /**
+   * Endpoints seen enabled, read again after ENDPOINT_CACHE_MS (a read per delivery was a tenth
+   * of a payment's queries on PostgreSQL). Only "enabled" is kept: an endpoint that another
+   * instance disabled (after a 410) gets at most that long of deliveries, which meet the 410
+   * themselves, while one re-enabled (the CLI, a replay) is never refused from a stale copy.
+   */
+  private readonly enabledEndpoints = new Map<string, number>();
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakeSleeper: (() => void) | null = null;
@@ -156,7 +166,7 @@ export class WebhookSender {
 
   private async deliver(event: WebhookEventRow): Promise<void> {
     const at = this.clock.now();
-    if (await this.store.outbox.isEndpointDisabled(event.project, event.url)) {
+    if (await this.isEndpointDisabled(event.project, event.url)) {
       return this.record(event, at, { status: null, error: DISABLED_ERROR, durationMs: 0 }, 'failed');
     }
     const project = await this.store.projects.get(event.project);
@@ -167,11 +177,24 @@ export class WebhookSender {
     const { status } = outcome;
     if (status !== null && status >= 200 && status < 300) return this.record(event, at, outcome, 'delivered');
     if (status === 410) {
-      const disable = (tx: Tx) => tx.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
+      const disable = async (tx: Tx) => {
+        await tx.outbox.disableEndpoint(event.project, event.url, at, 'HTTP 410 Gone');
+        tx.afterCommit(() => this.enabledEndpoints.delete(endpointKey(event.project, event.url)));
+      };
       return this.record(event, at, { ...outcome, error: GONE_ERROR }, 'failed', null, disable);
     }
     const next = nextAttemptAt(await this.attemptInRun(event), this.clock.now(), event.first_attempt_at ?? at);
     return this.record(event, at, outcome, next === null ? 'failed' : 'pending', next);
+  }
+
+  private async isEndpointDisabled(project: string, url: string): Promise<boolean> {
+    const key = endpointKey(project, url);
+    const seenAt = this.enabledEndpoints.get(key);
+    if (seenAt !== undefined && Date.now() - seenAt < ENDPOINT_CACHE_MS) return false;
+    const disabled = await this.store.outbox.isEndpointDisabled(project, url);
+    if (disabled) this.enabledEndpoints.delete(key);
+    else this.enabledEndpoints.set(key, Date.now());
+    return disabled;
   }
 
   /** Signs and POSTs the event; never throws, an error is an outcome like a status. */

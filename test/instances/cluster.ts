@@ -68,6 +68,8 @@ export type Instance = {
   /** Sends the signal and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   readonly running: boolean;
+  /** The process id while it runs (the benchmark reads its memory). */
+  readonly pid: number | undefined;
   /** Everything the process printed, for a failure's message. */
   output(): string;
 };
@@ -83,9 +85,13 @@ function instance(name: string, port: number, env: NodeJS.ProcessEnv): Instance 
     get running() {
       return child !== null;
     },
+    get pid() {
+      return child?.pid;
+    },
     output: () => log,
     async start() {
-      const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...env, PORT: String(port), PUBLIC_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const nodeArgs = env.SG_NODE_ARGS ? env.SG_NODE_ARGS.split(' ') : []; // e.g. --cpu-prof for the benchmark
+      const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN], { env: { ...env, PORT: String(port), PUBLIC_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       exited = new Promise((resolve) => proc.once('exit', () => resolve()));
       void exited.then(() => {

@@ -242,10 +242,6 @@ for (const store of STORES) {
       assert.deepEqual(await seen, row, 'a hook sees the commit from anywhere');
     });
 
-    it('refuses a transaction opened inside another', async () => {
-      await assert.rejects(a.transaction(() => a.transaction(async () => {})), /inside another/);
-    });
-
     it('throws SessionMoved for a write that names a stale version', async () => {
       const row = await insertSession();
       const change = { id: row.id, status: 'cancelled' as const, failed_attempts: 0, close_reason: 'test', updated_at: Date.now() };

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -27,8 +26,9 @@ const ATTEMPTS = 4;
 
 /** The errors that say the database cannot be reached or has stopped working, rather than that a statement was wrong. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-// 57P01-03: the server is shutting down or starting; 53300: no connection slot left; class 08: the connection failed.
-const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+// 57P01-03: the server is shutting down or starting; 53300: no connection slot left; 57014: a statement
+// outlived statement_timeout (a lock held by a stalled peer: retry later, 503); class 08: the connection failed.
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 const CLIENT_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable/;
 
 function isUnavailable(error: unknown): boolean {
@@ -72,8 +72,6 @@ export class PostgresStorage implements Storage {
   readonly pushes;
   private readonly cache = new ProjectCache();
   private readonly listeners: SessionChangeListener[] = [];
-  /** Set while a transaction body runs: one opened inside it would wait for a second client, and maybe for a row lock its parent holds. */
-  private readonly inside = new AsyncLocalStorage<true>();
   private readonly pooled: Queryable;
   private readonly feed: ChangeFeed;
 
@@ -117,7 +115,6 @@ export class PostgresStorage implements Storage {
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.inside.getStore()) throw new Error('a transaction was opened inside another: pass the open transaction down instead');
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(fn);
@@ -146,7 +143,7 @@ export class PostgresStorage implements Storage {
     let value: T;
     try {
       await db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      value = await this.inside.run(true, () => fn(this.tx(db, hooks, changed)));
+      value = await fn(this.tx(db, hooks, changed));
       if (changed.size) {
         // Queued by PostgreSQL and sent to the listeners only if the COMMIT below succeeds.
         await db.query(`SELECT pg_notify('${SESSION_CHANNEL}', $1::text || ' ' || id) FROM unnest($2::text[]) AS id`, [this.instanceId, [...changed]]);

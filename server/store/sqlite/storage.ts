@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
 import { openDb, type Db } from './db';
 import { WalFlusher, type SyncLog } from './wal-flusher';
@@ -77,8 +76,6 @@ export class SqliteStorage implements Storage {
   private readonly listeners: SessionChangeListener[] = [];
   private queue: Job[] = [];
   private draining = false;
-  /** Set while a transaction body runs: a body that opened another transaction would wait for itself. */
-  private readonly inside = new AsyncLocalStorage<true>();
   private readonly statements;
   /** Rows the write connection has written since it opened; a commit that moved it wrote something. */
   private changesSeen = 0;
@@ -113,9 +110,6 @@ export class SqliteStorage implements Storage {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.inside.getStore()) {
-      return Promise.reject(new Error('a transaction was opened inside another: pass the open transaction down instead'));
-    }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) {
@@ -136,7 +130,7 @@ export class SqliteStorage implements Storage {
           const hooks: (() => void)[] = [];
           this.statements.savepoint.run();
           try {
-            const value = await this.inside.run(true, () => job.fn(this.tx(hooks)));
+            const value = await job.fn(this.tx(hooks));
             this.statements.release.run();
             done.push({ job, value, hooks });
           } catch (error) {
