@@ -41,10 +41,22 @@ function isUnavailable(error: unknown): boolean {
 const mapped = (error: unknown): unknown => (isUnavailable(error) && !(error instanceof StorageUnavailable) ? new StorageUnavailable(error) : error);
 const retryable = (error: unknown): boolean => ['40001', '40P01'].includes((error as { code?: unknown } | null)?.code as string);
 
+/**
+ * Each statement with parameters is a named prepared statement: a connection parses and plans
+ * it once and then only binds values (pg keeps the names per connection). The server's few
+ * dozen statements are fixed strings, so the names stay few.
+ */
+const statementNames = new Map<string, string>();
+const named = (text: string) => {
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `sg${statementNames.size + 1}`));
+  return name;
+};
+
 /** Every query through here: a connection failure reaches the caller as StorageUnavailable, whatever else as it was. */
 const guarded = (db: Queryable): Queryable => ({
   query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
-    db.query<R>(text, values).catch((error: unknown) => {
+    (values?.length ? (db as pg.Pool).query<R>({ name: named(text), text, values }) : db.query<R>(text, values)).catch((error: unknown) => {
       throw mapped(error);
     }),
 });
