@@ -5,7 +5,8 @@
  * reply; with anything else, 422. The transaction holds the key while it runs (a lock on
  * PostgreSQL; SQLite runs one transaction at a time): a duplicate arriving meanwhile on another
  * instance is answered 409 "in progress", and the stored reply once the first has committed.
- * Exactly one of them makes the change.
+ * Exactly one of them makes the change. Duplicates on the same instance take turns before their
+ * transactions (`KeyTurns`), so they get the stored reply rather than a 409.
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../errors';
@@ -16,6 +17,32 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type Reply = { status: 200; body: object };
+
+/**
+ * Requests of one project with one Idempotency-Key take turns on this instance: each opens its
+ * transaction once the one before has ended, and so replays its stored answer. Without this, on
+ * PostgreSQL (whose transactions run side by side) a merchant's retry that overtook its own
+ * first call on the same instance would be refused 409 as if another instance held the key.
+ * The wait is outside the transaction: a body must not wait for anything but the database.
+ */
+export class KeyTurns {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(project: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (key === undefined) return fn();
+    const id = `${project}\n${key}`;
+    const result = (this.tails.get(id) ?? Promise.resolve()).then(fn);
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
+    this.tails.set(id, tail);
+    void tail.then(() => {
+      if (this.tails.get(id) === tail) this.tails.delete(id);
+    });
+    return result;
+  }
+}
 
 export async function runIdempotent(
   tx: Tx,

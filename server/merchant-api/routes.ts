@@ -10,7 +10,7 @@ import type { SessionService } from '../sessions/service';
 import type { Storage, Tx } from '../store/port';
 import type { Clock } from '../clock';
 import { authenticate } from './auth';
-import { runIdempotent, type Reply } from './idempotency';
+import { KeyTurns, runIdempotent, type Reply } from './idempotency';
 import * as s from './schemas';
 import { validationError } from '../http/validation';
 import type { RateLimiter } from '../http/rate-limits';
@@ -37,6 +37,7 @@ type Method = { body: Schema; handle: (tx: Tx, project: Project, input: never) =
 export function merchantApi(d: MerchantDeps) {
   const api = new OpenAPIHono();
   const methods = new Map<string, Method>();
+  const turns = new KeyTurns();
 
   /** Registers one method: its schema (which validates the body and documents it) and its handler. */
   function method<S extends Schema>(name: string, summary: string, body: S, handle: (tx: Tx, project: Project, input: z.infer<S>) => Promise<object>) {
@@ -71,11 +72,14 @@ export function merchantApi(d: MerchantDeps) {
     const sessionId = (input as { session_id?: unknown }).session_id;
     // On an existing session, passed deadlines are applied and kept even if the method is then refused (a confirm too late).
     if (typeof sessionId === 'string') await d.sessions.applyDeadlines(sessionId);
-    const reply = await d.store.transaction((tx) =>
-      runIdempotent(
-        tx,
-        { project: project.name, method: name, key: c.req.header('idempotency-key'), rawBody, now: d.clock.now() },
-        async (): Promise<Reply> => ({ status: 200, body: await m.handle(tx, project, input) }),
+    const key = c.req.header('idempotency-key');
+    const reply = await turns.run(project.name, key, () =>
+      d.store.transaction((tx) =>
+        runIdempotent(
+          tx,
+          { project: project.name, method: name, key, rawBody, now: d.clock.now() },
+          async (): Promise<Reply> => ({ status: 200, body: await m.handle(tx, project, input) }),
+        ),
       ),
     );
     if (reply.replayed) c.header('Idempotent-Replayed', 'true');
