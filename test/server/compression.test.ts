@@ -13,7 +13,7 @@ import { createLink, newKeyPair, sessionWithToken, startHarness, type Harness } 
 const KEYS = newKeyPair();
 const BIG = 'x'.repeat(4000);
 
-function harness(t: TestContext): Harness {
+async function harness(t: TestContext): Promise<Harness> {
   const h = await startHarness({ keys: KEYS });
   t.after(() => h.close());
   return h;
@@ -113,7 +113,7 @@ describe('compressAnswers', () => {
 
 describe('the server', () => {
   test('compresses the link page, the pages stylesheet and the bank list when the browser accepts it', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const link = await createLink(h);
     for (const path of [`/l/${link.id}`, '/assets/pages.css', '/public/v1/banks']) {
       const plain = await get(h.app, path);
@@ -131,7 +131,7 @@ describe('the server', () => {
   });
 
   test('sends the status read (and its long-poll) exactly as the route makes it', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const { token } = await sessionWithToken(h);
     for (const query of ['', '?version=1&wait=1']) {
       const res = await get(h.app, `/public/v1/sessions/${token}${query}`, 'gzip, br', { origin: 'https://merchant.example' });

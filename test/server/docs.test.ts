@@ -20,7 +20,7 @@ type Operation = {
 type Schema = { $ref?: string; properties?: Record<string, Schema>; oneOf?: Schema[]; anyOf?: Schema[]; required?: string[] };
 type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
 
-function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}): Harness {
+async function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
   const h = await startHarness(opts);
   t.after(() => h.close());
   return h;
@@ -57,7 +57,7 @@ const operation = (doc: Doc, key: string): Operation => {
 const resolve = (doc: Doc, s: Schema): Schema => (s.$ref ? resolve(doc, doc.components.schemas[s.$ref.split('/').at(-1)!]!) : s);
 
 test('the public API and the link checkout are documented under "Public API", their bodies from the schemas that validate them', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const doc = await openApi(h);
   for (const key of PUBLIC_OPERATIONS) assert.deepEqual(operation(doc, key).tags, ['Public API'], key);
   const view = operation(doc, 'get /public/v1/sessions/{token}');
@@ -81,7 +81,7 @@ test('the public API and the link checkout are documented under "Public API", th
 });
 
 test('the documented link checkout body takes the fields, and only the fields, that the route validates', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const doc = await openApi(h);
   const body = resolve(doc, operation(doc, 'post /l/{linkId}/checkout').requestBody!.content['application/json']!.schema);
   const link = await createLink(h, { extra_fields: undefined });
@@ -102,7 +102,7 @@ test('the documented link checkout body takes the fields, and only the fields, t
 });
 
 test('a real session view, in each state it can be in, validates against the documented reply schema', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const view = async (token: string) => {
     const res = await h.publicCall(`sessions/${token}`);
     assert.equal(res.status, 200);
@@ -111,7 +111,7 @@ test('a real session view, in each state it can be in, validates against the doc
     return res.body;
   };
   const post = (path: string, body: unknown) => h.publicCall(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  h.server.store.projects.update({ ...h.server.store.projects.get('shop')!, displayName: 'Байкал Маркет', support: { email: 'help@shop.example' } });
+  await h.server.store.transaction(async (tx) => tx.projects.update({ ...(await tx.projects.get('shop'))!, displayName: 'Байкал Маркет', support: { email: 'help@shop.example' } }));
 
   const fresh = await sessionWithToken(h, { description: 'Ducks', payment_options: { consent: { offer_url: 'https://shop.example/offer' }, return_url: 'https://shop.example/back' } });
   assert.equal((await view(fresh.token)).payment, null);
@@ -178,10 +178,10 @@ const provokedStatuses = (provoked: Provoked[], key: string) => new Set(provoked
 
 test('every public operation documents each status it is provoked into', async (t) => {
   let orderCheck: () => Response = () => Response.json({ ok: true });
-  const h = harness(t, { fetch: async () => orderCheck() });
+  const h = await harness(t, { fetch: async () => orderCheck() });
   // Rate limits on a server of their own: a limit is taken before the body is read, so it would hide the other refusals.
   const limits = { ...DEFAULT_RATE_LIMITS, card_tokens_per_session: { max: 1, windowMs: 60_000 }, card_payments_per_session: { max: 1, windowMs: 60_000 } };
-  const limited = harness(t, { rateLimits: limits });
+  const limited = await harness(t, { rateLimits: limits });
   const doc = await openApi(h);
   const provoked: Provoked[] = [];
   const send = async (key: string, why: string, values: Record<string, string>, init: RequestInit = {}, on = h) => {
@@ -246,7 +246,7 @@ test('every public operation documents each status it is provoked into', async (
 });
 
 test('every merchant method documents each status it is provoked into: 405, 413, 415, 429 and its own', async (t) => {
-  const h = harness(t, { rateLimits: { ...DEFAULT_RATE_LIMITS, merchant_calls_per_project: { max: 40, windowMs: 60_000 } } });
+  const h = await harness(t, { rateLimits: { ...DEFAULT_RATE_LIMITS, merchant_calls_per_project: { max: 40, windowMs: 60_000 } } });
   const doc = await openApi(h);
   const merchantPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/'));
   assert.deepEqual(merchantPaths.sort(), MERCHANT_METHODS.map((m) => `/api/v1/${m}`).sort());
@@ -285,7 +285,7 @@ test('every merchant method documents each status it is provoked into: 405, 413,
 });
 
 test('/docs renders the public API: its operations, parameters, authorisation and statuses', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const res = await h.app.request('/docs');
   assert.equal(res.status, 200);
   const page = await res.text();

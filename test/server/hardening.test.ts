@@ -11,7 +11,7 @@ import { parseJson } from '../../server/http/body';
 import { DEFAULT_RATE_LIMITS, rateLimitsFromEnv } from '../../server/http/rate-limits';
 import { createLink, sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 
-function harness(t: TestContext): Harness {
+async function harness(t: TestContext): Promise<Harness> {
   const h = await startHarness();
   t.after(() => h.close());
   return h;
@@ -21,7 +21,7 @@ const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'cont
 
 describe('bound tokens', () => {
   test("a customer's card token pays only the session whose card form made it", async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const s1 = await sessionWithToken(h);
     const s2 = await sessionWithToken(h);
     const token = await tokenize(h, s2.token, '4242424242424242');
@@ -76,7 +76,7 @@ describe('bodies are capped while they stream in', () => {
   }
 
   test('a 48 MiB chunked body is refused with 413 naming the cap, after reading no more than the cap', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const { token } = await sessionWithToken(h);
     const routes: [string, Record<string, string>, number][] = [
       [`/public/v1/sessions/${token}/cards`, {}, 16 * 1024],
@@ -95,7 +95,7 @@ describe('bodies are capped while they stream in', () => {
   });
 
   test("the demo store's own routes, mounted in the same server, cap their bodies too", async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     for (const path of ['/demo/orders', '/demo/webhooks']) {
       const { stream, counter, chunk } = hugeBody(8 * 1024 * 1024);
       const res = await h.app.request(path, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
@@ -105,7 +105,7 @@ describe('bodies are capped while they stream in', () => {
   });
 
   test('a declared Content-Length over the cap is refused before any byte is read', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const { token } = await sessionWithToken(h);
     const res = await h.app.request(`/public/v1/sessions/${token}/cards`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-length': String(1 << 30) } });
     assert.equal(res.status, 413);
@@ -114,7 +114,7 @@ describe('bodies are capped while they stream in', () => {
 
 describe('duplicate keys', () => {
   test('a JSON body that names a key twice is refused with 400 naming it, at any depth', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const { token } = await sessionWithToken(h);
     const twice = '{"amount_details": {"amount": 1000, "currency": "RUB", "amount": 99999999}}';
     const merchant = await h.call('session/create', twice);
@@ -144,13 +144,13 @@ describe('duplicate keys', () => {
 
 describe('webhooks carry what a receiver needs to order them', () => {
   test("each payload has the event's time and the session's version, growing with every change", async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const { id, token } = await sessionWithToken(h);
     await h.publicCall(`sessions/${token}/payments`, json({ method: 'fps' })); // action_required
     h.clock.advance(1000);
     const started = (await h.publicCall(`sessions/${token}`)).body;
     await h.app.request(`/sandbox/payments/${started.payment.id}/approve`, { method: 'POST' }); // payment_finished
-    const events = h.events(id).map((e) => e.payload);
+    const events = (await h.events(id)).map((e) => e.payload);
     assert.deepEqual(events.map((e) => e.type), ['action_required', 'payment_finished']);
     const [first, last] = events;
     assert.ok(first.session.version < last.session.version, `versions ${first.session.version} then ${last.session.version}`);
@@ -218,7 +218,7 @@ describe('rate limits', () => {
 
 describe('400s in words written for this API', () => {
   test('an amount of 1e16 names the maximum; lifetime_minutes its real range; a wrong method the methods', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const huge = await h.call('session/create', { amount_details: { amount: 1e16, currency: 'RUB' } });
     assert.deepEqual([huge.status, huge.body.error.field, huge.body.error.description], [400, 'amount_details.amount', 'amount_details.amount: must be at most 10000000000 kopecks']);
     for (const minutes of [1, 1e9, 7.5]) {
@@ -234,7 +234,7 @@ describe('400s in words written for this API', () => {
   });
 
   test("where a schema has no words of its own, the API's words say what is allowed, never the library's", async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const cases: [unknown, RegExp][] = [
       [{ amount_details: { amount: 1000, currency: 'RUB' }, description: 7 }, /^description: must be a string$/],
       [{ amount_details: { amount: 1000, currency: 'RUB' }, description: 'x'.repeat(300) }, /^description: must be at most 255 characters$/],
@@ -252,7 +252,7 @@ describe('400s in words written for this API', () => {
 
 describe('public POSTs take JSON only', () => {
   test('a form, text or no type is 415 on every public POST, and nothing happens', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const { id, token } = await sessionWithToken(h);
     for (const path of ['payments', 'cards', 'renew', 'saved-card/remove', 'sberpay/push', 'payments/pm_0000000000000000000a/abandon']) {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
@@ -260,7 +260,7 @@ describe('public POSTs take JSON only', () => {
         assert.deepEqual([path, type, res.status, res.body.error.code], [path, type, 415, 'unsupported_media_type']);
       }
     }
-    assert.deepEqual(h.events(id), [], 'no payment was started');
+    assert.deepEqual(await h.events(id), [], 'no payment was started');
   });
 });
 

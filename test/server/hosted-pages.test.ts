@@ -17,11 +17,11 @@ import { PUBLIC_URL, createLink, newKeyPair, sessionWithToken, startHarness } fr
 const KEYS = newKeyPair();
 
 /** The harness's server, and the hosted pages built with its store (what app.ts mounts). */
-function pages(t: TestContext, branding: Partial<ProjectBranding> = {}) {
+async function pages(t: TestContext, branding: Partial<ProjectBranding> = {}) {
   const h = await startHarness({ keys: KEYS });
   t.after(() => h.close());
   const store = h.server.store;
-  store.projects.update({ ...store.projects.get('shop')!, ...branding });
+  await store.transaction(async (tx) => tx.projects.update({ ...(await tx.projects.get('shop'))!, ...branding }));
   const links = new LinkService({ store, clock: h.clock, publicUrl: PUBLIC_URL });
   const app = new Hono().route('/', hostedPages(links, new LinkCheckout({ store, clock: h.clock, links, sessions: h.server.sessions }), store));
   const get = async (path: string, acceptLanguage?: string) => {
@@ -34,7 +34,7 @@ function pages(t: TestContext, branding: Partial<ProjectBranding> = {}) {
 const BRANDED = { displayName: 'Байкал <Маркет>', logoUrl: 'https://shop.example/logo.png', support: { email: 'help@shop.example' } };
 
 test('the link page is headed by the shop\'s display name and logo, as text and an <img> with alt text, and never its slug', async (t) => {
-  const { h, get } = pages(t, BRANDED);
+  const { h, get } = await pages(t, BRANDED);
   const link = await createLink(h, { order_check_url: undefined });
   const { html } = await get(`/l/${link.id}`);
   assert.match(html, /<header class="shop-head"><img class="shop-logo" src="https:\/\/shop\.example\/logo\.png" alt="Логотип Байкал &lt;Маркет&gt;"[^>]*><span class="shop-name">Байкал &lt;Маркет&gt;<\/span><\/header>/);
@@ -42,7 +42,7 @@ test('the link page is headed by the shop\'s display name and logo, as text and 
 });
 
 test('without a display name the project\'s name heads the page, and without a logo there is no <img>', async (t) => {
-  const { h, get } = pages(t);
+  const { h, get } = await pages(t);
   const link = await createLink(h, { order_check_url: undefined, image_url: undefined });
   const { html } = await get(`/l/${link.id}`);
   assert.match(html, /<header class="shop-head"><span class="shop-name">shop<\/span><\/header>/);
@@ -50,18 +50,18 @@ test('without a display name the project\'s name heads the page, and without a l
 });
 
 test('the link page picks its language by q-value, from ?lang=, or as the merchant fixed it; the amount follows', async (t) => {
-  const { h, get } = pages(t);
+  const { h, get } = await pages(t);
   const link = await createLink(h, { order_check_url: undefined });
   const english = await get(`/l/${link.id}`, 'ru;q=0.8,en-US;q=0.9');
   assert.match(english.html, /<html lang="en">/);
   assert.match(english.html, /<div class="amount">1,499\.00\u00a0₽<\/div>/);
   assert.match((await get(`/l/${link.id}?lang=ru`, 'en')).html, /<html lang="ru">[\s\S]*1\u202f499,00\u00a0₽/);
-  h.server.store.projects.update({ ...h.server.store.projects.get('shop')!, locale: 'en' });
+  await h.server.store.transaction(async (tx) => tx.projects.update({ ...(await tx.projects.get('shop'))!, locale: 'en' }));
   assert.match((await get(`/l/${link.id}?lang=ru`, 'ru')).html, /<html lang="en">/, 'the merchant fixed English');
 });
 
 test('the link page says the product and the amount once, and gives link-page.js the words of its hint and errors in the page language', async (t) => {
-  const { h, get } = pages(t);
+  const { h, get } = await pages(t);
   const link = await createLink(h, { order_check_url: undefined });
   const { html } = await get(`/l/${link.id}`, 'en');
   assert.equal(html.match(/1,499\.00/g)?.length, 1, 'the amount once');
@@ -75,7 +75,7 @@ test('the link page says the product and the amount once, and gives link-page.js
 });
 
 test('/pay/:token: the shop heads the page, the widget gets the page\'s locale and alone shows the amount', async (t) => {
-  const { h, get } = pages(t, BRANDED);
+  const { h, get } = await pages(t, BRANDED);
   const { token } = await sessionWithToken(h, { description: 'Кофе' });
   const ru = await get(`/pay/${token}`, 'ru-RU,ru;q=0.9');
   assert.match(ru.html, /<span class="shop-name">Байкал &lt;Маркет&gt;<\/span>/);
@@ -96,7 +96,7 @@ test('/pay/:token: the shop heads the page, the widget gets the page\'s locale a
 });
 
 test('every page names the site icon in its head, so the browser never asks for /favicon.ico and gets the card mark', async (t) => {
-  const { h, get } = pages(t);
+  const { h, get } = await pages(t);
   const { token } = await sessionWithToken(h);
   const link = await createLink(h);
   for (const path of [`/pay/${token}`, '/pay/pt_unknown', `/l/${link.id}`, '/l/lnk_unknown']) {

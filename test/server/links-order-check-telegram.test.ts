@@ -32,7 +32,7 @@ type Call = { url: string; init: RequestInit };
  * the webhooks, answer 200), and whose `sleep` records the wait asked for and resolves at once
  * (`timeout: 'now'`) or never (the merchant always answers before the 10 seconds are up).
  */
-function orderCheckHarness(t: TestContext, answer: (call: Call) => Promise<Response>, opts: { timeout?: 'now' | 'never'; clock?: ManualClock } = {}) {
+async function orderCheckHarness(t: TestContext, answer: (call: Call) => Promise<Response>, opts: { timeout?: 'now' | 'never'; clock?: ManualClock } = {}) {
   const checks: Call[] = [];
   const sleeps: number[] = [];
   const h = await startHarness({
@@ -67,7 +67,7 @@ const payByFps = (h: Harness, token: string) => h.publicCall(`sessions/${token}/
 
 describe('the order check before a payment starts', () => {
   test('{"ok": true}: the payment starts', async (t) => {
-    const { h, checks, sleeps } = orderCheckHarness(t, () => json({ ok: true }));
+    const { h, checks, sleeps } = await orderCheckHarness(t, () => json({ ok: true }));
     const { token, sessionId } = await purchase(h);
     const started = await payByFps(h, token);
     assert.equal(started.status, 200, JSON.stringify(started.body));
@@ -77,13 +77,13 @@ describe('the order check before a payment starts', () => {
     assert.equal(checks.length, 1, 'asked once');
     assert.deepEqual(sleeps, [ORDER_CHECK_TIMEOUT_MS]);
     assert.equal(ORDER_CHECK_TIMEOUT_MS, 10_000);
-    assert.equal(h.server.store.sessions.payments(sessionId).length, 1);
+    assert.equal((await h.server.store.sessions.payments(sessionId)).length, 1);
     assert.equal((await approve(h, started.body.payment.id)).status, 200);
     assert.equal((await h.publicCall(`sessions/${token}`)).body.status, 'accepted');
   });
 
   test('the request is a POST signed like the webhooks, with the project’s secret, and carries the session', async (t) => {
-    const { h, checks } = orderCheckHarness(t, () => json({ ok: true }));
+    const { h, checks } = await orderCheckHarness(t, () => json({ ok: true }));
     const { token, sessionId, link } = await purchase(h);
     await payByFps(h, token);
     const [check] = checks;
@@ -113,21 +113,21 @@ describe('the order check before a payment starts', () => {
   });
 
   test(`{"ok": false, "error_message": "${DUCKS}"}: 409 with exactly that message, and no payment`, async (t) => {
-    const { h, checks } = orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
+    const { h, checks } = await orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
     const { token, sessionId } = await purchase(h);
     const refused = await writesNothing(h, () => payByFps(h, token));
     assertError(refused, 409, 'order_refused');
     assert.equal(refused.body.error.description, DUCKS);
     assert.equal(checks.length, 1);
-    assert.equal(h.server.store.sessions.payments(sessionId).length, 0);
-    assert.equal(count(h, 'payments'), 0);
+    assert.equal((await h.server.store.sessions.payments(sessionId)).length, 0);
+    assert.equal(await count(h, 'payments'), 0);
     const view = (await h.publicCall(`sessions/${token}`)).body;
     assert.equal(view.status, 'created');
     assert.equal(view.payment, null);
   });
 
   test('{"ok": false} without a message: 409 with a default message', async (t) => {
-    const { h } = orderCheckHarness(t, () => json({ ok: false }));
+    const { h } = await orderCheckHarness(t, () => json({ ok: false }));
     const { token } = await purchase(h);
     const refused = await writesNothing(h, () => payByFps(h, token));
     assertError(refused, 409, 'order_refused');
@@ -136,7 +136,7 @@ describe('the order check before a payment starts', () => {
 
   test('no answer within 10 seconds (fake clock): 502 with a clear message, the request aborted, nothing charged', async (t) => {
     let signal: AbortSignal | undefined;
-    const { h, sleeps } = orderCheckHarness(
+    const { h, sleeps } = await orderCheckHarness(
       t,
       ({ init }) => {
         signal = init.signal ?? undefined;
@@ -152,7 +152,7 @@ describe('the order check before a payment starts', () => {
     assert.equal(failed.body.error.description, 'The shop could not confirm the order (no answer in 10 seconds). Nothing was charged; please try again later.');
     assert.deepEqual(sleeps, [10_000]);
     assert.equal(signal?.aborted, true, 'the request is given up');
-    assert.equal(h.server.store.sessions.payments(sessionId).length, 0);
+    assert.equal((await h.server.store.sessions.payments(sessionId)).length, 0);
   });
 
   const failures: [string, () => Promise<Response>, RegExp][] = [
@@ -164,19 +164,19 @@ describe('the order check before a payment starts', () => {
   ];
   for (const [what, answer, message] of failures) {
     test(`${what}: 502 order_check_failed, nothing charged`, async (t) => {
-      const { h } = orderCheckHarness(t, answer);
+      const { h } = await orderCheckHarness(t, answer);
       const { token, sessionId } = await purchase(h);
       const failed = await writesNothing(h, () => payByFps(h, token));
       assertError(failed, 502, 'order_check_failed');
       assert.match(failed.body.error.description, message);
       assert.match(failed.body.error.description, /Nothing was charged/);
-      assert.equal(h.server.store.sessions.payments(sessionId).length, 0);
+      assert.equal((await h.server.store.sessions.payments(sessionId)).length, 0);
     });
   }
 
   test('after a refusal the customer may try again, and pays once the shop says yes', async (t) => {
     let inStock = false;
-    const { h, checks } = orderCheckHarness(t, () => json(inStock ? { ok: true } : { ok: false, error_message: DUCKS }));
+    const { h, checks } = await orderCheckHarness(t, () => json(inStock ? { ok: true } : { ok: false, error_message: DUCKS }));
     const { token } = await purchase(h);
     assertError(await payByFps(h, token), 409, 'order_refused');
     inStock = true;
@@ -186,17 +186,17 @@ describe('the order check before a payment starts', () => {
   });
 
   test('each method is checked, a card too: a refused card payment leaves the card unused', async (t) => {
-    const { h, checks } = orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
+    const { h, checks } = await orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
     const { token } = await purchase(h);
     const card = await tokenize(h, token, VISA_SUCCESS);
     const refused = await writesNothing(h, () => h.publicCall(`sessions/${token}/payments`, post({ method: 'card', card_token: card })));
     assertError(refused, 409, 'order_refused');
     assert.equal(JSON.parse(String(checks[0]!.init.body)).payment_method, 'card');
-    assert.equal(h.server.store.cards.get(card)!.used_at, null);
+    assert.equal((await h.server.store.cards.get(card))!.used_at, null);
   });
 
   test('a link without an order-check URL asks nobody', async (t) => {
-    const { h, checks, sleeps } = orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
+    const { h, checks, sleeps } = await orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
     const { token } = await purchase(h, { order_check_url: undefined });
     assert.equal((await payByFps(h, token)).status, 200);
     assert.deepEqual(checks, []);
@@ -204,7 +204,7 @@ describe('the order check before a payment starts', () => {
   });
 
   test('a plain session created with order_check_url is checked the same way', async (t) => {
-    const { h } = orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
+    const { h } = await orderCheckHarness(t, () => json({ ok: false, error_message: DUCKS }));
     const { token } = await sessionWithToken(h, { order_check_url: ORDER_CHECK_URL });
     const refused = await payByFps(h, token);
     assertError(refused, 409, 'order_refused');
@@ -236,7 +236,7 @@ const AUTH_DATE = 1740819600; // 2025-03-01T09:00:00Z
 const initFields = (user: object = TG_USER, authDate = AUTH_DATE) => ({ query_id: 'AAHdF6IQAAAAAN0XohDhrOrc', user: JSON.stringify(user), auth_date: String(authDate) });
 
 /** A harness whose clock stands `ageSeconds` after AUTH_DATE. */
-function telegramHarness(t: TestContext, ageSeconds = 60) {
+async function telegramHarness(t: TestContext, ageSeconds = 60) {
   const h = await startHarness({ keys: KEYS, clock: new ManualClock((AUTH_DATE + ageSeconds) * 1000) });
   t.after(() => h.close());
   return h;
@@ -279,7 +279,7 @@ describe('Telegram Mini App initData', () => {
   });
 
   test('a link with a bot token and a valid initData: the session’s customer.reference is tg:<user id>', async (t) => {
-    const h = telegramHarness(t);
+    const h = await telegramHarness(t);
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const res = await linkCheckout(h, link.id, { ...buyer, init_data: signInitData(BOT_TOKEN, initFields()).initData });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -291,7 +291,7 @@ describe('Telegram Mini App initData', () => {
   });
 
   test('a tampered initData (another user, same hash): 401 and no session', async (t) => {
-    const h = telegramHarness(t);
+    const h = await telegramHarness(t);
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const { initData } = signInitData(BOT_TOKEN, initFields());
     const tampered = initData.replace(encodeURIComponent(JSON.stringify(TG_USER)), encodeURIComponent(JSON.stringify({ ...TG_USER, id: 1 })));
@@ -299,11 +299,11 @@ describe('Telegram Mini App initData', () => {
     const refused = await writesNothing(h, () => linkCheckout(h, link.id, { ...buyer, init_data: tampered }));
     assertError(refused, 401, 'invalid_init_data');
     assert.match(refused.body.error.description, /hash does not match/);
-    assert.equal(count(h, 'sessions'), 0);
+    assert.equal(await count(h, 'sessions'), 0);
   });
 
   test('an initData signed for another bot, or without a hash, or with a malformed one: 401 and no session', async (t) => {
-    const h = telegramHarness(t);
+    const h = await telegramHarness(t);
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const otherBot = signInitData(OTHER_BOT_TOKEN, initFields()).initData;
     const noHash = otherBot.replace(/&hash=.*$/, '');
@@ -312,11 +312,11 @@ describe('Telegram Mini App initData', () => {
       const refused = await writesNothing(h, () => linkCheckout(h, link.id, { ...buyer, init_data: initData }));
       assertError(refused, 401, 'invalid_init_data');
     }
-    assert.equal(count(h, 'sessions'), 0);
+    assert.equal(await count(h, 'sessions'), 0);
   });
 
   test('an initData older than 24 hours is refused; one a little younger is accepted', async (t) => {
-    const old = telegramHarness(t, INIT_DATA_MAX_AGE_S - 60);
+    const old = await telegramHarness(t, INIT_DATA_MAX_AGE_S - 60);
     const link = await createLink(old, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const { initData } = signInitData(BOT_TOKEN, initFields());
     assert.equal((await linkCheckout(old, link.id, { ...buyer, init_data: initData })).status, 200, '23 h 59 min old');
@@ -328,7 +328,7 @@ describe('Telegram Mini App initData', () => {
   });
 
   test('an initData dated in the future is refused (it would never grow old), beyond five minutes of clock difference', async (t) => {
-    const h = telegramHarness(t, -4 * 60); // Telegram's clock 4 minutes ahead of ours: still taken
+    const h = await telegramHarness(t, -4 * 60); // Telegram's clock 4 minutes ahead of ours: still taken
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const { initData } = signInitData(BOT_TOKEN, initFields());
     assert.equal((await linkCheckout(h, link.id, { ...buyer, init_data: initData })).status, 200, '4 minutes ahead');
@@ -339,7 +339,7 @@ describe('Telegram Mini App initData', () => {
   });
 
   test('a link without a bot token ignores initData: the reference comes from the identifying field', async (t) => {
-    const h = telegramHarness(t);
+    const h = await telegramHarness(t);
     const link = await createLink(h, { order_check_url: undefined });
     const res = await linkCheckout(h, link.id, { ...buyer, init_data: 'user=%7B%22id%22%3A1%7D&hash=00' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -349,7 +349,7 @@ describe('Telegram Mini App initData', () => {
   });
 
   test('the Telegram user who paid by card is offered that card on the next purchase, whatever they type', async (t) => {
-    const h = telegramHarness(t);
+    const h = await telegramHarness(t);
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const init_data = signInitData(BOT_TOKEN, initFields()).initData;
     const first = (await linkCheckout(h, link.id, { ...buyer, init_data })).body;
@@ -363,7 +363,7 @@ describe('Telegram Mini App initData', () => {
   });
 
   test('a customer outside Telegram who types "tg:<id>" is not taken for that Telegram user (no saved card of theirs)', async (t) => {
-    const h = telegramHarness(t);
+    const h = await telegramHarness(t);
     const link = await createLink(h, { telegram_bot_token: BOT_TOKEN, order_check_url: undefined });
     const first = (await linkCheckout(h, link.id, { ...buyer, init_data: signInitData(BOT_TOKEN, initFields()).initData })).body;
     const card = await tokenize(h, first.token, VISA_SUCCESS);

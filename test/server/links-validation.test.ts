@@ -18,7 +18,7 @@ const KEYS = newKeyPair();
 const LINK_ID = /^pl_[0-9a-z]{20}$/;
 const BOT_TOKEN = '7012345678:AAHk3mW9xQ2vTz8bLp5nRc4sYd6eFg1hJ0o';
 
-function harness(t: TestContext): Harness {
+async function harness(t: TestContext): Promise<Harness> {
   const h = await startHarness({ clock: new ManualClock(Date.parse('2025-03-01T09:00:00Z')), keys: KEYS });
   t.after(() => h.close());
   return h;
@@ -128,7 +128,7 @@ const VALID: { rule: string; body: Record<string, unknown>; check: (link: Record
 describe('link/create validates every rule of the link and names the field', () => {
   for (const c of INVALID) {
     test(`${c.rule} (400, error.field = ${c.field}, nothing stored)`, async (t) => {
-      const h = harness(t);
+      const h = await harness(t);
       const reply = await writesNothing(h, () => h.call('link/create', c.body));
       assertError(reply, 400, 'invalid_request', c.field);
       assert.match(reply.body.error.description, c.message);
@@ -138,16 +138,16 @@ describe('link/create validates every rule of the link and names the field', () 
 
   for (const c of VALID) {
     test(c.rule, async (t) => {
-      const h = harness(t);
+      const h = await harness(t);
       const res = await h.call('link/create', c.body);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       c.check(res.body.link);
-      assert.equal(count(h, 'payment_links'), 1);
+      assert.equal(await count(h, 'payment_links'), 1);
     });
   }
 
   test('the design example is stored as given, with a pl_ id, its page URL, status active and no bot token', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const res = await h.call('link/create', sampleLink());
     assert.equal(res.status, 200);
     assert.equal(res.body.status, 'ok');
@@ -161,7 +161,7 @@ describe('link/create validates every rule of the link and names the field', () 
   });
 
   test('a description of any length up to 150 is accepted and any longer one refused (property)', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 150 }), async (description) => {
         const res = await h.call('link/create', sampleLink({ description }));
@@ -180,7 +180,7 @@ describe('link/create validates every rule of the link and names the field', () 
   });
 
   test('the bot token is kept secret: link/create, link/get and link/list only say that one is set', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const created = await createLink(h, { telegram_bot_token: BOT_TOKEN });
     assert.deepEqual(created.telegram, { bot_token_set: true });
     const got = await h.call('link/get', { id: created.id });
@@ -196,7 +196,7 @@ describe('link/create validates every rule of the link and names the field', () 
 describe('link create in the CLI answers the same rules: one line on stderr naming the field, exit 2', { concurrency: 6 }, () => {
   let h: Harness;
   let dataDir: string;
-  before(() => {
+  before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sg-cli-links-'));
     // A server on the CLI's own database file registers the project `shop` the CLI creates links for.
     h = await startHarness({ dbFile: join(dataDir, 'sg-checkout.sqlite'), keys: KEYS });
@@ -259,7 +259,7 @@ describe('link create in the CLI answers the same rules: one line on stderr nami
 
 describe('link/get, link/list and link/disable', () => {
   test('link/get answers the link as link/create did', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const created = await createLink(h);
     const got = await h.call('link/get', { id: created.id });
     assert.equal(got.status, 200);
@@ -267,7 +267,7 @@ describe('link/get, link/list and link/disable', () => {
   });
 
   test('link/list answers the project’s links newest first, active and disabled', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const first = await createLink(h, { product_name: 'First' });
     h.clock.advance(MINUTE_MS);
     const second = await createLink(h, { product_name: 'Second' });
@@ -289,9 +289,9 @@ describe('link/get, link/list and link/disable', () => {
   });
 
   test('another project cannot read, list or disable the link: 404, and the link stays active', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const link = await createLink(h);
-    const other = otherProject(h);
+    const other = await otherProject(h);
     assertError(await other.call('link/get', { id: link.id }), 404, 'not_found');
     assertError(await writesNothing(h, () => other.call('link/disable', { id: link.id })), 404, 'not_found');
     const otherList = await other.call('link/list', {});
@@ -301,7 +301,7 @@ describe('link/get, link/list and link/disable', () => {
   });
 
   test('an unknown link id answers 404, a malformed one 400 naming id', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     assertError(await h.call('link/get', { id: 'pl_00000000000000000000' }), 404, 'not_found');
     assertError(await h.call('link/disable', { id: 'pl_00000000000000000000' }), 404, 'not_found');
     assertError(await h.call('link/get', { id: 'ps_00000000000000000000' }), 400, 'invalid_request', 'id');
@@ -309,7 +309,7 @@ describe('link/get, link/list and link/disable', () => {
   });
 
   test('a disabled link: status disabled (twice is fine), its page answers 404 and its checkout is refused without a session', async (t) => {
-    const h = harness(t);
+    const h = await harness(t);
     const link = await createLink(h);
     const disabled = await h.call('link/disable', { id: link.id });
     assert.equal(disabled.status, 200);
@@ -327,7 +327,7 @@ describe('link/get, link/list and link/disable', () => {
     const checkout = await writesNothing(h, () => linkCheckout(h, link.id, { user: '@ivan', extra: ['ivan@example.com'], consent: true }));
     assertError(checkout, 404, 'not_found');
     assert.match(checkout.body.error.description, /disabled/);
-    assert.equal(count(h, 'sessions'), 0);
+    assert.equal(await count(h, 'sessions'), 0);
   });
 });
 

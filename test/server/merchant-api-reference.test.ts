@@ -7,28 +7,28 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { newKeyPair, signBody, startHarness } from './helpers';
+import { newKeyPair, signBody, startHarness, type Harness } from './helpers';
 import { ISO, PAYMENT_ID, SESSION_ID, approve, send } from './merchant-fixtures';
 
 const EXAMPLE = JSON.parse(readFileSync(new URL('./fixtures/smartglocal-sberpay-example.json', import.meta.url), 'utf8'));
 
-function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) {
+async function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) {
   const h = await startHarness(opts);
   t.after(() => h.close());
   return h;
 }
 
 /** Sends the documented request exactly: its body bytes, its header names, its project name. */
-async function sendExample(h: ReturnType<typeof startHarness>, privateKey: string) {
+async function sendExample(h: Harness, privateKey: string) {
   const { method, path, headers, body } = EXAMPLE.request;
   const raw = JSON.stringify(body, null, 2);
   const res = await h.app.request(path, { method, body: raw, headers: { ...headers, 'X-PARTNER-SIGN': signBody(privateKey, raw) } });
   return { status: res.status, body: (await res.json()) as any };
 }
 
-function registerExampleProject(h: ReturnType<typeof startHarness>, confirmation: 'auto' | 'manual') {
+async function registerExampleProject(h: Harness, confirmation: 'auto' | 'manual') {
   const keys = newKeyPair();
-  h.server.store.projects.insert({
+  await h.server.store.transaction((tx) => tx.projects.insert({
     name: EXAMPLE.request.headers['X-PARTNER-PROJECT'],
     publicKeyPem: keys.publicKey,
     webhookUrl: 'https://merchant.example/hooks',
@@ -38,13 +38,13 @@ function registerExampleProject(h: ReturnType<typeof startHarness>, confirmation
     confirmWindowMinutes: 240,
     fpsQrLifetimeMinutes: 15,
     createdAt: h.clock.now(),
-  });
+  }));
   return keys;
 }
 
 test('the documented SberPay request, signed as is, is accepted and answered in the documented shape', async (t) => {
-  const h = harness(t);
-  const keys = registerExampleProject(h, 'auto');
+  const h = await harness(t);
+  const keys = await registerExampleProject(h, 'auto');
   const reply = await sendExample(h, keys.privateKey);
   assert.equal(reply.status, 200, JSON.stringify(reply.body));
   const doc = EXAMPLE.response;
@@ -68,12 +68,12 @@ test('the documented SberPay request, signed as is, is accepted and answered in 
   assert.deepEqual(p.amount_details, docP.amount_details);
   assert.equal(p.metadata, req.metadata, 'metadata echoes what the request sent');
   assert.deepEqual(p.payment_options, docP.payment_options);
-  assert.equal(h.server.store.sessions.get(s.id)!.project, 'your_project_name');
+  assert.equal((await h.server.store.sessions.get(s.id))!.project, 'your_project_name');
 });
 
 test('the documented SberPay flow: ready_to_confirm → confirm → deep link → approve → payment_finished', async (t) => {
-  const h = harness(t);
-  const keys = registerExampleProject(h, 'manual');
+  const h = await harness(t);
+  const keys = await registerExampleProject(h, 'manual');
   const init = await sendExample(h, keys.privateKey);
   assert.equal(init.status, 200, JSON.stringify(init.body));
   const id = init.body.session.id;
@@ -82,7 +82,7 @@ test('the documented SberPay flow: ready_to_confirm → confirm → deep link �
   const pending = init.body.session.acquiring_payments[0];
   assert.equal(pending.status, 'pending');
   assert.equal(Date.parse(pending.confirm_expires_at) - h.clock.now(), 20 * 60_000, 'SberPay gives the merchant 20 minutes');
-  assert.deepEqual(h.events(id).map((e) => e.type), ['ready_to_confirm']);
+  assert.deepEqual((await h.events(id)).map((e) => e.type), ['ready_to_confirm']);
 
   const confirm = await send(h, 'session/confirm', JSON.stringify({ session_id: id }), {
     privateKey: keys.privateKey,
@@ -96,7 +96,7 @@ test('the documented SberPay flow: ready_to_confirm → confirm → deep link �
   assert.match(url, /^sberpay:\/\/invoicing\/v2\?bankInvoiceId=[0-9a-f]{32}&operationType=Web2App$/);
 
   assert.equal((await approve(h, waiting.id)).status, 200);
-  const events = h.events(id);
+  const events = await h.events(id);
   assert.deepEqual(events.map((e) => e.type), ['ready_to_confirm', 'action_required', 'payment_finished']);
   assert.equal(events[0]!.payload.session.acquiring_payments[0].status, 'pending');
   assert.equal(events[1]!.payload.session.acquiring_payments[0].customer_interaction.redirect.url, url);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { RUB, startHarness, tokenize, sessionWithToken, type Harness } from './helpers';
 import { FPS, VISA_SUCCESS, assertError, otherProject, paidByCard, sberPay, send, writesNothing } from './merchant-fixtures';
 
-function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) {
+async function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) {
   const h = await startHarness(opts);
   t.after(() => h.close());
   return h;
@@ -16,7 +16,7 @@ function harness(t: TestContext, opts: Parameters<typeof startHarness>[0] = {}) 
 
 /** A harness with some history, so that "nothing written" is checked against real rows. */
 async function withHistory(t: TestContext) {
-  const h = harness(t);
+  const h = await harness(t);
   const created = (await h.call('session/create', { amount_details: RUB(1000) })).body.session.id as string;
   const running = (await h.call('session/init/payment', { amount_details: RUB(2000), payment_details: FPS })).body.session.id as string;
   const paid = await paidByCard(h, { amount: 3000 });
@@ -181,7 +181,7 @@ test('session/init/payment: bad payment_details are a 400 naming the field, and 
 
 test('session/start/payment: bad id 400, unknown or foreign session 404, amount mismatch 400, second start 409', async (t) => {
   const { h, created, running } = await withHistory(t);
-  const other = otherProject(h);
+  const other = await otherProject(h);
   const foreign = (await other.call('session/create', amount(1000))).body.session.id;
   await expect400(h, 'session/start/payment', [
     { name: 'bad id', body: { session_id: 'ps_123', payment_details: FPS }, field: 'session_id', says: /ps_/ },
@@ -196,11 +196,11 @@ test('session/start/payment: bad id 400, unknown or foreign session 404, amount 
   const twice = await writesNothing(h, () => h.call('session/start/payment', { session_id: running, payment_details: FPS }));
   assertError(twice, 409, 'invalid_state');
   assert.match(twice.body.error.description, /in[ _]progress/);
-  assert.equal(h.server.store.sessions.payments(running).length, 1);
+  assert.equal((await h.server.store.sessions.payments(running)).length, 1);
 });
 
 test('session/start/payment: a card token already charged is a 409 and writes nothing', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const first = await sessionWithToken(h);
   const card = await tokenize(h, first.token, VISA_SUCCESS);
   const paid = await h.call('session/start/payment', { session_id: first.id, payment_details: { type: 'card', card: { token: card } } });
@@ -231,10 +231,10 @@ test('session/cancel: 409 naming the status once a session is accepted or cancel
   const again = await writesNothing(h, () => h.call('session/cancel', { session_id: created }));
   assertError(again, 409, 'invalid_state');
   assert.match(again.body.error.description, /is cancelled/);
-  const other = otherProject(h);
+  const other = await otherProject(h);
   const foreign = (await other.call('session/create', amount(1000))).body.session.id;
   assertError(await writesNothing(h, () => h.call('session/cancel', { session_id: foreign })), 404, 'not_found');
-  assert.equal(h.server.store.sessions.get(foreign)!.status, 'created', "another project's session is untouched");
+  assert.equal((await h.server.store.sessions.get(foreign))!.status, 'created', "another project's session is untouched");
 });
 
 test('session/status: 400 for a bad or missing id, 404 for an unknown or foreign session', async (t) => {
@@ -245,7 +245,7 @@ test('session/status: 400 for a bad or missing id, 404 for an unknown or foreign
     { name: 'payment id', body: { session_id: 'pm_00000000000000000000' }, field: 'session_id' },
     { name: 'extra field', body: { session_id: UNKNOWN_SESSION, verbose: true }, field: 'verbose' },
   ]);
-  const other = otherProject(h);
+  const other = await otherProject(h);
   const foreign = (await other.call('session/create', amount(1000))).body.session.id;
   for (const id of [UNKNOWN_SESSION, foreign]) {
     const reply = await writesNothing(h, () => h.call('session/status', { session_id: id }));
@@ -266,7 +266,7 @@ test('session/refund: 409 before the payment succeeded; 400 for a bad amount; 40
     { name: 'USD', body: { session_id: paid, amount_details: { amount: 100, currency: 'USD' } }, field: 'amount_details.currency' },
     { name: 'fraction', body: { session_id: paid, amount_details: RUB(1.5) }, field: 'amount_details.amount' },
   ]);
-  const other = otherProject(h);
+  const other = await otherProject(h);
   const foreign = (await other.call('session/create', amount(1000))).body.session.id;
   assertError(await writesNothing(h, () => h.call('session/refund', { session_id: foreign })), 404, 'not_found');
 });
@@ -274,7 +274,7 @@ test('session/refund: 409 before the payment succeeded; 400 for a bad amount; 40
 test('token: 400 for a bad id, 404 for an unknown or foreign session, and no token is stored', async (t) => {
   const { h } = await withHistory(t);
   await expect400(h, 'token', [{ name: 'bad id', body: { session_id: 'ps_' }, field: 'session_id' }]);
-  const other = otherProject(h);
+  const other = await otherProject(h);
   const foreign = (await other.call('session/create', amount(1000))).body.session.id;
   for (const id of [UNKNOWN_SESSION, foreign]) assertError(await writesNothing(h, () => h.call('token', { session_id: id })), 404, 'not_found');
 });
@@ -295,17 +295,17 @@ test('sberpay/push: 409 when no SberPay payment waits for the customer; 400 for 
 });
 
 test('recurrent/disable: 400 for a malformed token, 404 for an unknown or foreign one', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   await expect400(h, 'recurrent/disable', [
     { name: 'malformed', body: { token: 'card-1' }, field: 'token', says: /tok_/ },
     { name: 'missing', body: {}, field: 'token', says: /is required/ },
   ]);
   assertError(await writesNothing(h, () => h.call('recurrent/disable', { token: 'tok_00000000000000000000' })), 404, 'not_found');
-  const other = otherProject(h);
+  const other = await otherProject(h);
   const theirs = (await other.call('session/create', amount(1000))).body.session.id;
   const token = (await other.call('token', { session_id: theirs })).body.public_token;
   const card = await tokenize(h, token, VISA_SUCCESS);
   const reply = await writesNothing(h, () => h.call('recurrent/disable', { token: card }));
   assertError(reply, 404, 'not_found');
-  assert.equal(h.server.store.cards.get(card)!.disabled_at, null);
+  assert.equal((await h.server.store.cards.get(card))!.disabled_at, null);
 });

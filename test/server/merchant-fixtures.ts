@@ -4,6 +4,9 @@
  * nothing, and the payments the tests need as a starting point.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { newKeyPair, RUB, sessionWithToken, signBody, tokenize, type Harness } from './helpers';
 import type { Confirmation } from '../../server/domain/types';
 
@@ -53,9 +56,9 @@ export async function send(
 }
 
 /** Registers another project with its own key pair; calls made with `as` are signed by it. */
-export function otherProject(h: Harness, name = 'other', confirmation: Confirmation = 'auto') {
+export async function otherProject(h: Harness, name = 'other', confirmation: Confirmation = 'auto') {
   const keys = newKeyPair();
-  h.server.store.projects.insert({
+  await h.server.store.transaction((tx) => tx.projects.insert({
     name,
     publicKeyPem: keys.publicKey,
     webhookUrl: `https://${name}.example/hooks`,
@@ -65,7 +68,7 @@ export function otherProject(h: Harness, name = 'other', confirmation: Confirmat
     confirmWindowMinutes: 240,
     fpsQrLifetimeMinutes: 15,
     createdAt: h.clock.now(),
-  });
+  }));
   return {
     name,
     keys,
@@ -76,21 +79,63 @@ export function otherProject(h: Harness, name = 'other', confirmation: Confirmat
   };
 }
 
-/** Every row of every table, so a test can prove that a request changed nothing at all. */
-export function snapshot(h: Harness): Record<string, unknown[]> {
-  const db = h.server.store.db;
-  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
-  return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()]));
+/**
+ * The database as it is, read past the storage port (which has no "every row" read) on a
+ * connection of the test's own: the harness's SQLite file (read only, committed rows) or its
+ * PostgreSQL database. Rows of a table in insertion order on SQLite; on PostgreSQL in an order
+ * of their own (sorted by content), which is the same for the same rows.
+ */
+async function withDatabase<T>(h: Harness, read: (query: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+  if (h.kind === 'sqlite') {
+    const db = new Database(join(h.dir, 'db.sqlite'), { fileMustExist: true });
+    try {
+      db.pragma('query_only = ON');
+      db.pragma('wal_autocheckpoint = 0'); // checkpoints are the server's
+      return await read(async (sql) => db.prepare(sql).all() as Record<string, unknown>[]);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: h.databaseUrl });
+  await client.connect();
+  try {
+    return await read(async (sql) => (await client.query(sql)).rows as Record<string, unknown>[]);
+  } finally {
+    await client.end();
+  }
 }
 
-export const count = (h: Harness, table: string) =>
-  (h.server.store.db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
+const TABLES = {
+  sqlite: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  postgres: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
+};
+
+async function rowsOf(h: Harness, query: (sql: string) => Promise<Record<string, unknown>[]>, table: string): Promise<unknown[]> {
+  if (h.kind === 'sqlite') return query(`SELECT * FROM "${table}" ORDER BY rowid`);
+  const rows = await query(`SELECT * FROM "${table}"`);
+  return rows.map((row) => [JSON.stringify(row), row] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
+/** Every row of every table, so a test can prove that a request changed nothing at all. */
+export function snapshot(h: Harness): Promise<Record<string, unknown[]>> {
+  return withDatabase(h, async (query) => {
+    const tables = (await query(TABLES[h.kind])).map((t) => String(t.name));
+    const all: Record<string, unknown[]> = {};
+    for (const name of tables) all[name] = await rowsOf(h, query, name);
+    return all;
+  });
+}
+
+/** Every row of one table. */
+export const rows = (h: Harness, table: string) => withDatabase(h, (query) => rowsOf(h, query, table)) as Promise<Record<string, any>[]>;
+
+export const count = async (h: Harness, table: string) => (await rows(h, table)).length;
 
 /** Runs `request` and asserts that the database is exactly as it was before it. */
 export async function writesNothing(h: Harness, request: () => Promise<Reply>): Promise<Reply> {
-  const before = snapshot(h);
+  const before = await snapshot(h);
   const reply = await request();
-  assert.deepEqual(snapshot(h), before, `the ${reply.status} reply ${JSON.stringify(reply.body)} changed the database`);
+  assert.deepEqual(await snapshot(h), before, `the ${reply.status} reply ${JSON.stringify(reply.body)} changed the database`);
   return reply;
 }
 

@@ -49,7 +49,7 @@ test('a payment confirmation in Russian: what it is (not a 54-ФЗ receipt), the
 test('in English for an English browser, headed by the shop\'s display name, never its slug', async () => {
   const h = await startHarness();
   try {
-    h.server.store.projects.update({ ...h.server.store.projects.get('shop')!, displayName: 'Baikal Market', logoUrl: 'https://cdn.shop.example/logo.png' });
+    await h.server.store.transaction(async (tx) => tx.projects.update({ ...(await tx.projects.get('shop'))!, displayName: 'Baikal Market', logoUrl: 'https://cdn.shop.example/logo.png' }));
     const { paymentId } = await paidByCard(h, 'Coffee');
     const { res, page } = await open(h, `/receipt/${paymentId}`, 'en-US,en;q=0.9,ru;q=0.8');
     assert.match(page, /<html lang="en">/);

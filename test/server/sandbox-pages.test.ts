@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 import { PHONE, VISA_3DS } from './merchant-fixtures';
 
-function harness(t: TestContext): Harness {
+async function harness(t: TestContext): Promise<Harness> {
   const h = await startHarness();
   t.after(() => h.close());
-  h.server.store.projects.update({ ...h.server.store.projects.get('shop')!, displayName: 'Байкал Маркет', logoUrl: 'https://cdn.shop.example/logo.png' });
+  await h.server.store.transaction(async (tx) => tx.projects.update({ ...(await tx.projects.get('shop'))!, displayName: 'Байкал Маркет', logoUrl: 'https://cdn.shop.example/logo.png' }));
   return h;
 }
 
@@ -30,7 +30,7 @@ const text = async (h: Harness, path: string, acceptLanguage?: string) => {
 };
 
 test('the 3-D Secure page speaks the language the widget asks for (?lang=), headed by the shop, never its slug', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { paymentId } = await challenge(h);
   const ru = await text(h, `/sandbox/3ds/${paymentId}?lang=ru`, 'en-US,en');
   assert.match(ru.html, /<html lang="ru">/);
@@ -52,7 +52,7 @@ test('the 3-D Secure page speaks the language the widget asks for (?lang=), head
 });
 
 test('after the answer, the result page is in the same language, with the customer\'s words for a failure', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { paymentId } = await challenge(h);
   const declined = await h.app.request(`/sandbox/payments/${paymentId}/decline?lang=ru`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
   assert.equal(declined.status, 303);
@@ -64,7 +64,7 @@ test('after the answer, the result page is in the same language, with the custom
 });
 
 test('the bank page after an FPS QR follows Accept-Language, and the push inbox too', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { token } = await sessionWithToken(h, { amount_details: { amount: 129000, currency: 'RUB' } });
   const link = (await h.publicCall(`sessions/${token}/payments`, json({ method: 'fps' }))).body.payment.customer_interaction.redirect.url as string;
   const en = await text(h, `/sandbox/bank?link=${encodeURIComponent(link)}`, 'en-GB,en;q=0.9,ru;q=0.5');

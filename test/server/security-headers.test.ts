@@ -15,7 +15,7 @@ import { PHONE, VISA_3DS } from './merchant-fixtures';
 
 const MERCHANT = 'https://merchant.example'; // the harness project's one --origin
 
-function harness(t: TestContext, publicUrl?: string): Harness {
+async function harness(t: TestContext, publicUrl?: string): Promise<Harness> {
   const h = await startHarness(publicUrl ? { publicUrl } : {});
   t.after(() => h.close());
   return h;
@@ -50,14 +50,14 @@ function cardFrameApp(t: TestContext, h: Harness) {
 }
 
 test('nobody may frame the hosted checkout /pay/:token, found or not: its consent and pay buttons could be clickjacked', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { token } = await sessionWithToken(h);
   assertFramedByNobody(await h.app.request(`/pay/${token}`), '/pay/:token');
   assertFramedByNobody(await h.app.request('/pay/pt_unknown'), 'its not-found page');
 });
 
 test('nobody may frame a receipt, and its capability URL is never sent on as a Referer', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { token } = await sessionWithToken(h);
   const card = await tokenize(h, token, '4242424242424242');
   const paid = await h.publicCall(`sessions/${token}/payments`, json({ method: 'card', card_token: card }));
@@ -71,7 +71,7 @@ test('nobody may frame a receipt, and its capability URL is never sent on as a R
 });
 
 test("nobody may frame the sandbox's bank, SberPay and push pages: they stand for the customer's own apps", async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { token: fps } = await sessionWithToken(h);
   const started = (await h.publicCall(`sessions/${fps}/payments`, json({ method: 'fps' }))).body.payment;
   const link = started.customer_interaction.redirect.url as string;
@@ -81,14 +81,14 @@ test("nobody may frame the sandbox's bank, SberPay and push pages: they stand fo
 
   const { token: sber } = await sessionWithToken(h);
   const sberPayment = (await h.publicCall(`sessions/${sber}/payments`, json({ method: 'sberpay', channel: 'web', phone: PHONE }))).body.payment;
-  const invoice = h.server.store.sessions.payment(sberPayment.id)!.rail_ref!;
+  const invoice = (await h.server.store.sessions.payment(sberPayment.id))!.rail_ref!;
   assertFramedByNobody(await h.app.request(`/sandbox/sberpay/${invoice}`), 'the SberPay app');
   assertFramedByNobody(await h.app.request(`/sandbox/pushes?phone=${PHONE}`), 'the push inbox');
   assertFramedByNobody(await h.app.request('/sandbox/payments/pm_unknown'), 'an unknown payment');
 });
 
 test("the link page may be framed by Telegram's web client only, so X-Frame-Options, which cannot say that, is left out", async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const link = await createLink(h);
   for (const path of [`/l/${link.id}`, '/l/lnk_unknown']) {
     const res = await h.app.request(path);
@@ -98,7 +98,7 @@ test("the link page may be framed by Telegram's web client only, so X-Frame-Opti
 });
 
 test("the 3-D Secure page and its result may be framed by the session's project's origins and this server, nobody else", async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { paymentId } = await threeDsChallenge(h);
   const challenge = await h.app.request(`/sandbox/3ds/${paymentId}`);
   assert.equal(challenge.status, 200);
@@ -117,7 +117,7 @@ test("the 3-D Secure page and its result may be framed by the session's project'
 });
 
 test("the card frame may be framed by the origins of the project whose token it names (?token=), and with none or an unknown one by this server only", async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const app = cardFrameApp(t, h);
   const { token } = await sessionWithToken(h);
   const known = await app.request(`/widget/card-frame.html?token=${token}`);
@@ -135,16 +135,16 @@ test("the card frame may be framed by the origins of the project whose token it 
 });
 
 test("a session opened through a payment link may frame its card frame inside Telegram's web client too: every ancestor is checked", async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const link = await createLink(h, { order_check_url: undefined });
   const opened = await linkCheckout(h, link.id, { user: '@duck', extra: ['duck@example.com'], consent: true });
   assert.equal(opened.status, 200, JSON.stringify(opened.body));
   assert.deepEqual(framers(await cardFrameApp(t, h).request(`/widget/card-frame.html?token=${opened.body.token}`)), ["'self'", MERCHANT, 'https://web.telegram.org']);
-  assert.deepEqual(sessionFramers(h.server.store, { project: 'shop', link_id: null }), ["'self'", MERCHANT]);
+  assert.deepEqual(await sessionFramers(h.server.store, { project: 'shop', link_id: null }), ["'self'", MERCHANT]);
 });
 
 test('every answer says nosniff: pages, JSON, errors, assets and a 304', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { token } = await sessionWithToken(h);
   const css = await h.app.request('/assets/pages.css');
   const answers: [string, Response][] = [
@@ -163,7 +163,7 @@ test('every answer says nosniff: pages, JSON, errors, assets and a 304', async (
 });
 
 test('every HTML page sends no Referer on, and says who may frame it', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { token } = await sessionWithToken(h);
   const { paymentId } = await threeDsChallenge(h);
   const link = await createLink(h);
@@ -176,12 +176,12 @@ test('every HTML page sends no Referer on, and says who may frame it', async (t)
 });
 
 test('HSTS on every answer when the public URL is https, and never over plain http', async (t) => {
-  const https = harness(t, 'https://pay.shop.example');
+  const https = await harness(t, 'https://pay.shop.example');
   const { token } = await sessionWithToken(https);
   for (const path of [`/public/v1/sessions/${token}/banks`, `/pay/${token}`, '/health', '/nowhere']) {
     assert.equal((await https.app.request(path)).headers.get('strict-transport-security'), 'max-age=31536000', path);
   }
-  const http = harness(t);
+  const http = await harness(t);
   assert.equal((await http.app.request('/health')).headers.get('strict-transport-security'), null);
 });
 
@@ -189,7 +189,7 @@ test('HSTS on every answer when the public URL is https, and never over plain ht
 // passThrough), so its route must add these two headers to its own header object: reply() in
 // server/public-api/routes.ts, and the exact headers test/server/compression.test.ts expects.
 test('the status read and its long-poll carry nosniff, and HSTS behind https, in their own plain headers', async (t) => {
-  const h = harness(t, 'https://pay.shop.example');
+  const h = await harness(t, 'https://pay.shop.example');
   const { token } = await sessionWithToken(h);
   for (const query of ['', '?version=1&wait=1']) {
     const res = await h.app.request(`/public/v1/sessions/${token}${query}`);
@@ -200,7 +200,7 @@ test('the status read and its long-poll carry nosniff, and HSTS behind https, in
 });
 
 test('a query cannot make a page pass for the status read; an error of the status read gets the headers too', async (t) => {
-  const h = harness(t, 'https://pay.shop.example');
+  const h = await harness(t, 'https://pay.shop.example');
   const { token } = await sessionWithToken(h);
   for (const path of [`/pay/${token}?x=/public/v1/sessions/a`, `/receipt/pm_00000000000000000000?/public/v1/sessions/x`]) {
     const res = await h.app.request(path);
@@ -216,7 +216,7 @@ test('a query cannot make a page pass for the status read; an error of the statu
 });
 
 test("a session's bank list is compressed: only the status read itself is sent as it is", async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { token } = await sessionWithToken(h);
   await h.publicCall(`sessions/${token}/payments`, json({ method: 'fps' }));
   const banks = await h.app.request(`/public/v1/sessions/${token}/banks`, { headers: { 'accept-encoding': 'gzip' } });
