@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { openDb } from '../server/store/db';
+import Database from 'better-sqlite3';
+import { openDb, type Db } from '../server/store/sqlite/db';
 import { createServer, type Server } from '../server/app';
 import { configFromEnv, dbFile } from '../server/config';
 import type { Command, DiskProbe, InitReply, LoopDelay, Message, Reply, Stats } from './protocol';
@@ -30,6 +31,8 @@ let server: Server | null = null;
 const listeners: ServerType[] = [];
 let dataDir: string | null = null;
 let databaseFile: string | null = null;
+/** A read-only connection of our own to the server's SQLite file, for the row counts of `stats` (the storage port has no counts). */
+let counter: Db | null = null;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,7 +59,7 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
   databaseFile = dbFile(config);
   // The merchant's per-project limit (500 calls a second) is off: this measures the server's throughput, not the limiter's refusals.
   server = createServer({ dbFile: databaseFile, publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes, rateLimits: { ...config.rateLimits, merchant_calls_per_project: null } });
-  server.store.projects.insert({
+  await server.store.transaction((tx) => tx.projects.insert({
     name: PROJECT,
     publicKeyPem,
     webhookUrl,
@@ -66,7 +69,10 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
     confirmWindowMinutes: 240,
     fpsQrLifetimeMinutes: 15,
     createdAt: Date.now(),
-  });
+  }));
+  counter = new Database(databaseFile, { fileMustExist: true });
+  counter.pragma('query_only = ON');
+  counter.pragma('wal_autocheckpoint = 0'); // checkpoints are the server's
   server.start();
   const app = await listen(server.app.fetch, appPort);
 
@@ -82,7 +88,7 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
 }
 
 function count(table: string): number {
-  return (server!.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return (counter!.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
 /** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux). */
@@ -141,6 +147,7 @@ async function shutDown(): Promise<void> {
     http.close();
     if ('closeAllConnections' in http) http.closeAllConnections();
   }
+  counter?.close();
   await server?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }

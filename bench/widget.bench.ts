@@ -28,6 +28,7 @@
  * (exit 1 when a size target is missed; by default a completed run exits 0).
  */
 import http from 'node:http';
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -255,7 +256,7 @@ async function startStack(): Promise<Stack> {
   const merchant = new Merchant();
   const keyFile = join(dataDir, 'merchant.pub.pem');
   writeFileSync(keyFile, merchant.publicKeyPem);
-  projectCommand(app.store, ['add', '--name', PROJECT, '--public-key', keyFile, '--webhook-url', `${merchantOrigin}/hooks`, '--origin', merchantOrigin]);
+  await projectCommand(app.store, ['add', '--name', PROJECT, '--public-key', keyFile, '--webhook-url', `${merchantOrigin}/hooks`, '--origin', merchantOrigin]);
   app.start();
   const served = new Map<string, number>();
   let inFlight = 0;
@@ -296,9 +297,17 @@ async function startStack(): Promise<Stack> {
       return public_token;
     },
     async settle() {
-      const pending = app.store.db.prepare(`SELECT count(*) AS n FROM webhook_events WHERE status = 'pending'`);
-      const deadline = Date.now() + 3_000;
-      while (Date.now() < deadline && (inFlight > 0 || (pending.get() as { n: number }).n > 0)) await sleep(5);
+      // A read-only connection of our own to the server's file: the storage port has no counts.
+      const db = new Database(dbFile(config), { fileMustExist: true });
+      db.pragma('query_only = ON');
+      db.pragma('wal_autocheckpoint = 0'); // checkpoints are the server's
+      try {
+        const pending = db.prepare(`SELECT count(*) AS n FROM webhook_events WHERE status = 'pending'`);
+        const deadline = Date.now() + 3_000;
+        while (Date.now() < deadline && (inFlight > 0 || (pending.get() as { n: number }).n > 0)) await sleep(5);
+      } finally {
+        db.close();
+      }
       await sleep(SETTLE_MS);
     },
     async close() {

@@ -43,8 +43,8 @@ export function storeWithFakeApi(opts: { failWith?: number } = {}) {
     registrations,
     logs,
     shopper: () => shopper((path, init) => store.app.request(`${PUBLIC_URL}${path}`, init)),
-    close() {
-      store.stop();
+    async close() {
+      await store.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

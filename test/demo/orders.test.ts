@@ -13,7 +13,7 @@ const fresh = (opts?: Parameters<typeof storeWithFakeApi>[0]) => {
   stores.push(s);
   return s;
 };
-after(() => stores.forEach((s) => s.close()));
+after(() => Promise.all(stores.map((s) => s.close())));
 
 test('prices the order on the server, ignoring the prices and totals a client sends', async () => {
   const s = fresh();
@@ -79,7 +79,7 @@ test('shows an order only to the shopper who placed it', async () => {
 
 test('makes its RSA key on first start, private to this user, and registers the project once per start with it', async () => {
   const s = fresh();
-  s.store.start();
+  await s.store.start();
   const keyFile = join(s.dir, 'demo-store', 'private.pem');
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   assert.equal(statSync(join(s.dir, 'demo-store', 'webhook-secret')).mode & 0o777, 0o600);
@@ -89,8 +89,8 @@ test('makes its RSA key on first start, private to this user, and registers the 
     { ...s.registrations[0], publicKeyPem: undefined },
     { name: 'demo-store', displayName: 'Baikal Goods', logoUrl: `${PUBLIC_URL}/demo/logo.svg`, support: DEMO_SUPPORT, webhookUrl: `${PUBLIC_URL}/demo/webhooks`, origins: [PUBLIC_URL], publicKeyPem: undefined },
   );
-  s.store.stop();
-  s.store.start();
+  await s.store.stop();
+  await s.store.start();
   assert.equal(readFileSync(keyFile, 'utf8'), key, 'the key survives a restart');
   assert.equal(s.registrations[1]!.publicKeyPem, s.registrations[0]!.publicKeyPem);
 });

@@ -47,11 +47,11 @@ test('an FPS purchase: paid after the verified payment_finished, shown in the co
   assert.deepEqual(summary.webhooks, { total: 2, delivered: 2, pending: 0, failed: 0 });
   const detail = (await stack.json(`/console/api/sessions/${summary.id}`)).body;
   assert.deepEqual(detail.webhooks.map((w: any) => [w.type, w.status, w.attempts[0].response_status]), [['action_required', 'delivered', 204], ['payment_finished', 'delivered', 204]]);
-  const secret = stack.server.store.projects.get('demo-store')!.webhookSecret;
+  const secret = (await stack.server.store.projects.get('demo-store'))!.webhookSecret;
   for (const w of detail.webhooks) {
     const sent = w.attempts[0].headers;
     assert.equal(sent['webhook-id'], w.id);
-    const event = stack.server.store.outbox.get(w.id)!;
+    const event = (await stack.server.store.outbox.get(w.id))!;
     // The headers shown verify the payload as delivered: they are the ones that were sent.
     assert.doesNotThrow(() => new Webhook(secret).verify(event.payload_json, sent), w.type);
   }

@@ -49,7 +49,7 @@ test('an order placed from a Russian page is described in Russian for the widget
   const { order_id } = (await res.json()) as { order_id: string };
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   const order = (await s.json(`/demo/orders/${order_id}`, { headers: { cookie } })).body;
-  const session = s.server.store.sessions.get(order.session_id)!;
+  const session = (await s.server.store.sessions.get(order.session_id))!;
   assert.equal(JSON.parse(session.data_json).description, '2 × Кружка «Байкал»');
   const priced = priceOrder([{ sku: 'wool-socks', qty: 1 }]);
   assert.ok(!('error' in priced));
@@ -58,8 +58,8 @@ test('an order placed from a Russian page is described in Russian for the widget
 
 test('the demo project has a display name for its customers, not its slug', async (t) => {
   const s = stack(t);
-  s.demo.start();
-  const project = s.server.store.projects.get(DEMO_PROJECT)!;
+  await s.demo.start();
+  const project = (await s.server.store.projects.get(DEMO_PROJECT))!;
   assert.equal(project.displayName, DEMO_SHOP_NAME);
   assert.equal(project.logoUrl, 'http://localhost:3000/demo/logo.svg');
   assert.deepEqual(project.support, DEMO_SUPPORT, 'support contacts for the failure screen and the receipt');

@@ -5,7 +5,7 @@ import { storeWithFakeApi, WEBHOOK_SECRET } from './fake-merchant-api';
 import { PUBLIC_URL } from './harness';
 
 const stores: ReturnType<typeof storeWithFakeApi>[] = [];
-after(() => stores.forEach((s) => s.close()));
+after(() => Promise.all(stores.map((s) => s.close())));
 
 let deliveries = 0;
 

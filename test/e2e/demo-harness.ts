@@ -50,15 +50,15 @@ export async function startDemoStack() {
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   server = createServer({ dbFile: join(dataDir, 'sg-checkout.sqlite'), publicUrl: url, webhookTimeoutMs: 5_000, demoLog });
   server.start();
-  server.demo.start(); // the store's key pair, its project, its orders database
+  await server.demo.start(); // the store's key pair, its project, its orders database
 
   const ordersDb = new Database(join(dataDir, 'demo-store', 'orders.sqlite'), { readonly: true, fileMustExist: true });
   const processed = ordersDb.prepare<[string], { type: string }>('SELECT type FROM processed_webhooks WHERE webhook_id = ?');
   const orderRow = ordersDb.prepare<[string], { status: string; refunded_amount: number; session_id: string | null }>('SELECT status, refunded_amount, session_id FROM orders WHERE id = ?');
 
   /** Every webhook event of a session, with whether the demo store verified and applied it. */
-  function hooks(sessionId: string): HookRecord[] {
-    return server!.store.outbox.forSession(sessionId).map((e) => {
+  async function hooks(sessionId: string): Promise<HookRecord[]> {
+    return (await server!.store.outbox.forSession(sessionId)).map((e) => {
       const payload = JSON.parse(e.payload_json) as { session?: { status?: string; acquiring_payments?: HookRecord['payments'] } };
       const seen = processed.get(e.id);
       return {
@@ -86,7 +86,7 @@ export async function startDemoStack() {
     async waitForHooks(sessionId: string, done: (hooks: HookRecord[]) => boolean, what: string, timeoutMs = 10_000): Promise<HookRecord[]> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const mine = hooks(sessionId);
+        const mine = await hooks(sessionId);
         if (done(mine)) return mine;
         if (Date.now() > deadline) {
           throw new Error(

@@ -102,7 +102,7 @@ async function assertPaid(s: Shopper, order: Order, method: string): Promise<voi
   await successHeading(s.page).waitFor({ timeout: 15_000 });
   await s.page.locator('#order-status[data-status="paid"]').waitFor({ timeout: PAID_DUE_MS });
   assert.match((await orderStatus(s.page).textContent())!, /verified payment_finished/);
-  const hooks = stack.hooks(order.sessionId);
+  const hooks = await stack.hooks(order.sessionId);
   const finished = hooks.filter(finishedAccepted);
   assert.equal(finished.length, 1, `one payment_finished for the accepted session: ${JSON.stringify(hooks)}`);
   assert.equal(finished[0]!.delivery, 'delivered');

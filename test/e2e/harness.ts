@@ -109,7 +109,7 @@ export async function startStack() {
   const keys = newKeyPair();
   const pemFile = join(dataDir, 'public.pem');
   writeFileSync(pemFile, keys.publicKey);
-  const added = projectCommand(server.store, ['add', '--name', PROJECT, '--display-name', 'Утиная лавка', '--public-key', pemFile, '--webhook-url', webhookUrl, '--origin', merchantOrigin]) as {
+  const added = (await projectCommand(server.store, ['add', '--name', PROJECT, '--display-name', 'Утиная лавка', '--public-key', pemFile, '--webhook-url', webhookUrl, '--origin', merchantOrigin])) as {
     webhook_secret: string;
   };
   webhookSecret = added.webhook_secret;

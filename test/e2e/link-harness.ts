@@ -51,7 +51,7 @@ export function telegramInitData(botToken: string, user: Record<string, unknown>
 export async function startLinkStack() {
   const stack = await startStack();
   const dataDir = mkdtempSync(join(tmpdir(), 'sg-link-e2e-'));
-  const webhookSecret = stack.server.store.projects.get(PROJECT)!.webhookSecret;
+  const webhookSecret = (await stack.server.store.projects.get(PROJECT))!.webhookSecret;
 
   // The channel the customer came from (the link's return_url), on another origin than the API.
   const channelVisits: string[] = [];
@@ -92,13 +92,13 @@ export async function startLinkStack() {
     },
 
     /** `npm run cli -- link create --project … --file link.json`, run through the CLI's own command. */
-    createLinkWithCli(spec: LinkSpec): { id: string; url: string } {
+    async createLinkWithCli(spec: LinkSpec): Promise<{ id: string; url: string }> {
       const file = join(dataDir, `link-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
       writeFileSync(file, JSON.stringify(spec));
       const previous = process.env.PUBLIC_URL;
       process.env.PUBLIC_URL = stack.apiUrl; // as the account manager's shell would have it
       try {
-        return linkCommand(stack.server.store, ['create', '--project', PROJECT, '--file', file]) as { id: string; url: string };
+        return (await linkCommand(stack.server.store, ['create', '--project', PROJECT, '--file', file])) as { id: string; url: string };
       } finally {
         if (previous === undefined) delete process.env.PUBLIC_URL;
         else process.env.PUBLIC_URL = previous;
@@ -117,8 +117,8 @@ export async function startLinkStack() {
     },
 
     /** How many sessions the project has (the store's own list). */
-    sessionCount(): number {
-      return stack.server.store.sessions.listForProject(PROJECT, 100_000).length;
+    async sessionCount(): Promise<number> {
+      return (await stack.server.store.sessions.newest(PROJECT, 100_000)).length;
     },
 
     async close() {

@@ -71,7 +71,7 @@ function duckLink(overrides: LinkSpec = {}): LinkSpec {
 before(async () => {
   [stack, browser] = await Promise.all([startLinkStack(), launch()]);
   returnUrl = `${stack.channelOrigin}/duckshop`;
-  link = stack.createLinkWithCli(duckLink());
+  link = await stack.createLinkWithCli(duckLink());
   assert.match(link.id, /^pl_/);
   assert.equal(link.url, `${stack.apiUrl}/l/${link.id}`, 'the CLI prints the page URL on PUBLIC_URL');
 });
@@ -226,7 +226,7 @@ describe('the payment link page /l/:id', () => {
     await shootLink(page, 'desktop-1-form');
 
     // The server refuses a checkout without the consent too, and opens no session for it.
-    const before = stack.sessionCount();
+    const before = await stack.sessionCount();
     const post = async (body: unknown) => {
       const res = await fetch(`${stack.apiUrl}/l/${link.id}/checkout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as any };
@@ -236,7 +236,7 @@ describe('the payment link page /l/:id', () => {
     assert.equal(unticked.body.error.field, 'consent');
     const missing = await post({ user: '@Duck_Fan', extra: values.slice(1) });
     assert.equal(missing.status, 400, JSON.stringify(missing.body));
-    assert.equal(stack.sessionCount(), before, 'no session without consent');
+    assert.equal(await stack.sessionCount(), before, 'no session without consent');
     assert.deepEqual(lp.errors, []);
     await lp.context.close();
   });
@@ -484,7 +484,7 @@ describe('inside Telegram (a Mini App on a phone)', () => {
     const lp = await openInTelegram(genuine.toString());
     const { page } = lp;
     await fillForm(page, ['@ivan_duck', 'Москва, Арбат, 10']);
-    const before = stack.sessionCount();
+    const before = await stack.sessionCount();
     const [res] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/checkout')),
       continueButton(page).click(),
@@ -495,7 +495,7 @@ describe('inside Telegram (a Mini App on a phone)', () => {
     const said = spaces(await error.textContent());
     assert.ok(said.length > 0, 'the page says why');
     await shootLink(page, 'telegram-5-tampered');
-    assert.equal(stack.sessionCount(), before, 'no session for a tampered initData');
+    assert.equal(await stack.sessionCount(), before, 'no session for a tampered initData');
     assert.equal(await page.locator('sg-checkout').count(), 0, 'no widget');
     assert.equal(await continueButton(page).isDisabled(), false, 'the customer may try again');
     assert.ok(!lp.telegramCalls.includes('close'));
