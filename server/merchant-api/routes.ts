@@ -70,18 +70,11 @@ export function merchantApi(d: MerchantDeps) {
     if (!parsed.success) throw validationError(parsed.error, body);
     const input = parsed.data as never;
     const sessionId = (input as { session_id?: unknown }).session_id;
-    // On an existing session, passed deadlines are applied and kept even if the method is then refused (a confirm too late).
-    if (typeof sessionId === 'string') await d.sessions.applyDeadlines(sessionId);
     const key = c.req.header('idempotency-key');
-    const reply = await turns.run(project.name, key, () =>
-      d.store.transaction((tx) =>
-        runIdempotent(
-          tx,
-          { project: project.name, method: name, key, rawBody, now: d.clock.now() },
-          async (): Promise<Reply> => ({ status: 200, body: await m.handle(tx, project, input) }),
-        ),
-      ),
-    );
+    const run = (tx: Tx) =>
+      runIdempotent(tx, { project: project.name, method: name, key, rawBody, now: d.clock.now() }, async (): Promise<Reply> => ({ status: 200, body: await m.handle(tx, project, input) }));
+    // On an existing session, passed deadlines are kept even if the method is then refused (a confirm too late): see SessionService.act.
+    const reply = await turns.run(project.name, key, () => (typeof sessionId === 'string' ? d.sessions.act(sessionId, run) : d.store.transaction(run)));
     if (reply.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(reply.body, 200);
   });
