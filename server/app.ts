@@ -13,7 +13,7 @@ import { StateConflict } from './domain/session-machine';
 import type { Storage } from './store/port';
 import { SqliteStorage } from './store/sqlite/storage';
 import { SyncFailed, type SyncLog } from './store/sqlite/wal-flusher';
-import { SessionMoved, StorageUnavailable } from './store/errors';
+import { CommitOutcomeUnknown, SessionMoved, StorageUnavailable } from './store/errors';
 import { SessionService } from './sessions/service';
 import { LinkService } from './links/link-service';
 import { LinkCheckout } from './links/link-checkout';
@@ -196,6 +196,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StateConflict) return new ApiError(409, 'invalid_state', err.message);
   if (err instanceof SyncFailed) return new ApiError(500, 'storage_failure', 'the server could not save changes to disk, so this request may not have taken effect: read the session status before retrying');
+  if (err instanceof CommitOutcomeUnknown) return new ApiError(503, 'storage_outcome_unknown', 'the connection to the database broke while this change was being saved, so it may or may not have taken effect: read the session (or retry with the same Idempotency-Key) before doing it again');
   if (err instanceof StorageUnavailable) return new ApiError(503, 'storage_unavailable', 'the database is unavailable for a moment, so nothing was done: retry shortly');
   if (err instanceof SessionMoved) return new ApiError(409, 'invalid_state', `${err.message}: read the session and try again`);
   // A framework's own HTTP error (a malformed body, a size limit) keeps its status: it says what the client did wrong.

@@ -13,7 +13,7 @@ import { BANKS } from '../sandbox/banks';
 import { validateCard } from '../sandbox/cards';
 import { bankDeepLinks } from '../sandbox/fps';
 import { bankLogoPath } from '../pages/bank-logos';
-import type { SessionNotifier } from '../sessions/notifier';
+import type { SessionNotifier, Watch } from '../sessions/notifier';
 import { publicTokenHash, vouchedCustomer, type SessionService } from '../sessions/service';
 import type { Storage, Tx } from '../store/port';
 import type { Project } from '../store/rows';
@@ -119,17 +119,29 @@ export function publicApi(d: PublicDeps) {
   api.options('/public/v1/sessions/:token', preflight);
   api.options('/public/v1/sessions/:token/*', preflight);
 
-  /** The session's view, from the cache or rendered (applying any passed deadline first). */
-  const viewOf = async (sessionId: string): Promise<CachedView> => {
+  /**
+   * The session's view, from the cache or rendered (applying any passed deadline first). A view
+   * read while the session changed (`watch`, taken before) may be stale: it is answered, since the
+   * client polls again, but not cached.
+   */
+  const viewOf = async (sessionId: string, given?: Watch): Promise<CachedView> => {
     const now = d.clock.now();
     const hit = cache.view(sessionId, now);
     if (hit) return hit;
+    const watch = given ?? d.notifier.watch(sessionId);
+    try {
+      return await render(sessionId, now, watch);
+    } finally {
+      if (!given) watch.close();
+    }
+  };
+  const render = async (sessionId: string, now: number, watch: Watch): Promise<CachedView> => {
     const { row, payment, latest } = (await d.sessions.current(sessionId))!;
     const view = await sessionView(row, latest, d.store, d.acquirer);
     const open = row.status === 'created' || row.status === 'in_progress';
     const deadline = nextDeadline(row, payment);
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };
-    cache.rememberView(sessionId, entry);
+    if (!watch.changed) cache.rememberView(sessionId, entry);
     return entry;
   };
   /** The view as JSON with the server's time: the widget counts down on the server's clock. */
@@ -149,15 +161,21 @@ export function publicApi(d: PublicDeps) {
   /** The view; with `version=N&wait=S`, waits up to S seconds for a version newer than N. */
   api.get('/public/v1/sessions/:token', async (c): Promise<Response> => {
     const { sessionId } = await authorize(c);
-    const v = await viewOf(sessionId);
     const since = Number(c.req.query('version') ?? NaN);
     const waitSeconds = Math.min(Math.max(Number(c.req.query('wait') ?? 0) || 0, 0), MAX_WAIT_SECONDS);
-    if (!(Number.isInteger(since) && v.version <= since && waitSeconds > 0 && v.open)) return reply(c, v);
-    // Wake at the next deadline too, so an expiry reaches the page without waiting for the scheduler.
-    const untilDeadline = Math.max(0, v.deadline - d.clock.now());
-    return d.notifier
-      .wait(sessionId, Math.min(waitSeconds * 1000, untilDeadline + 50), c.req.raw.signal)
-      .then(async () => reply(c, await viewOf(sessionId)));
+    if (!(Number.isInteger(since) && waitSeconds > 0)) return reply(c, await viewOf(sessionId));
+    // Watched from before the read: a change committing while it runs wakes the wait at once.
+    const watch = d.notifier.watch(sessionId);
+    try {
+      const v = await viewOf(sessionId, watch);
+      if (!(v.version <= since && v.open)) return reply(c, v);
+      // Wake at the next deadline too, so an expiry reaches the page without waiting for the scheduler.
+      const untilDeadline = Math.max(0, v.deadline - d.clock.now());
+      await watch.wait(Math.min(waitSeconds * 1000, untilDeadline + 50), c.req.raw.signal);
+    } finally {
+      watch.close();
+    }
+    return reply(c, await viewOf(sessionId));
   });
 
   api.post('/public/v1/sessions/:token/payments', async (c) => {

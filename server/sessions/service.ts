@@ -7,7 +7,8 @@
  * already expired.
  *
  * Methods that take a `tx` run inside it; the caller opens it (a merchant call's transaction
- * also holds its idempotency key). `applyDeadlines`, `customerAnswer` and `expireDue` open their own.
+ * also holds its idempotency key), usually through `act`. `act`, `current`, `applyDeadlines`,
+ * `customerAnswer` and `expireDue` open their own.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
@@ -22,6 +23,7 @@ import type { Project } from '../store/rows';
 import type { CardTokenRow } from '../store/rows';
 import type { PaymentRow, SessionData, SessionRow } from '../store/rows';
 import { renderSession } from './render';
+import { CommitOutcomeUnknown, StorageUnavailable } from '../store/errors';
 import { formatAmount } from '../../widget/i18n/money';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
@@ -134,7 +136,10 @@ export class SessionService {
     try {
       return await this.d.store.transaction(action);
     } catch (error) {
-      await this.applyDeadlines(sessionId).catch(() => {}); // the refusal is the answer, whatever this meets
+      // Not when the database itself failed: that would only wait for it to fail again.
+      if (!(error instanceof StorageUnavailable || error instanceof CommitOutcomeUnknown)) {
+        await this.applyDeadlines(sessionId).catch(() => {}); // the refusal is the answer, whatever this meets
+      }
       throw error;
     }
   }
@@ -247,15 +252,17 @@ export class SessionService {
     if (!known) throw notFound('payment', paymentId);
     const session = (await this.d.store.sessions.get(known.session_id))!;
     const project = await this.project(this.d.store, session.project);
-    const answered = await this.act(session.id, (tx) =>
-      this.transition(tx, project, session.id, (s, p, t) => {
-        if (!p || p.id !== paymentId) {
-          throw new machine.StateConflict(`payment ${paymentId} is ${known.status} and waits for no customer action`, s.status);
-        }
-        return approved ? machine.customerApproved(s, p, t) : machine.customerDeclined(s, p);
-      }),
-    );
-    return answered;
+    return this.act(session.id, async (tx) => {
+      const { row, payment } = await this.take(tx, project, session.id);
+      if (!payment || payment.id !== paymentId) {
+        const now = (await tx.sessions.payment(paymentId))!; // as the deadlines just left it
+        throw new machine.StateConflict(`payment ${paymentId} is ${now.status} and waits for no customer action`, row.status);
+      }
+      const s = sessionState(row);
+      const p = paymentState(payment);
+      const step = approved ? machine.customerApproved(s, p, this.timing(project, payment.method)) : machine.customerDeclined(s, p);
+      return this.commit(tx, project, row, payment, step);
+    });
   }
 
   /** Sends the SberPay push (to the sandbox inbox) for the payment waiting for the customer. */

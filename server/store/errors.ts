@@ -11,6 +11,30 @@ export class SessionMoved extends Error {
   }
 }
 
+/**
+ * The connection failed during COMMIT: the database may have committed or not, and nobody can
+ * tell from here. Unlike StorageUnavailable, the request may have taken effect.
+ */
+export class CommitOutcomeUnknown extends Error {
+  constructor(cause: unknown) {
+    super(`the connection to the database failed while committing: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'CommitOutcomeUnknown';
+  }
+}
+
+/** Runs a committed transaction's hooks: one that throws is a bug, reported as one, and neither stops the others nor undoes the commit. */
+export function runHooks(hooks: readonly (() => void)[]): void {
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+}
+
 /** The database cannot be reached or refused to work (restarting, say): the request is answered 503 and may be retried. */
 export class StorageUnavailable extends Error {
   constructor(cause: unknown) {

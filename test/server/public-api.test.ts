@@ -125,6 +125,35 @@ forEachStore('the public API', (store) => {
       assert.equal(res.body.payment.status, 'succeeded');
     });
 
+    test('a change that commits while the poll is still reading the view wakes it, and the stale view is not cached', async (t) => {
+      const h = await harness(t);
+      const { token } = await sessionWithToken(h);
+      const started = await startFps(h, token);
+      // The poll's read of the session is slow (a busy database); the bank approves meanwhile.
+      const reads = h.server.store.sessions;
+      const get = reads.get.bind(reads);
+      let slow = true;
+      (reads as { get: typeof get }).get = async (id) => {
+        const row = await get(id);
+        if (slow) await new Promise((r) => setTimeout(r, 150));
+        return row;
+      };
+      t.after(() => ((reads as { get: typeof get }).get = get));
+      h.clock.advance(6_000); // past the cached view's life: the poll reads the session
+      const t0 = performance.now();
+      const poll = h.publicCall(`sessions/${token}?version=${started.version}&wait=3`);
+      await new Promise((r) => setTimeout(r, 40)); // the poll is inside its read now
+      slow = false;
+      const approved = await h.app.request(`/sandbox/payments/${started.payment.id}/approve`, { method: 'POST' });
+      assert.equal(approved.status, 200);
+      const res = await poll;
+      const elapsed = performance.now() - t0;
+      assert.ok(elapsed < 1500, `answered after ${elapsed.toFixed(0)} ms: the wake-up during the read was missed`);
+      assert.equal(res.body.status, 'accepted');
+      const again = await h.publicCall(`sessions/${token}`);
+      assert.equal(again.body.status, 'accepted', 'the view read before the approval was not cached');
+    });
+
     test('returns at once when the version asked about is already stale', async (t) => {
       const h = await harness(t);
       const { token } = await sessionWithToken(h);

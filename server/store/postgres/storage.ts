@@ -5,7 +5,7 @@ import { migratePostgres } from './migrate';
 import { PgTables, type Queryable } from './tables';
 import { ChangeFeed, SESSION_CHANNEL } from './change-feed';
 import { ProjectCache, projectsInTransaction } from '../project-cache';
-import { StorageUnavailable } from '../errors';
+import { CommitOutcomeUnknown, StorageUnavailable, runHooks } from '../errors';
 import type { SessionChangeListener, Storage, Tx } from '../port';
 
 /**
@@ -21,6 +21,7 @@ const CONNECT_TIMEOUT_MS = 3_000;
 /** No statement the server makes takes long; one that does is stuck (a lock held by a stalled peer, say). */
 const STATEMENT_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 2_000;
+const IDLE_IN_TRANSACTION_MS = 15_000;
 /** A transaction is tried this often in all when PostgreSQL breaks a deadlock or a serialization conflict by failing it. */
 const ATTEMPTS = 4;
 
@@ -112,6 +113,11 @@ export class PostgresStorage implements Storage {
       types: TYPES,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       query_timeout: STATEMENT_TIMEOUT_MS + 1_000, // the server's own timeout speaks first; this one covers a dead connection
+      // A body waits only on the database, so a transaction idle this long belongs to an instance
+      // that froze or lost its network: PostgreSQL ends it and frees its row locks, rather than
+      // leaving them held until TCP notices (hours). keepAlive lets the sockets notice too.
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      keepAlive: true,
     });
     // An idle client errors when PostgreSQL restarts; the pool drops it, and the next request connects anew.
     pool.on('error', (error) => console.error(`postgres: an idle connection failed (${error.message}); it is replaced on next use`));
@@ -161,7 +167,12 @@ export class PostgresStorage implements Storage {
         await db.query(`SELECT pg_notify('${SESSION_CHANNEL}', $1::text || ' ' || id) FROM unnest($2::text[]) AS id`, [this.instanceId, [...changed]]);
       }
       // A transaction whose body caught a failed statement is aborted, and its COMMIT answers ROLLBACK.
-      if ((await db.query('COMMIT')).command === 'ROLLBACK') {
+      // A connection lost during COMMIT leaves the outcome unknown: the database may have committed.
+      const committed = await db.query('COMMIT').catch((error: unknown) => {
+        broken ??= error instanceof Error ? error : new Error(String(error));
+        throw error instanceof StorageUnavailable ? new CommitOutcomeUnknown(error.cause) : error;
+      });
+      if (committed.command === 'ROLLBACK') {
         throw new Error('the transaction was rolled back: a statement in it failed and the failure was caught instead of ending the transaction');
       }
     } catch (error) {
@@ -172,16 +183,7 @@ export class PostgresStorage implements Storage {
       client.off('error', onError);
       client.release(broken); // a broken client is destroyed, not handed to the next transaction
     }
-    for (const hook of hooks) {
-      try {
-        hook();
-      } catch (error) {
-        // The commit stands, so its caller gets its value; a failing hook is a bug, reported as one.
-        process.nextTick(() => {
-          throw error;
-        });
-      }
-    }
+    runHooks(hooks);
     return value;
   }
 

@@ -79,6 +79,21 @@ const EVENT = columns<WebhookEventRow>({
 const ATTEMPT = columns<WebhookAttemptRow>({ event_id: true, attempt: true, at: true, response_status: true, error: true, duration_ms: true });
 const LINK = columns<LinkRow>({ id: true, project: true, data_json: true, disabled_at: true, created_at: true });
 
+const PROJECT = columns<ProjectRow>({
+  name: true, public_key_pem: true, webhook_url: true, webhook_secret: true, origins_json: true, confirmation: true,
+  confirm_window_minutes: true, fps_qr_lifetime_minutes: true, created_at: true, display_name: true, logo_url: true,
+  locale: true, support_json: true,
+});
+const PUSH = columns<SandboxPush>({ id: true, payment_id: true, phone: true, text: true, created_at: true });
+
+// Every SELECT names its columns, never `*`: statements are prepared once per connection, and a
+// prepared `*` fails ("cached plan must not change result type") once a migration adds a column
+// while an older instance still runs (a rolling deploy).
+const projects = PROJECT.join(', ');
+const sessions = SESSION.join(', ');
+const cards = CARD.join(', ');
+const attempts = ATTEMPT.join(', ');
+const pushes = PUSH.join(', ');
 const payments = PAYMENT.join(', ');
 const refunds = REFUND.join(', ');
 const events = EVENT.join(', ');
@@ -95,11 +110,11 @@ export class PgProjectTable implements ProjectTable {
     return this.cache.get(name, () => this.load(name));
   }
   async load(name: string): Promise<Project | null> {
-    const row = await one<ProjectRow>(this.db, 'SELECT * FROM projects WHERE name = $1', [name]);
+    const row = await one<ProjectRow>(this.db, `SELECT ${projects} FROM projects WHERE name = $1`, [name]);
     return row ? projectFromRow(row) : null;
   }
   async list(): Promise<Project[]> {
-    return (await all<ProjectRow>(this.db, 'SELECT * FROM projects ORDER BY name')).map(projectFromRow);
+    return (await all<ProjectRow>(this.db, `SELECT ${projects} FROM projects ORDER BY name`)).map(projectFromRow);
   }
   async insert(p: NewProject): Promise<void> {
     const q = projectParams({ ...p, displayName: p.displayName ?? null, logoUrl: p.logoUrl ?? null, locale: p.locale ?? null, support: p.support ?? {} });
@@ -110,7 +125,6 @@ export class PgProjectTable implements ProjectTable {
       [q.name, q.publicKeyPem, q.webhookUrl, q.webhookSecret, q.originsJson, q.confirmation, q.confirmWindowMinutes,
         q.fpsQrLifetimeMinutes, q.createdAt, q.displayName, q.logoUrl, q.locale, q.supportJson],
     );
-    this.cache.forget(p.name);
   }
   async update(p: Project): Promise<void> {
     const q = projectParams(p);
@@ -121,7 +135,6 @@ export class PgProjectTable implements ProjectTable {
       [q.name, q.publicKeyPem, q.webhookUrl, q.originsJson, q.confirmation, q.confirmWindowMinutes,
         q.fpsQrLifetimeMinutes, q.displayName, q.logoUrl, q.locale, q.supportJson],
     );
-    this.cache.forget(p.name);
   }
 }
 
@@ -133,11 +146,11 @@ export class PgSessionTable implements SessionTable {
   constructor(private readonly db: Queryable) {}
 
   get(id: string): Promise<SessionRow | undefined> {
-    return one(this.db, 'SELECT * FROM sessions WHERE id = $1', [id]);
+    return one(this.db, `SELECT ${sessions} FROM sessions WHERE id = $1`, [id]);
   }
   /** A row lock until the transaction ends; SKIP LOCKED answers no row at once instead of waiting. */
   lock(id: string, opts: { skipLocked?: boolean } = {}): Promise<SessionRow | undefined> {
-    return one(this.db, `SELECT * FROM sessions WHERE id = $1 FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [id]);
+    return one(this.db, `SELECT ${sessions} FROM sessions WHERE id = $1 FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [id]);
   }
   async insert(row: SessionRow): Promise<void> {
     await insertSession(this.db, row);
@@ -186,7 +199,7 @@ export class PgSessionTable implements SessionTable {
     await this.db.query('INSERT INTO public_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)', [tokenHash, sessionId, now]);
   }
   byPublicToken(tokenHash: string): Promise<SessionRow | undefined> {
-    return one(this.db, 'SELECT s.* FROM public_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1', [tokenHash]);
+    return one(this.db, `SELECT ${SESSION.map((c) => `s.${c}`).join(', ')} FROM public_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1`, [tokenHash]);
   }
   /** One UNION (PostgreSQL searches each deadline's partial index for its arm), deduplicated by it. */
   async dueForExpiry(now: number): Promise<string[]> {
@@ -202,8 +215,8 @@ export class PgSessionTable implements SessionTable {
   /** Sessions have no `seq`: ties of created_at are broken by id, so the order is still total. */
   newest(project: string | null, limit: number): Promise<SessionRow[]> {
     return project
-      ? all(this.db, 'SELECT * FROM sessions WHERE project = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [project, limit])
-      : all(this.db, 'SELECT * FROM sessions ORDER BY created_at DESC, id DESC LIMIT $1', [limit]);
+      ? all(this.db, `SELECT ${sessions} FROM sessions WHERE project = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [project, limit])
+      : all(this.db, `SELECT ${sessions} FROM sessions ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
   }
   linkCounts(): Promise<{ link_id: string; sessions: number; paid: number }[]> {
     return all(
@@ -220,7 +233,7 @@ export class PgCardTable implements CardTable {
   constructor(private readonly db: Queryable) {}
 
   get(id: string): Promise<CardTokenRow | undefined> {
-    return one(this.db, 'SELECT * FROM card_tokens WHERE id = $1', [id]);
+    return one(this.db, `SELECT ${cards} FROM card_tokens WHERE id = $1`, [id]);
   }
   async insert(row: CardTokenRow): Promise<void> {
     await insertCard(this.db, row);
@@ -238,7 +251,7 @@ export class PgCardTable implements CardTable {
   lastCard(project: string, customerReference: string): Promise<CardTokenRow | undefined> {
     return one(
       this.db,
-      `SELECT t.* FROM customers c JOIN card_tokens t ON t.id = c.last_card_token
+      `SELECT ${CARD.map((c) => `t.${c}`).join(', ')} FROM customers c JOIN card_tokens t ON t.id = c.last_card_token
        WHERE c.project = $1 AND c.reference = $2 AND t.disabled_at IS NULL`,
       [project, customerReference],
     );
@@ -296,7 +309,7 @@ export class PgOutboxTable implements OutboxTable {
     await insertAttempt(this.db, attempt);
   }
   attempts(eventId: string): Promise<WebhookAttemptRow[]> {
-    return all(this.db, 'SELECT * FROM webhook_attempts WHERE event_id = $1 ORDER BY attempt', [eventId]);
+    return all(this.db, `SELECT ${attempts} FROM webhook_attempts WHERE event_id = $1 ORDER BY attempt`, [eventId]);
   }
   failed(project: string): Promise<WebhookEventRow[]> {
     return all(this.db, `SELECT ${events} FROM webhook_events WHERE project = $1 AND status = 'failed' ORDER BY created_at, seq`, [project]);
@@ -388,8 +401,8 @@ export class PgPushTable implements PushTable {
   }
   recent(limit = 50, phone?: string): Promise<SandboxPush[]> {
     return phone
-      ? all(this.db, 'SELECT * FROM sandbox_pushes WHERE phone = $1 ORDER BY id DESC LIMIT $2', [phone, limit])
-      : all(this.db, 'SELECT * FROM sandbox_pushes ORDER BY id DESC LIMIT $1', [limit]);
+      ? all(this.db, `SELECT ${pushes} FROM sandbox_pushes WHERE phone = $1 ORDER BY id DESC LIMIT $2`, [phone, limit])
+      : all(this.db, `SELECT ${pushes} FROM sandbox_pushes ORDER BY id DESC LIMIT $1`, [limit]);
   }
 }
 

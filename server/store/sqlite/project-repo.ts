@@ -44,11 +44,9 @@ export class ProjectRepo implements ProjectTable {
 
   async insert(p: NewProject): Promise<void> {
     this.insertStmt.run(projectParams({ ...p, displayName: p.displayName ?? null, logoUrl: p.logoUrl ?? null, locale: p.locale ?? null, support: p.support ?? {} }));
-    this.cache.forget(p.name);
   }
 
   async update(p: Project): Promise<void> {
     this.updateStmt.run(projectParams(p));
-    this.cache.forget(p.name);
   }
 }

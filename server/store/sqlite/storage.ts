@@ -10,6 +10,7 @@ import { IdempotencyRepo } from './idempotency-repo';
 import { LinkRepo } from './link-repo';
 import { PushRepo } from './push-repo';
 import { ProjectCache, projectsInTransaction } from '../project-cache';
+import { runHooks } from '../errors';
 import type { SessionChangeListener, Storage, Tx } from '../port';
 
 /**
@@ -151,7 +152,7 @@ export class SqliteStorage implements Storage {
       for (const { job, error } of failed) job.reject(error);
       for (const { job, value, hooks } of done) {
         job.resolve(value);
-        for (const hook of hooks) hook();
+        runHooks(hooks);
       }
     }
     this.draining = false;
