@@ -32,6 +32,9 @@ const METHOD_ERRORS: Record<string, { 404?: string; 409?: string }> = {
   'link/disable': { 404: 'not_found: id names no payment link of this project' },
 };
 
+/** Any method called with an Idempotency-Key: several instances share the key. */
+const IN_PROGRESS = 'idempotency_key_in_progress: a request with this Idempotency-Key is still running on another instance (retry after Retry-After to get its answer)';
+
 /** The documented answers of merchant method `name`, whose success replies `okReply`. */
 export function merchantResponses(name: string, okReply: z.ZodType) {
   const own = METHOD_ERRORS[name];
@@ -42,6 +45,7 @@ export function merchantResponses(name: string, okReply: z.ZodType) {
       400: 'invalid_request: a field is invalid (error.field names it: a body field such as amount_details.amount, or Idempotency-Key); invalid_json: the body is not JSON; duplicate_key: a key is given twice',
       401: 'unauthorized: X-PARTNER-PROJECT is missing or names no project, or X-PARTNER-SIGN is missing, not base64, or not the signature of the exact body',
       ...own,
+      409: [own[409], IN_PROGRESS].filter(Boolean).join('; '),
       405: 'method_not_allowed: this path takes only POST (Allow: POST)',
       413: `${tooLarge(MERCHANT_BODY_LIMIT_BYTES)}; checked after the project and the signature header`,
       415: `${NOT_JSON}; checked after the signature`,
