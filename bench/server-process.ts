@@ -20,6 +20,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import Database from 'better-sqlite3';
 import { openDb, type Db } from '../server/store/sqlite/db';
+import pg from 'pg';
+import type { Storage } from '../server/store/port';
+import { PostgresStorage } from '../server/store/postgres/storage';
+import { freshDatabase } from '../test/support/pg-databases';
 import { createServer, type Server } from '../server/app';
 import { configFromEnv, dbFile } from '../server/config';
 import type { Command, DiskProbe, InitReply, LoopDelay, Message, Reply, Stats } from './protocol';
@@ -33,6 +37,10 @@ let dataDir: string | null = null;
 let databaseFile: string | null = null;
 /** A read-only connection of our own to the server's SQLite file, for the row counts of `stats` (the storage port has no counts). */
 let counter: Db | null = null;
+/** BENCH_STORE=postgres (`npm run bench:postgres`): the app on a fresh database of the test PostgreSQL instead of SQLite. */
+const STORE = process.env.BENCH_STORE === 'postgres' ? 'postgres' : 'sqlite';
+let pgCounter: pg.Client | null = null;
+let dropDatabase: (() => Promise<void>) | null = null;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,7 +66,15 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
   const config = configFromEnv({ DATA_DIR: dataDir, PORT: String(appPort), PUBLIC_URL: `http://${HOST}:${appPort}` });
   databaseFile = dbFile(config);
   // The merchant's per-project limit (500 calls a second) is off: this measures the server's throughput, not the limiter's refusals.
-  server = createServer({ dbFile: databaseFile, publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes, rateLimits: { ...config.rateLimits, merchant_calls_per_project: null } });
+  let storage: Storage | undefined;
+  if (STORE === 'postgres') {
+    const db = await freshDatabase();
+    dropDatabase = db.drop;
+    storage = await PostgresStorage.open(db.url);
+    pgCounter = new pg.Client({ connectionString: db.url });
+    await pgCounter.connect();
+  }
+  server = createServer({ dbFile: databaseFile, storage, publicUrl: config.publicUrl, sessionLifetimeMinutes: config.sessionLifetimeMinutes, rateLimits: { ...config.rateLimits, merchant_calls_per_project: null } });
   await server.store.transaction((tx) => tx.projects.insert({
     name: PROJECT,
     publicKeyPem,
@@ -70,9 +86,11 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
     fpsQrLifetimeMinutes: 15,
     createdAt: Date.now(),
   }));
-  counter = new Database(databaseFile, { fileMustExist: true });
-  counter.pragma('query_only = ON');
-  counter.pragma('wal_autocheckpoint = 0'); // checkpoints are the server's
+  if (STORE === 'sqlite') {
+    counter = new Database(databaseFile, { fileMustExist: true });
+    counter.pragma('query_only = ON');
+    counter.pragma('wal_autocheckpoint = 0'); // checkpoints are the server's
+  }
   server.start();
   const app = await listen(server.app.fetch, appPort);
 
@@ -87,7 +105,8 @@ async function init(publicKeyPem: string, webhookUrl: string): Promise<InitReply
   return { appUrl: `http://${HOST}:${appPort}`, helloUrl: `http://${HOST}:${helloPort}`, dataDir, project: PROJECT, gc: typeof globalThis.gc === 'function' };
 }
 
-function count(table: string): number {
+async function count(table: string): Promise<number> {
+  if (pgCounter) return (await pgCounter.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
   return (counter!.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
@@ -119,7 +138,7 @@ function walBytes(): number {
   }
 }
 
-function stats(): Stats {
+async function stats(): Promise<Stats> {
   if (globalThis.gc) {
     globalThis.gc();
     globalThis.gc();
@@ -130,9 +149,9 @@ function stats(): Stats {
     rss: memory.rss,
     heapUsed: memory.heapUsed,
     external: memory.external,
-    sessions: count('sessions'),
-    payments: count('payments'),
-    outbox: count('webhook_events'),
+    sessions: await count('sessions'),
+    payments: await count('payments'),
+    outbox: await count('webhook_events'),
     walBytes: walBytes(),
   };
 }
@@ -149,6 +168,8 @@ async function shutDown(): Promise<void> {
   }
   counter?.close();
   await server?.stop();
+  await pgCounter?.end();
+  await dropDatabase?.();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 

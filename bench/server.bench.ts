@@ -275,7 +275,7 @@ async function main() {
     const runtime = (performance.now() - started) / 1000;
     console.log('');
     console.log(
-      `sg-checkout server benchmark — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), loopback; ` +
+      `sg-checkout server benchmark (${process.env.BENCH_STORE === 'postgres' ? 'PostgreSQL' : 'SQLite'}) — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), loopback; ` +
         `${GENERATOR}${GENERATOR === 'wrk' ? ' -t2' : ''} with ${settings.connections} connections × ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up, ${ROUNDS} rounds`,
     );
     console.log('');
