@@ -6,7 +6,11 @@ import { createServer } from './app';
 import { openStorage } from './store/open';
 
 const config = configFromEnv();
-const storage = await openStorage(config, 'flusher');
+const storage = await openStorage(config, 'flusher').catch((error: unknown) => {
+  // Before any request: nothing to drain. A supervisor (systemd, Kubernetes) starts it again.
+  console.error(`sg-checkout cannot open its storage: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 const server = createServer({
   dbFile: dbFile(config),
   storage,
