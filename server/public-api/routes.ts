@@ -70,6 +70,7 @@ export const cardBody = z.strictObject({
 export const sberPayPushBody = z.strictObject({ phone: phoneSchema });
 
 type Vars = { Variables: { corsOrigin?: string } };
+type Authorized = { sessionId: string; project: Project };
 
 export function publicApi(d: PublicDeps) {
   const api = new Hono<Vars>();
@@ -87,17 +88,25 @@ export function publicApi(d: PublicDeps) {
   /**
    * Resolves the token to its session and checks the caller's origin against the project's,
    * setting the CORS headers. Called first by each handler rather than as a middleware: each
-   * layer of middleware is another promise on the widgets' hot path.
+   * layer of middleware is another promise on the widgets' hot path. With the token and its
+   * project in memory (every poll after the first) it answers at once, without a promise.
    */
-  const authorize = async (c: Context<Vars>): Promise<{ sessionId: string; project: Project }> => {
+  const authorize = (c: Context<Vars>): Authorized | Promise<Authorized> => {
     const token = c.req.param('token')!;
+    const found = cache.token(token);
+    const project = found && d.store.projects.peek(found.project);
+    return found && project ? admit(c, found.sessionId, project) : lookUp(c, token);
+  };
+  const lookUp = async (c: Context<Vars>, token: string): Promise<Authorized> => {
     let found = cache.token(token);
     if (!found) {
       const row = await d.store.sessions.byPublicToken(publicTokenHash(token));
       if (row) cache.rememberToken(token, (found = { sessionId: row.id, project: row.project }));
     }
     if (!found) throw new ApiError(404, 'not_found', 'this payment token is unknown: ask the shop for a new payment page');
-    const project = (await d.store.projects.get(found.project))!;
+    return admit(c, found.sessionId, (await d.store.projects.get(found.project))!);
+  };
+  const admit = (c: Context<Vars>, sessionId: string, project: Project): Authorized => {
     const origin = requestHeader(c, 'origin');
     if (origin) {
       if (!originAllowed(origin, project, d.publicUrl)) {
@@ -107,7 +116,7 @@ export function publicApi(d: PublicDeps) {
       c.header('Vary', 'Origin');
       c.set('corsOrigin', origin);
     }
-    return { sessionId: found.sessionId, project };
+    return { sessionId, project };
   };
   const preflight = async (c: Context<Vars>) => {
     await authorize(c);
@@ -158,12 +167,22 @@ export function publicApi(d: PublicDeps) {
   /** Runs a customer action in a transaction (see SessionService.act: a passed deadline is committed even when the action is refused). */
   const act = <T>(sessionId: string, action: (tx: Tx) => Promise<T>): Promise<T> => d.sessions.act(sessionId, action);
 
-  /** The view; with `version=N&wait=S`, waits up to S seconds for a version newer than N. */
-  api.get('/public/v1/sessions/:token', async (c): Promise<Response> => {
-    const { sessionId } = await authorize(c);
+  /**
+   * The view; with `version=N&wait=S`, waits up to S seconds for a version newer than N. The
+   * widgets' hot path: a cached view of a known token is answered without a promise.
+   */
+  api.get('/public/v1/sessions/:token', (c): Response | Promise<Response> => {
+    const authorized = authorize(c);
+    return authorized instanceof Promise ? authorized.then((a) => statusRead(c, a.sessionId)) : statusRead(c, authorized.sessionId);
+  });
+  const statusRead = (c: Context<Vars>, sessionId: string): Response | Promise<Response> => {
     const since = Number(c.req.query('version') ?? NaN);
     const waitSeconds = Math.min(Math.max(Number(c.req.query('wait') ?? 0) || 0, 0), MAX_WAIT_SECONDS);
-    if (!(Number.isInteger(since) && waitSeconds > 0)) return reply(c, await viewOf(sessionId));
+    if (Number.isInteger(since) && waitSeconds > 0) return longPoll(c, sessionId, since, waitSeconds);
+    const hit = cache.view(sessionId, d.clock.now());
+    return hit ? reply(c, hit) : viewOf(sessionId).then((v) => reply(c, v));
+  };
+  const longPoll = async (c: Context<Vars>, sessionId: string, since: number, waitSeconds: number): Promise<Response> => {
     // Watched from before the read: a change committing while it runs wakes the wait at once.
     const watch = d.notifier.watch(sessionId);
     try {
@@ -176,7 +195,7 @@ export function publicApi(d: PublicDeps) {
       watch.close();
     }
     return reply(c, await viewOf(sessionId));
-  });
+  };
 
   api.post('/public/v1/sessions/:token/payments', async (c) => {
     const { sessionId, project } = await authorize(c);

@@ -35,6 +35,8 @@ import type {
 export interface ProjectReads {
   /** Cached for a moment: projects are read on every signed request and change only through the CLI. */
   get(name: string): Promise<Project | null>;
+  /** The project if the cache holds it now, else undefined: the widgets' hot path answers without a promise then. */
+  peek(name: string): Project | undefined;
   list(): Promise<Project[]>;
 }
 export interface ProjectTable extends ProjectReads {

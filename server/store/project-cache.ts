@@ -19,6 +19,12 @@ export class ProjectCache {
     return project;
   }
 
+  /** The cached project, if cached now and still fresh (an unknown name is not given as one). */
+  peek(name: string): Project | undefined {
+    const hit = this.entries.get(name);
+    return hit && Date.now() - hit.readAt < ProjectCache.CACHE_MS ? (hit.project ?? undefined) : undefined;
+  }
+
   forget(name: string): void {
     this.entries.delete(name);
   }
@@ -36,6 +42,7 @@ export function projectsInTransaction(table: LoadableProjects, cache: ProjectCac
   const forgetOnCommit = (name: string) => afterCommit(() => cache.forget(name));
   return {
     get: (name) => table.load(name),
+    peek: () => undefined, // a transaction reads past the cache
     list: () => table.list(),
     insert: async (p) => {
       await table.insert(p);

@@ -109,6 +109,9 @@ export class PgProjectTable implements ProjectTable {
   get(name: string): Promise<Project | null> {
     return this.cache.get(name, () => this.load(name));
   }
+  peek(name: string): Project | undefined {
+    return this.cache.peek(name);
+  }
   async load(name: string): Promise<Project | null> {
     const row = await one<ProjectRow>(this.db, `SELECT ${projects} FROM projects WHERE name = $1`, [name]);
     return row ? projectFromRow(row) : null;

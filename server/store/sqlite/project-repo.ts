@@ -33,6 +33,10 @@ export class ProjectRepo implements ProjectTable {
     return this.cache.get(name, () => this.load(name));
   }
 
+  peek(name: string): Project | undefined {
+    return this.cache.peek(name);
+  }
+
   async load(name: string): Promise<Project | null> {
     const row = this.byName.get(name);
     return row ? projectFromRow(row) : null;
