@@ -16,8 +16,13 @@ import type { SessionChangeListener, Storage, Tx } from '../port';
 const TYPES = new pg.TypeOverrides();
 TYPES.setTypeParser(20, 'text', Number);
 
-/** How long a request may wait for a free connection: with the database down it fails fast (503) instead of hanging. */
-const CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * How long a request may wait for a connection (a free one of the pool, or a new one): bounded, so
+ * it is answered 503 rather than left hanging when the database is away (a refused connection
+ * fails at once anyway), and long enough that a burst queueing for the pool on a busy machine (20
+ * requests behind one session's row lock, say) is served rather than refused.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
 /** No statement the server makes takes long; one that does is stuck (a lock held by a stalled peer, say). */
 const STATEMENT_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 2_000;
