@@ -10,7 +10,8 @@ import { newSecretId } from '../ids';
 import type { Clock } from '../clock';
 import type { Acquirer } from '../sandbox/acquirer';
 import { BANKS } from '../sandbox/banks';
-import { validateCard } from '../sandbox/cards';
+import { validateCard } from '../cards/card-rules';
+import { cardScenario } from '../sandbox/cards';
 import { bankDeepLinks } from '../sandbox/fps';
 import { bankLogoPath } from '../pages/bank-logos';
 import type { SessionNotifier, Watch } from '../sessions/notifier';
@@ -256,7 +257,8 @@ export function publicApi(d: PublicDeps) {
     if (!checked.ok) throw badRequest(checked.field, checked.message);
     const id = newSecretId('tok');
     const card = checked.card;
-    const row = { id, project: project.name, session_id: sessionId, ...card, recurrent: 0, used_at: null, disabled_at: null, created_at: d.clock.now() };
+    // What the sandbox issuer will do with this card, kept with the token (never the number itself).
+    const row = { id, project: project.name, session_id: sessionId, ...card, scenario: cardScenario(body.number), recurrent: 0, used_at: null, disabled_at: null, created_at: d.clock.now() };
     await d.store.transaction((tx) => tx.cards.insert(row));
     return c.json({ token: id, brand: card.brand, last4: card.last4, expiry_month: card.expiry_month, expiry_year: card.expiry_year });
   });

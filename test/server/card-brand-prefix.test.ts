@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { brandOfPrefix, cardBrand } from '../../server/sandbox/cards';
+import { brandOfPrefix, cardBrand } from '../../server/cards/card-rules';
 
 test('brandOfPrefix names the brand from the first digits, before the number is complete', () => {
   assert.deepEqual(

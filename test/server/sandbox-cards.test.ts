@@ -1,14 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  SANDBOX_TEST_CARDS,
-  cardBrand,
-  cardScenario,
-  luhnValid,
-  validateCard,
-  type CardInput,
-  type CardScenario,
-} from '../../server/sandbox/cards';
+import { cardBrand, luhnValid, validateCard, type CardInput } from '../../server/cards/card-rules';
+import { SANDBOX_TEST_CARDS, cardScenario, type CardScenario } from '../../server/sandbox/cards';
 
 const NOW_MS = Date.UTC(2026, 4, 15, 12); // 15 May 2026
 const valid: CardInput = { number: '4242 4242 4242 4242', expiry_month: 12, expiry_year: 2030, cvc: '123' };
@@ -67,12 +60,13 @@ test('any other card of a supported brand succeeds, and separators do not matter
   assert.equal(cardScenario('4000-0000-0000-0002'), 'decline');
 });
 
-test('a valid card comes back as brand, last4, expiry and scenario, without PAN or CVC', () => {
+test('a valid card comes back as brand, last4 and expiry, without PAN or CVC; the sandbox reads its scenario from the number', () => {
   const result = validateCard({ ...valid, number: '2200-0000-0000-3222', holder: '  Ivan   Petrov ' }, NOW_MS);
   assert.deepEqual(result, {
     ok: true,
-    card: { brand: 'mir', last4: '3222', expiry_month: 12, expiry_year: 2030, holder: 'Ivan Petrov', scenario: 'challenge' },
+    card: { brand: 'mir', last4: '3222', expiry_month: 12, expiry_year: 2030, holder: 'Ivan Petrov' },
   });
+  assert.equal(cardScenario('2200-0000-0000-3222'), 'challenge');
   const serialized = JSON.stringify(result);
   assert.ok(!serialized.includes('2200000000003222') && !serialized.includes('"123"'));
 });

@@ -9,7 +9,7 @@
  * `origin` (the host page's), `locale`, `theme` and, after a failed payment, `expiry` ('MM/YY') to
  * keep what the customer typed: never the number or the CVC.
  */
-import { brandOfPrefix, cardBrand, luhnValid } from '../../server/sandbox/cards';
+import { brandOfPrefix, cardBrand, luhnValid } from '../../server/cards/card-rules';
 import { CARD_FRAME_SOURCE, type FrameMessage, type HostMessage } from '../card/frame-protocol';
 import { markElement } from '../marks/mark-dom';
 import { FRAME_TEXT, serverRefusal } from './frame-text';

@@ -101,6 +101,6 @@ const mastercard: MarkData = {
 };
 
 export const MARKS: Record<MarkId, MarkData> = { fps, sberpay, mir, visa, mastercard };
-/** The card brands' marks alone (server/sandbox/cards.ts's `CardBrand`), for the card frame. */
+/** The card brands' marks alone (server/cards/card-rules.ts's `CardBrand`), for the card frame. */
 export const CARD_MARKS: Record<CardBrandId, MarkData> = { mir, visa, mastercard };
 export const CARD_BRANDS: readonly CardBrandId[] = ['mir', 'visa', 'mastercard'];
