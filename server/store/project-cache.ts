@@ -31,7 +31,7 @@ export class ProjectCache {
 }
 
 /** What a projects table gives the cache: its uncached read. */
-type LoadableProjects = ProjectTable & { load(name: string): Promise<Project | null> };
+export type LoadableProjects = ProjectTable & { load(name: string): Promise<Project | null> };
 
 /**
  * The projects table as a transaction sees it: its reads go past the cache (they may see the

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { migratePostgres } from './migrate';
 import { PgTables, type Queryable } from './tables';
 import { ChangeFeed, SESSION_CHANNEL } from './change-feed';
-import { ProjectCache, projectsInTransaction } from '../project-cache';
+import { ProjectCache } from '../project-cache';
+import { transactionView } from '../transaction-view';
 import { CommitOutcomeUnknown, StorageUnavailable, runHooks } from '../errors';
 import type { SessionChangeListener, Storage, Tx } from '../port';
 
@@ -193,21 +194,10 @@ export class PostgresStorage implements Storage {
   }
 
   private tx(db: Queryable, hooks: (() => void)[], changed: Set<string>): Tx {
-    const t = new PgTables(db, this.cache);
-    return {
-      projects: projectsInTransaction(t.projects, this.cache, (hook) => hooks.push(hook)),
-      sessions: t.sessions,
-      cards: t.cards,
-      outbox: t.outbox,
-      idempotency: t.idempotency,
-      links: t.links,
-      pushes: t.pushes,
-      afterCommit: (hook) => hooks.push(hook),
-      sessionChanged: (sessionId) => {
-        changed.add(sessionId);
-        hooks.push(() => this.announce(sessionId));
-      },
-    };
+    return transactionView(new PgTables(db, this.cache), this.cache, hooks, (sessionId) => {
+      changed.add(sessionId); // NOTIFY'd to the other instances in the transaction (see attempt)
+      hooks.push(() => this.announce(sessionId));
+    });
   }
 
   private announce(sessionId: string | null): void {

@@ -9,7 +9,8 @@ import { OutboxRepo } from './outbox-repo';
 import { IdempotencyRepo } from './idempotency-repo';
 import { LinkRepo } from './link-repo';
 import { PushRepo } from './push-repo';
-import { ProjectCache, projectsInTransaction } from '../project-cache';
+import { ProjectCache } from '../project-cache';
+import { transactionView } from '../transaction-view';
 import { runHooks } from '../errors';
 import type { SessionChangeListener, Storage, Tx } from '../port';
 
@@ -159,18 +160,7 @@ export class SqliteStorage implements Storage {
   }
 
   private tx(hooks: (() => void)[]): Tx {
-    const w = this.writer;
-    return {
-      projects: projectsInTransaction(w.projects, this.cache, (hook) => hooks.push(hook)),
-      sessions: w.sessions,
-      cards: w.cards,
-      outbox: w.outbox,
-      idempotency: w.idempotency,
-      links: w.links,
-      pushes: w.pushes,
-      afterCommit: (hook) => hooks.push(hook),
-      sessionChanged: (sessionId) => hooks.push(() => this.announce(sessionId)),
-    };
+    return transactionView(this.writer, this.cache, hooks, (sessionId) => hooks.push(() => this.announce(sessionId)));
   }
 
   private announce(sessionId: string | null): void {
