@@ -21,7 +21,7 @@ import { consolePage } from './shell';
 
 export type ConsoleOptions = {
   store: Storage;
-  sessions: Pick<SessionService, 'refund' | 'applyDeadlines'>;
+  sessions: Pick<SessionService, 'refund' | 'act'>;
   /** Lets the console replay a failed webhook; without it the button is not shown. */
   sender?: Pick<WebhookSender, 'replay'>;
   publicUrl: string;
@@ -76,8 +76,7 @@ export function developerConsole(options: ConsoleOptions) {
     const project = row && (await options.store.projects.get(row.project));
     if (!row || !project) return c.json(error('not_found', `session ${c.req.param('id')} does not exist`), 404);
     try {
-      await options.sessions.applyDeadlines(row.id);
-      await options.store.transaction((tx) => options.sessions.refund(tx, project, row.id, parsed.data.amount, undefined));
+      await options.sessions.act(row.id, (tx) => options.sessions.refund(tx, project, row.id, parsed.data.amount, undefined));
     } catch (err) {
       if (err instanceof ApiError) return c.json(err.toBody(), err.status);
       if (err instanceof StateConflict) return c.json(error('invalid_state', err.message), 409);

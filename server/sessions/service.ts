@@ -7,7 +7,7 @@
  * already expired.
  *
  * Methods that take a `tx` run inside it; the caller opens it (a merchant call's transaction
- * also holds its idempotency key), usually through `act`. `act`, `current`, `applyDeadlines`,
+ * also holds its idempotency key), usually through `act`. `act`, `current`,
  * `customerAnswer` and `expireDue` open their own.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -121,11 +121,6 @@ export class SessionService {
     });
   }
 
-  /** Applies the passed deadlines of a session in a transaction of its own. */
-  async applyDeadlines(sessionId: string): Promise<void> {
-    await this.current(sessionId);
-  }
-
   /**
    * Runs an action on a session in a transaction. The transaction applies passed deadlines first
    * (`load`); if the action is then refused, all of it rolls back, so the deadlines are applied
@@ -138,7 +133,7 @@ export class SessionService {
     } catch (error) {
       // Not when the database itself failed: that would only wait for it to fail again.
       if (!(error instanceof StorageUnavailable || error instanceof CommitOutcomeUnknown)) {
-        await this.applyDeadlines(sessionId).catch(() => {}); // the refusal is the answer, whatever this meets
+        await this.current(sessionId).catch(() => {}); // applies them; the refusal is the answer, whatever this meets
       }
       throw error;
     }
@@ -307,10 +302,6 @@ export class SessionService {
       });
     }
     return applied;
-  }
-
-  lastPayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {
-    return reads.latestPayment(sessionId).then((p) => p ?? null);
   }
 
   activePayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {

@@ -241,7 +241,7 @@ forEachStore('the public API', (store) => {
       // A foreign page cannot start a payment either.
       const pay = await h.publicCall(`sessions/${token}/payments`, post({ method: 'fps' }, { origin: FOREIGN_ORIGIN }));
       assert.equal(pay.status, 403);
-      assert.equal(await h.server.sessions.lastPayment(h.server.store.sessions, (await h.publicCall(`sessions/${token}`)).body.session_id), null);
+      assert.equal((await h.server.store.sessions.latestPayment((await h.publicCall(`sessions/${token}`)).body.session_id)) ?? null, null);
     });
 
     test('an error answered to an allowed origin still carries Access-Control-Allow-Origin, so the widget can read it', async (t) => {
