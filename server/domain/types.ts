@@ -11,6 +11,9 @@ export type PaymentMethod = 'card' | 'saved_card' | 'recurrent' | 'fps' | 'sberp
  * acquirer, for the customer, or for the merchant to have confirmed).
  */
 export type PaymentStage =
+  | 'starting' // status in_progress: sent to the rail, its answer not yet recorded
+  | 'capturing' // status in_progress: the merchant confirmed, the rail is taking the held money
+  | 'unknown' // status in_progress: the rail's answer was lost (a timeout, a broken connection); the reconciler asks it
   | 'awaiting_confirmation' // status pending: the merchant must confirm or cancel
   | 'awaiting_customer' // status in_progress: QR, deep link or 3-D Secure shown to the customer
   | 'done'; // succeeded or failed

@@ -26,6 +26,8 @@ import type {
   Project,
   RefundRow,
   SandboxPush,
+  SandboxRailPaymentRow,
+  SandboxRailRefundRow,
   SessionRow,
   StoredResponse,
   WebhookAttemptRow,
@@ -54,6 +56,11 @@ export interface SessionReads {
   paymentByRailRef(ref: string): Promise<PaymentRow | undefined>;
   latestPayment(sessionId: string): Promise<PaymentRow | undefined>;
   refunds(paymentId: string): Promise<RefundRow[]>;
+  refund(id: string): Promise<RefundRow | undefined>;
+  /** Payments whose `reconcile_at` is at or before `now` (a rail call to learn the outcome of), oldest first. */
+  paymentsToReconcile(now: number, limit: number): Promise<PaymentRow[]>;
+  /** Pending refunds whose `reconcile_at` is at or before `now`, oldest first. */
+  refundsToReconcile(now: number, limit: number): Promise<RefundRow[]>;
   byPublicToken(tokenHash: string): Promise<SessionRow | undefined>;
   /** Ids of sessions with a deadline at or before `now`. */
   dueForExpiry(now: number): Promise<string[]>;
@@ -77,6 +84,8 @@ export interface SessionTable extends SessionReads {
   insertPayment(row: PaymentRow): Promise<void>;
   updatePayment(row: PaymentRow): Promise<void>;
   insertRefund(row: RefundRow): Promise<void>;
+  /** Saves a refund's status, failure and reconcile_at / rail_checks / updated_at. */
+  updateRefund(row: RefundRow): Promise<void>;
   insertPublicToken(tokenHash: string, sessionId: string, now: number): Promise<void>;
 }
 
@@ -154,6 +163,22 @@ export interface PushTable extends PushReads {
   record(paymentId: string, phone: string, text: string, now: number): Promise<SandboxPush>;
 }
 
+/** The sandbox rail's own books (see SandboxRailPaymentRow): what a remote acquirer keeps on its side. */
+export interface SandboxRailReads {
+  payment(paymentId: string): Promise<SandboxRailPaymentRow | undefined>;
+  /** By the QR id or SberPay invoice id the customer's bank app scanned. */
+  paymentByRef(ref: string): Promise<SandboxRailPaymentRow | undefined>;
+  refund(refundId: string): Promise<SandboxRailRefundRow | undefined>;
+}
+export interface SandboxRailTable extends SandboxRailReads {
+  /** Takes the rail's payment for the transaction (a row lock on PostgreSQL), as `sessions.lock` does. */
+  lockPayment(paymentId: string): Promise<SandboxRailPaymentRow | undefined>;
+  insertPayment(row: SandboxRailPaymentRow): Promise<void>;
+  /** Saves status, refunded_amount, ref, decline_*, interaction_json, expires_at and updated_at. */
+  updatePayment(row: SandboxRailPaymentRow): Promise<void>;
+  insertRefund(row: SandboxRailRefundRow): Promise<void>;
+}
+
 export interface Reads {
   readonly projects: ProjectReads;
   readonly sessions: SessionReads;
@@ -162,6 +187,7 @@ export interface Reads {
   readonly idempotency: IdempotencyReads;
   readonly links: LinkReads;
   readonly pushes: PushReads;
+  readonly sandboxRail: SandboxRailReads;
 }
 
 export interface Tx {
@@ -172,6 +198,7 @@ export interface Tx {
   readonly idempotency: IdempotencyTable;
   readonly links: LinkTable;
   readonly pushes: PushTable;
+  readonly sandboxRail: SandboxRailTable;
   /** Runs `hook` once this transaction has committed (never after a rollback). */
   afterCommit(hook: () => void): void;
   /**

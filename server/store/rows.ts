@@ -13,8 +13,12 @@ export type Project = {
   confirmation: Confirmation;
   confirmWindowMinutes: number;
   fpsQrLifetimeMinutes: number;
+  /** How its webhooks are signed: Standard Webhooks (`whsec_`), or Smart Glocal's X-PARTNER-SIGN with the server's key. */
+  webhookSigning: WebhookSigning;
   createdAt: number;
 } & ProjectBranding;
+
+export type WebhookSigning = 'standard' | 'smartglocal';
 
 /** How the shop's support can be reached; each optional. */
 export type SupportContacts = { email?: string; phone?: string; telegram?: string; url?: string };
@@ -31,7 +35,7 @@ export type ProjectBranding = {
 };
 
 /** A project to insert: the branding may be left out (none yet). */
-export type NewProject = Omit<Project, keyof ProjectBranding> & Partial<ProjectBranding>;
+export type NewProject = Omit<Project, keyof ProjectBranding | 'webhookSigning'> & Partial<ProjectBranding> & { webhookSigning?: WebhookSigning };
 
 
 export type ProjectRow = {
@@ -43,6 +47,7 @@ export type ProjectRow = {
   confirmation: Confirmation;
   confirm_window_minutes: number;
   fps_qr_lifetime_minutes: number;
+  webhook_signing: WebhookSigning;
   created_at: number;
   display_name: string | null;
   logo_url: string | null;
@@ -59,6 +64,7 @@ export const projectFromRow = (r: ProjectRow): Project => ({
   confirmation: r.confirmation,
   confirmWindowMinutes: r.confirm_window_minutes,
   fpsQrLifetimeMinutes: r.fps_qr_lifetime_minutes,
+  webhookSigning: r.webhook_signing,
   createdAt: r.created_at,
   displayName: r.display_name,
   logoUrl: r.logo_url,
@@ -110,9 +116,17 @@ export type PaymentRow = {
   currency: string;
   refunded_amount: number;
   card_token: string | null;
-  /** The rail's own reference: the FPS QR id or the SberPay bankInvoiceId. */
+  /** The rail's own reference: the sandbox's QR or invoice id, an upstream's session id. */
   rail_ref: string | null;
   details_json: string;
+  /** The last call made to the rail for this payment; with `reconcile_at`, one whose outcome is still to learn. */
+  rail_op: RailOp | null;
+  /** When the reconciler next asks the rail about `rail_op` (null: nothing to learn). Also the lease of a call under way. */
+  reconcile_at: number | null;
+  /** How many times the reconciler has asked, for its backoff. */
+  rail_checks: number;
+  /** What the rail said to show the customer (a CustomerInteraction as JSON), while they are to act. */
+  interaction_json: string | null;
   failure_code: string | null;
   failure_description: string | null;
   action_expires_at: number | null;
@@ -121,14 +135,50 @@ export type PaymentRow = {
   updated_at: number;
 };
 
+/** start: the payment was sent; capture: its hold taken; void: its hold or QR withdrawn after it ended here. */
+export type RailOp = 'start' | 'capture' | 'void';
+
 export type RefundRow = {
   id: string;
   payment_id: string;
   amount: number;
   currency: string;
-  status: 'succeeded' | 'failed';
+  /** pending until the rail reports it; a failed refund gives its amount back to what may be refunded. */
+  status: 'pending' | 'succeeded' | 'failed';
+  failure_code: string | null;
+  failure_description: string | null;
+  reconcile_at: number | null;
+  rail_checks: number;
   created_at: number;
+  updated_at: number;
 };
+
+/**
+ * The sandbox rail's own record of a payment: what a remote acquirer would keep on its side,
+ * keyed by the gateway's payment id (the idempotency key of `start`).
+ */
+export type SandboxRailPaymentRow = {
+  payment_id: string;
+  method: PaymentMethod;
+  status: 'awaiting_customer' | 'authorized' | 'captured' | 'declined' | 'voided';
+  amount: number;
+  currency: string;
+  refunded_amount: number;
+  card_token: string | null;
+  /** The QR id or the SberPay invoice id the customer's bank app knows it by. */
+  ref: string | null;
+  /** 1: the customer's approval takes the money at once; 0: it is held for capture. */
+  capture_on_approval: number;
+  decline_code: string | null;
+  decline_description: string | null;
+  /** The interaction the rail returned (JSON), while it waits for the customer. */
+  interaction_json: string | null;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type SandboxRailRefundRow = { refund_id: string; payment_id: string; amount: number; status: 'succeeded' | 'failed'; created_at: number };
 
 /** A tokenised card: everything the sandbox keeps of it. Never the PAN or the CVC. */
 export type CardTokenRow = {

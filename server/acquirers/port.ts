@@ -1,0 +1,98 @@
+/**
+ * The acquirer port: what the gateway asks of a payment rail, in domain terms (no storage rows,
+ * no HTTP). Two implementations: the sandbox (`server/sandbox/rail.ts`, the embedded simulation)
+ * and a Smart Glocal-compatible upstream (`server/acquirers/smartglocal/`).
+ *
+ * Every call is made outside any database transaction, in two phases (see
+ * `server/sessions/rail-calls.ts`): the gateway records the attempt, calls the rail with the
+ * payment id (or refund id) as the idempotency key and an AbortSignal that fires at its timeout,
+ * then records the answer. A call that throws, or whose signal fired, has an unknown outcome:
+ * the payment is `unknown` until `status` says what happened. Only a returned state is an answer;
+ * so a rail that is sure it did nothing (a 4xx refusal) answers `declined`, never throws.
+ */
+import type { Hono } from 'hono';
+import type { Money, PaymentMethod } from '../domain/types';
+
+/** What the customer is shown while the payment waits for them: exactly what the rail returned. */
+export type CustomerInteraction = {
+  /** `qr`: show `redirect.url` as a QR code; `redirect`: open `redirect.url` (deep link or page). */
+  type: 'qr' | 'redirect';
+  redirect: { url: string; method: 'GET' };
+};
+
+export type SberPayChannel = 'app' | 'mobile_web' | 'web';
+
+export type StartRequest = {
+  /** The gateway's payment id: the rail's idempotency key, so a repeated start is the same payment. */
+  paymentId: string;
+  method: PaymentMethod;
+  amount: Money;
+  /** Take the money once authorised (automatic confirmation); false: hold it for `capture`. */
+  capture: boolean;
+  /** The rail's token for the card (a card, saved-card or recurrent payment). */
+  cardToken: string | null;
+  /** False when nobody vouched for who the customer is (a typed identifier): the issuer may ask for 3-D Secure. */
+  customerVerified: boolean;
+  sberPay: { channel: SberPayChannel; phone?: string } | null;
+  /** What the customer reads at their bank: the shop's name and the order's description. */
+  merchant: string;
+  description: string | null;
+  customerReference: string | null;
+  returnUrl: string | null;
+};
+
+/** Where a payment stands at the rail: every answer of every call, and what `status` reports. */
+export type RailPaymentState =
+  | { state: 'awaiting_customer'; interaction: CustomerInteraction; railRef: string | null; expiresAt: number | null }
+  /** Authorised and held: `capture` or `void` next. */
+  | { state: 'authorized'; railRef: string | null }
+  | { state: 'captured'; railRef: string | null }
+  | { state: 'declined'; code: string; description: string }
+  | { state: 'voided' }
+  /** The rail has it and has not decided yet: ask again later. */
+  | { state: 'processing'; railRef: string | null }
+  /** (`status` only) The rail never received this payment: nothing was, or will be, charged. */
+  | { state: 'not_found' };
+
+export type RefundRequest = { refundId: string; paymentId: string; railRef: string | null; amount: Money };
+
+export type RailRefundState =
+  | { state: 'succeeded' }
+  | { state: 'failed'; code: string; description: string }
+  | { state: 'processing' }
+  | { state: 'not_found' };
+
+/** What the gateway knows of a payment when it asks the rail about it again. */
+export type RailPaymentRef = { paymentId: string; railRef: string | null; start: StartRequest };
+
+export interface Acquirer {
+  /** Its name in `ACQUIRER` and in its callback routes, `/acquirer/<name>/…`. */
+  readonly name: string;
+  /** True for the simulation: views and webhooks say `"sandbox": true`, the widget shows "Test mode". */
+  readonly sandbox: boolean;
+  start(request: StartRequest, signal: AbortSignal): Promise<RailPaymentState>;
+  /** Takes the held money of an authorised payment (the merchant's `session/confirm`). */
+  capture(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState>;
+  /** Releases a hold, or withdraws a QR or invoice the customer has not paid. */
+  void(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState>;
+  /** A fresh QR or deep link for a payment that waits for the customer; null when the rail cannot renew one. */
+  renew(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState | null>;
+  refund(request: RefundRequest, signal: AbortSignal): Promise<RailRefundState>;
+  status(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState>;
+  refundStatus(request: RefundRequest, signal: AbortSignal): Promise<RailRefundState>;
+  /** Its callback routes, mounted under `/acquirer/<name>/`; each verifies the rail's own signature. */
+  callbackRoutes?(reports: RailReports): Hono;
+  /** Stops its background work, if any. */
+  stop?(): Promise<void>;
+}
+
+/**
+ * What a rail tells the gateway by itself (its callback, or the sandbox bank): the same
+ * transitions as the answers to calls and reconciliation, applied once however often told.
+ */
+export interface RailReports {
+  payment(paymentId: string, state: RailPaymentState): Promise<void>;
+  refund(refundId: string, state: RailRefundState): Promise<void>;
+  /** The gateway's payment the rail knows by its own reference (an upstream session id), if any. */
+  paymentIdByRailRef(railRef: string): Promise<string | null>;
+}
