@@ -93,6 +93,8 @@ export interface Acquirer {
 export interface RailReports {
   payment(paymentId: string, state: RailPaymentState): Promise<void>;
   refund(refundId: string, state: RailRefundState): Promise<void>;
+  /** The rail says a payment's refunds changed without naming them (an upstream's payment_refunded): ask it about each pending one now. */
+  reconcileRefunds(paymentId: string): Promise<void>;
   /** The gateway's payment the rail knows by its own reference (an upstream session id), if any. */
   paymentIdByRailRef(railRef: string): Promise<string | null>;
 }
