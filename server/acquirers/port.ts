@@ -39,6 +39,8 @@ export type StartRequest = {
   description: string | null;
   customerReference: string | null;
   returnUrl: string | null;
+  /** How long a QR, deep link or 3-D Secure page may be answered (the gateway's lifetime for it; NSPK's `qrTtl`). */
+  customerActionTtlMs: number;
 };
 
 /** Where a payment stands at the rail: every answer of every call, and what `status` reports. */
