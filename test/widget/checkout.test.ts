@@ -6,7 +6,7 @@ import type { SgEventMap } from '../../widget/events';
 import '../../widget/sg-checkout';
 import { contrastRatio, focusRing } from './support/contrast';
 import { decodeSvgQr } from './support/decode-qr';
-import { API, FakeServer, apiError, failed, sessionView, succeeded, waitingPayment } from './support/fake-server';
+import { API, FakeServer, apiError, checking, failed, sessionView, succeeded, waitingPayment } from './support/fake-server';
 
 type Options = { locale?: 'ru' | 'en'; layout?: 'desktop' | 'mobile'; token?: string; theme?: 'light' | 'dark' };
 
@@ -805,6 +805,161 @@ describe('<sg-checkout>', () => {
       const el = await mount(new FakeServer({ ...CARD_VIEW, status: 'in_progress', payment: { ...p, status: 'pending', customer_interaction: undefined } }));
       expect(text($(el, '.waiting'))).to.equal('Банк одобрил оплату. Магазин подтверждает заказ.');
       expectAbsent($(el, '[role=tablist]'));
+    });
+  });
+
+  describe('test mode', () => {
+    const badge = (el: SgCheckout) => $(el, '[part=test-badge]');
+
+    it('shows a "Test mode" badge when the server runs the sandbox, as plain text read with the heading, in Russian and English', async () => {
+      for (const [locale, words] of [['ru', 'Тестовый режим'], ['en', 'Test mode']] as const) {
+        const el = await mount(new FakeServer(sessionView({ sandbox: true })), { locale });
+        expect(root(el).querySelectorAll('[part=test-badge]'), locale).to.have.length(1);
+        expect(text(badge(el))).to.equal(words);
+        // Text in reading order just before the heading: not an alert, not a live region, so it is said once, not announced.
+        expect(badge(el)!.nextElementSibling?.localName).to.equal('h2');
+        expect(badge(el)!.closest('[role=alert], [role=status], [aria-live]'), 'not in a live region').to.equal(null);
+        expect(badge(el)!.getAttribute('aria-hidden')).to.equal(null);
+        await expect(el).to.be.accessible();
+        el.remove();
+      }
+    });
+
+    it('shows no badge when sandbox is false or absent (an older server)', async () => {
+      const el = await mount(new FakeServer(sessionView({ sandbox: false })));
+      expectAbsent(badge(el), 'sandbox false: the badge');
+      const older = sessionView();
+      delete (older as Partial<SessionView>).sandbox;
+      const other = await mount(new FakeServer(older));
+      expectAbsent(badge(other), 'no sandbox field: the badge');
+    });
+
+    it('keeps the badge in every state: methods, the QR, a hidden summary, the wait for the shop, a payment being checked and every result', async () => {
+      const base = sessionView({ sandbox: true });
+      const p = waitingPayment('fps', base);
+      const views: Array<[string, Partial<SessionView>]> = [
+        ['checking', { status: 'in_progress', payment: checking(p) }],
+        ['confirming', { status: 'in_progress', payment: { ...waitingPayment('card', base), status: 'pending' } }],
+        ['succeeded', { status: 'accepted', payment: succeeded(p) }],
+        ['failed', { status: 'created', payment: failed(p, 'card_declined') }],
+        ['final failure', { status: 'error', close_reason: 'card_declined', payment: failed(p, 'card_declined') }],
+        ['expired', { status: 'cancelled', close_reason: 'expired' }],
+      ];
+      for (const [what, patch] of views) {
+        const el = await mount(new FakeServer({ ...base, ...patch }), { locale: 'en' });
+        expect([what, text($(el, '[part=test-badge]'))]).to.deep.equal([what, 'Test mode']);
+        el.remove();
+      }
+      const server = new FakeServer(base);
+      const el = await mount(server);
+      await showQr(el);
+      await until(el, () => qrSvg(el), 'the FPS QR');
+      expect(text($(el, '[part=test-badge]')), 'with the QR').to.equal('Тестовый режим');
+      el.hideSummary = true;
+      await el.updateComplete;
+      expect(text($(el, '[part=test-badge]')), 'with a hidden summary').to.equal('Тестовый режим');
+      // Alone at the top, the tabs keep the panel's whole width rather than flow beside it.
+      expect($(el, '[role=tablist]')!.getBoundingClientRect().top).to.be.at.least(badge(el)!.getBoundingClientRect().bottom);
+    });
+  });
+
+  describe('a payment being checked', () => {
+    const hint = { ru: 'Это может занять минуту. Не оплачивайте повторно: результат появится здесь.', en: 'This can take a minute. Please do not pay again: the result will appear here.' };
+    const title = { ru: 'Проверяем платёж…', en: 'Checking the payment…' };
+    const success = { ru: 'Оплата прошла', en: 'Payment successful' };
+
+    for (const locale of ['ru', 'en'] as const) {
+      it(`says calmly that the payment is being checked, offers nothing to press, keeps waiting, then shows the success (${locale})`, async () => {
+        const server = new FakeServer();
+        const log = recordEvents();
+        try {
+          const el = await mount(server, { locale });
+          await showQr(el);
+          await until(el, () => server.waiting === 1, 'a long-poll waits for the QR payment');
+          const p = server.view.payment!;
+          server.update({ payment: checking(p) }); // the customer paid; the rail's answer is slow
+          await until(el, () => text($(el, 'h2')) === title[locale], 'the checking screen');
+          expect([...root(el).querySelectorAll('.result .muted')].map(text)).to.deep.equal(['Годовая подписка на канал', hint[locale]]);
+          expect(text($(el, '.result .total'))).to.equal(locale === 'ru' ? RUB_1499 : '1,499.00\u00a0₽');
+          expect($(el, '.spinner'), 'a progress indicator').to.exist;
+          expectAbsent($(el, '[role=tablist]'), 'the methods');
+          expectAbsent($(el, 'sg-qr-view'), 'the QR');
+          expectAbsent($(el, 'button'), 'any button (no retry, no pay)');
+          expectAbsent($(el, '[role=alert], .error'), 'an error');
+          const live = text(root(el).querySelector('[aria-live=polite]:not(.panel *)'));
+          expect(live).to.equal(`${title[locale]} ${hint[locale]}`);
+          await expect(el).to.be.accessible();
+          // It keeps long-polling, from the checking view's version.
+          await until(el, () => server.waiting === 1, 'the long-poll goes on');
+          expect(server.calls.at(-1)!.query.get('version')).to.equal(String(server.view.version));
+          expect(log.of('sg-status').at(-1)!.payment).to.deep.equal(checking(p));
+          expect([log.of('sg-fail'), log.of('sg-error'), log.of('sg-success')]).to.deep.equal([[], [], []]);
+
+          server.update({ status: 'accepted', payment: succeeded(p) });
+          await until(el, () => text($(el, 'h2')) === success[locale], 'the success screen');
+          server.releaseWaiters();
+          await new Promise((r) => setTimeout(r, 50));
+          expect(log.of('sg-success').map((d) => d.paymentId)).to.deep.equal([p.id]);
+          expect([log.of('sg-fail'), log.of('sg-error')]).to.deep.equal([[], []]);
+          expect(log.of('sg-status').map((d) => [d.status, d.payment?.status, d.payment?.checking ?? false])).to.deep.equal([
+            ['created', undefined, false],
+            ['in_progress', 'in_progress', false],
+            ['in_progress', 'in_progress', true],
+            ['accepted', 'succeeded', false],
+          ]);
+        } finally {
+          log.stop();
+        }
+      });
+    }
+
+    it('fires one sg-fail when the check ends in a failure, and then offers the methods again', async () => {
+      const base = sessionView({ methods: ['card', 'fps'] });
+      const p = checking(waitingPayment('card', base));
+      const server = new FakeServer({ ...base, status: 'in_progress', payment: p });
+      const log = recordEvents();
+      try {
+        const el = await mount(server, { locale: 'en' });
+        expect(text($(el, 'h2')), 'a reload during the check shows the check, not the methods').to.equal('Checking the payment…');
+        await until(el, () => server.waiting === 1, 'a long-poll waits');
+        server.update({ status: 'created', payment: failed(p, 'card_declined') });
+        await until(el, () => text($(el, 'h2')) === 'Payment failed', 'the failure screen');
+        server.update({ description: 'changed meanwhile' }); // the same failed payment again
+        await new Promise((r) => setTimeout(r, 50));
+        expect(log.of('sg-fail').map((d) => [d.paymentId, d.code])).to.deep.equal([[p.id, 'card_declined']]);
+        expect(log.of('sg-error')).to.deep.equal([]);
+        expect(buttonByText(root(el), 'Try another method')).to.exist;
+      } finally {
+        log.stop();
+      }
+    });
+
+    it('replaces the error of a start whose answer was lost with the check, and moves the focus there from the pay button', async () => {
+      const server = new FakeServer(sessionView({ methods: ['saved_card', 'fps'], saved_card: { brand: 'visa', last4: '4242' } }));
+      let started = '';
+      server.onStart = (body, s) => {
+        // The server took the payment and asked the rail, whose answer got lost; the widget's request failed too.
+        const p = checking(waitingPayment('saved_card', s.view));
+        started = p.id;
+        setTimeout(() => s.update({ status: 'in_progress', payment: p }), 100);
+        return apiError(504, 'network', 'timed out');
+      };
+      const log = recordEvents();
+      try {
+        const el = await mount(server);
+        await until(el, () => server.waiting === 1, 'a long-poll waits');
+        const pay = $<HTMLButtonElement>(el, 'button[part=pay-button]')!;
+        pay.focus();
+        pay.click();
+        await until(el, () => $(el, '.error'), 'the start failed');
+        await until(el, () => text($(el, 'h2')) === 'Проверяем платёж…', 'the long-poll brings the check');
+        expectAbsent($(el, '[role=alert], .error'), 'the old error');
+        expect(root(el).activeElement === $(el, 'h2'), 'focus follows the step').to.equal(true);
+        expect(server.view.payment!.id).to.equal(started);
+        expect(log.of('sg-fail')).to.deep.equal([]);
+      } finally {
+        log.stop();
+      }
     });
   });
 

@@ -31,6 +31,8 @@ export type SessionView = {
   support: { phone?: string; email?: string; telegram?: string; url?: string } | null;
   expires_at: string;
   server_time: string;
+  /** The server runs the sandbox acquirer: test cards and the sandbox bank, no real money (a "Test mode" badge). */
+  sandbox: boolean;
   payment: {
     id: string;
     method: MethodId | 'recurrent';
@@ -41,6 +43,11 @@ export type SessionView = {
     card?: { brand: string; last4: string };
     /** When it succeeded (ISO-8601 UTC). */
     paid_at?: string;
+    /**
+     * The outcome is being learned from the rail (its answer was lost or is slow): status is
+     * `in_progress`, with no customer interaction, until the server's reconciler settles it.
+     */
+    checking?: true;
   } | null;
 };
 

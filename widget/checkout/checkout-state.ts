@@ -10,6 +10,8 @@ export type CheckoutState =
   | { kind: 'succeeded'; view: SessionView }
   | { kind: 'failed'; view: SessionView; final: boolean }
   | { kind: 'expired'; view: SessionView }
+  /** The rail's answer was lost or is slow: the server is learning the outcome. No methods now, so nobody pays twice. */
+  | { kind: 'checking'; view: SessionView }
   /** A card authorised and held, waiting for the shop's confirmation: money is held, no switching now. */
   | { kind: 'confirming'; view: SessionView }
   | { kind: 'choosing'; view: SessionView; method: MethodId };
@@ -25,6 +27,8 @@ export function deriveState(view: SessionView | null, chosen: MethodId | null, l
   if (view.status === 'cancelled') return view.close_reason === 'expired' ? { kind: 'expired', view } : { kind: 'failed', view, final: true };
   if (view.status === 'error') return { kind: 'failed', view, final: true };
   const p = view.payment;
+  // Before anything that offers the methods again: a QR payment being checked has no QR left to show.
+  if (p?.checking && (p.status === 'in_progress' || p.status === 'pending')) return { kind: 'checking', view };
   if (p?.status === 'failed' && !WALKED_AWAY.has(p.failure?.code ?? '') && p.id !== dismissedFailure) return { kind: 'failed', view, final: false };
   if (p?.status === 'pending' && CARD_METHODS.has(p.method)) return { kind: 'confirming', view };
   // A payment under way (a QR shown before a reload, say) keeps its method in front.

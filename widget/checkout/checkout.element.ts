@@ -12,6 +12,7 @@ import { checkoutStyles } from './checkout.styles';
 import { resultView, resultAnnouncement } from '../result/result-view';
 import { methodPanel, type MethodPanel, type QrMethodId } from './method-panel';
 import { challengeDialog } from './challenge-dialog';
+import { testBadge } from './test-badge';
 import { brandMark, methodMark } from '../marks/marks';
 import '../card/card-view';
 
@@ -40,6 +41,7 @@ type ActionError = { code: string; shopMessage: string | null };
  * @csspart panel - the outer box
  * @csspart tab - a payment method tab
  * @csspart pay-button - the main pay button
+ * @csspart test-badge - "Test mode", shown while the server runs the sandbox acquirer
  * @cssproperty --sg-accent - the main colour (buttons, selected tab)
  * @cssproperty --sg-accent-color - text on the main colour
  * @cssproperty --sg-background - the panel's background
@@ -143,6 +145,7 @@ export class SgCheckout extends LitElement {
     this.loadError = null;
     this.errorSent = false;
     const previous = this.view;
+    const wasChecking = this.state.kind === 'checking';
     this.view = view;
     if (!this.readySent) {
       this.readySent = true;
@@ -154,6 +157,11 @@ export class SgCheckout extends LitElement {
     const ended = view.status === 'cancelled' || view.status === 'error';
     const paymentSaid = view.payment?.status === 'succeeded' || view.payment?.status === 'failed';
     if (previous && previous.status !== view.status && ended && !paymentSaid) this.announcement = view.close_reason === 'expired' ? this.t.expired : this.t.failed;
+    // Said once as it begins, like a result; an error of the attempt (a start whose answer was lost) no longer applies.
+    if (this.state.kind === 'checking' && !wasChecking) {
+      this.announcement = `${this.t.checking} ${this.t.checkingHint}`;
+      this.actionError = null;
+    }
     if (view.status === 'accepted' && !view.show_result && view.return_url) location.assign(view.return_url);
     void this.syncBanks();
   }
@@ -339,7 +347,7 @@ export class SgCheckout extends LitElement {
         ${s.code === 'not_found' ? nothing : html`<button class="secondary" @click=${() => this.status.refresh()}>${t.tryAgain}</button>`}</div>`;
     }
     if (s.kind === 'confirming') {
-      return html`<div class="panel" part="panel"><h2 tabindex="-1">${t.payTitle}</h2><p class="waiting" role="status">${t.holdConfirming}</p></div>`;
+      return html`<div class="panel" part="panel">${testBadge(s.view, t)}<h2 tabindex="-1">${t.payTitle}</h2><p class="waiting" role="status">${t.holdConfirming}</p></div>`;
     }
     if (s.kind !== 'choosing') {
       return resultView(s, t, this.localeId, this.base, () => {
@@ -349,7 +357,7 @@ export class SgCheckout extends LitElement {
       });
     }
     const view = s.view;
-    return html`<div class="panel" part="panel">
+    return html`<div class="panel" part="panel">${testBadge(view, t)}
       <h2 tabindex="-1" class=${this.hideSummary ? 'sr' : ''}>${t.payTitle}${view.description ? html` · ${view.description}` : nothing}</h2>
       ${this.hideSummary ? nothing : html`<p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId)}</p>`}
       <div role="tablist" class=${view.methods.length > 3 ? 'four' : ''} aria-label=${t.payTitle} @keydown=${this.onTabKey}>

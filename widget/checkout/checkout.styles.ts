@@ -79,6 +79,14 @@ export const checkoutStyles = css`
   .result .secondary.button { text-decoration: none; text-align: center; box-sizing: border-box; }
   .support a { color: inherit; }
   .result .icon { font-size: 40px; line-height: 1; }
+  /* Floated into the heading's line: it costs no height, so the panel does not grow in test mode. */
+  .test-badge { float: right; margin: 0 0 4px 8px; padding: 1px 8px; border: 1px solid var(--_border); border-radius: 999px;
+    font-size: 0.75em; line-height: 1.5; color: var(--_muted); white-space: nowrap; }
+  .test-badge::before { content: ''; display: inline-block; width: 0.5em; height: 0.5em; margin-right: 0.4em; border-radius: 50%; background: #f59e0b; }
+  /* Above a result's icon, which it would push off centre; and never beside the tabs (a hidden summary leaves it alone at the top). */
+  .result .test-badge { float: none; display: inline-block; margin: 0 0 8px; }
+  [role='tablist'] { clear: both; }
+  .result .icon .spinner { margin: 0; border-width: 4px; }
   .waiting { text-align: center; color: var(--_muted); padding: 24px 0; }
   dialog { border: 0; border-radius: 16px; padding: 0; width: min(420px, 100vw - 24px); background: var(--_bg); color: inherit; }
   dialog::backdrop { background: rgb(0 0 0 / 0.5); }

@@ -2,8 +2,9 @@ import { html, nothing } from 'lit';
 import type { SessionView } from '../api/public-api';
 import type { CheckoutState } from '../checkout/checkout-state';
 import { formatAmount, type Dictionary, type Locale } from '../i18n/i18n';
+import { testBadge } from '../checkout/test-badge';
 
-type ResultState = Extract<CheckoutState, { kind: 'succeeded' | 'failed' | 'expired' }>;
+type ResultState = Extract<CheckoutState, { kind: 'succeeded' | 'failed' | 'expired' | 'checking' }>;
 
 /** "by card •••• 4242", "via FPS": how the payment was made, in the customer's words. */
 function paidHow(view: SessionView, t: Dictionary): string {
@@ -33,28 +34,36 @@ export function resultAnnouncement(view: SessionView, t: Dictionary, locale: Loc
 }
 
 /**
- * The success, failure and expiry screens. `api` is the server's origin (for the receipt);
- * `retry` dismisses a failure so the customer can pick another method.
+ * The success, failure and expiry screens, and the wait for an outcome the server is checking.
+ * `api` is the server's origin (for the receipt); `retry` dismisses a failure so the customer can
+ * pick another method.
  */
 export function resultView(s: ResultState, t: Dictionary, locale: Locale, api: string, retry: () => void) {
   const view = s.view;
   const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, locale);
   const back = view.return_url ? html`<a class="primary button" href=${view.return_url}>${t.backToShop}</a>` : nothing;
+  const badge = testBadge(view, t);
+  if (s.kind === 'checking') {
+    // Nothing to press: no methods, no retry (either could pay twice); the long-poll brings the outcome.
+    return html`<div class="panel result" part="panel">${badge}
+      <div class="icon" aria-hidden="true"><span class="spinner"></span></div><h2 tabindex="-1">${t.checking}</h2><p class="total">${amount}</p>
+      ${view.description ? html`<p class="muted">${view.description}</p>` : nothing}<p class="muted">${t.checkingHint}</p></div>`;
+  }
   if (s.kind === 'succeeded') {
     const receipt = view.payment ? html`<a class="secondary button" href=${`${api}/receipt/${view.payment.id}?lang=${locale}`} target="_blank" rel="noopener">${t.receipt}</a>` : nothing;
     const when = paidWhen(view, locale);
-    return html`<div class="panel result" part="panel">
+    return html`<div class="panel result" part="panel">${badge}
       <div class="icon" aria-hidden="true">✓</div><h2 tabindex="-1">${t.success}</h2><p class="total">${amount}</p>
       ${view.description ? html`<p class="muted">${view.description}</p>` : nothing}
       <p class="muted paid">${t.paidWith(paidHow(view, t))}${when ? html` <time datetime=${view.payment!.paid_at!}>${when}</time>` : nothing}</p>
       ${back}${receipt}</div>`;
   }
   if (s.kind === 'expired') {
-    return html`<div class="panel result" part="panel">
+    return html`<div class="panel result" part="panel">${badge}
       <div class="icon" aria-hidden="true">⏱</div><h2 tabindex="-1">${t.expired}</h2>
       ${view.return_url ? back : html`<button class="primary" @click=${() => location.reload()}>${t.startAgain}</button>`}</div>`;
   }
-  return html`<div class="panel result" part="panel">
+  return html`<div class="panel result" part="panel">${badge}
     <div class="icon error" aria-hidden="true">✕</div><h2 tabindex="-1">${t.failed}</h2>
     <p class="muted">${failureReason(view, t)}</p>${supportView(view.support, t)}
     ${s.final ? back : html`<button class="primary" @click=${retry}>${t.tryOther}</button>`}</div>`;

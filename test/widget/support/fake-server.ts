@@ -61,6 +61,7 @@ export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
     support: null,
     expires_at: new Date(Date.now() + 60 * MINUTE_MS).toISOString(),
     server_time: new Date().toISOString(),
+    sandbox: false,
     payment: null,
     ...overrides,
   };
@@ -93,6 +94,8 @@ export const succeeded = (payment: Payment, paidAt = new Date().toISOString()): 
   paid_at: paidAt,
   ...(payment.method === 'card' || payment.method === 'saved_card' ? { card: { brand: 'visa', last4: '4242' } } : {}),
 });
+/** The same payment while the server learns its outcome from the rail: no interaction left to show. */
+export const checking = (payment: Payment): Payment => ({ id: payment.id, method: payment.method, status: 'in_progress', checking: true });
 export const failed = (payment: Payment, code = 'declined_by_customer', description = 'The customer declined the payment in the bank app'): Payment => ({
   id: payment.id,
   method: payment.method,
