@@ -26,6 +26,7 @@ const TEXT = {
     paidWith: 'Способ оплаты',
     status: 'Статус',
     refunded: 'Возвращено',
+    testPayment: 'Тестовый платёж — деньги не списывались',
     notFiscal: 'Это подтверждение оплаты, а не кассовый чек по 54\u2011ФЗ. Кассовый чек присылает магазин.',
     paymentNumber: 'Номер платежа для обращения в поддержку',
     backToShop: 'Вернуться в магазин',
@@ -41,6 +42,7 @@ const TEXT = {
     paidWith: 'Paid with',
     status: 'Status',
     refunded: 'Refunded',
+    testPayment: 'Test payment — no money moved',
     notFiscal: 'This is a payment confirmation, not a fiscal receipt under Russian law 54\u2011FZ. The shop sends the fiscal receipt.',
     paymentNumber: 'Payment number for support',
     backToShop: 'Return to the shop',
@@ -49,7 +51,8 @@ const TEXT = {
   },
 } satisfies Record<PageLanguage, { methods: Record<PaymentRow['method'], string>; statuses: Record<PaymentRow['status'], string> } & Record<string, unknown>>;
 
-export function receiptPages(store: Reads) {
+/** `sandbox`: the server runs the sandbox acquirer, so every receipt says that no money moved (default false). */
+export function receiptPages(store: Reads, { sandbox = false }: { sandbox?: boolean } = {}) {
   const app = new Hono();
   app.route('/', localTimeScript());
   app.get('/receipt/:paymentId', async (c) => {
@@ -81,6 +84,7 @@ export function receiptPages(store: Reads) {
         html`${shop ? shopHeader(shop, lang) : ''}
           <h1>${t.title}</h1>
           <div class="amount">${money(payment.amount)}</div>
+          ${sandbox ? html`<p><strong class="badge">${t.testPayment}</strong></p>` : ''}
           <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
           <p class="fine-print">${t.notFiscal}</p>
           ${data.payment_options?.return_url ? html`<p><a href="${data.payment_options.return_url}">${t.backToShop}</a></p>` : ''}
