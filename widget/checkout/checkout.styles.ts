@@ -86,7 +86,7 @@ export const checkoutStyles = css`
   /* Above a result's icon, which it would push off centre; and never beside the tabs (a hidden summary leaves it alone at the top). */
   .result .test-badge { float: none; display: inline-block; margin: 0 0 8px; }
   [role='tablist'] { clear: both; }
-  .result .icon .spinner { margin: 0; border-width: 4px; }
+  .result .icon .spinner { margin: 0; border-width: 4px; color: var(--_accent); }
   .waiting { text-align: center; color: var(--_muted); padding: 24px 0; }
   dialog { border: 0; border-radius: 16px; padding: 0; width: min(420px, 100vw - 24px); background: var(--_bg); color: inherit; }
   dialog::backdrop { background: rgb(0 0 0 / 0.5); }
