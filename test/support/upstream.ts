@@ -23,6 +23,8 @@ export type Upstream = {
   privateKeyPem: string;
   publicKeyPem: string;
   dataDir: string;
+  /** The upstream's public key for its X-PARTNER-SIGN webhooks, when the project was added with `webhookSigning: 'smartglocal'`. */
+  webhookPublicKeyPem: string | null;
   /** What the process printed so far (for failure messages). */
   output(): string;
   /** Stops the process (SIGTERM, then SIGKILL after 5 s); `keepData` leaves DATA_DIR for a restart. */
@@ -56,7 +58,9 @@ function cli(dataDir: string, publicUrl: string, args: string[]): Promise<{ code
  * Starts an upstream sg-checkout and registers project `project` there, its webhooks going to
  * `webhookUrl` (default: a closed port, for tests that read `session/status` instead).
  */
-export async function startUpstream(opts: { project?: string; webhookUrl?: string; confirmation?: 'auto' | 'manual'; env?: Record<string, string> } = {}): Promise<Upstream> {
+export async function startUpstream(
+  opts: { project?: string; webhookUrl?: string; confirmation?: 'auto' | 'manual'; webhookSigning?: 'standard' | 'smartglocal'; env?: Record<string, string> } = {},
+): Promise<Upstream> {
   const project = opts.project ?? 'gateway';
   const dir = mkdtempSync(join(tmpdir(), 'sg-upstream-'));
   const dataDir = join(dir, 'data');
@@ -67,8 +71,10 @@ export async function startUpstream(opts: { project?: string; webhookUrl?: strin
 
   const args = ['project', 'add', '--name', project, '--public-key', join(dir, 'public.pem'), '--webhook-url', opts.webhookUrl ?? 'http://127.0.0.1:9/hooks'];
   if (opts.confirmation) args.push('--confirmation', opts.confirmation);
+  if (opts.webhookSigning) args.push('--webhook-signing', opts.webhookSigning);
   const added = await cli(dataDir, url, args);
   if (added.code !== 0) throw new Error(`upstream: \`project add\` failed (${added.code}): ${added.stderr.trim() || added.stdout.trim()}`);
+  const printed = JSON.parse(added.stdout) as { webhook_public_key?: string };
 
   const started = await launch(dataDir, port, url, opts.env ?? {});
   return {
@@ -77,6 +83,7 @@ export async function startUpstream(opts: { project?: string; webhookUrl?: strin
     privateKeyPem: keys.privateKey,
     publicKeyPem: keys.publicKey,
     dataDir,
+    webhookPublicKeyPem: printed.webhook_public_key ?? null,
     output: started.output,
     async stop(stopOpts = {}) {
       await started.stop();
