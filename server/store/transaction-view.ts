@@ -19,6 +19,7 @@ export function transactionView(tables: TransactionTables, cache: ProjectCache, 
     idempotency: tables.idempotency,
     links: tables.links,
     pushes: tables.pushes,
+    sandboxRail: tables.sandboxRail,
     afterCommit,
     sessionChanged,
   };

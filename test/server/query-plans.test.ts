@@ -46,3 +46,18 @@ test('every query of the server searches an index, unless its reads are bounded 
   });
   assert.deepEqual(scans, [], 'queries that read a whole table: add an index, or a reason to BOUNDED');
 });
+
+test('the reconciler finds due payments and pending refunds, and the sandbox rail a QR by its ref, through their partial indexes', () => {
+  const expected = new Map([
+    ['SELECT * FROM payments WHERE reconcile_at <= ? ORDER BY reconcile_at, rowid LIMIT ?', 'payments_to_reconcile'],
+    ["SELECT * FROM refunds WHERE status = 'pending' AND reconcile_at <= ? ORDER BY reconcile_at, rowid LIMIT ?", 'refunds_to_reconcile'],
+    ['SELECT * FROM sandbox_rail_payments WHERE ref = ?', 'sandbox_rail_payments_by_ref'],
+  ]);
+  for (const [sql, index] of expected) {
+    assert.ok(prepared.has(sql), `the server prepares: ${sql}`);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array((sql.match(/\?/g) ?? []).length).fill(null)) as { detail: string }[]).map((row) => row.detail);
+    // One search of the index, already in the order asked for: no scan, no sort.
+    assert.equal(plan.length, 1, `${sql}: ${plan.join(' | ')}`);
+    assert.match(plan[0]!, new RegExp(`^SEARCH \\w+ USING INDEX ${index} \\(`), sql);
+  }
+});

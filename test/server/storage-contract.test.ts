@@ -12,37 +12,63 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import Database from 'better-sqlite3';
 import { SqliteStorage } from '../../server/store/sqlite/storage';
 import { PostgresStorage } from '../../server/store/postgres/storage';
+import { MIGRATIONS } from '../../server/store/sqlite/migrations';
+import { PG_MIGRATIONS } from '../../server/store/postgres/migrations';
 import { SessionMoved, StorageUnavailable } from '../../server/store/errors';
 import type { Storage } from '../../server/store/port';
-import type { CardTokenRow, LinkRow, NewProject, PaymentRow, RefundRow, SessionRow, WebhookEventRow } from '../../server/store/rows';
+import type {
+  CardTokenRow,
+  LinkRow,
+  NewProject,
+  PaymentRow,
+  RefundRow,
+  SandboxRailPaymentRow,
+  SandboxRailRefundRow,
+  SessionRow,
+  WebhookEventRow,
+} from '../../server/store/rows';
 import { freshDatabase, postgresAvailable } from '../support/pg-databases';
 
 type Opened = { a: Storage; b: Storage; close(): Promise<void> };
+
+/**
+ * How many migrations each store had before issue 13 (the acquirer port): a database at that
+ * version, with rows in it, is what an upgrade starts from.
+ */
+const BEFORE_ISSUE_13 = { sqlite: 5, postgres: 1 };
 
 const noPostgres = postgresAvailable()
   ? false
   : 'no PostgreSQL: SG_TEST_POSTGRES is unset (run through test/support/with-postgres.ts, as npm test does, or set DATABASE_URL)';
 
-const STORES: { name: 'sqlite' | 'postgres'; skip: string | false; open(): Promise<Opened> }[] = [
+type Store = {
+  name: 'sqlite' | 'postgres';
+  skip: string | false;
+  open(): Promise<Opened>;
+  /** A database at the schema of `migrations` migrations, `seed` (plain SQL) run on it, then opened (and so migrated) as today. */
+  openMigratedFrom(migrations: number, seed: string): Promise<Opened>;
+};
+
+const STORES: Store[] = [
   {
     name: 'sqlite',
     skip: false,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sg-contract-'));
-      const storage = SqliteStorage.open(join(dir, 'db.sqlite'), 'flusher');
-      return {
-        a: storage,
-        b: storage,
-        close: async () => {
-          await storage.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+    open: async () => sqliteAt(join(mkdtempSync(join(tmpdir(), 'sg-contract-')), 'db.sqlite')),
+    openMigratedFrom: async (migrations, seed) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'sg-contract-')), 'db.sqlite');
+      const old = new Database(file);
+      old.pragma('foreign_keys = ON');
+      for (const m of MIGRATIONS.slice(0, migrations)) old.exec(m);
+      old.pragma(`user_version = ${migrations}`);
+      old.exec(seed);
+      old.close();
+      return sqliteAt(file);
     },
   },
   {
@@ -61,8 +87,45 @@ const STORES: { name: 'sqlite' | 'postgres'; skip: string | false; open(): Promi
         },
       };
     },
+    openMigratedFrom: async (migrations, seed) => {
+      const db = await freshDatabase();
+      const old = new pg.Client({ connectionString: db.url });
+      await old.connect();
+      try {
+        // What migratePostgres had left after `migrations` steps.
+        await old.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+        for (const [i, m] of PG_MIGRATIONS.slice(0, migrations).entries()) {
+          await old.query(m);
+          await old.query(`INSERT INTO schema_migrations (version) VALUES (${i + 1})`);
+        }
+        await old.query(seed);
+      } finally {
+        await old.end();
+      }
+      const a = await PostgresStorage.open(db.url, { instanceId: 'upgraded' });
+      return {
+        a,
+        b: a,
+        close: async () => {
+          await a.close();
+          await db.drop();
+        },
+      };
+    },
   },
 ];
+
+function sqliteAt(file: string): Opened {
+  const storage = SqliteStorage.open(file, 'flusher');
+  return {
+    a: storage,
+    b: storage,
+    close: async () => {
+      await storage.close();
+      rmSync(dirname(file), { recursive: true, force: true });
+    },
+  };
+}
 
 const PROJECT: NewProject = {
   name: 'shop',
@@ -118,6 +181,34 @@ function cardRow(over: Partial<CardTokenRow> = {}): CardTokenRow {
     disabled_at: null,
     created_at: Date.now(),
     ...over,
+  };
+}
+
+function paymentRow(sessionId: string, over: Partial<PaymentRow> = {}): PaymentRow {
+  const now = Date.now();
+  return {
+    id: uid('pay'), session_id: sessionId, status: 'failed', method: 'card', stage: 'done', amount: 125_000, currency: 'RUB',
+    refunded_amount: 0, card_token: null, rail_ref: null, details_json: '{}', rail_op: null, reconcile_at: null, rail_checks: 0,
+    interaction_json: null, failure_code: null, failure_description: null, action_expires_at: null, confirm_expires_at: null,
+    created_at: now, updated_at: now, ...over,
+  };
+}
+
+function refundRow(paymentId: string, over: Partial<RefundRow> = {}): RefundRow {
+  const now = Date.now();
+  return {
+    id: uid('ref'), payment_id: paymentId, amount: 1_000, currency: 'RUB', status: 'pending', failure_code: null,
+    failure_description: null, reconcile_at: null, rail_checks: 0, created_at: now, updated_at: now, ...over,
+  };
+}
+
+function railPaymentRow(over: Partial<SandboxRailPaymentRow> = {}): SandboxRailPaymentRow {
+  const now = Date.now();
+  return {
+    payment_id: uid('pay'), method: 'fps', status: 'awaiting_customer', amount: 125_000, currency: 'RUB', refunded_amount: 0,
+    card_token: null, ref: uid('qr'), capture_on_approval: 1, decline_code: null, decline_description: null,
+    interaction_json: '{"type":"qr","redirect":{"url":"https://qr.nspk.ru/x","method":"GET"}}', expires_at: now + 900_000,
+    created_at: now, updated_at: now, ...over,
   };
 }
 
@@ -177,10 +268,11 @@ for (const store of STORES) {
       const card = cardRow({ session_id: session.id, used_at: now });
       const payment: PaymentRow = {
         id: uid('pay'), session_id: session.id, status: 'succeeded', method: 'card', stage: 'done', amount: 5_000_000_000, currency: 'RUB',
-        refunded_amount: 1_000, card_token: card.id, rail_ref: uid('rail'), details_json: '{"last4":"0004"}', failure_code: null,
-        failure_description: null, action_expires_at: now + 60_000, confirm_expires_at: null, created_at: now, updated_at: now,
+        refunded_amount: 1_000, card_token: card.id, rail_ref: uid('rail'), details_json: '{"last4":"0004"}', rail_op: 'capture',
+        reconcile_at: now + 3_600_000, rail_checks: 2, interaction_json: '{"type":"qr","redirect":{"url":"https://qr.nspk.ru/x","method":"GET"}}',
+        failure_code: null, failure_description: null, action_expires_at: now + 60_000, confirm_expires_at: null, created_at: now, updated_at: now,
       };
-      const refund: RefundRow = { id: uid('ref'), payment_id: payment.id, amount: 1_000, currency: 'RUB', status: 'succeeded', created_at: now };
+      const refund = refundRow(payment.id, { amount: 1_000, status: 'succeeded', created_at: now, updated_at: now + 1 });
       const event = newEvent(now, session.id);
       const push = await a.transaction(async (tx) => {
         await tx.links.insert(link);
@@ -198,6 +290,7 @@ for (const store of STORES) {
       assert.deepEqual(await b.sessions.latestPayment(session.id), payment);
       assert.deepEqual(await b.sessions.paymentByRailRef(payment.rail_ref!), payment);
       assert.deepEqual(await b.sessions.refunds(payment.id), [refund]);
+      assert.deepEqual(await b.sessions.refund(refund.id), refund);
       assert.deepEqual(await b.cards.get(card.id), card);
       assert.deepEqual(await b.links.get(link.id), link);
       assert.deepEqual(await b.links.list('shop'), [link]);
@@ -210,7 +303,7 @@ for (const store of STORES) {
       assert.deepEqual((await b.sessions.linkCounts()).filter((c) => c.link_id === link.id), [{ link_id: link.id, sessions: 1, paid: 0 }]);
       assert.equal(typeof push.id, 'number');
       assert.deepEqual((await b.pushes.recent(10)).find((p) => p.id === push.id), push);
-      assert.deepEqual(await b.projects.get('shop'), { ...PROJECT, displayName: null, logoUrl: null, locale: null, support: {} });
+      assert.deepEqual(await b.projects.get('shop'), { ...PROJECT, webhookSigning: 'standard', displayName: null, logoUrl: null, locale: null, support: {} });
     });
 
     it("commits a transaction's writes and runs its hooks, in order, only once it has committed", async () => {
@@ -462,6 +555,226 @@ for (const store of STORES) {
       const newer = await insertSession({ created_at: t + 1 });
       assert.deepEqual((await b.sessions.newest('shop', 2)).map((r) => r.id), [newer.id, older.id]);
       assert.deepEqual((await b.sessions.newest(null, 2)).map((r) => r.id), [newer.id, older.id]);
+    });
+
+    it("saves what a rail call leaves on a payment: updatePayment writes the columns it owns, and only those", async () => {
+      const session = await insertSession();
+      const payment = paymentRow(session.id, { status: 'in_progress', stage: 'starting', rail_op: 'start', reconcile_at: Date.now() + 3_600_000 });
+      await a.transaction((tx) => tx.sessions.insertPayment(payment));
+      assert.deepEqual(await b.sessions.payment(payment.id), payment);
+      const later = payment.updated_at + 5_000;
+      const answered: PaymentRow = {
+        ...payment, status: 'in_progress', stage: 'awaiting_customer', rail_ref: uid('rail'), rail_op: 'start', reconcile_at: null,
+        rail_checks: 3, interaction_json: '{"type":"redirect","redirect":{"url":"bank://pay","method":"GET"}}', action_expires_at: later + 60_000,
+        updated_at: later,
+      };
+      // The columns updatePayment leaves alone: what was decided when the payment was made.
+      await a.transaction((tx) => tx.sessions.updatePayment({ ...answered, details_json: '{"changed":true}', amount: 1, created_at: 1 }));
+      assert.deepEqual(await b.sessions.payment(answered.id), answered);
+      const captured: PaymentRow = {
+        ...answered, status: 'succeeded', stage: 'done', rail_op: 'capture', reconcile_at: null, interaction_json: null,
+        refunded_amount: 500, confirm_expires_at: later + 1, action_expires_at: null, updated_at: later + 1,
+      };
+      await a.transaction((tx) => tx.sessions.updatePayment(captured));
+      assert.deepEqual(await b.sessions.payment(captured.id), captured);
+      const declined: PaymentRow = { ...captured, status: 'failed', stage: 'done', rail_op: 'void', failure_code: 'declined', failure_description: 'Insufficient funds', refunded_amount: 0 };
+      await a.transaction((tx) => tx.sessions.updatePayment(declined));
+      assert.deepEqual(await b.sessions.payment(declined.id), declined);
+    });
+
+    it('lists the payments to reconcile: due ones only, oldest reconcile_at first (ties in insertion order), at most limit', async () => {
+      const t = 2_000_000; // long before the other tests' reconcile_at, which stay out of these lists
+      const make = async (reconcileAt: number | null) => {
+        const session = await insertSession();
+        const row = paymentRow(session.id, { status: 'in_progress', stage: 'unknown', rail_op: 'start', reconcile_at: reconcileAt });
+        await a.transaction((tx) => tx.sessions.insertPayment(row));
+        return row;
+      };
+      const late = await make(t + 30);
+      const first = await make(t + 10);
+      const tie = await make(t + 10);
+      const middle = await make(t + 20);
+      await make(t + 50); // not due yet
+      await make(null); // nothing to learn
+      const ids = async (now: number, limit: number) => (await b.sessions.paymentsToReconcile(now, limit)).map((p) => p.id);
+      assert.deepEqual(await ids(t + 40, 10), [first.id, tie.id, middle.id, late.id]);
+      assert.deepEqual(await ids(t + 40, 2), [first.id, tie.id]);
+      assert.deepEqual(await ids(t + 20, 10), [first.id, tie.id, middle.id], 'at or before now');
+      assert.deepEqual(await ids(t + 9, 10), []);
+      assert.deepEqual((await b.sessions.paymentsToReconcile(t + 10, 1))[0], first, 'whole rows');
+      await a.transaction((tx) => tx.sessions.updatePayment({ ...first, status: 'succeeded', stage: 'done', rail_op: null, reconcile_at: null }));
+      await a.transaction((tx) => tx.sessions.updatePayment({ ...late, rail_checks: 1, reconcile_at: t + 5 }));
+      assert.deepEqual(await ids(t + 40, 10), [late.id, tie.id, middle.id], 'learnt: out; put off or brought forward: moved');
+    });
+
+    it('keeps a refund pending until the rail answers: refund(id), updateRefund, and the pending ones to reconcile', async () => {
+      const t = 3_000_000; // as above: before every other test's reconcile_at
+      const session = await insertSession();
+      const payment = paymentRow(session.id, { status: 'succeeded', stage: 'done', refunded_amount: 4_000 });
+      const pending = refundRow(payment.id, { reconcile_at: t + 20, created_at: t, updated_at: t });
+      const earlier = refundRow(payment.id, { reconcile_at: t + 10, rail_checks: 2, created_at: t + 1, updated_at: t + 1 });
+      const notDue = refundRow(payment.id, { reconcile_at: t + 90, created_at: t + 2, updated_at: t + 2 });
+      const unscheduled = refundRow(payment.id, { reconcile_at: null, created_at: t + 3, updated_at: t + 3 });
+      await a.transaction(async (tx) => {
+        await tx.sessions.insertPayment(payment);
+        for (const r of [pending, earlier, notDue, unscheduled]) await tx.sessions.insertRefund(r);
+      });
+      assert.deepEqual(await b.sessions.refund(pending.id), pending);
+      assert.equal(await b.sessions.refund(uid('ref')), undefined);
+      const due = async (now: number, limit = 10) => (await b.sessions.refundsToReconcile(now, limit)).map((r) => r.id);
+      assert.deepEqual(await due(t + 50), [earlier.id, pending.id]);
+      assert.deepEqual(await due(t + 50, 1), [earlier.id]);
+      assert.deepEqual(await b.sessions.refundsToReconcile(t + 10, 10), [earlier]);
+
+      const succeeded: RefundRow = { ...pending, status: 'succeeded', reconcile_at: null, rail_checks: 1, updated_at: t + 30 };
+      // amount, currency and created_at are the refund's as made: updateRefund leaves them.
+      await a.transaction((tx) => tx.sessions.updateRefund({ ...succeeded, amount: 1, currency: 'USD', created_at: 1 }));
+      assert.deepEqual(await b.sessions.refund(pending.id), succeeded);
+      const failed: RefundRow = { ...earlier, status: 'failed', failure_code: 'refund_declined', failure_description: 'The issuer refused', rail_checks: 3, updated_at: t + 31 };
+      await a.transaction((tx) => tx.sessions.updateRefund(failed)); // reconcile_at left as it was: still not listed, being failed
+      assert.deepEqual(await b.sessions.refund(earlier.id), failed);
+      assert.deepEqual(await due(t + 100), [notDue.id], 'only pending refunds are reconciled');
+      assert.deepEqual(await b.sessions.refunds(payment.id), [succeeded, failed, notDue, unscheduled], 'in the order they were made');
+      await assert.rejects(a.transaction((tx) => tx.sessions.insertRefund(refundRow(payment.id, { status: 'refunded' as never }))));
+    });
+
+    it("keeps the sandbox rail's books: payments by id and by ref, their updates, refunds", async () => {
+      const payment = railPaymentRow();
+      const card = railPaymentRow({ method: 'card', status: 'authorized', ref: null, card_token: uid('tok'), capture_on_approval: 0, interaction_json: null, expires_at: null });
+      const alsoNoRef = railPaymentRow({ ref: null });
+      await a.transaction(async (tx) => {
+        await tx.sandboxRail.insertPayment(payment);
+        await tx.sandboxRail.insertPayment(card);
+        await tx.sandboxRail.insertPayment(alsoNoRef); // many without a ref: only a ref is unique
+        assert.deepEqual(await tx.sandboxRail.payment(payment.payment_id), payment, 'the transaction sees its own write');
+      });
+      assert.deepEqual(await b.sandboxRail.payment(payment.payment_id), payment);
+      assert.deepEqual(await b.sandboxRail.payment(card.payment_id), card);
+      assert.deepEqual(await b.sandboxRail.paymentByRef(payment.ref!), payment);
+      assert.equal(await b.sandboxRail.paymentByRef(uid('qr')), undefined);
+      assert.equal(await b.sandboxRail.payment(uid('pay')), undefined);
+      assert.deepEqual(await b.transaction((tx) => tx.sandboxRail.lockPayment(payment.payment_id)), payment);
+      assert.equal(await b.transaction((tx) => tx.sandboxRail.lockPayment(uid('pay'))), undefined);
+      await assert.rejects(a.transaction((tx) => tx.sandboxRail.insertPayment(railPaymentRow({ ref: payment.ref }))), 'a ref names one payment');
+      await assert.rejects(a.transaction((tx) => tx.sandboxRail.insertPayment({ ...payment })), 'a payment id is the idempotency key: once');
+
+      const renewed: SandboxRailPaymentRow = { ...payment, ref: uid('qr'), interaction_json: '{"type":"qr","redirect":{"url":"https://qr.nspk.ru/y","method":"GET"}}', expires_at: payment.expires_at! + 1, updated_at: payment.updated_at + 1 };
+      await a.transaction((tx) => tx.sandboxRail.updatePayment(renewed));
+      assert.deepEqual(await b.sandboxRail.paymentByRef(renewed.ref!), renewed);
+      assert.equal(await b.sandboxRail.paymentByRef(payment.ref!), undefined, 'the old QR is gone');
+      const captured: SandboxRailPaymentRow = { ...renewed, status: 'captured', refunded_amount: 25_000, interaction_json: null, expires_at: null, updated_at: renewed.updated_at + 1 };
+      // method, amount, currency, card_token, capture_on_approval and created_at are the payment's as started.
+      await a.transaction((tx) => tx.sandboxRail.updatePayment({ ...captured, method: 'sberpay', amount: 1, currency: 'USD', card_token: 'x', capture_on_approval: 0, created_at: 1 }));
+      assert.deepEqual(await b.sandboxRail.payment(captured.payment_id), captured);
+      const declined: SandboxRailPaymentRow = { ...card, status: 'declined', decline_code: 'insufficient_funds', decline_description: 'Not enough money', updated_at: card.updated_at + 1 };
+      await a.transaction((tx) => tx.sandboxRail.updatePayment(declined));
+      assert.deepEqual(await b.sandboxRail.payment(card.payment_id), declined);
+
+      const refund: SandboxRailRefundRow = { refund_id: uid('ref'), payment_id: payment.payment_id, amount: 25_000, status: 'succeeded', created_at: Date.now() };
+      const refused: SandboxRailRefundRow = { refund_id: uid('ref'), payment_id: payment.payment_id, amount: 1, status: 'failed', created_at: Date.now() };
+      await a.transaction(async (tx) => {
+        await tx.sandboxRail.insertRefund(refund);
+        await tx.sandboxRail.insertRefund(refused);
+      });
+      assert.deepEqual(await b.sandboxRail.refund(refund.refund_id), refund);
+      assert.deepEqual(await b.sandboxRail.refund(refused.refund_id), refused);
+      assert.equal(await b.sandboxRail.refund(uid('ref')), undefined);
+      await assert.rejects(
+        a.transaction((tx) => tx.sandboxRail.insertRefund({ ...refund, refund_id: uid('ref'), payment_id: uid('pay') })),
+        'a refund of a payment the rail never had',
+      );
+    });
+
+    it('makes two transactions that lock one rail payment take turns, on two instances', async () => {
+      const row = railPaymentRow();
+      await a.transaction((tx) => tx.sandboxRail.insertPayment(row));
+      const take = (s: Storage, meanwhile?: () => Promise<void>) =>
+        s.transaction(async (tx) => {
+          const current = (await tx.sandboxRail.lockPayment(row.payment_id))!;
+          await meanwhile?.();
+          await tx.sandboxRail.updatePayment({ ...current, refunded_amount: current.refunded_amount + 1, updated_at: Date.now() });
+          return current.refunded_amount;
+        });
+      const locked = gate();
+      const release = gate();
+      const first = take(a, async () => {
+        locked.open();
+        await release.promise;
+      });
+      await locked.promise;
+      let secondDone = false;
+      const second = take(b).finally(() => (secondDone = true));
+      try {
+        await sleep(100);
+        assert.equal(secondDone, false, 'the second waits while the first holds the rail payment');
+      } finally {
+        release.open();
+      }
+      assert.deepEqual(await Promise.all([first, second]), [0, 1], 'the second read what the first wrote');
+      assert.equal((await a.sandboxRail.payment(row.payment_id))!.refunded_amount, 2);
+    });
+
+    it("signs a project's webhooks the Standard Webhooks way unless it asks for Smart Glocal's, and saves a change", async () => {
+      const plain = { ...PROJECT, name: uid('plain') };
+      const sg = { ...PROJECT, name: uid('sg'), webhookSigning: 'smartglocal' as const };
+      await a.transaction(async (tx) => {
+        await tx.projects.insert(plain);
+        await tx.projects.insert(sg);
+      });
+      assert.equal((await b.projects.get(plain.name))?.webhookSigning, 'standard');
+      assert.equal((await b.projects.get(sg.name))?.webhookSigning, 'smartglocal');
+      const switched = (await a.transaction((tx) => tx.projects.get(plain.name)))!;
+      await a.transaction((tx) => tx.projects.update({ ...switched, webhookSigning: 'smartglocal' }));
+      assert.equal((await a.projects.get(plain.name))?.webhookSigning, 'smartglocal');
+      assert.equal((await a.transaction((tx) => tx.projects.get(plain.name)))?.webhookSigning, 'smartglocal', 'read past the cache too');
+      await assert.rejects(a.transaction((tx) => tx.projects.insert({ ...PROJECT, name: uid('bad'), webhookSigning: 'hmac' as never })));
+      assert.ok((await b.projects.list()).some((p) => p.name === sg.name && p.webhookSigning === 'smartglocal'));
+    });
+
+    it('brings a database of before the acquirer port up to date, keeping its rows', async () => {
+      const at = 1_700_000_000_000;
+      // Two refunds made in one millisecond, ids against their order: the rebuild keeps the order they were made in.
+      const seed = `
+        INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('old', 'pem', 'https://old.example/h', 'whsec_old', ${at});
+        INSERT INTO sessions (id, project, status, amount, currency, confirmation, data_json, expires_at, created_at, updated_at)
+          VALUES ('ses_old', 'old', 'accepted', 10000, 'RUB', 'auto', '{}', ${at + 60_000}, ${at}, ${at});
+        INSERT INTO payments (id, session_id, status, method, stage, amount, currency, refunded_amount, rail_ref, details_json, created_at, updated_at)
+          VALUES ('pay_old', 'ses_old', 'succeeded', 'fps', 'done', 10000, 'RUB', 3000, 'qr_old', '{"qr":1}', ${at}, ${at + 5})
+        ;
+        INSERT INTO refunds (id, payment_id, amount, currency, status, created_at) VALUES ('ref_z', 'pay_old', 1000, 'RUB', 'succeeded', ${at + 10});
+        INSERT INTO refunds (id, payment_id, amount, currency, status, created_at) VALUES ('ref_a', 'pay_old', 2000, 'RUB', 'succeeded', ${at + 10});
+        INSERT INTO refunds (id, payment_id, amount, currency, status, created_at) VALUES ('ref_f', 'pay_old', 500, 'RUB', 'failed', ${at + 20});
+      `;
+      const upgraded = await store.openMigratedFrom(BEFORE_ISSUE_13[store.name], seed);
+      try {
+        const s = upgraded.a;
+        assert.equal((await s.projects.get('old'))?.webhookSigning, 'standard');
+        assert.deepEqual(await s.sessions.payment('pay_old'), {
+          id: 'pay_old', session_id: 'ses_old', status: 'succeeded', method: 'fps', stage: 'done', amount: 10_000, currency: 'RUB',
+          refunded_amount: 3_000, card_token: null, rail_ref: 'qr_old', details_json: '{"qr":1}', rail_op: null, reconcile_at: null,
+          rail_checks: 0, interaction_json: null, failure_code: null, failure_description: null, action_expires_at: null,
+          confirm_expires_at: null, created_at: at, updated_at: at + 5,
+        } satisfies PaymentRow);
+        const made = (id: string, amount: number, status: RefundRow['status'], createdAt: number): RefundRow => ({
+          id, payment_id: 'pay_old', amount, currency: 'RUB', status, failure_code: null, failure_description: null,
+          reconcile_at: null, rail_checks: 0, created_at: createdAt, updated_at: createdAt,
+        });
+        assert.deepEqual(await s.sessions.refunds('pay_old'), [made('ref_z', 1000, 'succeeded', at + 10), made('ref_a', 2000, 'succeeded', at + 10), made('ref_f', 500, 'failed', at + 20)]);
+        assert.deepEqual(await s.sessions.paymentByRailRef('qr_old'), await s.sessions.payment('pay_old'), 'its indexes still answer');
+
+        // And the upgraded tables take what is new: a pending refund, still tied to its payment, and the rail's books.
+        const pending = refundRow('pay_old', { reconcile_at: at + 30, created_at: at + 30, updated_at: at + 30 });
+        await s.transaction((tx) => tx.sessions.insertRefund(pending));
+        assert.deepEqual(await s.sessions.refundsToReconcile(at + 30, 10), [pending]);
+        assert.deepEqual((await s.sessions.refunds('pay_old')).at(-1), pending);
+        await assert.rejects(s.transaction((tx) => tx.sessions.insertRefund(refundRow('pay_missing'))), 'a refund of no payment');
+        await assert.rejects(s.transaction((tx) => tx.sessions.insertRefund(refundRow('pay_old', { amount: 0 }))), 'a refund of nothing');
+        const rail = railPaymentRow();
+        await s.transaction((tx) => tx.sandboxRail.insertPayment(rail));
+        assert.deepEqual(await s.sandboxRail.paymentByRef(rail.ref!), rail);
+      } finally {
+        await upgraded.close();
+      }
     });
 
     it('answers a ping', async () => {

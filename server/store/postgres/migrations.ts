@@ -200,4 +200,56 @@ export const PG_MIGRATIONS: readonly string[] = [
     created_at BIGINT NOT NULL
   );
   `,
+  // Issue 13, the acquirer port: SQLite's migration 6 (see there for why), translated. PostgreSQL
+  // alters the refunds CHECK in place (refunds_status_check is the name it gave the column's
+  // CHECK), and fills updated_at of the refunds already made with their created_at before the
+  // column becomes NOT NULL, as SQLite's rebuild does. Tie-breaks by `seq` end the reconcile indexes.
+  `
+  ALTER TABLE payments ADD COLUMN rail_op TEXT CHECK (rail_op IN ('start', 'capture', 'void'));
+  ALTER TABLE payments ADD COLUMN reconcile_at BIGINT;
+  ALTER TABLE payments ADD COLUMN rail_checks INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE payments ADD COLUMN interaction_json TEXT;
+  CREATE INDEX payments_to_reconcile ON payments (reconcile_at, seq) WHERE reconcile_at IS NOT NULL;
+
+  ALTER TABLE refunds DROP CONSTRAINT refunds_status_check;
+  ALTER TABLE refunds ADD CONSTRAINT refunds_status_check CHECK (status IN ('pending', 'succeeded', 'failed'));
+  ALTER TABLE refunds ADD COLUMN failure_code TEXT;
+  ALTER TABLE refunds ADD COLUMN failure_description TEXT;
+  ALTER TABLE refunds ADD COLUMN reconcile_at BIGINT;
+  ALTER TABLE refunds ADD COLUMN rail_checks INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE refunds ADD COLUMN updated_at BIGINT;
+  UPDATE refunds SET updated_at = created_at;
+  ALTER TABLE refunds ALTER COLUMN updated_at SET NOT NULL;
+  CREATE INDEX refunds_to_reconcile ON refunds (reconcile_at, seq) WHERE status = 'pending' AND reconcile_at IS NOT NULL;
+
+  CREATE TABLE sandbox_rail_payments (
+    payment_id TEXT PRIMARY KEY,
+    method TEXT NOT NULL CHECK (method IN ('card', 'saved_card', 'recurrent', 'fps', 'sberpay')),
+    status TEXT NOT NULL CHECK (status IN ('awaiting_customer', 'authorized', 'captured', 'declined', 'voided')),
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    refunded_amount BIGINT NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0 AND refunded_amount <= amount),
+    card_token TEXT,
+    ref TEXT,
+    capture_on_approval INTEGER NOT NULL CHECK (capture_on_approval IN (0, 1)),
+    decline_code TEXT,
+    decline_description TEXT,
+    interaction_json TEXT,
+    expires_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE UNIQUE INDEX sandbox_rail_payments_by_ref ON sandbox_rail_payments (ref) WHERE ref IS NOT NULL;
+
+  CREATE TABLE sandbox_rail_refunds (
+    refund_id TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES sandbox_rail_payments(payment_id),
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX sandbox_rail_refunds_by_payment ON sandbox_rail_refunds (payment_id);
+
+  ALTER TABLE projects ADD COLUMN webhook_signing TEXT NOT NULL DEFAULT 'standard' CHECK (webhook_signing IN ('standard', 'smartglocal'));
+  `,
 ];

@@ -89,6 +89,7 @@ export class PostgresStorage implements Storage {
   readonly idempotency;
   readonly links;
   readonly pushes;
+  readonly sandboxRail;
   private readonly cache = new ProjectCache();
   private readonly listeners: SessionChangeListener[] = [];
   private readonly pooled: Queryable;
@@ -100,7 +101,7 @@ export class PostgresStorage implements Storage {
     feedConfig: pg.ClientConfig,
   ) {
     this.pooled = guarded(pool);
-    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, pushes: this.pushes } =
+    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, pushes: this.pushes, sandboxRail: this.sandboxRail } =
       new PgTables(this.pooled, this.cache));
     this.feed = new ChangeFeed(feedConfig, instanceId, (sessionId) => this.announce(sessionId));
   }

@@ -12,12 +12,14 @@ import type {
   OutboxTable,
   ProjectTable,
   PushTable,
+  SandboxRailTable,
   SessionTable,
   SessionUpdate,
   WebhookEventUpdate,
 } from '../port';
 import type { ProjectCache } from '../project-cache';
 import { SessionMoved } from '../errors';
+import { projectWithDefaults } from '../new-project';
 import {
   projectFromRow,
   projectParams,
@@ -29,6 +31,8 @@ import {
   type ProjectRow,
   type RefundRow,
   type SandboxPush,
+  type SandboxRailPaymentRow,
+  type SandboxRailRefundRow,
   type SessionRow,
   type StoredResponse,
   type WebhookAttemptRow,
@@ -63,10 +67,14 @@ const SESSION = columns<SessionRow>({
 // Named, not `*`, for the tables with `seq`: it is the store's own and no row type has it.
 const PAYMENT = columns<PaymentRow>({
   id: true, session_id: true, status: true, method: true, stage: true, amount: true, currency: true,
-  refunded_amount: true, card_token: true, rail_ref: true, details_json: true, failure_code: true,
-  failure_description: true, action_expires_at: true, confirm_expires_at: true, created_at: true, updated_at: true,
+  refunded_amount: true, card_token: true, rail_ref: true, details_json: true, rail_op: true, reconcile_at: true,
+  rail_checks: true, interaction_json: true, failure_code: true, failure_description: true, action_expires_at: true,
+  confirm_expires_at: true, created_at: true, updated_at: true,
 });
-const REFUND = columns<RefundRow>({ id: true, payment_id: true, amount: true, currency: true, status: true, created_at: true });
+const REFUND = columns<RefundRow>({
+  id: true, payment_id: true, amount: true, currency: true, status: true, failure_code: true, failure_description: true,
+  reconcile_at: true, rail_checks: true, created_at: true, updated_at: true,
+});
 const CARD = columns<CardTokenRow>({
   id: true, project: true, session_id: true, brand: true, last4: true, expiry_month: true, expiry_year: true,
   holder: true, scenario: true, recurrent: true, used_at: true, disabled_at: true, created_at: true,
@@ -81,10 +89,16 @@ const LINK = columns<LinkRow>({ id: true, project: true, data_json: true, disabl
 
 const PROJECT = columns<ProjectRow>({
   name: true, public_key_pem: true, webhook_url: true, webhook_secret: true, origins_json: true, confirmation: true,
-  confirm_window_minutes: true, fps_qr_lifetime_minutes: true, created_at: true, display_name: true, logo_url: true,
-  locale: true, support_json: true,
+  confirm_window_minutes: true, fps_qr_lifetime_minutes: true, webhook_signing: true, created_at: true, display_name: true,
+  logo_url: true, locale: true, support_json: true,
 });
 const PUSH = columns<SandboxPush>({ id: true, payment_id: true, phone: true, text: true, created_at: true });
+const RAIL_PAYMENT = columns<SandboxRailPaymentRow>({
+  payment_id: true, method: true, status: true, amount: true, currency: true, refunded_amount: true, card_token: true,
+  ref: true, capture_on_approval: true, decline_code: true, decline_description: true, interaction_json: true,
+  expires_at: true, created_at: true, updated_at: true,
+});
+const RAIL_REFUND = columns<SandboxRailRefundRow>({ refund_id: true, payment_id: true, amount: true, status: true, created_at: true });
 
 // Every SELECT names its columns, never `*`: statements are prepared once per connection, and a
 // prepared `*` fails ("cached plan must not change result type") once a migration adds a column
@@ -98,6 +112,8 @@ const payments = PAYMENT.join(', ');
 const refunds = REFUND.join(', ');
 const events = EVENT.join(', ');
 const links = LINK.join(', ');
+const railPayments = RAIL_PAYMENT.join(', ');
+const railRefunds = RAIL_REFUND.join(', ');
 
 export class PgProjectTable implements ProjectTable {
   constructor(
@@ -120,13 +136,13 @@ export class PgProjectTable implements ProjectTable {
     return (await all<ProjectRow>(this.db, `SELECT ${projects} FROM projects ORDER BY name`)).map(projectFromRow);
   }
   async insert(p: NewProject): Promise<void> {
-    const q = projectParams({ ...p, displayName: p.displayName ?? null, logoUrl: p.logoUrl ?? null, locale: p.locale ?? null, support: p.support ?? {} });
+    const q = projectParams(projectWithDefaults(p));
     await this.db.query(
       `INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, origins_json, confirmation,
-         confirm_window_minutes, fps_qr_lifetime_minutes, created_at, display_name, logo_url, locale, support_json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         confirm_window_minutes, fps_qr_lifetime_minutes, webhook_signing, created_at, display_name, logo_url, locale, support_json)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [q.name, q.publicKeyPem, q.webhookUrl, q.webhookSecret, q.originsJson, q.confirmation, q.confirmWindowMinutes,
-        q.fpsQrLifetimeMinutes, q.createdAt, q.displayName, q.logoUrl, q.locale, q.supportJson],
+        q.fpsQrLifetimeMinutes, q.webhookSigning, q.createdAt, q.displayName, q.logoUrl, q.locale, q.supportJson],
     );
   }
   async update(p: Project): Promise<void> {
@@ -134,9 +150,9 @@ export class PgProjectTable implements ProjectTable {
     await this.db.query(
       `UPDATE projects SET public_key_pem = $2, webhook_url = $3, origins_json = $4, confirmation = $5,
          confirm_window_minutes = $6, fps_qr_lifetime_minutes = $7, display_name = $8, logo_url = $9, locale = $10,
-         support_json = $11 WHERE name = $1`,
+         support_json = $11, webhook_signing = $12 WHERE name = $1`,
       [q.name, q.publicKeyPem, q.webhookUrl, q.originsJson, q.confirmation, q.confirmWindowMinutes,
-        q.fpsQrLifetimeMinutes, q.displayName, q.logoUrl, q.locale, q.supportJson],
+        q.fpsQrLifetimeMinutes, q.displayName, q.logoUrl, q.locale, q.supportJson, q.webhookSigning],
     );
   }
 }
@@ -187,16 +203,39 @@ export class PgSessionTable implements SessionTable {
   async updatePayment(row: PaymentRow): Promise<void> {
     await this.db.query(
       `UPDATE payments SET status = $2, stage = $3, refunded_amount = $4, rail_ref = $5, failure_code = $6,
-         failure_description = $7, action_expires_at = $8, confirm_expires_at = $9, updated_at = $10 WHERE id = $1`,
+         failure_description = $7, action_expires_at = $8, confirm_expires_at = $9, updated_at = $10, rail_op = $11,
+         reconcile_at = $12, rail_checks = $13, interaction_json = $14 WHERE id = $1`,
       [row.id, row.status, row.stage, row.refunded_amount, row.rail_ref, row.failure_code, row.failure_description,
-        row.action_expires_at, row.confirm_expires_at, row.updated_at],
+        row.action_expires_at, row.confirm_expires_at, row.updated_at, row.rail_op, row.reconcile_at, row.rail_checks,
+        row.interaction_json],
     );
+  }
+  /** Oldest first, ties in insertion order: the partial index (reconcile_at, seq) is read in order. */
+  paymentsToReconcile(now: number, limit: number): Promise<PaymentRow[]> {
+    return all(this.db, `SELECT ${payments} FROM payments WHERE reconcile_at <= $1 ORDER BY reconcile_at, seq LIMIT $2`, [now, limit]);
   }
   refunds(paymentId: string): Promise<RefundRow[]> {
     return all(this.db, `SELECT ${refunds} FROM refunds WHERE payment_id = $1 ORDER BY created_at, seq`, [paymentId]);
   }
+  refund(id: string): Promise<RefundRow | undefined> {
+    return one(this.db, `SELECT ${refunds} FROM refunds WHERE id = $1`, [id]);
+  }
+  refundsToReconcile(now: number, limit: number): Promise<RefundRow[]> {
+    return all(
+      this.db,
+      `SELECT ${refunds} FROM refunds WHERE status = 'pending' AND reconcile_at <= $1 ORDER BY reconcile_at, seq LIMIT $2`,
+      [now, limit],
+    );
+  }
   async insertRefund(row: RefundRow): Promise<void> {
     await insertRefund(this.db, row);
+  }
+  async updateRefund(row: RefundRow): Promise<void> {
+    await this.db.query(
+      `UPDATE refunds SET status = $2, failure_code = $3, failure_description = $4, reconcile_at = $5, rail_checks = $6,
+         updated_at = $7 WHERE id = $1`,
+      [row.id, row.status, row.failure_code, row.failure_description, row.reconcile_at, row.rail_checks, row.updated_at],
+    );
   }
   async insertPublicToken(tokenHash: string, sessionId: string, now: number): Promise<void> {
     await this.db.query('INSERT INTO public_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)', [tokenHash, sessionId, now]);
@@ -409,7 +448,43 @@ export class PgPushTable implements PushTable {
   }
 }
 
-/** The seven tables over one connection (the pool, or a transaction's client), sharing the storage's project cache. */
+const insertRailPayment = inserter<SandboxRailPaymentRow>('sandbox_rail_payments', RAIL_PAYMENT);
+const insertRailRefund = inserter<SandboxRailRefundRow>('sandbox_rail_refunds', RAIL_REFUND);
+
+/** The sandbox rail's own books: what a remote acquirer keeps on its side of each payment and refund. */
+export class PgSandboxRailTable implements SandboxRailTable {
+  constructor(private readonly db: Queryable) {}
+
+  payment(paymentId: string): Promise<SandboxRailPaymentRow | undefined> {
+    return one(this.db, `SELECT ${railPayments} FROM sandbox_rail_payments WHERE payment_id = $1`, [paymentId]);
+  }
+  paymentByRef(ref: string): Promise<SandboxRailPaymentRow | undefined> {
+    return one(this.db, `SELECT ${railPayments} FROM sandbox_rail_payments WHERE ref = $1`, [ref]);
+  }
+  refund(refundId: string): Promise<SandboxRailRefundRow | undefined> {
+    return one(this.db, `SELECT ${railRefunds} FROM sandbox_rail_refunds WHERE refund_id = $1`, [refundId]);
+  }
+  /** A row lock until the transaction ends, as `sessions.lock` takes. */
+  lockPayment(paymentId: string): Promise<SandboxRailPaymentRow | undefined> {
+    return one(this.db, `SELECT ${railPayments} FROM sandbox_rail_payments WHERE payment_id = $1 FOR UPDATE`, [paymentId]);
+  }
+  async insertPayment(row: SandboxRailPaymentRow): Promise<void> {
+    await insertRailPayment(this.db, row);
+  }
+  async updatePayment(row: SandboxRailPaymentRow): Promise<void> {
+    await this.db.query(
+      `UPDATE sandbox_rail_payments SET status = $2, refunded_amount = $3, ref = $4, decline_code = $5, decline_description = $6,
+         interaction_json = $7, expires_at = $8, updated_at = $9 WHERE payment_id = $1`,
+      [row.payment_id, row.status, row.refunded_amount, row.ref, row.decline_code, row.decline_description,
+        row.interaction_json, row.expires_at, row.updated_at],
+    );
+  }
+  async insertRefund(row: SandboxRailRefundRow): Promise<void> {
+    await insertRailRefund(this.db, row);
+  }
+}
+
+/** The eight tables over one connection (the pool, or a transaction's client), sharing the storage's project cache. */
 export class PgTables {
   readonly projects: PgProjectTable;
   readonly sessions: PgSessionTable;
@@ -418,6 +493,7 @@ export class PgTables {
   readonly idempotency: PgIdempotencyTable;
   readonly links: PgLinkTable;
   readonly pushes: PgPushTable;
+  readonly sandboxRail: PgSandboxRailTable;
 
   constructor(db: Queryable, projects: ProjectCache) {
     this.projects = new PgProjectTable(db, projects);
@@ -427,5 +503,6 @@ export class PgTables {
     this.idempotency = new PgIdempotencyTable(db);
     this.links = new PgLinkTable(db);
     this.pushes = new PgPushTable(db);
+    this.sandboxRail = new PgSandboxRailTable(db);
   }
 }

@@ -193,4 +193,72 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE webhook_events ADD COLUMN lease_owner TEXT;
   ALTER TABLE webhook_events ADD COLUMN lease_until INTEGER;
   `,
+  // Issue 13, the acquirer port. A rail call is recorded before it is made (rail_op) and its
+  // outcome, if lost, is learnt later by the reconciler (reconcile_at, rail_checks); a refund is
+  // pending until the rail answers. The sandbox rail keeps its own books, as a remote acquirer
+  // would on its side, so the gateway's tables say only what the gateway knows. A project's
+  // webhooks may be signed Smart Glocal's way.
+  //
+  // refunds gains 'pending' in a CHECK, which SQLite cannot alter: the table is rebuilt (SQLite's
+  // 12-step procedure, https://www.sqlite.org/lang_altertable.html#otheralter) with its rowids,
+  // which order a payment's refunds. It runs with foreign keys on (the PRAGMA is a no-op inside
+  // the migration's transaction): no table references refunds, so the DROP deletes nothing that
+  // another row needs, and the copy is checked against payments as it is inserted.
+  `
+  ALTER TABLE payments ADD COLUMN rail_op TEXT CHECK (rail_op IN ('start', 'capture', 'void'));
+  ALTER TABLE payments ADD COLUMN reconcile_at INTEGER;
+  ALTER TABLE payments ADD COLUMN rail_checks INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE payments ADD COLUMN interaction_json TEXT;
+  CREATE INDEX payments_to_reconcile ON payments (reconcile_at) WHERE reconcile_at IS NOT NULL;
+
+  CREATE TABLE refunds_rebuilt (
+    id TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+    failure_code TEXT,
+    failure_description TEXT,
+    reconcile_at INTEGER,
+    rail_checks INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  INSERT INTO refunds_rebuilt (rowid, id, payment_id, amount, currency, status, created_at, updated_at)
+    SELECT rowid, id, payment_id, amount, currency, status, created_at, created_at FROM refunds;
+  DROP TABLE refunds;
+  ALTER TABLE refunds_rebuilt RENAME TO refunds;
+  CREATE INDEX refunds_by_payment ON refunds (payment_id, created_at);
+  CREATE INDEX refunds_to_reconcile ON refunds (reconcile_at) WHERE status = 'pending' AND reconcile_at IS NOT NULL;
+
+  CREATE TABLE sandbox_rail_payments (
+    payment_id TEXT PRIMARY KEY,
+    method TEXT NOT NULL CHECK (method IN ('card', 'saved_card', 'recurrent', 'fps', 'sberpay')),
+    status TEXT NOT NULL CHECK (status IN ('awaiting_customer', 'authorized', 'captured', 'declined', 'voided')),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    refunded_amount INTEGER NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0 AND refunded_amount <= amount),
+    card_token TEXT,
+    ref TEXT,
+    capture_on_approval INTEGER NOT NULL CHECK (capture_on_approval IN (0, 1)),
+    decline_code TEXT,
+    decline_description TEXT,
+    interaction_json TEXT,
+    expires_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX sandbox_rail_payments_by_ref ON sandbox_rail_payments (ref) WHERE ref IS NOT NULL;
+
+  CREATE TABLE sandbox_rail_refunds (
+    refund_id TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES sandbox_rail_payments(payment_id),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX sandbox_rail_refunds_by_payment ON sandbox_rail_refunds (payment_id);
+
+  ALTER TABLE projects ADD COLUMN webhook_signing TEXT NOT NULL DEFAULT 'standard' CHECK (webhook_signing IN ('standard', 'smartglocal'));
+  `,
 ];

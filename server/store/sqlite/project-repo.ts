@@ -2,6 +2,7 @@ import type { Db } from './db';
 import type { ProjectTable } from '../port';
 import type { ProjectCache } from '../project-cache';
 import { projectFromRow, projectParams, type NewProject, type Project, type ProjectRow } from '../rows';
+import { projectWithDefaults } from '../new-project';
 
 export class ProjectRepo implements ProjectTable {
   private readonly byName;
@@ -16,14 +17,14 @@ export class ProjectRepo implements ProjectTable {
     this.all = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY name');
     this.insertStmt = db.prepare(
       `INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, origins_json, confirmation,
-         confirm_window_minutes, fps_qr_lifetime_minutes, created_at, display_name, logo_url, locale, support_json)
+         confirm_window_minutes, fps_qr_lifetime_minutes, webhook_signing, created_at, display_name, logo_url, locale, support_json)
        VALUES (@name, @publicKeyPem, @webhookUrl, @webhookSecret, @originsJson, @confirmation,
-         @confirmWindowMinutes, @fpsQrLifetimeMinutes, @createdAt, @displayName, @logoUrl, @locale, @supportJson)`,
+         @confirmWindowMinutes, @fpsQrLifetimeMinutes, @webhookSigning, @createdAt, @displayName, @logoUrl, @locale, @supportJson)`,
     );
     this.updateStmt = db.prepare(
       `UPDATE projects SET public_key_pem = @publicKeyPem, webhook_url = @webhookUrl, origins_json = @originsJson,
          confirmation = @confirmation, confirm_window_minutes = @confirmWindowMinutes,
-         fps_qr_lifetime_minutes = @fpsQrLifetimeMinutes, display_name = @displayName, logo_url = @logoUrl,
+         fps_qr_lifetime_minutes = @fpsQrLifetimeMinutes, webhook_signing = @webhookSigning, display_name = @displayName, logo_url = @logoUrl,
          locale = @locale, support_json = @supportJson WHERE name = @name`,
     );
   }
@@ -47,7 +48,7 @@ export class ProjectRepo implements ProjectTable {
   }
 
   async insert(p: NewProject): Promise<void> {
-    this.insertStmt.run(projectParams({ ...p, displayName: p.displayName ?? null, logoUrl: p.logoUrl ?? null, locale: p.locale ?? null, support: p.support ?? {} }));
+    this.insertStmt.run(projectParams(projectWithDefaults(p)));
   }
 
   async update(p: Project): Promise<void> {

@@ -28,21 +28,37 @@ export class SessionRepo implements SessionTable {
       ),
       insertPayment: db.prepare(
         `INSERT INTO payments (id, session_id, status, method, stage, amount, currency, refunded_amount, card_token,
-           rail_ref, details_json, failure_code, failure_description, action_expires_at, confirm_expires_at,
-           created_at, updated_at)
+           rail_ref, details_json, rail_op, reconcile_at, rail_checks, interaction_json, failure_code, failure_description,
+           action_expires_at, confirm_expires_at, created_at, updated_at)
          VALUES (@id, @session_id, @status, @method, @stage, @amount, @currency, @refunded_amount, @card_token,
-           @rail_ref, @details_json, @failure_code, @failure_description, @action_expires_at, @confirm_expires_at,
-           @created_at, @updated_at)`,
+           @rail_ref, @details_json, @rail_op, @reconcile_at, @rail_checks, @interaction_json, @failure_code, @failure_description,
+           @action_expires_at, @confirm_expires_at, @created_at, @updated_at)`,
       ),
       updatePayment: db.prepare(
         `UPDATE payments SET status = @status, stage = @stage, refunded_amount = @refunded_amount, rail_ref = @rail_ref,
+           rail_op = @rail_op, reconcile_at = @reconcile_at, rail_checks = @rail_checks, interaction_json = @interaction_json,
            failure_code = @failure_code, failure_description = @failure_description,
            action_expires_at = @action_expires_at, confirm_expires_at = @confirm_expires_at, updated_at = @updated_at
          WHERE id = @id`,
       ),
+      // Oldest first; rowid breaks ties, and the partial index (reconcile_at, then rowid) gives that order without a sort.
+      paymentsToReconcile: db.prepare<[number, number], PaymentRow>(
+        'SELECT * FROM payments WHERE reconcile_at <= ? ORDER BY reconcile_at, rowid LIMIT ?',
+      ),
       refunds: db.prepare<[string], RefundRow>('SELECT * FROM refunds WHERE payment_id = ? ORDER BY created_at, rowid'),
+      refund: db.prepare<[string], RefundRow>('SELECT * FROM refunds WHERE id = ?'),
+      refundsToReconcile: db.prepare<[number, number], RefundRow>(
+        `SELECT * FROM refunds WHERE status = 'pending' AND reconcile_at <= ? ORDER BY reconcile_at, rowid LIMIT ?`,
+      ),
       insertRefund: db.prepare(
-        'INSERT INTO refunds (id, payment_id, amount, currency, status, created_at) VALUES (@id, @payment_id, @amount, @currency, @status, @created_at)',
+        `INSERT INTO refunds (id, payment_id, amount, currency, status, failure_code, failure_description, reconcile_at,
+           rail_checks, created_at, updated_at)
+         VALUES (@id, @payment_id, @amount, @currency, @status, @failure_code, @failure_description, @reconcile_at,
+           @rail_checks, @created_at, @updated_at)`,
+      ),
+      updateRefund: db.prepare(
+        `UPDATE refunds SET status = @status, failure_code = @failure_code, failure_description = @failure_description,
+           reconcile_at = @reconcile_at, rail_checks = @rail_checks, updated_at = @updated_at WHERE id = @id`,
       ),
       insertToken: db.prepare('INSERT INTO public_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)'),
       sessionByToken: db.prepare<[string], SessionRow>(
@@ -101,8 +117,20 @@ export class SessionRepo implements SessionTable {
   async refunds(paymentId: string): Promise<RefundRow[]> {
     return this.s.refunds.all(paymentId);
   }
+  async refund(id: string): Promise<RefundRow | undefined> {
+    return this.s.refund.get(id);
+  }
+  async paymentsToReconcile(now: number, limit: number): Promise<PaymentRow[]> {
+    return this.s.paymentsToReconcile.all(now, limit);
+  }
+  async refundsToReconcile(now: number, limit: number): Promise<RefundRow[]> {
+    return this.s.refundsToReconcile.all(now, limit);
+  }
   async insertRefund(row: RefundRow): Promise<void> {
     this.s.insertRefund.run(row);
+  }
+  async updateRefund(row: RefundRow): Promise<void> {
+    this.s.updateRefund.run(row);
   }
   async insertPublicToken(tokenHash: string, sessionId: string, now: number): Promise<void> {
     this.s.insertToken.run(tokenHash, sessionId, now);

@@ -9,6 +9,7 @@ import { OutboxRepo } from './outbox-repo';
 import { IdempotencyRepo } from './idempotency-repo';
 import { LinkRepo } from './link-repo';
 import { PushRepo } from './push-repo';
+import { SandboxRailRepo } from './sandbox-rail-repo';
 import { ProjectCache } from '../project-cache';
 import { transactionView } from '../transaction-view';
 import { runHooks } from '../errors';
@@ -31,6 +32,7 @@ class Tables {
   readonly idempotency: IdempotencyRepo;
   readonly links: LinkRepo;
   readonly pushes: PushRepo;
+  readonly sandboxRail: SandboxRailRepo;
 
   constructor(db: Db, projects: ProjectCache) {
     this.projects = new ProjectRepo(db, projects);
@@ -40,6 +42,7 @@ class Tables {
     this.idempotency = new IdempotencyRepo(db);
     this.links = new LinkRepo(db);
     this.pushes = new PushRepo(db);
+    this.sandboxRail = new SandboxRailRepo(db);
   }
 }
 
@@ -73,6 +76,7 @@ export class SqliteStorage implements Storage {
   readonly idempotency;
   readonly links;
   readonly pushes;
+  readonly sandboxRail;
   private readonly writer: Tables;
   private readonly cache = new ProjectCache();
   private readonly listeners: SessionChangeListener[] = [];
@@ -90,7 +94,7 @@ export class SqliteStorage implements Storage {
   ) {
     this.writer = new Tables(db, this.cache);
     const reads = new Tables(reader, this.cache);
-    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, pushes: this.pushes } = reads);
+    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, pushes: this.pushes, sandboxRail: this.sandboxRail } = reads);
     this.statements = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),

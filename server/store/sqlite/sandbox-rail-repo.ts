@@ -1,0 +1,55 @@
+import type { Db } from './db';
+import type { SandboxRailTable } from '../port';
+import type { SandboxRailPaymentRow, SandboxRailRefundRow } from '../rows';
+
+/** The sandbox rail's own books: what a remote acquirer keeps on its side of each payment and refund. */
+export class SandboxRailRepo implements SandboxRailTable {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      payment: db.prepare<[string], SandboxRailPaymentRow>('SELECT * FROM sandbox_rail_payments WHERE payment_id = ?'),
+      paymentByRef: db.prepare<[string], SandboxRailPaymentRow>('SELECT * FROM sandbox_rail_payments WHERE ref = ?'),
+      refund: db.prepare<[string], SandboxRailRefundRow>('SELECT * FROM sandbox_rail_refunds WHERE refund_id = ?'),
+      insertPayment: db.prepare(
+        `INSERT INTO sandbox_rail_payments (payment_id, method, status, amount, currency, refunded_amount, card_token, ref,
+           capture_on_approval, decline_code, decline_description, interaction_json, expires_at, created_at, updated_at)
+         VALUES (@payment_id, @method, @status, @amount, @currency, @refunded_amount, @card_token, @ref,
+           @capture_on_approval, @decline_code, @decline_description, @interaction_json, @expires_at, @created_at, @updated_at)`,
+      ),
+      updatePayment: db.prepare(
+        `UPDATE sandbox_rail_payments SET status = @status, refunded_amount = @refunded_amount, ref = @ref,
+           decline_code = @decline_code, decline_description = @decline_description, interaction_json = @interaction_json,
+           expires_at = @expires_at, updated_at = @updated_at
+         WHERE payment_id = @payment_id`,
+      ),
+      insertRefund: db.prepare(
+        `INSERT INTO sandbox_rail_refunds (refund_id, payment_id, amount, status, created_at)
+         VALUES (@refund_id, @payment_id, @amount, @status, @created_at)`,
+      ),
+    };
+  }
+
+  async payment(paymentId: string): Promise<SandboxRailPaymentRow | undefined> {
+    return this.s.payment.get(paymentId);
+  }
+  async paymentByRef(ref: string): Promise<SandboxRailPaymentRow | undefined> {
+    return this.s.paymentByRef.get(ref);
+  }
+  async refund(refundId: string): Promise<SandboxRailRefundRow | undefined> {
+    return this.s.refund.get(refundId);
+  }
+  /** SQLite runs one transaction at a time (BEGIN IMMEDIATE): reading the row is taking it. */
+  async lockPayment(paymentId: string): Promise<SandboxRailPaymentRow | undefined> {
+    return this.s.payment.get(paymentId);
+  }
+  async insertPayment(row: SandboxRailPaymentRow): Promise<void> {
+    this.s.insertPayment.run(row);
+  }
+  async updatePayment(row: SandboxRailPaymentRow): Promise<void> {
+    this.s.updatePayment.run(row);
+  }
+  async insertRefund(row: SandboxRailRefundRow): Promise<void> {
+    this.s.insertRefund.run(row);
+  }
+}
