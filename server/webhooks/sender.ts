@@ -1,6 +1,7 @@
 /**
- * Delivers the webhook outbox: signs each due event by the Standard Webhooks scheme, POSTs it,
- * and records the attempt. Delivery is at least once: an event stays pending until its endpoint
+ * Delivers the webhook outbox: signs each due event by its project's scheme (Standard Webhooks
+ * with the project's secret, or Smart Glocal's X-PARTNER-SIGN with the server's key; see
+ * signature-headers.ts), POSTs it, and records the attempt. Delivery is at least once: an event stays pending until its endpoint
  * answers 2xx, is retried on the schedule of `retry-schedule.ts`, and keeps its `webhook-id`
  * across attempts so the merchant can drop duplicates.
  *
@@ -12,11 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock';
+import type { ServerKey } from '../server-key';
 import type { Storage } from '../store/port';
-import type { WebhookEventRow } from '../store/rows';
+import type { Project, WebhookEventRow } from '../store/rows';
 import type { Tx } from '../store/port';
 import { nextAttemptAt } from './retry-schedule';
-import { signatureHeaders } from './signature-headers';
+import { webhookSignatureHeaders } from './signature-headers';
 
 export type WebhookSenderOptions = {
   store: Storage;
@@ -35,6 +37,11 @@ export type WebhookSenderOptions = {
   owner?: string;
   /** How long a claimed event stays this sender's (default: the timeout plus 20 s). */
   leaseMs?: number;
+  /**
+   * The server's key, which signs the events of projects with `webhookSigning: 'smartglocal'`.
+   * Without it such an event's attempts fail (with an error saying so) and are retried.
+   */
+  serverKey?: Pick<ServerKey, 'privateKey'>;
 };
 
 const USER_AGENT = 'sg-checkout-webhooks/1';
@@ -57,6 +64,7 @@ export class WebhookSender {
   private readonly onError: (error: unknown) => void;
   private readonly owner: string;
   private readonly leaseMs: number;
+  private readonly serverKey: Pick<ServerKey, 'privateKey'> | undefined;
   /**
    * Endpoints seen enabled, read again after ENDPOINT_CACHE_MS (a read per delivery was a tenth
    * of a payment's queries on PostgreSQL). Only "enabled" is kept: an endpoint that another
@@ -79,6 +87,7 @@ export class WebhookSender {
     this.onError = options.onError ?? ((error) => console.error('webhook sender:', error));
     this.owner = options.owner ?? `sender_${randomBytes(6).toString('hex')}`;
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 20_000;
+    this.serverKey = options.serverKey;
   }
 
   /** Sends the events due now (at most `batchSize`); resolves with how many it handled. */
@@ -173,7 +182,7 @@ export class WebhookSender {
     if (!project) {
       return this.record(event, at, { status: null, error: `project ${event.project} no longer exists`, durationMs: 0 }, 'failed');
     }
-    const outcome = await this.post(event, project.webhookSecret, at);
+    const outcome = await this.post(event, project, at);
     const { status } = outcome;
     if (status !== null && status >= 200 && status < 300) return this.record(event, at, outcome, 'delivered');
     if (status === 410) {
@@ -198,16 +207,18 @@ export class WebhookSender {
   }
 
   /** Signs and POSTs the event; never throws, an error is an outcome like a status. */
-  private async post(event: WebhookEventRow, secret: string, at: number): Promise<Outcome> {
+  private async post(event: WebhookEventRow, project: Project, at: number): Promise<Outcome> {
     const started = performance.now();
     const elapsedMs = () => Math.round(performance.now() - started);
     try {
+      // Inside the try: a project that cannot be signed for (no server key) is a failed attempt, not a crash.
+      const signature = await webhookSignatureHeaders(project, this.serverKey, event.id, at, event.payload_json);
       const response = await this.fetch(event.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
-          ...signatureHeaders(secret, event.id, at, event.payload_json),
+          ...signature,
         },
         body: event.payload_json,
         // A redirect is a misconfigured endpoint, not a delivery; following it could also
