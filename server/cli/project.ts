@@ -2,7 +2,9 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '../store/port';
-import type { Project, ProjectBranding, SupportContacts } from '../store/rows';
+import type { Project, ProjectBranding, SupportContacts, WebhookSigning } from '../store/rows';
+import { configFromEnv } from '../config';
+import { loadServerKey, type ServerKey } from '../server-key';
 import { linkBody } from '../links/link-schema';
 import { CliError, parse, required } from './args';
 
@@ -12,6 +14,7 @@ const OPTIONS = {
   'webhook-url': { type: 'string' },
   origin: { type: 'string', multiple: true },
   confirmation: { type: 'string' },
+  'webhook-signing': { type: 'string' },
   'display-name': { type: 'string' },
   'logo-url': { type: 'string' },
   locale: { type: 'string' },
@@ -25,9 +28,16 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
 const NAME = /^[a-z0-9][a-z0-9_-]{1,62}$/;
 
-export async function projectCommand(store: Storage, args: string[]): Promise<unknown> {
+/**
+ * `project add|list|show|update`. `serverKey` loads the server's key, asked for only when a
+ * project signs its webhooks with it (`--webhook-signing smartglocal`): its public half is printed
+ * as `webhook_public_key`, what the merchant verifies X-PARTNER-SIGN with. Default: the key the
+ * server finds from the environment (SERVER_KEY_FILE, SERVER_PRIVATE_KEY or DATA_DIR).
+ */
+export async function projectCommand(store: Storage, args: string[], serverKey: () => ServerKey = () => loadServerKey({ dataDir: configFromEnv().dataDir })): Promise<unknown> {
   const [action, ...rest] = args;
   const { values, positionals } = parse(rest, OPTIONS);
+  const withPublicKey = (p: Project) => (p.webhookSigning === 'smartglocal' ? { ...describe(p), webhook_public_key: serverKey().publicKeyPem } : describe(p));
   switch (action) {
     case 'add': {
       const name = required(values.name, '--name');
@@ -40,18 +50,22 @@ export async function projectCommand(store: Storage, args: string[]): Promise<un
         webhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
         origins: (values.origin ?? []).map(checkOrigin),
         confirmation: checkConfirmation(values.confirmation ?? 'auto'),
+        webhookSigning: checkWebhookSigning(values['webhook-signing'] ?? 'standard'),
         confirmWindowMinutes: 240,
         fpsQrLifetimeMinutes: 15,
         createdAt: Date.now(),
         ...branding(values, { displayName: null, logoUrl: null, locale: null, support: {} }),
       };
+      // Read before the insert: a key that cannot be loaded leaves no project behind, half set up.
+      const described = withPublicKey(project);
       await store.transaction((tx) => tx.projects.insert(project));
-      return { ...describe(project), webhook_secret: project.webhookSecret };
+      // The secret too under smartglocal: it signs the order checks, and the webhooks if the project goes back to standard.
+      return { ...described, webhook_secret: project.webhookSecret };
     }
     case 'list':
       return (await store.projects.list()).map(describe);
     case 'show':
-      return describe(await findProject(store, positionals[0]));
+      return withPublicKey(await findProject(store, positionals[0]));
     case 'update': {
       const current = await findProject(store, positionals[0]);
       const next: Project = {
@@ -60,14 +74,16 @@ export async function projectCommand(store: Storage, args: string[]): Promise<un
         ...(values['webhook-url'] ? { webhookUrl: checkUrl(values['webhook-url'], '--webhook-url') } : {}),
         ...(values.origin ? { origins: values.origin.map(checkOrigin) } : {}),
         ...(values.confirmation ? { confirmation: checkConfirmation(values.confirmation) } : {}),
+        ...(values['webhook-signing'] ? { webhookSigning: checkWebhookSigning(values['webhook-signing']) } : {}),
         ...branding(values, current),
       };
+      const described = withPublicKey(next);
       await store.transaction(async (tx) => {
         await tx.projects.update(next);
         // A merchant who points the project at a (new) endpoint wants it to receive events again.
         await tx.outbox.enableEndpoint(next.name, next.webhookUrl);
       });
-      return describe(next);
+      return described;
     }
     default:
       throw new CliError(`unknown project command "${action ?? ''}": use add, list, show or update`);
@@ -80,6 +96,7 @@ const describe = (p: Project) => ({
   webhook_url: p.webhookUrl,
   origins: p.origins,
   confirmation: p.confirmation,
+  webhook_signing: p.webhookSigning ?? 'standard',
   confirm_window_minutes: p.confirmWindowMinutes,
   fps_qr_lifetime_minutes: p.fpsQrLifetimeMinutes,
   display_name: p.displayName,
@@ -125,6 +142,13 @@ function checkOrigin(value: string): string {
     throw new CliError(`--origin "${value}" must be an origin: scheme, host and port only, such as https://shop.example`);
   }
   return new URL(value).origin;
+}
+
+function checkWebhookSigning(value: string): WebhookSigning {
+  if (value !== 'standard' && value !== 'smartglocal') {
+    throw new CliError(`--webhook-signing must be standard (Standard Webhooks with the whsec_ secret) or smartglocal (X-PARTNER-SIGN with the server's key), not "${value}"`);
+  }
+  return value;
 }
 
 function checkConfirmation(value: string): 'auto' | 'manual' {
