@@ -44,7 +44,7 @@ after(async () => {
 
 afterEach((t) => {
   // What the upstream said about a failure is the first thing to read when a test fails.
-  if (t.passed === false && upstream) console.error(`--- upstream output ---\n${upstream.output().split('\n').slice(-40).join('\n')}`);
+  if ((t as { passed?: boolean }).passed === false && upstream) console.error(`--- upstream output ---\n${upstream.output().split('\n').slice(-40).join('\n')}`);
 });
 
 const paymentId = () => `pm_${randomBytes(10).toString('hex')}`;
@@ -174,7 +174,7 @@ describe('FPS', () => {
 
 describe('SberPay', () => {
   test('web: a QR of the upstream sberpay page', async () => {
-    const started = await startSettled(startRequest({ method: 'sberpay', sberPay: { channel: 'web', phone: '71234567890' } }), signal());
+    const started = await startSettled(startRequest({ method: 'sberpay', sberPay: { channel: 'web', phone: '71234567890' } }));
     assert.equal(started.state, 'awaiting_customer', JSON.stringify(started));
     assert.ok(started.state === 'awaiting_customer');
     assert.equal(started.interaction.type, 'qr');
@@ -182,7 +182,7 @@ describe('SberPay', () => {
   });
 
   test('mobile_web: the sberpay:// deep link', async () => {
-    const started = await startSettled(startRequest({ method: 'sberpay', sberPay: { channel: 'mobile_web' } }), signal());
+    const started = await startSettled(startRequest({ method: 'sberpay', sberPay: { channel: 'mobile_web' } }));
     assert.ok(started.state === 'awaiting_customer', JSON.stringify(started));
     assert.equal(started.interaction.type, 'redirect');
     assert.match(started.interaction.redirect.url, /^sberpay:\/\/invoicing\/v2\?bankInvoiceId=[0-9a-f]{32}&operationType=Web2App$/);
@@ -213,14 +213,14 @@ describe('cards', () => {
   });
 
   test('a card the upstream declines is declined with its code', async () => {
-    const started = await startSettled(startRequest({ method: 'card', cardToken: await upstreamCardToken('4000000000000002') }), signal());
+    const started = await startSettled(startRequest({ method: 'card', cardToken: await upstreamCardToken('4000000000000002') }));
     assert.equal(started.state, 'declined');
     assert.ok(started.state === 'declined');
     assert.equal(started.code, 'card_declined');
   });
 
   test('a token the upstream does not know is a definite refusal (declined, no throw)', async () => {
-    const started = await startSettled(startRequest({ method: 'card', cardToken: 'tok_00000000000000000000' }), signal());
+    const started = await startSettled(startRequest({ method: 'card', cardToken: 'tok_00000000000000000000' }));
     assert.equal(started.state, 'declined');
     assert.ok(started.state === 'declined');
     assert.equal(started.code, 'not_found');

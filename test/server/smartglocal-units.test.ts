@@ -14,6 +14,7 @@ import { canonicalJson, SmartGlocalClient, UpstreamOutcomeUnknown } from '../../
 import { initPaymentBody, SmartGlocalAcquirer } from '../../server/acquirers/smartglocal/adapter';
 import { railStateOf } from '../../server/acquirers/smartglocal/mapping';
 import type { RailPaymentState, RailReports, StartRequest } from '../../server/acquirers/port';
+import type { UpstreamSession } from '../../server/acquirers/smartglocal/protocol';
 
 const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 const ours = pair();
@@ -170,12 +171,12 @@ describe('the client', () => {
 });
 
 describe('railStateOf', () => {
-  const session = (payment: Record<string, unknown> | null, status = 'in_progress') => ({
+  const session = (payment: { status: string; [field: string]: unknown } | null, status = 'in_progress'): UpstreamSession => ({
     id: 'ps_1',
     status,
     acquiring_payments: payment ? [{ id: 'pm_old', status: 'failed', created_at: '2025-01-01T00:00:00.000Z', failure: { code: 'expired' } }, { id: 'pm_2', created_at: '2025-01-01T00:01:00.000Z', ...payment }] : [],
   });
-  const cases: [string, ReturnType<typeof session>, RailPaymentState][] = [
+  const cases: [string, UpstreamSession, RailPaymentState][] = [
     [
       'in_progress with an interaction',
       session({ status: 'in_progress', customer_interaction: { type: 'qr', redirect: { url: 'https://qr.nspk.ru/x', method: 'GET' }, expires_at: '2025-01-01T00:16:00.000Z' } }),
