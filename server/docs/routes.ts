@@ -8,6 +8,7 @@ import { html } from 'hono/html';
 import { page, PAGE_CSP } from '../pages/layout';
 import { PUBLIC_API_DESCRIPTION, PUBLIC_API_TAG, registerPublicApiDocs } from '../public-api/docs';
 import { inlineCode, renderOperation, type OpenApiDoc } from './render';
+import { registerWebhookDocs, webhooksSection } from './webhooks';
 
 const MERCHANT_API_TAG = 'Merchant API';
 
@@ -25,6 +26,7 @@ export function mountDocs(app: OpenAPIHono<any>, publicUrl: string): void {
     description: "Base64 of the RSA PKCS#1 v1.5 SHA-256 signature of the exact raw body, made with the project's private key.",
   });
   registerPublicApiDocs(app);
+  registerWebhookDocs(app);
   const document = () =>
     app.getOpenAPI31Document({
       openapi: '3.1.0',
@@ -56,6 +58,7 @@ export function mountDocs(app: OpenAPIHono<any>, publicUrl: string): void {
             Add <code>Idempotency-Key</code> to make a call safe to retry. Any other method on <code>/api/v1/…</code> is 405 with <code>Allow: POST</code>.</p>
           <pre>sig=$(printf '%s' "$BODY" | openssl dgst -sha256 -sign private.pem | base64 -w0)</pre>
           ${operationsTagged(doc, MERCHANT_API_TAG)}
+          ${webhooksSection()}
           <h2 id="public-api">${PUBLIC_API_TAG}</h2>
           <p>${inlineCode(PUBLIC_API_DESCRIPTION)}</p>
           ${operationsTagged(doc, PUBLIC_API_TAG)}`,

@@ -12,7 +12,9 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { Webhook } from 'standardwebhooks';
+import { mountDocs } from '../../server/docs/routes';
 import { ManualClock } from '../../server/clock';
 import { newId } from '../../server/ids';
 import { loadServerKey, type ServerKey } from '../../server/server-key';
@@ -206,4 +208,17 @@ forEachStore('smartglocal webhooks through the server', (kind: StoreKind) => {
     assert.ok(verifiesWith(publicKey, Buffer.from(finished.body), finished.headers.get('x-partner-sign') ?? ''));
     assert.equal(verifiesWith(publicKey, Buffer.from(finished.body.replace(id, 'ps_other')), finished.headers.get('x-partner-sign') ?? ''), false);
   });
+});
+
+test('the API reference says how each scheme signs and where the public key comes from', async () => {
+  const app = new OpenAPIHono();
+  mountDocs(app, 'http://localhost:3000');
+  const page = await (await app.request('/docs')).text();
+  assert.match(page, /<h2 id="webhooks">Webhooks<\/h2>/);
+  for (const words of ['--webhook-signing standard|smartglocal', 'X-PARTNER-SIGN', 'webhook_public_key', 'npm run cli -- server-key', 'SERVER_KEY_FILE', 'standardwebhooks']) {
+    assert.ok(page.includes(words), `/docs mentions ${words}`);
+  }
+  const doc = (await (await app.request('/docs/openapi.json')).json()) as { webhooks: Record<string, { post: { parameters: { in: string; name: string }[] } }> };
+  const headers = doc.webhooks['session-event']!.post.parameters.filter((p) => p.in === 'header').map((p) => p.name);
+  assert.deepEqual(headers.sort(), ['X-PARTNER-SIGN', 'webhook-id', 'webhook-signature', 'webhook-timestamp']);
 });

@@ -1,0 +1,77 @@
+/**
+ * The webhooks in the API reference: the event a project's webhook URL receives, under the
+ * OpenAPI 3.1 `webhooks` of /docs/openapi.json, and the section of /docs that says how to verify
+ * it under each `webhook_signing` scheme (webhooks/signature-headers.ts signs them).
+ */
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { html } from 'hono/html';
+import type { WebhookType } from '../domain/types';
+
+const TYPES = ['ready_to_confirm', 'action_required', 'payment_finished', 'payment_refunded'] as const satisfies readonly WebhookType[];
+
+const EVENT_DESCRIPTION =
+  'POSTed to the project\'s webhook URL (or the session\'s `webhook_url`) after each change it announces, at least once: retried with exponential backoff and jitter for about three days with the same `webhook-id`; answer 2xx to acknowledge, 410 to disable the endpoint. ' +
+  'Signed by the project\'s `webhook_signing`: `standard` (default) by Standard Webhooks with the project\'s `whsec_` secret; `smartglocal` by Smart Glocal\'s `X-PARTNER-SIGN` with the server\'s key.';
+
+const event = z
+  .object({
+    type: z.enum(TYPES),
+    created_at: z.string().openapi({ description: 'When the event was written (ISO-8601 UTC); it does not change between attempts.' }),
+    session: z.object({}).passthrough().openapi({ description: 'The session as `session/status` answers it, with its `version`: keep the highest seen per session.' }),
+  })
+  .openapi('WebhookEvent');
+
+const header = (description: string) => z.string().optional().openapi({ description });
+
+/** Registers the session event under the document's `webhooks`. */
+export function registerWebhookDocs(app: OpenAPIHono<any>): void {
+  app.openAPIRegistry.registerWebhook({
+    method: 'post',
+    path: 'session-event',
+    summary: 'A session event: ready_to_confirm, action_required, payment_finished or payment_refunded',
+    description: EVENT_DESCRIPTION,
+    request: {
+      headers: z.object({
+        'webhook-id': header('The event id (`evt_…`), the same on every attempt: drop a delivery whose id you have processed. Sent under both schemes.'),
+        'webhook-timestamp': header('standard: the attempt\'s time in Unix seconds, covered by the signature.'),
+        'webhook-signature': header('standard: `v1,<base64 HMAC-SHA256>` with the project\'s `whsec_` secret; the `standardwebhooks` package verifies it.'),
+        'X-PARTNER-SIGN': header('smartglocal: base64 of the RSA PKCS#1 v1.5 SHA-256 signature of the exact body bytes, made with the server\'s key; verify it with the `webhook_public_key` that `npm run cli -- server-key` prints.'),
+      }),
+      body: { content: { 'application/json': { schema: event } } },
+    },
+    responses: {
+      200: { description: 'Any 2xx: delivered, never sent again.' },
+      410: { description: 'The endpoint is gone: it is disabled until the project is updated or the event replayed.' },
+    },
+  });
+}
+
+/** The Webhooks section of /docs. */
+export function webhooksSection() {
+  return html`<h2 id="webhooks">Webhooks</h2>
+    <p>Events <code>${TYPES.join(', ')}</code> are POSTed to the project's webhook URL with the body
+      <code>{"type", "created_at", "session"}</code> and the event's id in <code>webhook-id</code>, the same on every attempt.
+      They arrive at least once and may arrive out of order: drop a <code>webhook-id</code> you have processed and keep the
+      highest <code>session.version</code> per session. Answer 2xx to acknowledge; 410 disables the endpoint.</p>
+    <p>How a delivery is signed is the project's <code>webhook_signing</code>, chosen with
+      <code>npm run cli -- project add … --webhook-signing standard|smartglocal</code> (or <code>project update</code>):</p>
+    <table>
+      <tr><th>webhook_signing</th><th>Headers</th><th>Verify with</th></tr>
+      <tr><td><code>standard</code> (default)</td><td><code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>
+        (<a href="https://www.standardwebhooks.com">Standard Webhooks</a>)</td>
+        <td>the project's <code>whsec_</code> secret, which <code>project add</code> prints once:
+          <code>new Webhook(secret).verify(body, headers)</code> from the <code>standardwebhooks</code> package</td></tr>
+      <tr><td><code>smartglocal</code></td><td><code>X-PARTNER-SIGN</code>: base64 of the RSA PKCS#1 v1.5 SHA-256 signature of
+        the exact body bytes, made with the server's own key; and <code>webhook-id</code></td>
+        <td>the server's public key, printed as <code>webhook_public_key</code> by <code>project add</code>/<code>show</code> and by
+          <code>npm run cli -- server-key</code> (<code>--out server-public.pem</code> writes it to a file). An integration written
+          for Smart Glocal's webhooks works unchanged.</td></tr>
+    </table>
+    <p>Under <code>smartglocal</code> verify the raw bytes before parsing them; the signature covers no timestamp, so also drop
+      repeats by <code>webhook-id</code>:</p>
+    <pre>crypto.verify('sha256', rawBody, webhookPublicKeyPem, Buffer.from(req.headers['x-partner-sign'], 'base64'))
+printf '%s' "$BODY" | openssl dgst -sha256 -verify server-public.pem -signature &lt;(printf '%s' "$SIGN" | base64 -d)</pre>
+    <p class="muted">The server's key comes from <code>SERVER_KEY_FILE</code> (a PEM private key file) or
+      <code>SERVER_PRIVATE_KEY</code> (the PEM itself), else <code>DATA_DIR/server-key.pem</code>, made there on first start.
+      Instances sharing one PostgreSQL database must all be given the same key through <code>SERVER_KEY_FILE</code>.</p>`;
+}
