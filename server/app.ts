@@ -18,9 +18,12 @@ import { SessionService } from './sessions/service';
 import { LinkService } from './links/link-service';
 import { LinkCheckout } from './links/link-checkout';
 import { SessionNotifier } from './sessions/notifier';
-import { SandboxAcquirer } from './sandbox/acquirer';
+import { SandboxRail } from './sandbox/rail';
 import { sandboxRoutes } from './sandbox/routes';
+import type { Acquirer } from './acquirers/port';
+import { PaymentRails } from './sessions/rail-calls';
 import { WebhookSender } from './webhooks/sender';
+import type { ServerKey } from './server-key';
 import { merchantApi } from './merchant-api/routes';
 import { publicApi } from './public-api/routes';
 import { mountDocs } from './docs/routes';
@@ -36,9 +39,6 @@ import { compressAnswers } from './http/compression';
 import { framersOfPublicToken, secureAnswers } from './http/security-headers';
 import { favicon } from './pages/favicon';
 import { IDEMPOTENCY_TTL_MS } from './merchant-api/idempotency';
-import { demoStore } from '../demo/store/index';
-import { registerInStore } from '../demo/store/register-in-store';
-import { developerConsole } from '../demo/console/index';
 
 export type ServerOptions = {
   /**
@@ -65,8 +65,16 @@ export type ServerOptions = {
   trustProxy?: boolean;
   /** Download the FPS banks' logos from NSPK into the data folder (default false: initials). */
   fetchBankLogos?: boolean;
-  /** Where the demo store's log lines go (default console.log); tests keep them for their failure messages. */
-  demoLog?: (line: string) => void;
+  /**
+   * The payment rail (default: the sandbox). Given a factory, it is built with the server's
+   * storage and clock. Only with the sandbox are `/sandbox/*`, the test cards and the sandbox bank
+   * mounted, and every view and webhook says `"sandbox": true`.
+   */
+  acquirer?: (deps: { store: Storage; clock: Clock; publicUrl: string }) => Acquirer;
+  /** How long a call to the rail may take before its outcome counts as unknown and is reconciled (default 10 s). */
+  railTimeoutMs?: number;
+  /** The server's own key (server-key.ts), which signs the webhooks of `webhookSigning: 'smartglocal'` projects. */
+  serverKey?: ServerKey;
 };
 
 /** The path of the widgets' status read and its long-poll, `GET /public/v1/sessions/:token[?version=…&wait=…]`. */
@@ -81,7 +89,10 @@ function isStatusRead(req: Request): boolean {
   return STATUS_READ_PATH.test(end === -1 ? url.slice(start) : url.slice(start, end));
 }
 
-/** How often passed deadlines are applied in the background (reads apply them at once anyway). */
+/** How long a call to the rail may take by default before its outcome counts as unknown. */
+export const DEFAULT_RAIL_TIMEOUT_MS = 10_000;
+
+/** How often passed deadlines are applied and the rail asked about unknown outcomes, in the background (reads apply deadlines at once anyway). */
 const EXPIRY_TICK_MS = 1_000;
 
 export function createServer(options: ServerOptions) {
@@ -89,15 +100,23 @@ export function createServer(options: ServerOptions) {
   const store = options.storage ?? SqliteStorage.open(options.dbFile, 'flusher', options.syncLog);
   const notifier = new SessionNotifier();
   store.onSessionChanged((sessionId) => notifier.notify(sessionId));
-  const acquirer = new SandboxAcquirer(options.publicUrl);
-  const sender = new WebhookSender({ store, clock, fetch: options.fetch, timeoutMs: options.webhookTimeoutMs });
+  const acquirer: Acquirer = (options.acquirer ?? ((d) => new SandboxRail(d)))({ store, clock, publicUrl: options.publicUrl });
+  const sandbox = acquirer instanceof SandboxRail ? acquirer : null;
+  const railTimeoutMs = options.railTimeoutMs ?? DEFAULT_RAIL_TIMEOUT_MS;
+  let rails: PaymentRails | undefined = undefined;
+  const sender = new WebhookSender({ store, clock, fetch: options.fetch, timeoutMs: options.webhookTimeoutMs, serverKey: options.serverKey });
   const sessions = new SessionService({
     store,
     clock,
-    acquirer,
     onWebhookQueued: () => sender.wake(),
+    onRailCall: (call) => rails!.dispatch(call),
+    railTimeoutMs,
+    sandbox: sandbox !== null,
     sessionLifetimeMinutes: options.sessionLifetimeMinutes ?? 24 * 60,
   });
+
+  rails = new PaymentRails({ store, clock, sessions, acquirer, timeoutMs: railTimeoutMs });
+  sandbox?.connect(rails);
 
   const app = new OpenAPIHono({ defaultHook: validationHook });
   answerWhenDurable(app, store, (error) => Response.json(toApiError(error).toBody(), { status: 500 }));
@@ -126,21 +145,20 @@ export function createServer(options: ServerOptions) {
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
   const trustProxy = options.trustProxy ?? false;
-  app.route('/', merchantApi({ store, clock, sessions, links, limiter }));
+  app.route('/', merchantApi({ store, clock, sessions, rails, links, limiter }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
-  app.route('/', publicApi({ store, clock, sessions, acquirer, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
-  app.route('/', sandboxRoutes({ store, sessions }));
+  app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
+  // The sandbox bank acts for any customer: it exists only where no money moves.
+  if (sandbox) app.route('/', sandboxRoutes({ store, rail: sandbox }));
+  if (acquirer.callbackRoutes) app.route('/', acquirer.callbackRoutes(rails));
   app.route('/', widgetAssets({ framersOf: framersOfPublicToken(store) }));
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
-  app.route('/', receiptPages(store));
+  app.route('/', receiptPages(store, { sandbox: sandbox !== null }));
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions }), store, { limiter, trustProxy }));
   mountDocs(app, options.publicUrl);
-  // The demo store and the developer console: the product a developer tries first (`npm start`).
-  const demo = demoStore({ publicUrl: options.publicUrl, dataDir: dirname(options.dbFile), fetch: options.fetch, registerProject: registerInStore(store), log: options.demoLog });
-  app.route('/', demo.app);
-  app.route('/', developerConsole({ store, sessions, sender, publicUrl: options.publicUrl }));
 
+  const stopHooks: (() => Promise<void>)[] = [];
   let timer: NodeJS.Timeout | null = null;
   let tick: Promise<void> = Promise.resolve();
   return {
@@ -150,14 +168,22 @@ export function createServer(options: ServerOptions) {
     sender,
     notifier,
     clock,
-    demo,
-    /** Starts the background work: webhook delivery and deadline expiry. */
+    acquirer,
+    rails,
+    /** The sandbox rail when the server runs it (its faults, its bank), else null. */
+    sandbox,
+    /** Runs `hook` when the server stops, before the storage closes (the demo store closes its database so). */
+    onStop(hook: () => Promise<void>) {
+      stopHooks.push(hook);
+    },
+    /** Starts the background work: webhook delivery, deadline expiry and reconciliation with the rail. */
     start() {
       sender.start();
       let lastPurge = 0;
       let running = false;
       const expire = async () => {
         await sessions.expireDue();
+        await rails!.reconcileDue();
         if (clock.now() - lastPurge > 60 * 60 * 1000) {
           await store.transaction((tx) => tx.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS));
           lastPurge = clock.now();
@@ -183,7 +209,8 @@ export function createServer(options: ServerOptions) {
       if (timer) clearInterval(timer);
       await tick;
       await sender.stop();
-      await demo.stop();
+      for (const hook of stopHooks) await hook();
+      await acquirer.stop?.();
       await store.close();
     },
   };

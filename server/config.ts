@@ -32,7 +32,16 @@ export type Config = {
   trustProxy: boolean;
   /** BANK_LOGOS=fetch: download the FPS banks' logos from NSPK into DATA_DIR (off: initials only, nothing leaves). */
   fetchBankLogos: boolean;
+  /** ACQUIRER: `sandbox` (the default: the embedded simulation, no money moves) or `smartglocal` (an upstream gateway; see README, Going live). */
+  acquirer: AcquirerName;
+  /** ACQUIRER_TIMEOUT_MS: how long a call to the rail may take before its outcome is unknown and reconciled (default 10000). */
+  acquirerTimeoutMs: number;
+  /** DEMO=on|off: mount the demo store and developer console beside the product (default: on with the sandbox only). */
+  demo: boolean;
 };
+
+export const ACQUIRERS = ['sandbox', 'smartglocal'] as const;
+export type AcquirerName = (typeof ACQUIRERS)[number];
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
@@ -47,6 +56,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^[\w.:-]+$/.test(host) || host.startsWith('[')) {
     throw new Error(`HOST=${env.HOST} is not an address to listen on: use an IP address such as 127.0.0.1, 0.0.0.0 or ::`);
   }
+  const acquirer = acquirerSetting(env.ACQUIRER);
   return {
     port,
     host,
@@ -58,6 +68,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: rateLimitsFromEnv(env.SG_RATE_LIMITS),
     trustProxy: onOff('TRUST_PROXY', env.TRUST_PROXY, false),
     fetchBankLogos: bankLogosSetting(env.BANK_LOGOS),
+    acquirer,
+    acquirerTimeoutMs: timeoutSetting(env.ACQUIRER_TIMEOUT_MS),
+    demo: onOff('DEMO', env.DEMO, acquirer === 'sandbox'),
   };
 }
 
@@ -77,6 +90,20 @@ function poolSizeSetting(value: string | undefined): number {
   const size = Number(value ?? 10);
   if (!Number.isInteger(size) || size < 1 || size > 200) throw new Error(`DATABASE_POOL_SIZE=${value} must be a whole number from 1 to 200`);
   return size;
+}
+
+function acquirerSetting(value: string | undefined): AcquirerName {
+  const name = value?.trim() || 'sandbox';
+  if (!(ACQUIRERS as readonly string[]).includes(name)) {
+    throw new Error(`ACQUIRER=${value} is not an acquirer: use sandbox (the simulation, no money moves) or smartglocal (an upstream gateway)`);
+  }
+  return name as AcquirerName;
+}
+
+function timeoutSetting(value: string | undefined): number {
+  const ms = Number(value ?? 10_000);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 120_000) throw new Error(`ACQUIRER_TIMEOUT_MS=${value} must be a whole number of milliseconds from 100 to 120000`);
+  return ms;
 }
 
 function bankLogosSetting(value: string | undefined): boolean {

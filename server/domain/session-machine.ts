@@ -8,7 +8,8 @@
  *           another method, as a Stripe PaymentIntent returns to `requires_payment_method`)
  * Payment:  in_progress → pending (waits for confirm) → in_progress → succeeded | failed
  */
-import type { PaymentMethod, PaymentState, SessionState, WebhookType } from './types';
+import type { RailPaymentState } from '../acquirers/port';
+import type { PaymentMethod, PaymentState, RailOp, SessionState, WebhookType } from './types';
 
 /** A transition that the current state does not allow; the API answers it with 409. */
 export class StateConflict extends Error {
@@ -37,12 +38,6 @@ export const CONFIRM_BEFORE_CUSTOMER: Record<PaymentMethod, boolean> = {
   sberpay: true,
 };
 
-/** What the acquirer answered when the payment started. */
-export type RailStart =
-  | { kind: 'authorized' }
-  | { kind: 'declined'; code: string; description: string }
-  | { kind: 'customer_action' };
-
 export type Timing = {
   now: number;
   /** How long the merchant has to confirm a pending payment. */
@@ -51,17 +46,20 @@ export type Timing = {
   actionLifetimeMs: number;
 };
 
-export type Step = { session: SessionState; payment: PaymentState; events: WebhookType[] };
+/** A transition, and the call to make to the rail once it has committed (`call`), if any. */
+export type Step = { session: SessionState; payment: PaymentState; events: WebhookType[]; call?: RailOp };
+
+/** The stages in which a call to the rail is out, or its answer is still to learn. */
+const AT_THE_RAIL = new Set<PaymentState['stage']>(['starting', 'capturing', 'unknown']);
 
 const isActive = (p: PaymentState) => p.status === 'in_progress' || p.status === 'pending';
 
-/** Starts a new payment on a session that has none running. */
-export function beginPayment(
-  session: SessionState,
-  payment: PaymentState,
-  start: RailStart,
-  t: Timing,
-): Step {
+/**
+ * Starts a new payment on a session that has none running: it is sent to the rail (`starting`),
+ * unless the merchant must confirm it first (FPS and SberPay under manual confirmation: they
+ * cannot hold money, so the rail is asked only once the merchant has confirmed).
+ */
+export function beginPayment(session: SessionState, payment: PaymentState, t: Timing): Step {
   if (session.status !== 'created') {
     throw new StateConflict(
       session.status === 'in_progress'
@@ -74,15 +72,51 @@ export function beginPayment(
     throw new StateConflict(`session ${session.id} has expired: create a new session`, session.status);
   }
   const step: Step = { session: { ...session, status: 'in_progress' }, payment, events: [] };
-  if (start.kind === 'declined') return fail(step, start.code, start.description, 'retry');
-  if (CONFIRM_BEFORE_CUSTOMER[payment.method]) {
-    return session.confirmation === 'manual' ? awaitConfirmation(step, t) : awaitCustomer(step, t);
-  }
-  return start.kind === 'authorized' ? authorized(step, t) : awaitCustomer(step, t);
+  if (CONFIRM_BEFORE_CUSTOMER[payment.method] && session.confirmation === 'manual') return awaitConfirmation(step, t);
+  return toRail(step, 'starting', 'start');
 }
 
-/** The merchant confirms a pending payment (`session/confirm`). */
-export function confirm(session: SessionState, payment: PaymentState | null, t: Timing): Step {
+/**
+ * What the rail said of the payment, as the answer to `op` (`start`, `capture`), as its callback,
+ * or as reconciliation found it. Null when it changes nothing: an answer told twice, or one that
+ * does not concern this stage; so however often and in whatever order a rail reports, each
+ * transition happens once.
+ */
+export function railAnswered(session: SessionState, payment: PaymentState, op: RailOp, answer: RailPaymentState, t: Timing): Step | null {
+  if (!isActive(payment)) return null; // ended here already: the service withdraws it at the rail, or refunds a late capture
+  const step: Step = { session, payment, events: [] };
+  const sent = AT_THE_RAIL.has(payment.stage);
+  switch (answer.state) {
+    case 'processing':
+      return sent && payment.stage !== 'unknown' ? { ...step, payment: { ...payment, stage: 'unknown' } } : null;
+    case 'awaiting_customer':
+      return sent && op === 'start' ? awaitCustomer(step, { ...t, actionLifetimeMs: lifetimeWithin(answer.expiresAt, t) }) : null;
+    case 'authorized':
+      if (CONFIRM_BEFORE_CUSTOMER[payment.method] || payment.stage === 'awaiting_confirmation') return null;
+      // A capture answered with the hold still there: the capture is to be made again, after asking the rail.
+      if (op === 'capture') return payment.stage === 'unknown' ? null : { ...step, payment: { ...payment, stage: 'unknown' } };
+      return session.confirmation === 'manual' ? awaitConfirmation(step, t) : toRail(step, 'capturing', 'capture');
+    case 'captured':
+      return succeed(step);
+    case 'declined':
+      return payment.stage === 'capturing' || op === 'capture'
+        ? fail(step, answer.code, answer.description, 'close')
+        : fail(step, answer.code, answer.description, 'retry');
+    case 'voided':
+      return fail(step, 'expired', 'The bank withdrew the payment before it was completed', 'retry');
+    case 'not_found':
+      // The start never reached the rail: nothing was charged, and the customer may try again.
+      return sent && op === 'start' ? fail(step, 'acquirer_unavailable', 'The bank did not receive the payment; nothing was charged', 'retry') : null;
+  }
+}
+
+/** The QR's or page's lifetime: the project's, shortened to the rail's own deadline when it has one. */
+function lifetimeWithin(expiresAt: number | null, t: Timing): number {
+  return expiresAt === null ? t.actionLifetimeMs : Math.max(0, Math.min(t.actionLifetimeMs, expiresAt - t.now));
+}
+
+/** The merchant confirms a pending payment (`session/confirm`): a card's hold is captured, a QR is asked for. */
+export function confirm(session: SessionState, payment: PaymentState | null): Step {
   if (!payment || payment.stage !== 'awaiting_confirmation') {
     throw new StateConflict(
       `session ${session.id} is ${session.status}${payment ? ` (payment ${payment.status})` : ''} and waits for no confirmation: confirm only after ready_to_confirm`,
@@ -90,7 +124,7 @@ export function confirm(session: SessionState, payment: PaymentState | null, t: 
     );
   }
   const step: Step = { session, payment, events: [] };
-  return CONFIRM_BEFORE_CUSTOMER[payment.method] ? awaitCustomer(step, t) : succeed(step);
+  return CONFIRM_BEFORE_CUSTOMER[payment.method] ? toRail(step, 'starting', 'start') : toRail(step, 'capturing', 'capture');
 }
 
 /** The merchant cancels (`session/cancel`): a running payment fails and the session closes. */
@@ -98,29 +132,13 @@ export function cancel(session: SessionState, payment: PaymentState | null): Ste
   if (session.status !== 'created' && session.status !== 'in_progress') {
     throw new StateConflict(`session ${session.id} is ${session.status} and can no longer be cancelled`, session.status);
   }
+  if (payment && AT_THE_RAIL.has(payment.stage)) {
+    throw new StateConflict(`payment ${payment.id} is being processed by the bank: cancel once it has answered (a moment; read the session)`, session.status);
+  }
   if (payment && isActive(payment)) {
     return fail({ session, payment, events: [] }, 'cancelled', 'The merchant cancelled the payment', 'close');
   }
   return { session: { ...session, status: 'cancelled', closeReason: 'cancelled' }, payment: null, events: [] };
-}
-
-/** The customer's bank (or 3-D Secure page) approved. */
-export function customerApproved(session: SessionState, payment: PaymentState, t: Timing): Step {
-  requireAwaitingCustomer(session, payment);
-  const step: Step = { session, payment, events: [] };
-  return CONFIRM_BEFORE_CUSTOMER[payment.method] ? succeed(step) : authorized(step, t);
-}
-
-/** The customer declined in the bank app, or failed 3-D Secure. */
-export function customerDeclined(session: SessionState, payment: PaymentState): Step {
-  requireAwaitingCustomer(session, payment);
-  const threeDs = !CONFIRM_BEFORE_CUSTOMER[payment.method];
-  return fail(
-    { session, payment, events: [] },
-    threeDs ? 'authentication_failed' : 'declined_by_customer',
-    threeDs ? '3-D Secure authentication failed' : 'The customer declined the payment in the bank app',
-    'retry',
-  );
 }
 
 /** Why a payment that waited for the customer ended without any money moving. */
@@ -196,6 +214,10 @@ function requireAwaitingCustomer(session: SessionState, payment: PaymentState): 
   }
 }
 
+function toRail(step: Step, stage: 'starting' | 'capturing', call: RailOp): Step {
+  return { ...step, payment: { ...step.payment, status: 'in_progress', stage, actionExpiresAt: null, confirmExpiresAt: null }, call };
+}
+
 function awaitConfirmation(step: Step, t: Timing): Step {
   return {
     session: step.session,
@@ -210,10 +232,6 @@ function awaitCustomer(step: Step, t: Timing): Step {
     payment: { ...step.payment, status: 'in_progress', stage: 'awaiting_customer', actionExpiresAt: t.now + t.actionLifetimeMs, confirmExpiresAt: null },
     events: [...step.events, 'action_required'],
   };
-}
-
-function authorized(step: Step, t: Timing): Step {
-  return step.session.confirmation === 'manual' ? awaitConfirmation(step, t) : succeed(step);
 }
 
 function succeed(step: Step): Step {

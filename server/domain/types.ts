@@ -18,6 +18,9 @@ export type PaymentStage =
   | 'awaiting_customer' // status in_progress: QR, deep link or 3-D Secure shown to the customer
   | 'done'; // succeeded or failed
 
+/** A call to the rail: start the payment, capture its hold, or withdraw it (void) after it ended here. */
+export type RailOp = 'start' | 'capture' | 'void';
+
 export type WebhookType = 'ready_to_confirm' | 'action_required' | 'payment_finished' | 'payment_refunded';
 
 export type Money = { amount: number; currency: string };

@@ -7,6 +7,7 @@ import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
 import { ApiError, badRequest, notFound } from '../errors';
 import { iso } from '../clock';
 import type { SessionService } from '../sessions/service';
+import type { PaymentRails } from '../sessions/rail-calls';
 import type { Storage, Tx } from '../store/port';
 import type { Clock } from '../clock';
 import { authenticate } from './auth';
@@ -19,7 +20,7 @@ import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
 
-export type MerchantDeps = { store: Storage; clock: Clock; sessions: SessionService; links: LinkService; limiter: RateLimiter };
+export type MerchantDeps = { store: Storage; clock: Clock; sessions: SessionService; rails: PaymentRails; links: LinkService; limiter: RateLimiter };
 
 type Schema = z.ZodType;
 
@@ -76,12 +77,24 @@ export function merchantApi(d: MerchantDeps) {
     // On an existing session, passed deadlines are kept even if the method is then refused (a confirm too late): see SessionService.act.
     const reply = await turns.run(project.name, key, () => (typeof sessionId === 'string' ? d.sessions.act(sessionId, run) : d.store.transaction(run)));
     if (reply.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(reply.body, 200);
+    return c.json(reply.replayed ? reply.body : await withRailAnswer(reply.body), 200);
   });
   api.all('/api/v1/*', (c) => {
     c.header('Allow', 'POST');
     throw new ApiError(405, 'method_not_allowed', 'the merchant API takes POST with a signed JSON body: see /docs');
   });
+
+  /**
+   * The reply once the rail has answered the call the method asked for (a start, a capture, a
+   * void, a refund): the session as it is then. The answer stored for the Idempotency-Key is the
+   * one committed before the call; a replay returns that, and `session/status` what came after.
+   */
+  const withRailAnswer = async (body: object): Promise<object> => {
+    const id = (body as { session?: { id?: unknown } }).session?.id;
+    if (typeof id !== 'string' || !d.rails.busy(id)) return body;
+    await d.rails.settled(id);
+    return { ...body, session: await d.sessions.render(d.store.sessions, (await d.store.sessions.get(id))!) };
+  };
 
   const session = async (tx: Tx, row: Promise<SessionRow>) => ({ status: 'ok', session: await d.sessions.render(tx.sessions, await row) });
 

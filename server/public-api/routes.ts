@@ -8,10 +8,11 @@ import { z } from 'zod';
 import { ApiError, badRequest } from '../errors';
 import { newSecretId } from '../ids';
 import type { Clock } from '../clock';
-import type { Acquirer } from '../sandbox/acquirer';
 import { BANKS } from '../sandbox/banks';
 import { validateCard } from '../cards/card-rules';
 import { cardScenario } from '../sandbox/cards';
+import type { PaymentRails } from '../sessions/rail-calls';
+import { interactionOf } from '../sessions/render';
 import { bankDeepLinks } from '../sandbox/fps';
 import { bankLogoPath } from '../pages/bank-logos';
 import type { SessionNotifier, Watch } from '../sessions/notifier';
@@ -34,7 +35,9 @@ export type PublicDeps = {
   store: Storage;
   clock: Clock;
   sessions: SessionService;
-  acquirer: Acquirer;
+  rails: PaymentRails;
+  /** The sandbox rail: views say so, and this server tokenises the (test) cards. Otherwise the rail's own card form does, and no card number reaches this server. */
+  sandbox: boolean;
   notifier: SessionNotifier;
   publicUrl: string;
   orderCheck: OrderCheckDeps;
@@ -147,7 +150,7 @@ export function publicApi(d: PublicDeps) {
   };
   const render = async (sessionId: string, now: number, watch: Watch): Promise<CachedView> => {
     const { row, payment, latest } = (await d.sessions.current(sessionId))!;
-    const view = await sessionView(row, latest, d.store, d.acquirer);
+    const view = await sessionView(row, latest, d.store, d.sandbox);
     const open = row.status === 'created' || row.status === 'in_progress';
     const deadline = nextDeadline(row, payment);
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };
@@ -229,6 +232,7 @@ export function publicApi(d: PublicDeps) {
       const options = body.method === 'card' && body.remember_card ? { payment_options: { save_card: true } } : {};
       await d.sessions.startPayment(tx, project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { byCustomer: true });
     });
+    await d.rails.settled(sessionId); // the reply shows the rail's answer (the QR, the 3-D Secure page), or "checking" if it was lost
     return reply(c, await viewOf(sessionId));
   });
 
@@ -237,6 +241,7 @@ export function publicApi(d: PublicDeps) {
     const { sessionId, project } = await authorize(c);
     requireJson(c.req.raw);
     await act(sessionId, (tx) => d.sessions.abandon(tx, project, sessionId, c.req.param('paymentId')));
+    await d.rails.settled(sessionId); // withdrawn at the rail too
     return reply(c, await viewOf(sessionId));
   });
 
@@ -248,8 +253,8 @@ export function publicApi(d: PublicDeps) {
     return reply(c, await viewOf(sessionId));
   });
 
-  /** Tokenises a card for this session's project. The body is never logged or stored. */
-  api.post('/public/v1/sessions/:token/cards', async (c) => {
+  /** Tokenises a (sandbox) card for this session's project. The body is never logged or stored. A real rail tokenises in its own card form. */
+  if (d.sandbox) api.post('/public/v1/sessions/:token/cards', async (c) => {
     const { sessionId, project } = await authorize(c);
     d.limiter.take(['card_tokens_per_session', sessionId], ['card_tokens_per_address', clientAddress(c, d.trustProxy)]);
     const body = parse(cardBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES), 'card.');
@@ -273,14 +278,17 @@ export function publicApi(d: PublicDeps) {
   api.post('/public/v1/sessions/:token/renew', async (c) => {
     const { sessionId, project } = await authorize(c);
     requireJson(c.req.raw);
-    await act(sessionId, (tx) => d.sessions.renewCustomerAction(tx, project, sessionId));
+    const { session, payment } = await act(sessionId, (tx) => d.sessions.renewable(tx, project, sessionId));
+    const renewed = await d.rails.renew(session, payment);
+    if (!renewed) throw new ApiError(502, 'acquirer_unavailable', 'the bank could not renew the QR code just now: try again, or choose the payment method again');
+    await act(sessionId, (tx) => d.sessions.renewed(tx, project, sessionId, payment.id, renewed));
     return reply(c, await viewOf(sessionId));
   });
 
   /** The FPS banks with deep links that open the current QR in each bank's app. */
   api.get('/public/v1/sessions/:token/banks', async (c) => {
     const payment = await d.sessions.activePayment(d.store.sessions, (await authorize(c)).sessionId);
-    const link = payment?.method === 'fps' ? d.acquirer.interaction(payment)?.redirect.url : undefined;
+    const link = payment?.method === 'fps' ? interactionOf(payment)?.redirect.url : undefined;
     if (!link) throw new ApiError(409, 'invalid_state', 'no FPS payment is waiting: start one with method fps first');
     return c.json({
       link,

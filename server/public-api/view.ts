@@ -4,7 +4,7 @@
  * brand and last4.
  */
 import { iso } from '../clock';
-import type { Acquirer } from '../sandbox/acquirer';
+import { interactionOf } from '../sessions/render';
 import type { Reads } from '../store/port';
 import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
@@ -18,7 +18,8 @@ const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 
 /** The view without `server_time`, which the route adds to each reply. */
 /** `latest`: the session's latest payment, live or finished (a failed one tells the customer why before they retry). */
-export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, acquirer: Acquirer) {
+/** `sandbox`: the server runs the sandbox rail (the widget shows "Test mode"). */
+export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, sandbox: boolean) {
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
   const customer = vouchedCustomer(row);
@@ -27,7 +28,7 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     customer ? store.cards.lastCard(row.project, customer) : undefined,
     row.link_id ? store.links.get(row.link_id) : undefined,
   ]);
-  const interaction = latest && acquirer.interaction(latest);
+  const interaction = latest && interactionOf(latest);
   const card = latest?.card_token ? await store.cards.get(latest.card_token) : undefined;
   return {
     session_id: row.id,
@@ -48,11 +49,14 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     /** The shop's contacts, shown when a payment fails: a payment link's support block. */
     support: supportOf(link ? (JSON.parse(link.data_json) as LinkInput).support : undefined, project?.support),
     expires_at: iso(row.expires_at),
+    sandbox,
     payment: latest
       ? {
           id: latest.id,
           method: latest.method,
           status: latest.status,
+          // The rail has not answered yet, or its answer was lost: the server is finding out (the widget says "checking the payment").
+          ...(latest.stage === 'starting' || latest.stage === 'capturing' || latest.stage === 'unknown' ? { checking: true } : {}),
           ...(interaction && latest.action_expires_at ? { customer_interaction: { ...interaction, expires_at: iso(latest.action_expires_at) } } : {}),
           ...(latest.failure_code ? { failure: { code: latest.failure_code, description: latest.failure_description } } : {}),
           ...(card ? { card: { brand: card.brand, last4: card.last4 } } : {}),

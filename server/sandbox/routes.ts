@@ -11,9 +11,9 @@
  */
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
-import type { SessionService } from '../sessions/service';
 import type { Storage } from '../store/port';
-import type { CardTokenRow, PaymentRow } from '../store/rows';
+import type { CardTokenRow, PaymentRow, SandboxRailPaymentRow } from '../store/rows';
+import type { SandboxRail } from './rail';
 import { formatAmount } from '../../widget/i18n/money';
 import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { page, pageCsp } from '../pages/layout';
@@ -23,7 +23,7 @@ import { shopHeader, shopNamed, type Shop } from '../pages/shop';
 import { cardLabel } from '../pages/card-label';
 import { sessionFramers } from '../http/security-headers';
 import { parseFpsLink } from './fps';
-export type SandboxDeps = { store: Storage; sessions: SessionService };
+export type SandboxDeps = { store: Storage; rail: SandboxRail };
 
 export function sandboxRoutes(d: SandboxDeps) {
   const app = new Hono();
@@ -35,8 +35,10 @@ export function sandboxRoutes(d: SandboxDeps) {
   for (const answer of ['approve', 'decline'] as const) {
     app.post(`/sandbox/payments/:paymentId/${answer}`, async (c) => {
       const paymentId = c.req.param('paymentId');
-      const session = await d.sessions.customerAnswer(paymentId, answer === 'approve');
+      await d.rail.customerAnswer(paymentId, answer === 'approve');
+      // What the gateway made of it (its callback may have been lost by an injected fault: then what it knew before).
       const payment = (await d.store.sessions.payment(paymentId))!;
+      const session = (await d.store.sessions.get(payment.session_id))!;
       // The result page keeps the language the customer saw the question in.
       if (isForm(c.req.header('content-type'))) return c.redirect(`/sandbox/payments/${paymentId}${langQuery(c)}`, 303);
       return c.json({ status: 'ok', payment: { id: payment.id, status: payment.status }, session: { id: session.id, status: session.status } });
@@ -44,11 +46,11 @@ export function sandboxRoutes(d: SandboxDeps) {
   }
 
   /** The page of one payment as its bank shows it: approve / decline, or its result. */
-  app.get('/sandbox/payments/:paymentId', async (c) => paymentOr(c, await d.store.sessions.payment(c.req.param('paymentId')), 'noPayment'));
+  app.get('/sandbox/payments/:paymentId', async (c) => paymentOr(c, c.req.param('paymentId'), 'noPayment'));
   app.get('/sandbox/3ds/:paymentId', async (c) => {
     // An unknown challenge still answers in the dialog of this server's own pages, as the card frame does for an unknown token.
     c.header('Content-Security-Policy', pageCsp({ framers: await sessionFramers(d.store, undefined) }));
-    return paymentOr(c, await d.store.sessions.payment(c.req.param('paymentId')), 'no3ds');
+    return paymentOr(c, c.req.param('paymentId'), 'no3ds');
   });
 
   /** What a bank app shows after scanning an FPS QR: `?link=https://qr.nspk.ru/…`. */
@@ -56,10 +58,10 @@ export function sandboxRoutes(d: SandboxDeps) {
     const parsed = parseFpsLink(c.req.query('link') ?? '');
     if (!parsed) return c.html(notFoundPage(pageLanguage(c), 'pasteLink'), 400);
     if (!parsed.crcValid) return c.html(notFoundPage(pageLanguage(c), 'damaged'), 400);
-    return paymentOr(c, await d.store.sessions.paymentByRailRef(parsed.qrId), 'noQr');
+    return paymentOr(c, (await d.store.sandboxRail.paymentByRef(parsed.qrId))?.payment_id, 'noQr');
   });
 
-  app.get('/sandbox/sberpay/:invoiceId', async (c) => paymentOr(c, await d.store.sessions.paymentByRailRef(c.req.param('invoiceId')), 'noSberPay'));
+  app.get('/sandbox/sberpay/:invoiceId', async (c) => paymentOr(c, (await d.store.sandboxRail.paymentByRef(c.req.param('invoiceId')))?.payment_id, 'noSberPay'));
 
   app.get('/sandbox/pushes', async (c) => {
     const lang = pageLanguage(c);
@@ -80,15 +82,17 @@ export function sandboxRoutes(d: SandboxDeps) {
   });
 
   /** The payment's page, or a not-found page saying `missing`. */
-  async function paymentOr(c: Context, payment: PaymentRow | undefined, missing: keyof (typeof TEXT)['en']['missing']) {
-    if (!payment) return c.html(notFoundPage(pageLanguage(c), missing), 404);
+  async function paymentOr(c: Context, paymentId: string | undefined, missing: keyof (typeof TEXT)['en']['missing']) {
+    // The bank's own record says whether it waits for an answer; the gateway's, how the payment ended.
+    const [atBank, payment] = paymentId ? await Promise.all([d.store.sandboxRail.payment(paymentId), d.store.sessions.payment(paymentId)]) : [];
+    if (!payment || !atBank) return c.html(notFoundPage(pageLanguage(c), missing), 404);
     const session = (await d.store.sessions.get(payment.session_id))!;
     const shop = await shopNamed(d.store, session.project);
     const lang = pageLanguage(c, shop?.locale);
     const challenged = payment.method === 'card' || payment.method === 'saved_card';
     c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl, framers: challenged ? await sessionFramers(d.store, session) : [] }));
     const card = payment.card_token ? await d.store.cards.get(payment.card_token) : undefined;
-    return c.html(paymentPage(payment, card, lang, shop, langQuery(c)));
+    return c.html(paymentPage(payment, atBank, card, lang, shop, langQuery(c)));
   }
 
   return app;
@@ -163,9 +167,9 @@ const TEXT = {
   },
 } satisfies Record<PageLanguage, { titles: Record<PaymentRow['method'], string> } & Record<string, unknown>>;
 
-function paymentPage(p: PaymentRow, card: CardTokenRow | undefined, lang: PageLanguage, shop: Shop | null, query: string) {
+function paymentPage(p: PaymentRow, atBank: SandboxRailPaymentRow, card: CardTokenRow | undefined, lang: PageLanguage, shop: Shop | null, query: string) {
   const t = TEXT[lang];
-  const waiting = p.stage === 'awaiting_customer';
+  const waiting = atBank.status === 'awaiting_customer' && p.stage === 'awaiting_customer';
   const isCard = p.method === 'card' || p.method === 'saved_card';
   // The widget's words for a failure: the same the customer read in the checkout, never the acquirer's description.
   const failure = p.failure_code ? (DICTIONARIES[lang].failures[p.failure_code] ?? DICTIONARIES[lang].failed) : DICTIONARIES[lang].failed;

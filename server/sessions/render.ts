@@ -1,16 +1,17 @@
 /** The merchant-facing JSON of a session, in the documented (Smart Glocal) shape. */
 import { iso } from '../clock';
 import { nextAction } from '../domain/session-machine';
-import type { Acquirer } from '../sandbox/acquirer';
+import type { CustomerInteraction } from '../acquirers/port';
 import type { SessionReads } from '../store/port';
 import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/rows';
 import { paymentState } from './state';
 
-export async function renderSession(row: SessionRow, repo: SessionReads, acquirer: Acquirer) {
+/** `sandbox`: the server runs the sandbox rail, so no money moves; said in every session it renders. */
+export async function renderSession(row: SessionRow, repo: SessionReads, sandbox: boolean) {
   const data = JSON.parse(row.data_json) as SessionData;
   const payments = await repo.payments(row.id);
-  // Every refund so far succeeded and counts in refunded_amount: a payment with none refunded has no rows to read.
-  const refunds = await Promise.all(payments.map((p) => (p.refunded_amount > 0 ? repo.refunds(p.id) : [])));
+  // Only a payment that took money can have refunds (a failed one only when the rail took it late: refunded_amount then): the others have no rows to read.
+  const refunds = await Promise.all(payments.map((p) => (p.status === 'succeeded' || p.refunded_amount > 0 ? repo.refunds(p.id) : [])));
   const active = payments.find((p) => p.status === 'in_progress' || p.status === 'pending') ?? null;
   const next = nextAction(active && paymentState(active));
   return {
@@ -25,15 +26,21 @@ export async function renderSession(row: SessionRow, repo: SessionReads, acquire
     amount_details: { amount: row.amount, currency: row.currency },
     ...data,
     ...(row.close_reason ? { close_reason: row.close_reason } : {}),
-    acquiring_payments: payments.map((p, i) => renderPayment(p, refunds[i]!, acquirer)),
+    acquiring_payments: payments.map((p, i) => renderPayment(p, refunds[i]!)),
+    ...(sandbox ? { sandbox: true } : {}),
   };
 }
 
 export type RenderedSession = Awaited<ReturnType<typeof renderSession>>;
 
-function renderPayment(p: PaymentRow, refunds: RefundRow[], acquirer: Acquirer) {
+/** What the rail said to show the customer, while the payment waits for them. */
+export const interactionOf = (p: PaymentRow): CustomerInteraction | null =>
+  p.stage === 'awaiting_customer' && p.interaction_json ? (JSON.parse(p.interaction_json) as CustomerInteraction) : null;
+
+function renderPayment(p: PaymentRow, refunds: RefundRow[]) {
   const details = JSON.parse(p.details_json) as { payment_details: unknown; metadata?: unknown; customer?: unknown; payment_options?: Record<string, unknown> };
-  const interaction = acquirer.interaction(p);
+  const interaction = interactionOf(p);
+  const refunded = refunds.reduce((sum, r) => sum + (r.status === 'succeeded' ? r.amount : 0), 0);
   return {
     id: p.id,
     status: p.status,
@@ -49,8 +56,14 @@ function renderPayment(p: PaymentRow, refunds: RefundRow[], acquirer: Acquirer) 
     ...(p.failure_code ? { failure: { code: p.failure_code, description: p.failure_description } } : {}),
     ...(refunds.length
       ? {
-          refunded_amount_details: { amount: p.refunded_amount, currency: p.currency },
-          refunds: refunds.map((r) => ({ id: r.id, status: r.status, amount_details: { amount: r.amount, currency: r.currency }, created_at: iso(r.created_at) })),
+          refunded_amount_details: { amount: refunded, currency: p.currency },
+          refunds: refunds.map((r) => ({
+            id: r.id,
+            status: r.status,
+            amount_details: { amount: r.amount, currency: r.currency },
+            created_at: iso(r.created_at),
+            ...(r.failure_code ? { failure: { code: r.failure_code, description: r.failure_description } } : {}),
+          })),
         }
       : {}),
   };

@@ -16,13 +16,14 @@ import { iso, MINUTE_MS } from '../clock';
 import { badRequest, conflict, notFound } from '../errors';
 import { newId, newSecretId } from '../ids';
 import * as machine from '../domain/session-machine';
-import type { Confirmation, PaymentMethod, WebhookType } from '../domain/types';
-import type { Acquirer } from '../sandbox/acquirer';
+import type { Confirmation, PaymentMethod, RailOp, WebhookType } from '../domain/types';
+import type { RailPaymentState, RailRefundState } from '../acquirers/port';
 import type { Reads, SessionReads, Storage, Tx } from '../store/port';
 import type { Project } from '../store/rows';
 import type { CardTokenRow } from '../store/rows';
-import type { PaymentRow, SessionData, SessionRow } from '../store/rows';
+import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/rows';
 import { renderSession } from './render';
+import { actionLifetimeMs, confirmWindowMs } from './windows';
 import { CommitOutcomeUnknown, StorageUnavailable } from '../store/errors';
 import { formatAmount } from '../../widget/i18n/money';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
@@ -31,11 +32,24 @@ import { paymentState, sessionState, withPaymentState } from './state';
 export type SessionDeps = {
   store: Storage;
   clock: Clock;
-  acquirer: Acquirer;
+  /** Whether the rail is the sandbox: every rendered session says so (`"sandbox": true`). */
+  sandbox: boolean;
   /** Called after a commit that wrote webhook rows, so the sender need not wait for its next poll. */
   onWebhookQueued?: () => void;
+  /** Called after a commit that asks the rail for something (see PaymentRails.dispatch). */
+  onRailCall?: (call: RailCall) => void;
+  /** How long a call to the rail may take: past it, its outcome is unknown and the reconciler asks. */
+  railTimeoutMs: number;
   sessionLifetimeMinutes: number;
 };
+
+/** A call for the rail, made once the transaction that asks for it has committed. */
+export type RailCall = { sessionId: string; paymentId: string; op: RailOp } | { sessionId: string; refundId: string };
+
+/** How often a payment that waits for the customer is asked about at the rail, in case its callback was lost. */
+export const AWAITING_CUSTOMER_POLL_MS = 20_000;
+/** The reconciler's backoff for an unknown outcome: 1 s, 2 s, 4 s … up to a minute, until the rail knows. */
+export const reconcileDelayMs = (checks: number) => Math.min(60_000, 1000 * 2 ** Math.min(checks, 6));
 
 export type CreateSessionInput = {
   amount: number;
@@ -140,7 +154,7 @@ export class SessionService {
   }
 
   render(reads: SessionReads, row: SessionRow) {
-    return renderSession(row, reads, this.d.acquirer);
+    return renderSession(row, reads, this.d.sandbox);
   }
 
   /**
@@ -160,8 +174,6 @@ export class SessionService {
     const method = methodOf(input.payment_details);
     const card = await this.cardFor(tx, project, row, input.payment_details, opts.byCustomer === true);
     const now = this.d.clock.now();
-    const customerVerified = (JSON.parse(row.data_json) as SessionData).customer?.verified !== false;
-    const { result, railRef } = this.d.acquirer.start({ method, amount: row.amount, card, customerVerified });
     const payment: PaymentRow = {
       id: newSecretId('pm'),
       session_id: row.id,
@@ -172,8 +184,12 @@ export class SessionService {
       currency: row.currency,
       refunded_amount: 0,
       card_token: card?.id ?? null,
-      rail_ref: railRef,
+      rail_ref: null,
       details_json: JSON.stringify(paymentDetailsRecord(row, input, card)),
+      rail_op: null,
+      reconcile_at: null,
+      rail_checks: 0,
+      interaction_json: null,
       failure_code: null,
       failure_description: null,
       action_expires_at: null,
@@ -181,7 +197,7 @@ export class SessionService {
       created_at: now,
       updated_at: now,
     };
-    const step = machine.beginPayment(sessionState(row), paymentState(payment), result, this.timing(project, method));
+    const step = machine.beginPayment(sessionState(row), paymentState(payment), this.timing(project, method));
     if (method === 'card' && card && !(await tx.cards.markUsed(card.id, now))) {
       throw conflict(`card token ${card.id} was already used for a payment: tokenise the card again`);
     }
@@ -209,14 +225,18 @@ export class SessionService {
   }
 
   confirm(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
-    return this.transition(tx, project, sessionId, (s, p, t) => machine.confirm(s, p, t));
+    return this.transition(tx, project, sessionId, (s, p) => machine.confirm(s, p));
   }
 
   cancel(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
     return this.transition(tx, project, sessionId, (s, p) => machine.cancel(s, p));
   }
 
-  /** Refunds `amount` kopecks (all that is left when omitted) of the session's captured payment. */
+  /**
+   * Refunds `amount` kopecks (all that is left when omitted) of the session's captured payment: the
+   * refund is `pending`, its amount held against what may still be refunded, until the rail
+   * answers (`refundAnswered`); its payment_refunded webhook follows the rail's answer.
+   */
   async refund(tx: Tx, project: Project, sessionId: string, amount: number | undefined, currency: string | undefined): Promise<SessionRow> {
     const row = await this.load(tx, project, sessionId);
     const payment = (await tx.sessions.payments(row.id)).find((p) => p.status === 'succeeded') ?? null;
@@ -224,13 +244,56 @@ export class SessionService {
       throw conflict(`refund currency ${currency} differs from the payment's ${payment.currency}`);
     }
     const left = payment ? payment.amount - payment.refunded_amount : 0;
-    if (payment && left === 0) throw conflict(`payment ${payment.id} is already fully refunded`);
+    if (payment && left === 0) throw conflict(`payment ${payment.id} is already fully refunded (or its refunds are pending at the bank)`);
     const refunded = machine.refund(sessionState(row), payment && paymentState(payment), amount ?? left);
     const now = this.d.clock.now();
+    const refund: RefundRow = {
+      id: newId('rf'),
+      payment_id: payment!.id,
+      amount: amount ?? left,
+      currency: payment!.currency,
+      status: 'pending',
+      failure_code: null,
+      failure_description: null,
+      reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS,
+      rail_checks: 0,
+      created_at: now,
+      updated_at: now,
+    };
     await tx.sessions.updatePayment(withPaymentState(payment!, refunded, now));
-    await tx.sessions.insertRefund({ id: newId('rf'), payment_id: payment!.id, amount: amount ?? left, currency: payment!.currency, status: 'succeeded', created_at: now });
+    await tx.sessions.insertRefund(refund);
     await tx.sessions.touch(row.id, row.version, now);
-    return this.afterChange(tx, project, touched(row, now), ['payment_refunded']);
+    this.callRail(tx, { sessionId: row.id, refundId: refund.id });
+    return this.afterChange(tx, project, touched(row, now), []);
+  }
+
+  /** The rail's answer about a pending refund: it succeeds (payment_refunded) or fails (its amount may be refunded again); told twice, once. */
+  async refundAnswered(tx: Tx, refundId: string, answer: RailRefundState | null): Promise<void> {
+    const known = await tx.sessions.refund(refundId);
+    if (!known) throw notFound('refund', refundId);
+    const payment = (await tx.sessions.payment(known.payment_id))!;
+    const row = (await tx.sessions.lock(payment.session_id))!;
+    const refund = (await tx.sessions.refund(refundId))!;
+    if (refund.status !== 'pending') return;
+    const now = this.d.clock.now();
+    if (!answer || answer.state === 'processing' || answer.state === 'not_found') {
+      // Unknown, or still under way; not_found: it never reached the rail, so it is sent again (the same id: never twice).
+      await tx.sessions.updateRefund({ ...refund, reconcile_at: now + reconcileDelayMs(refund.rail_checks), updated_at: now });
+      if (answer?.state === 'not_found') this.callRail(tx, { sessionId: row.id, refundId });
+      return;
+    }
+    const project = await this.project(tx, row.project);
+    if (answer.state === 'failed') {
+      await tx.sessions.updateRefund({ ...refund, status: 'failed', failure_code: answer.code, failure_description: answer.description, reconcile_at: null, updated_at: now });
+      const latest = (await tx.sessions.payment(payment.id))!;
+      await tx.sessions.updatePayment({ ...latest, refunded_amount: latest.refunded_amount - refund.amount, updated_at: now });
+      await tx.sessions.touch(row.id, row.version, now);
+      await this.afterChange(tx, project, touched(row, now), []);
+      return;
+    }
+    await tx.sessions.updateRefund({ ...refund, status: 'succeeded', reconcile_at: null, updated_at: now });
+    await tx.sessions.touch(row.id, row.version, now);
+    await this.afterChange(tx, project, touched(row, now), ['payment_refunded']);
   }
 
   /** A new public token for the widget and hosted page. Only its hash is stored. */
@@ -241,23 +304,99 @@ export class SessionService {
     return token;
   }
 
-  /** The customer's bank (sandbox page or test) answers for a payment. */
-  async customerAnswer(paymentId: string, approved: boolean): Promise<SessionRow> {
-    const known = await this.d.store.sessions.payment(paymentId);
+  /**
+   * What the rail said of a payment: the answer to `op`, its callback, or what reconciliation
+   * learnt. Applied once: an answer that changes nothing (told twice, or about a stage left
+   * already) only re-arms the reconciler. A payment that ended here while the rail could still
+   * take the money is being withdrawn there (`void`); if the rail took it all the same, it is
+   * refunded in full.
+   */
+  async railAnswered(tx: Tx, paymentId: string, answer: RailPaymentState | null, op?: RailOp): Promise<void> {
+    const known = await tx.sessions.payment(paymentId);
     if (!known) throw notFound('payment', paymentId);
-    const session = (await this.d.store.sessions.get(known.session_id))!;
-    const project = await this.project(this.d.store, session.project);
-    return this.act(session.id, async (tx) => {
-      const { row, payment } = await this.take(tx, project, session.id);
-      if (!payment || payment.id !== paymentId) {
-        const now = (await tx.sessions.payment(paymentId))!; // as the deadlines just left it
-        throw new machine.StateConflict(`payment ${paymentId} is ${now.status} and waits for no customer action`, row.status);
+    const locked = (await tx.sessions.lock(known.session_id))!;
+    const project = await this.project(tx, locked.project);
+    const { row } = await this.settle(tx, locked, project);
+    const payment = (await tx.sessions.payment(paymentId))!;
+    const asked = op ?? payment.rail_op ?? 'start';
+    const now = this.d.clock.now();
+    if (payment.status === 'succeeded' || payment.status === 'failed') return this.endedHere(tx, project, row, payment, answer);
+    const step = answer && machine.railAnswered(sessionState(row), paymentState(payment), asked, answer, this.timing(project, payment.method));
+    if (!step) {
+      // Nothing new: ask again later (a lost answer sooner, a customer who may have paid unseen every AWAITING_CUSTOMER_POLL_MS).
+      const unknown = !answer && (payment.stage === 'starting' || payment.stage === 'capturing');
+      const checks = payment.rail_checks;
+      const reconcileAt = payment.stage === 'awaiting_customer' ? now + AWAITING_CUSTOMER_POLL_MS : payment.stage === 'awaiting_confirmation' ? null : now + reconcileDelayMs(checks);
+      await tx.sessions.updatePayment({ ...payment, stage: unknown ? 'unknown' : payment.stage, reconcile_at: reconcileAt, updated_at: now });
+      if (unknown) {
+        await tx.sessions.touch(row.id, row.version, now);
+        await this.afterChange(tx, project, touched(row, now), []);
       }
-      const s = sessionState(row);
-      const p = paymentState(payment);
-      const step = approved ? machine.customerApproved(s, p, this.timing(project, payment.method)) : machine.customerDeclined(s, p);
-      return this.commit(tx, project, row, payment, step);
-    });
+      return;
+    }
+    await this.commit(tx, project, row, payment, step, answer);
+  }
+
+  /** A payment that ended here, and what the rail says of it now: withdrawn (done), still to withdraw, or taken after all (refunded). */
+  private async endedHere(tx: Tx, project: Project, row: SessionRow, payment: PaymentRow, answer: RailPaymentState | null): Promise<void> {
+    const now = this.d.clock.now();
+    const lateCapture = payment.status === 'failed' && answer?.state === 'captured';
+    if (lateCapture && payment.refunded_amount === 0) {
+      // The customer's money was taken for a payment the merchant was told failed: it goes back at once.
+      console.warn(`payment ${payment.id}: the rail took the money after the payment had failed here; refunding it in full`);
+      const refund: RefundRow = {
+        id: newId('rf'), payment_id: payment.id, amount: payment.amount, currency: payment.currency, status: 'pending',
+        failure_code: null, failure_description: null, reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS, rail_checks: 0, created_at: now, updated_at: now,
+      };
+      await tx.sessions.insertRefund(refund);
+      await tx.sessions.updatePayment({ ...payment, refunded_amount: payment.amount, reconcile_at: null, updated_at: now });
+      this.callRail(tx, { sessionId: row.id, refundId: refund.id });
+      return;
+    }
+    if (payment.reconcile_at === null) return;
+    const settled = !answer ? false : answer.state === 'voided' || answer.state === 'declined' || answer.state === 'not_found' || answer.state === 'captured';
+    await tx.sessions.updatePayment({ ...payment, reconcile_at: settled ? null : now + reconcileDelayMs(payment.rail_checks), updated_at: now });
+  }
+
+  /**
+   * Takes a payment whose `reconcile_at` has come for one reconciliation: pushes it on by the
+   * lease (so no other instance asks at the same time) and counts the check. Null when another
+   * instance holds the session, or it no longer needs asking.
+   */
+  async claimForReconcile(tx: Tx, paymentId: string): Promise<{ session: SessionRow; payment: PaymentRow; project: Project } | null> {
+    const known = await tx.sessions.payment(paymentId);
+    if (!known) return null;
+    const session = await tx.sessions.lock(known.session_id, { skipLocked: true });
+    if (!session) return null;
+    const payment = (await tx.sessions.payment(paymentId))!;
+    const now = this.d.clock.now();
+    if (payment.reconcile_at === null || payment.reconcile_at > now || !payment.rail_op) return null;
+    const claimed = { ...payment, reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS, rail_checks: payment.rail_checks + 1 };
+    await tx.sessions.updatePayment(claimed);
+    return { session, payment: claimed, project: await this.project(tx, session.project) };
+  }
+
+  /** The same for a pending refund. */
+  async claimRefundForReconcile(tx: Tx, refundId: string): Promise<{ session: SessionRow; payment: PaymentRow; refund: RefundRow } | null> {
+    const known = await tx.sessions.refund(refundId);
+    if (!known) return null;
+    const payment = (await tx.sessions.payment(known.payment_id))!;
+    const session = await tx.sessions.lock(payment.session_id, { skipLocked: true });
+    if (!session) return null;
+    const refund = (await tx.sessions.refund(refundId))!;
+    const now = this.d.clock.now();
+    if (refund.status !== 'pending' || refund.reconcile_at === null || refund.reconcile_at > now) return null;
+    const claimed = { ...refund, reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS, rail_checks: refund.rail_checks + 1, updated_at: now };
+    await tx.sessions.updateRefund(claimed);
+    return { session, payment, refund: claimed };
+  }
+
+  /** Pending refunds of a payment are asked about now (the rail said they changed). */
+  async reconcileRefundsNow(tx: Tx, paymentId: string): Promise<void> {
+    const now = this.d.clock.now();
+    for (const refund of await tx.sessions.refunds(paymentId)) {
+      if (refund.status === 'pending') await tx.sessions.updateRefund({ ...refund, reconcile_at: now, updated_at: now });
+    }
   }
 
   /** Sends the SberPay push (to the sandbox inbox) for the payment waiting for the customer. */
@@ -274,13 +413,22 @@ export class SessionService {
     return tx.pushes.record(payment.id, to, text, this.d.clock.now());
   }
 
-  /** Replaces the QR or deep link of a waiting payment with a fresh one (new reference, new lifetime). */
-  async renewCustomerAction(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
+  /** The payment whose QR or deep link the customer asks to renew: it must be waiting for them. */
+  async renewable(tx: Tx, project: Project, sessionId: string): Promise<{ session: SessionRow; payment: PaymentRow }> {
     const { row, payment } = await this.take(tx, project, sessionId);
-    if (!payment) throw conflict(`session ${row.id} is ${row.status} and shows the customer nothing to renew`);
+    if (!payment || payment.stage !== 'awaiting_customer') throw conflict(`session ${row.id} is ${row.status} and shows the customer nothing to renew`);
+    return { session: row, payment };
+  }
+
+  /** Puts the rail's fresh QR or deep link in front of the customer (new reference, new lifetime). */
+  async renewed(tx: Tx, project: Project, sessionId: string, paymentId: string, answer: RailPaymentState): Promise<SessionRow> {
+    const { row, payment } = await this.take(tx, project, sessionId);
+    if (!payment || payment.id !== paymentId || answer.state !== 'awaiting_customer') {
+      throw conflict(`session ${row.id} is ${row.status}: its payment ended while the bank renewed the QR`);
+    }
     const renewed = machine.renewCustomerAction(sessionState(row), paymentState(payment), this.timing(project, payment.method));
     const now = this.d.clock.now();
-    await tx.sessions.updatePayment({ ...withPaymentState(payment, renewed, now), rail_ref: this.d.acquirer.renewRef(payment) });
+    await tx.sessions.updatePayment({ ...withPaymentState(payment, renewed, now), rail_ref: answer.railRef, interaction_json: JSON.stringify(answer.interaction) });
     await tx.sessions.touch(row.id, row.version, now);
     return this.afterChange(tx, project, touched(row, now), ['action_required']);
   }
@@ -317,8 +465,8 @@ export class SessionService {
   private timing(project: Project, method: PaymentMethod): machine.Timing {
     return {
       now: this.d.clock.now(),
-      confirmWindowMs: this.d.acquirer.confirmWindowMs(method, project),
-      actionLifetimeMs: this.d.acquirer.actionLifetimeMs(method, project),
+      confirmWindowMs: confirmWindowMs(method, project),
+      actionLifetimeMs: actionLifetimeMs(method, project),
     };
   }
 
@@ -356,17 +504,49 @@ export class SessionService {
     project: Project,
     row: SessionRow,
     payment: PaymentRow | null,
-    step: { session: ReturnType<typeof sessionState>; payment: ReturnType<typeof paymentState> | null; events: WebhookType[] },
+    step: { session: ReturnType<typeof sessionState>; payment: ReturnType<typeof paymentState> | null; events: WebhookType[]; call?: RailOp },
+    answer?: RailPaymentState | null,
   ): Promise<SessionRow> {
     const now = this.d.clock.now();
     const update = { id: row.id, status: step.session.status, failed_attempts: step.session.failedAttempts, close_reason: step.session.closeReason, updated_at: now };
     await tx.sessions.update(update, row.version);
     if (payment && step.payment) {
-      const saved = withPaymentState(payment, step.payment, now);
+      const saved = { ...withPaymentState(payment, step.payment, now), ...this.railFields(tx, row.id, payment, { ...step, payment: step.payment }, answer) };
       await tx.sessions.updatePayment(saved);
       if (saved.status === 'succeeded') await this.rememberCard(tx, project, row, saved);
     }
     return this.afterChange(tx, project, { ...row, ...update, version: row.version + 1 }, step.events);
+  }
+
+  /**
+   * What a transition means for the rail: the call it asks for (leased until the call's timeout
+   * has passed, so a crash mid-call is reconciled), when to ask the rail next, and the rail's own
+   * reference and customer interaction from its answer. A payment that ended here while the rail
+   * held it or showed the customer something is withdrawn there (`void`).
+   */
+  private railFields(tx: Tx, sessionId: string, before: PaymentRow, step: machine.Step, answer: RailPaymentState | null | undefined): Partial<PaymentRow> {
+    const now = this.d.clock.now();
+    const fields: Partial<PaymentRow> = {};
+    if (answer && 'railRef' in answer && answer.railRef) fields.rail_ref = answer.railRef;
+    if (answer?.state === 'awaiting_customer') fields.interaction_json = JSON.stringify(answer.interaction);
+    const call = step.call ?? (this.heldAtTheRail(before) && step.payment.status === 'failed' && !answer ? 'void' : undefined);
+    if (call) {
+      this.callRail(tx, { sessionId, paymentId: before.id, op: call });
+      return { ...fields, rail_op: call, reconcile_at: now + (call === 'void' ? 0 : this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS), rail_checks: 0 };
+    }
+    const stage = step.payment.stage;
+    fields.reconcile_at = stage === 'unknown' ? now + reconcileDelayMs(before.rail_checks) : stage === 'awaiting_customer' ? now + AWAITING_CUSTOMER_POLL_MS : null;
+    return fields;
+  }
+
+  /** Whether the rail has the payment in hand (a hold, or a QR or page the customer may still answer). */
+  private heldAtTheRail(p: PaymentRow): boolean {
+    return p.rail_op !== null && (p.stage === 'awaiting_customer' || p.stage === 'awaiting_confirmation');
+  }
+
+  /** Asks for a rail call once this transaction has committed. */
+  private callRail(tx: Tx, call: RailCall): void {
+    tx.afterCommit(() => this.d.onRailCall?.(call));
   }
 
   /** Writes the outbox rows of `events` with the session as it now is (`row`, as written), and announces the change. */
@@ -420,6 +600,9 @@ export class SessionService {
     return card;
   }
 }
+
+/** How long past a call's timeout its lease lasts: by then the caller has recorded its answer, or died. */
+const RAIL_LEASE_MARGIN_MS = 5_000;
 
 /** A session with its passed deadlines applied, the payment it still runs (if any) and its latest, running or not. */
 export type Settled = { row: SessionRow; payment: PaymentRow | null; latest: PaymentRow | null };

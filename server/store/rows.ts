@@ -2,7 +2,7 @@
  * The rows of the store, as both implementations (SQLite and PostgreSQL) read and write them:
  * column names as in the schema, money in integer kopecks, times in milliseconds since the epoch.
  */
-import type { Confirmation, PaymentMethod, PaymentStage, PaymentStatus, SessionStatus } from '../domain/types';
+import type { Confirmation, PaymentMethod, PaymentStage, RailOp, PaymentStatus, SessionStatus } from '../domain/types';
 
 export type Project = {
   name: string;
@@ -135,8 +135,7 @@ export type PaymentRow = {
   updated_at: number;
 };
 
-/** start: the payment was sent; capture: its hold taken; void: its hold or QR withdrawn after it ended here. */
-export type RailOp = 'start' | 'capture' | 'void';
+export type { RailOp } from '../domain/types';
 
 export type RefundRow = {
   id: string;

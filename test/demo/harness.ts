@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from '../../server/app';
+import { mountDemo } from '../../demo/mount';
 
 export const PUBLIC_URL = 'http://localhost:3000';
 
@@ -15,7 +16,8 @@ export function startDemoStack() {
   const logs: string[] = [];
   let server: Server | undefined;
   const inProcess: typeof fetch = (input, init) => Promise.resolve(server!.app.fetch(new Request(input, init)));
-  server = createServer({ dbFile: join(dir, 'sg-checkout.sqlite'), publicUrl: PUBLIC_URL, fetch: inProcess, demoLog: (line) => logs.push(line) });
+  server = createServer({ dbFile: join(dir, 'sg-checkout.sqlite'), publicUrl: PUBLIC_URL, fetch: inProcess });
+  const demo = mountDemo(server, { publicUrl: PUBLIC_URL, dataDir: dir, fetch: inProcess, log: (line) => logs.push(line) });
   const app = server.app;
 
   const request = (path: string, init?: RequestInit) => app.request(`${PUBLIC_URL}${path}`, init);
@@ -27,7 +29,7 @@ export function startDemoStack() {
   return {
     dir,
     server,
-    demo: server.demo,
+    demo,
     logs,
     request,
     json,

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { serve } from '@hono/node-server';
+import { mountDemo } from '../../demo/mount';
 import { createServer, type Server } from '../../server/app';
 
 export type DemoStack = Awaited<ReturnType<typeof startDemoStack>>;
@@ -48,9 +49,10 @@ export async function startDemoStack() {
     const s = serve({ fetch: (req, env) => server!.app.fetch(req, env), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  server = createServer({ dbFile: join(dataDir, 'sg-checkout.sqlite'), publicUrl: url, webhookTimeoutMs: 5_000, demoLog });
+  server = createServer({ dbFile: join(dataDir, 'sg-checkout.sqlite'), publicUrl: url, webhookTimeoutMs: 5_000 });
+  const demo = mountDemo(server, { publicUrl: url, dataDir, log: demoLog });
   server.start();
-  await server.demo.start(); // the store's key pair, its project, its orders database
+  await demo.start(); // the store's key pair, its project, its orders database
 
   const ordersDb = new Database(join(dataDir, 'demo-store', 'orders.sqlite'), { readonly: true, fileMustExist: true });
   const processed = ordersDb.prepare<[string], { type: string }>('SELECT type FROM processed_webhooks WHERE webhook_id = ?');

@@ -273,7 +273,7 @@ describe('answers and webhooks wait for the disk', () => {
     await h.server.sender.deliverDue();
     const before = h.delivered.length;
     control.hold();
-    await h.server.sessions.customerAnswer(started.body.session.acquiring_payments[0].id, true);
+    await h.server.sandbox!.customerAnswer(started.body.session.acquiring_payments[0].id, true);
     const delivery = h.server.sender.deliverDue();
     assert.equal(await state(delivery), 'pending');
     assert.equal(h.delivered.length, before, 'nothing sent while the sync is held');

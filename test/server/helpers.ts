@@ -14,6 +14,7 @@ import { createServer, type ServerOptions } from '../../server/app';
 import type { Confirmation } from '../../server/domain/types';
 import type { Storage } from '../../server/store/port';
 import { PostgresStorage } from '../../server/store/postgres/storage';
+import type { ServerKey } from '../../server/server-key';
 import { freshDatabase, postgresAvailable } from '../support/pg-databases';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -45,6 +46,14 @@ export function newKeyPair() {
 
 export const signBody = (privateKeyPem: string, body: string) => sign('sha256', Buffer.from(body), privateKeyPem).toString('base64');
 
+/** One server key for every harness of a test process (made on first use: a 2048-bit RSA key costs about 150 ms); `serverKey` overrides it. */
+let harnessServerKey: ServerKey | undefined;
+function testServerKey(): ServerKey {
+  if (harnessServerKey) return harnessServerKey;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return (harnessServerKey = { privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), source: 'test harness', inDataDir: false });
+}
+
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export type KeyPair = ReturnType<typeof newKeyPair>;
 
@@ -66,7 +75,8 @@ export async function startHarness(
     return new Response('ok');
   };
   const { keys: givenKeys, store: _kind, databaseUrl: _url, ...serverOpts } = opts;
-  const server = createServer({ dbFile: join(dir, 'db.sqlite'), storage: opened.storage, publicUrl: PUBLIC_URL, clock, fetch: opts.fetch ?? fakeFetch, ...serverOpts });
+  const serverKey = opts.serverKey ?? testServerKey();
+  const server = createServer({ dbFile: join(dir, 'db.sqlite'), storage: opened.storage, publicUrl: PUBLIC_URL, clock, fetch: opts.fetch ?? fakeFetch, ...serverOpts, serverKey });
   // Reopening a folder (`dir`) keeps the project registered with the first harness's key: pass its `keys` to sign as it.
   const keys = givenKeys ?? newKeyPair();
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -110,6 +120,8 @@ export async function startHarness(
     app: server.app,
     keys,
     webhookSecret,
+    /** The server's key: what a `smartglocal` project's X-PARTNER-SIGN verifies with (`serverKey.publicKeyPem`). */
+    serverKey,
     delivered,
     call,
     publicCall,

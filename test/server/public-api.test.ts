@@ -7,7 +7,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock, MINUTE_MS } from '../../server/clock';
 import { crc16CcittFalse, parseFpsLink } from '../../server/sandbox/fps';
-import { SANDBOX_FPS_MEMBER_ID } from '../../server/sandbox/acquirer';
+import { SANDBOX_FPS_MEMBER_ID } from '../../server/sandbox/rail';
 import { newKeyPair, PUBLIC_URL, RUB, sessionWithToken, startHarness, tokenize, type Harness, forEachStore, type StoreKind } from './helpers';
 
 const ALLOWED_ORIGIN = 'https://merchant.example'; // the `shop` project's allowed origin in helpers.ts
