@@ -21,7 +21,7 @@ export type DemoOptions = {
 export function mountDemo(server: Server, options: DemoOptions) {
   const demo = demoStore({ publicUrl: options.publicUrl, dataDir: options.dataDir, fetch: options.fetch, registerProject: registerInStore(server.store), log: options.log });
   server.app.route('/', demo.app);
-  server.app.route('/', developerConsole({ store: server.store, sessions: server.sessions, sender: server.sender, publicUrl: options.publicUrl }));
+  server.app.route('/', developerConsole({ store: server.store, sessions: server.sessions, rails: server.rails, sender: server.sender, publicUrl: options.publicUrl }));
   server.onStop(() => demo.stop());
   return demo;
 }

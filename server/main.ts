@@ -4,6 +4,8 @@ import { serve } from '@hono/node-server';
 import { configFromEnv, dbFile } from './config';
 import { createServer } from './app';
 import { mountDemo } from '../demo/mount';
+import { SmartGlocalAcquirer } from './acquirers/smartglocal/adapter';
+import { smartGlocalConfigFromEnv } from './acquirers/smartglocal/config';
 import { openStorage } from './store/open';
 import { loadServerKey } from './server-key';
 
@@ -13,6 +15,16 @@ const serverKey = (() => {
     return loadServerKey({ dataDir: config.dataDir });
   } catch (error) {
     console.error(`sg-checkout cannot load its key: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+})();
+// A real rail's settings are checked before anything opens: a typo is one line, not a failed payment.
+const upstream = (() => {
+  if (config.acquirer !== 'smartglocal') return null;
+  try {
+    return smartGlocalConfigFromEnv();
+  } catch (error) {
+    console.error(`sg-checkout cannot use ACQUIRER=smartglocal: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 })();
@@ -31,6 +43,7 @@ const server = createServer({
   fetchBankLogos: config.fetchBankLogos,
   serverKey,
   railTimeoutMs: config.acquirerTimeoutMs,
+  ...(upstream ? { acquirer: () => new SmartGlocalAcquirer(upstream) } : {}),
 });
 // The demo store and console: beside the product, on by default only with the sandbox (DEMO=on|off).
 const demo = config.demo ? mountDemo(server, { publicUrl: config.publicUrl, dataDir: config.dataDir }) : null;

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { Storage } from '../../server/store/port';
+import type { PaymentRails } from '../../server/sessions/rail-calls';
 import type { SessionService } from '../../server/sessions/service';
 import type { WebhookSender } from '../../server/webhooks/sender';
 import { ApiError } from '../../server/errors';
@@ -22,6 +23,8 @@ import { consolePage } from './shell';
 export type ConsoleOptions = {
   store: Storage;
   sessions: Pick<SessionService, 'refund' | 'act'>;
+  /** Waits for the rail's answer to a refund, so the console shows it (absent: the refund shows pending). */
+  rails?: Pick<PaymentRails, 'settled'>;
   /** Lets the console replay a failed webhook; without it the button is not shown. */
   sender?: Pick<WebhookSender, 'replay'>;
   publicUrl: string;
@@ -77,6 +80,7 @@ export function developerConsole(options: ConsoleOptions) {
     if (!row || !project) return c.json(error('not_found', `session ${c.req.param('id')} does not exist`), 404);
     try {
       await options.sessions.act(row.id, (tx) => options.sessions.refund(tx, project, row.id, parsed.data.amount, undefined));
+      await options.rails?.settled(row.id);
     } catch (err) {
       if (err instanceof ApiError) return c.json(err.toBody(), err.status);
       if (err instanceof StateConflict) return c.json(error('invalid_state', err.message), 409);

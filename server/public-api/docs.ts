@@ -47,11 +47,13 @@ export const sessionViewReply = z
       .nullable()
       .openapi({ description: "The shop's contacts, shown when a payment fails." }),
     expires_at: z.string().openapi({ description: 'ISO 8601: until when the session can be paid.' }),
+    sandbox: z.boolean().openapi({ description: 'True when the server runs the sandbox acquirer: test cards, the sandbox bank, no money moves (the widget shows "Test mode").' }),
     payment: z
       .strictObject({
         id: z.string(),
         method: z.enum(['card', 'saved_card', 'recurrent', 'fps', 'sberpay']),
         status: z.enum(['in_progress', 'pending', 'succeeded', 'failed']),
+        checking: z.literal(true).optional().openapi({ description: "Present while the server learns the payment's outcome from the bank (its answer was slow or lost): show \"checking the payment\", keep polling, never offer to pay again." }),
         customer_interaction: z
           .strictObject({
             type: z.enum(['qr', 'redirect']).openapi({ description: 'qr: show redirect.url as a QR code; redirect: open it (3-D Secure page or deep link).' }),

@@ -9,7 +9,8 @@ import { configFromEnv } from '../../server/config';
 import type { ApiError } from '../../server/errors';
 import { parseJson } from '../../server/http/body';
 import { DEFAULT_RATE_LIMITS, rateLimitsFromEnv } from '../../server/http/rate-limits';
-import { createLink, sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
+import { mountDemo } from '../../demo/mount';
+import { createLink, PUBLIC_URL, sessionWithToken, startHarness, tokenize, type Harness } from './helpers';
 
 async function harness(t: TestContext): Promise<Harness> {
   const h = await startHarness();
@@ -96,6 +97,7 @@ describe('bodies are capped while they stream in', () => {
 
   test("the demo store's own routes, mounted in the same server, cap their bodies too", async (t) => {
     const h = await harness(t);
+    mountDemo(h.server, { publicUrl: PUBLIC_URL, dataDir: h.dir });
     for (const path of ['/demo/orders', '/demo/webhooks']) {
       const { stream, counter, chunk } = hugeBody(8 * 1024 * 1024);
       const res = await h.app.request(path, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
