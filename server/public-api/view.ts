@@ -15,6 +15,7 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 
 /** FPS leads (the cheapest rail for a merchant and the customer's habit in Russia); a saved card goes first when there is one. */
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
+const WITHOUT_CARDS: readonly MethodId[] = ['fps', 'sberpay'];
 
 /** The view without `server_time`, which the route adds to each reply. */
 /** `latest`: the session's latest payment, live or finished (a failed one tells the customer why before they retry). */
@@ -39,7 +40,8 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     description: data.description ?? null,
     /** The shop as its customers know it: its display name, never the project's internal name when it has one. */
     merchant: project?.displayName ?? row.project,
-    methods: saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    // Cards are tokenised here only by the sandbox; a real rail's own card form is not embedded yet, so it offers FPS and SberPay.
+    methods: !sandbox ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
     /** Whether the widget may offer "remember this card" (unticked): only for a vouched customer. */
     can_save_card: customer !== null,
