@@ -1,0 +1,285 @@
+/**
+ * Two real sg-checkout servers on loopback: B, a sandbox (`ACQUIRER=sandbox`), the upstream; and
+ * A, `ACQUIRER=smartglocal`, forwarding its payments to B through a small HTTP proxy of the test
+ * (pass-through unless a fault is queued: an answer held back, or a 500 instead of forwarding).
+ * Every project is registered with the CLI, as an operator would; the test is A's merchant, and
+ * A's merchant webhooks reach a receiver here that verifies them by Standard Webhooks.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, sign } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { Webhook } from 'standardwebhooks';
+import { freePort } from '../support/upstream';
+import { newKeyPair, type KeyPair } from '../server/helpers';
+
+const ROOT = join(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'server/main.ts');
+const CLI = join(ROOT, 'server/cli/main.ts');
+const NO_LIMITS = 'card_tokens_per_address=off,card_payments_per_address=off,card_tokens_per_session=off,card_payments_per_session=off,card_payments_per_card=off';
+
+export async function cli(dataDir: string, publicUrl: string, args: string[]): Promise<any> {
+  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PUBLIC_URL: publicUrl, DATABASE_URL: '' } }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    ),
+  );
+  if (out.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${out.code}): ${out.stderr || out.stdout}`);
+  return JSON.parse(out.stdout);
+}
+
+/** A server process on a fixed port and DATA_DIR, which can be killed and started again. */
+export type Proc = {
+  name: string;
+  url: string;
+  dataDir: string;
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  readonly running: boolean;
+  output(): string;
+};
+
+export function proc(name: string, port: number, dataDir: string, env: Record<string, string>): Proc {
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let log = '';
+  return {
+    name,
+    url,
+    dataDir,
+    get running() {
+      return child !== null;
+    },
+    output: () => log,
+    async start() {
+      const p = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, DATABASE_URL: '', DEMO: 'off', SG_RATE_LIMITS: NO_LIMITS, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = p;
+      exited = new Promise((resolve) => p.once('exit', () => resolve()));
+      void exited.then(() => {
+        if (child === p) child = null;
+      });
+      p.stdout!.on('data', (d: Buffer) => (log += d));
+      p.stderr!.on('data', (d: Buffer) => (log += d));
+      for (let i = 0; i < 300; i++) {
+        if (child !== p) throw new Error(`${name} exited while starting:\n${log}`);
+        if (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)) return;
+        await sleep(100);
+      }
+      throw new Error(`${name} was not ready in 30 s:\n${log}`);
+    },
+    async kill(signal = 'SIGKILL') {
+      child?.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** One verified delivery of A's merchant webhooks. */
+export type Delivery = { id: string; type: string; payload: any };
+
+/** The merchant's webhook endpoint; its secret is set once `project add` has printed it. */
+async function receiver() {
+  let verifier: Webhook | null = null;
+  const deliveries: Delivery[] = [];
+  const rejected: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
+      try {
+        if (!verifier) throw new Error('no secret yet');
+        const payload = verifier.verify(body, headers) as any;
+        deliveries.push({ id: headers['webhook-id'], type: payload.type, payload });
+        res.writeHead(200).end('ok');
+      } catch (error) {
+        rejected.push(`${headers['webhook-id']}: ${(error as Error).message}`);
+        res.writeHead(400).end('bad signature');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`,
+    deliveries,
+    rejected,
+    setSecret: (secret: string) => (verifier = new Webhook(secret.replace(/^whsec_/, ''))),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type Fault = 'delay' | '500';
+
+/**
+ * The test's proxy between an A and B: forwards everything; the next `session/init/payment`
+ * meets a queued fault: `delay` forwards it at once but holds B's answer back `delayMs`; `500`
+ * answers 500 without forwarding it. When B is down the connection is cut, as B's port would.
+ */
+async function proxy(target: string, delayMs = 1000) {
+  const faults: Fault[] = [];
+  const seen: { path: string; fault: Fault | null; status: number }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const path = req.url ?? '/';
+        const fault = path === '/api/v1/session/init/payment' ? (faults.shift() ?? null) : null;
+        if (fault === '500') {
+          seen.push({ path, fault, status: 500 });
+          res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error: { code: 'internal_error', description: 'injected by the test proxy' } }));
+          return;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length', 'keep-alive'].includes(k)) headers[k] = v;
+        try {
+          const answer = await fetch(`${target}${path}`, { method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks), redirect: 'manual' });
+          const text = await answer.text();
+          if (fault === 'delay') await sleep(delayMs);
+          seen.push({ path, fault, status: answer.status });
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
+        } catch {
+          seen.push({ path, fault, status: 0 });
+          res.socket?.destroy(); // B is down: the caller sees its connection fail
+        }
+      })();
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    faults,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A signed merchant call (X-PARTNER-PROJECT / X-PARTNER-SIGN) to `url`'s API. */
+export async function signedCall(url: string, project: string, privateKeyPem: string, method: string, body: unknown, headers: Record<string, string> = {}) {
+  const raw = JSON.stringify(body);
+  const res = await fetch(`${url}/api/v1/${method}`, {
+    method: 'POST',
+    body: raw,
+    headers: { 'content-type': 'application/json', 'x-partner-project': project, 'x-partner-sign': sign('sha256', Buffer.from(raw), privateKeyPem).toString('base64'), ...headers },
+    signal: AbortSignal.timeout(20_000),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** A read-only query of a server's SQLite file. */
+export function query<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(join(dataDir, 'sg-checkout.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** A gateway: an A process, its proxy to B, its project at B, and its own merchant project `shop`. */
+export type Gateway = Awaited<ReturnType<typeof gateway>>;
+
+async function gateway(name: string, dir: string, b: { url: string; dataDir: string }, aKeys: KeyPair, merchantKeys: KeyPair, opts: { upstreamProject: string; upstreamWebhookUrl?: string; env?: Record<string, string> }) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = join(dir, `${name}-data`);
+  mkdirSync(dataDir, { recursive: true });
+  // Its project at B: A's public key, B's X-PARTNER-SIGN webhooks to A's callback route (or a dead port).
+  writeFileSync(join(dir, `${name}-a-public.pem`), aKeys.publicKey);
+  const added = await cli(b.dataDir, b.url, [
+    'project', 'add', '--name', opts.upstreamProject, '--public-key', join(dir, `${name}-a-public.pem`),
+    '--webhook-signing', 'smartglocal', '--webhook-url', opts.upstreamWebhookUrl ?? `${url}/acquirer/smartglocal/webhooks`,
+  ]);
+  if (typeof added.webhook_public_key !== 'string') throw new Error(`project add at B printed no webhook_public_key: ${JSON.stringify(added)}`);
+  writeFileSync(join(dir, `${name}-b-public.pem`), added.webhook_public_key);
+  writeFileSync(join(dir, `${name}-a-private.pem`), aKeys.privateKey);
+  // Its own merchant project.
+  const hooks = await receiver();
+  writeFileSync(join(dir, `${name}-merchant-public.pem`), merchantKeys.publicKey);
+  const shop = await cli(dataDir, url, ['project', 'add', '--name', 'shop', '--public-key', join(dir, `${name}-merchant-public.pem`), '--webhook-url', hooks.url]);
+  hooks.setSecret(shop.webhook_secret);
+  const toB = await proxy(b.url);
+  const server = proc(name, port, dataDir, {
+    ACQUIRER: 'smartglocal',
+    SMARTGLOCAL_URL: toB.url,
+    SMARTGLOCAL_PROJECT: opts.upstreamProject,
+    SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, `${name}-a-private.pem`),
+    SMARTGLOCAL_PUBLIC_KEY_FILE: join(dir, `${name}-b-public.pem`),
+    ...opts.env,
+  });
+  await server.start();
+  return {
+    server,
+    url,
+    dataDir,
+    proxy: toB,
+    receiver: hooks,
+    upstreamProject: opts.upstreamProject,
+    /** A signed call of A's merchant. */
+    call: (method: string, body: unknown) => signedCall(url, 'shop', merchantKeys.privateKey, method, body),
+    /** A signed call to B as A (A's project there): what B holds for A. */
+    callB: (method: string, body: unknown) => signedCall(b.url, opts.upstreamProject, aKeys.privateKey, method, body),
+    async stop() {
+      await server.kill('SIGTERM');
+      await toB.close();
+      await hooks.close();
+    },
+  };
+}
+
+/** B, and the gateways on it: `a` (B's webhooks reach it) and `deaf` (ACQUIRER_TIMEOUT_MS=200; B's webhooks for it go to a dead port). */
+export async function startPair() {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-pair-'));
+  const bData = join(dir, 'b-data');
+  mkdirSync(bData, { recursive: true });
+  const b = proc('B', await freePort(), bData, { ACQUIRER: 'sandbox' });
+  const aKeys = newKeyPair();
+  const merchantKeys = newKeyPair();
+  // B's projects are registered with its CLI before B runs (it writes the SQLite file and server key B then opens).
+  const deadPort = await freePort();
+  const stopped: (() => Promise<void>)[] = [];
+  try {
+    const bAt = { url: b.url, dataDir: bData };
+    const a = await gateway('A', dir, bAt, aKeys, merchantKeys, { upstreamProject: 'gateway' });
+    stopped.push(a.stop);
+    const deaf = await gateway('A2', dir, bAt, aKeys, merchantKeys, { upstreamProject: 'gateway-deaf', upstreamWebhookUrl: `http://127.0.0.1:${deadPort}/acquirer/smartglocal/webhooks`, env: { ACQUIRER_TIMEOUT_MS: '200' } });
+    stopped.push(deaf.stop);
+    await b.start();
+    return {
+      b,
+      a,
+      deaf,
+      /** How many payments B holds for gateway payment `id` (its metadata names it). */
+      paymentsAtB: (id: string) => query<{ n: number }>(bData, 'SELECT count(*) AS n FROM payments WHERE details_json LIKE ?', `%"gateway_payment_id":"${id}"%`)[0]!.n,
+      async stop() {
+        for (const s of stopped.reverse()) await s().catch(() => {});
+        await b.kill('SIGTERM');
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const s of stopped.reverse()) await s().catch(() => {});
+    await b.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export type Pair = Awaited<ReturnType<typeof startPair>>;
+
+export const randomOrder = () => `order-${randomBytes(4).toString('hex')}`;

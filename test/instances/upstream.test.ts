@@ -1,0 +1,255 @@
+/**
+ * Two real servers on loopback: A (`ACQUIRER=smartglocal`) forwarding its payments to B (a
+ * sandbox sg-checkout, the upstream), each a `server/main.ts` process with its own SQLite
+ * DATA_DIR and projects registered with the CLI. A's merchant creates sessions on A, its customer
+ * pays on A's public API, B's sandbox bank approves, and the news comes back to A (B's
+ * X-PARTNER-SIGN webhook, or A's reconciliation) and on to A's merchant (Standard Webhooks).
+ * Then the faults between A and B: B down, a lost webhook, a late answer, a 500.
+ */
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from './cluster';
+import { query, randomOrder, startPair, type Gateway, type Pair } from './upstream-pair';
+
+const QR = /^https:\/\/qr\.nspk\.ru\/[0-9A-Za-z]{32}\?/;
+
+let pair: Pair;
+
+before(async () => {
+  pair = await startPair();
+});
+
+after(async () => {
+  await pair?.stop();
+});
+
+afterEach((t) => {
+  if ((t as { passed?: boolean }).passed === false && pair) {
+    for (const p of [pair.a.server, pair.deaf.server, pair.b]) console.error(`--- ${p.name} output ---\n${p.output().split('\n').slice(-30).join('\n')}`);
+    console.error(`--- proxies ---\nA: ${JSON.stringify(pair.a.proxy.seen.slice(-10))}\nA2: ${JSON.stringify(pair.deaf.proxy.seen.slice(-10))}`);
+  }
+});
+
+/** A's merchant: a session and its public token. */
+async function checkout(g: Gateway, amount = 1500) {
+  const created = await g.call('session/create', { amount_details: { amount, currency: 'RUB' }, description: randomOrder() });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const sessionId = created.body.session.id as string;
+  const token = await g.call('token', { session_id: sessionId });
+  assert.equal(token.status, 200, JSON.stringify(token.body));
+  return { sessionId, publicToken: token.body.public_token as string };
+}
+
+/** The customer starts a payment on A's public API. */
+async function pay(g: Gateway, publicToken: string, body: unknown) {
+  const res = await fetch(`${g.url}/public/v1/sessions/${publicToken}/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: res.status, view: (await res.json()) as any };
+}
+
+async function view(g: Gateway, publicToken: string) {
+  const res = await fetch(`${g.url}/public/v1/sessions/${publicToken}`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(res.status, 200);
+  return (await res.json()) as any;
+}
+
+/** A's payment's upstream session at B (its rail_ref in A's own database). */
+function railRef(g: Gateway, paymentId: string): string | null {
+  return query<{ rail_ref: string | null }>(g.dataDir, 'SELECT rail_ref FROM payments WHERE id = ?', paymentId)[0]?.rail_ref ?? null;
+}
+
+/** B's session for A's payment, read through B's merchant API as A's project there. */
+async function sessionAtB(g: Gateway, paymentId: string) {
+  const ref = railRef(g, paymentId);
+  assert.ok(ref, `A's payment ${paymentId} has an upstream session`);
+  const status = await g.callB('session/status', { session_id: ref });
+  assert.equal(status.status, 200, JSON.stringify(status.body));
+  return status.body.session as { id: string; acquiring_payments: { id: string; status: string; metadata?: any; customer_interaction?: any; refunds?: { status: string; amount_details: { amount: number; currency: string } }[]; refunded_amount_details?: { amount: number } }[] };
+}
+
+/** B's sandbox bank: the customer approves B's payment behind A's. */
+async function approveAtB(g: Gateway, paymentId: string) {
+  const bPayment = (await sessionAtB(g, paymentId)).acquiring_payments.at(-1)!;
+  assert.deepEqual(bPayment.metadata, { gateway_payment_id: paymentId });
+  const res = await fetch(`${pair.b.url}/sandbox/payments/${bPayment.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.equal(JSON.parse(text).payment.status, 'succeeded', text);
+}
+
+const finishedFor = (g: Gateway, sessionId: string, type = 'payment_finished') => g.receiver.deliveries.filter((d) => d.type === type && d.payload.session?.id === sessionId);
+
+/** The QR the view shows, once A has it (reconciled, if its first answer was lost). */
+async function qrOnceKnown(g: Gateway, publicToken: string, timeoutMs: number): Promise<string> {
+  let last: any;
+  await eventually(
+    'the QR on A',
+    async () => {
+      last = await view(g, publicToken);
+      return !last.payment?.checking && typeof last.payment?.customer_interaction?.redirect?.url === 'string';
+    },
+    timeoutMs,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last view: ${JSON.stringify(last?.payment)}`);
+  });
+  return last.payment.customer_interaction.redirect.url as string;
+}
+
+/** A's merchant learns the payment succeeded: one verified payment_finished. */
+async function merchantLearnsSucceeded(g: Gateway, sessionId: string, paymentId: string, timeoutMs = 15_000) {
+  await eventually(`payment_finished for ${sessionId} at A's merchant`, () => finishedFor(g, sessionId).length > 0, timeoutMs);
+  const [finished] = finishedFor(g, sessionId);
+  const payment = finished!.payload.session.acquiring_payments.find((p: { id: string }) => p.id === paymentId);
+  assert.equal(payment?.status, 'succeeded', JSON.stringify(finished!.payload));
+  const status = await g.call('session/status', { session_id: sessionId });
+  assert.equal(status.body.session.acquiring_payments.at(-1).status, 'succeeded', JSON.stringify(status.body));
+  await sleep(500); // a second delivery of the news would be a second payment_finished
+  assert.equal(finishedFor(g, sessionId).length, 1, 'one payment_finished');
+  assert.deepEqual(g.receiver.rejected, []);
+}
+
+describe('A (ACQUIRER=smartglocal) over B (a sandbox sg-checkout)', () => {
+  test('FPS: the QR comes from B, B approves, A\'s merchant hears succeeded; a refund on A reaches B', async () => {
+    const { a } = pair;
+    const { sessionId, publicToken } = await checkout(a);
+    const started = await pay(a, publicToken, { method: 'fps' });
+    assert.equal(started.status, 200, JSON.stringify(started.view));
+    assert.equal(started.view.sandbox, false, 'A is no sandbox');
+    assert.equal(started.view.payment.checking, undefined, JSON.stringify(started.view.payment));
+    assert.equal(started.view.payment.customer_interaction.type, 'qr');
+    const qr = started.view.payment.customer_interaction.redirect.url as string;
+    assert.match(qr, QR);
+    const paymentId = started.view.payment.id as string;
+
+    // The QR is B's: B's session shows it, and B's bank page knows it.
+    const atB = await sessionAtB(a, paymentId);
+    assert.equal(atB.acquiring_payments.length, 1);
+    assert.equal(atB.acquiring_payments[0]!.customer_interaction?.redirect?.url, qr);
+    const bank = await fetch(`${pair.b.url}/sandbox/bank?link=${encodeURIComponent(qr)}`);
+    assert.equal(bank.status, 200, await bank.text());
+    assert.equal(pair.paymentsAtB(paymentId), 1);
+
+    await approveAtB(a, paymentId);
+    await merchantLearnsSucceeded(a, sessionId, paymentId);
+
+    const refund = await a.call('session/refund', { session_id: sessionId });
+    assert.equal(refund.status, 200, JSON.stringify(refund.body));
+    await eventually(
+      "A's refund succeeded",
+      async () => (await a.call('session/status', { session_id: sessionId })).body.session.acquiring_payments.at(-1).refunds?.[0]?.status === 'succeeded',
+      15_000,
+    );
+    const refundsAtB = (await sessionAtB(a, paymentId)).acquiring_payments.at(-1)!.refunds ?? [];
+    assert.equal(refundsAtB.length, 1, JSON.stringify(refundsAtB));
+    assert.equal(refundsAtB[0]!.status, 'succeeded');
+    assert.deepEqual(refundsAtB[0]!.amount_details, { amount: 1500, currency: 'RUB' });
+    await eventually("payment_refunded at A's merchant", () => finishedFor(a, sessionId, 'payment_refunded').length > 0, 15_000);
+    assert.deepEqual(a.receiver.rejected, []);
+  });
+
+  test('SberPay (web): the QR comes from B, B approves, A\'s merchant hears succeeded', async () => {
+    const { a } = pair;
+    const { sessionId, publicToken } = await checkout(a, 2500);
+    const started = await pay(a, publicToken, { method: 'sberpay', channel: 'web' });
+    assert.equal(started.status, 200, JSON.stringify(started.view));
+    assert.equal(started.view.sandbox, false);
+    assert.equal(started.view.payment.method, 'sberpay');
+    assert.equal(started.view.payment.customer_interaction?.type, 'qr', JSON.stringify(started.view.payment));
+    const qr = started.view.payment.customer_interaction.redirect.url as string;
+    assert.ok(qr.startsWith(`${pair.b.url}/sandbox/sberpay/`), qr);
+    const page = await fetch(qr);
+    assert.equal(page.status, 200, 'B serves the SberPay page behind the QR');
+    const paymentId = started.view.payment.id as string;
+    assert.equal(pair.paymentsAtB(paymentId), 1);
+    await approveAtB(a, paymentId);
+    await merchantLearnsSucceeded(a, sessionId, paymentId);
+  });
+
+  test('A has no sandbox: its /sandbox routes are 404, approving needs B', async () => {
+    const { a } = pair;
+    const { publicToken } = await checkout(a);
+    const started = await pay(a, publicToken, { method: 'fps' });
+    const paymentId = started.view.payment.id as string;
+    const qr = started.view.payment.customer_interaction.redirect.url as string;
+    for (const id of ['x', paymentId]) {
+      const res = await fetch(`${a.url}/sandbox/payments/${id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 404, `POST /sandbox/payments/${id}/approve on A`);
+    }
+    const bank = await fetch(`${a.url}/sandbox/bank?link=${encodeURIComponent(qr)}`);
+    assert.equal(bank.status, 404, 'GET /sandbox/bank on A');
+    assert.equal((await view(a, publicToken)).payment.status, 'in_progress');
+    await approveAtB(a, paymentId);
+    await eventually('succeeded on A once B approved', async () => (await view(a, publicToken)).payment.status === 'succeeded', 15_000);
+  });
+
+  describe('faults between A and B', () => {
+    test('(c) B answers after A\'s timeout (ACQUIRER_TIMEOUT_MS=200, answer held 1 s): checking, then reconciled; one payment at B', async () => {
+      const g = pair.deaf;
+      const { publicToken } = await checkout(g);
+      g.proxy.faults.push('delay');
+      const started = await pay(g, publicToken, { method: 'fps' });
+      assert.equal(started.status, 200, JSON.stringify(started.view));
+      assert.equal(started.view.payment.checking, true, JSON.stringify(started.view.payment));
+      assert.equal(started.view.payment.customer_interaction, undefined);
+      assert.deepEqual(g.proxy.faults, [], 'the held answer was the start');
+      const qr = await qrOnceKnown(g, publicToken, 20_000);
+      assert.match(qr, QR);
+      // B did act on the first start (its answer came, too late): the reconciler's repeat under the same key found it.
+      assert.ok(g.proxy.seen.some((s) => s.fault === 'delay' && s.status === 200), JSON.stringify(g.proxy.seen));
+      assert.equal(pair.paymentsAtB(started.view.payment.id), 1, 'charged once');
+    });
+
+    test('(d) B answers 500 to the start (not forwarded): checking, then the start repeated under its key; one payment at B', async () => {
+      const g = pair.deaf;
+      const { publicToken } = await checkout(g);
+      g.proxy.faults.push('500');
+      const started = await pay(g, publicToken, { method: 'fps' });
+      assert.equal(started.status, 200, JSON.stringify(started.view));
+      assert.equal(started.view.payment.checking, true, JSON.stringify(started.view.payment));
+      assert.equal(pair.paymentsAtB(started.view.payment.id), 0, 'the 500 reached nobody');
+      const from = g.proxy.seen.findIndex((s) => s.fault === '500');
+      assert.ok(from >= 0, JSON.stringify(g.proxy.seen));
+      const qr = await qrOnceKnown(g, publicToken, 20_000);
+      assert.match(qr, QR);
+      assert.ok(g.proxy.seen.slice(from + 1).some((s) => s.path === '/api/v1/session/init/payment' && s.status === 200), 'the start was repeated and B answered it');
+      assert.equal(pair.paymentsAtB(started.view.payment.id), 1, 'charged once');
+    });
+
+    test('(b) B\'s webhook to A is lost (its project\'s webhook URL is dead): A learns succeeded by reconciliation', { timeout: 60_000 }, async () => {
+      const g = pair.deaf;
+      const { sessionId, publicToken } = await checkout(g);
+      const started = await pay(g, publicToken, { method: 'fps' });
+      assert.equal(started.status, 200, JSON.stringify(started.view));
+      const paymentId = started.view.payment.id as string;
+      await qrOnceKnown(g, publicToken, 20_000);
+      await approveAtB(g, paymentId);
+      // A polls a payment that waits for its customer every AWAITING_CUSTOMER_POLL_MS (20 s).
+      await merchantLearnsSucceeded(g, sessionId, paymentId, 35_000);
+      assert.equal(pair.paymentsAtB(paymentId), 1);
+    });
+
+    test('(a) B down when the customer starts: checking (HTTP 200); B back on the same data and port: the QR, one payment at B', { timeout: 60_000 }, async () => {
+      const { a, b } = pair;
+      const { publicToken } = await checkout(a);
+      await b.kill('SIGKILL');
+      try {
+        const started = await pay(a, publicToken, { method: 'fps' });
+        assert.equal(started.status, 200, JSON.stringify(started.view));
+        assert.equal(started.view.payment.checking, true, JSON.stringify(started.view.payment));
+        assert.equal(started.view.payment.customer_interaction, undefined);
+        assert.equal(started.view.payment.status, 'in_progress');
+      } finally {
+        await b.start();
+      }
+      const qr = await qrOnceKnown(a, publicToken, 30_000);
+      assert.match(qr, QR);
+      const paymentId = (await view(a, publicToken)).payment.id as string;
+      assert.equal(pair.paymentsAtB(paymentId), 1, 'exactly one payment at B');
+    });
+  });
+});
