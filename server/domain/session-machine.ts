@@ -84,6 +84,10 @@ export function beginPayment(session: SessionState, payment: PaymentState, t: Ti
  */
 export function railAnswered(session: SessionState, payment: PaymentState, op: RailOp, answer: RailPaymentState, t: Timing): Step | null {
   if (!isActive(payment)) return null; // ended here already: the service withdraws it at the rail, or refunds a late capture
+  // Not sent yet (FPS or SberPay waiting for the merchant's confirmation): the rail can know nothing of it.
+  if (payment.stage === 'awaiting_confirmation' && CONFIRM_BEFORE_CUSTOMER[payment.method]) return null;
+  // The capture is out: only its own answer (or what reconciliation learns of it) moves the payment on.
+  if (payment.stage === 'capturing' && op !== 'capture' && answer.state === 'authorized') return null;
   const step: Step = { session, payment, events: [] };
   const sent = AT_THE_RAIL.has(payment.stage);
   switch (answer.state) {

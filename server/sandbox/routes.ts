@@ -14,6 +14,7 @@ import { html } from 'hono/html';
 import type { Storage } from '../store/port';
 import type { CardTokenRow, PaymentRow, SandboxRailPaymentRow } from '../store/rows';
 import type { SandboxRail } from './rail';
+import { conflict } from '../errors';
 import { formatAmount } from '../../widget/i18n/money';
 import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { page, pageCsp } from '../pages/layout';
@@ -35,6 +36,9 @@ export function sandboxRoutes(d: SandboxDeps) {
   for (const answer of ['approve', 'decline'] as const) {
     app.post(`/sandbox/payments/:paymentId/${answer}`, async (c) => {
       const paymentId = c.req.param('paymentId');
+      if (!(await d.store.sandboxRail.payment(paymentId)) && (await d.store.sessions.payment(paymentId))) {
+        throw conflict(`payment ${paymentId} has not reached the bank: it waits for the merchant's confirmation (or has ended), so there is nothing to answer`);
+      }
       await d.rail.customerAnswer(paymentId, answer === 'approve');
       // What the gateway made of it (its callback may have been lost by an injected fault: then what it knew before).
       const payment = (await d.store.sessions.payment(paymentId))!;

@@ -218,7 +218,6 @@ describe('rail answers (pure session machine)', () => {
   });
   test(
     'railAnswered is idempotent under auto confirmation too: a start told authorized twice asks for one capture',
-    { todo: 'the second authorized (op start) on a capturing payment returns another step with call: capture' },
     () => {
       for (const from of [sent('card'), told(sent('card'), 'start', customer())]) {
         const first = told(from, 'start', AUTHORIZED);
