@@ -52,6 +52,9 @@ export type Step = { session: SessionState; payment: PaymentState; events: Webho
 /** The stages in which a call to the rail is out, or its answer is still to learn. */
 const AT_THE_RAIL = new Set<PaymentState['stage']>(['starting', 'capturing', 'unknown']);
 
+/** Whether the payment's outcome is being learnt from the rail (the customer is told "checking the payment"). */
+export const isAtTheRail = (stage: PaymentState['stage']): boolean => AT_THE_RAIL.has(stage);
+
 const isActive = (p: PaymentState) => p.status === 'in_progress' || p.status === 'pending';
 
 /**

@@ -5,6 +5,7 @@
  */
 import { iso } from '../clock';
 import { interactionOf } from '../sessions/render';
+import { isAtTheRail } from '../domain/session-machine';
 import type { Reads } from '../store/port';
 import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
@@ -58,7 +59,7 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
           method: latest.method,
           status: latest.status,
           // The rail has not answered yet, or its answer was lost: the server is finding out (the widget says "checking the payment").
-          ...(latest.stage === 'starting' || latest.stage === 'capturing' || latest.stage === 'unknown' ? { checking: true as const } : {}),
+          ...(isAtTheRail(latest.stage) ? { checking: true as const } : {}),
           ...(interaction && latest.action_expires_at ? { customer_interaction: { ...interaction, expires_at: iso(latest.action_expires_at) } } : {}),
           ...(latest.failure_code ? { failure: { code: latest.failure_code, description: latest.failure_description } } : {}),
           ...(card ? { card: { brand: card.brand, last4: card.last4 } } : {}),

@@ -16,7 +16,7 @@ import { iso, MINUTE_MS } from '../clock';
 import { badRequest, conflict, notFound } from '../errors';
 import { newId, newSecretId } from '../ids';
 import * as machine from '../domain/session-machine';
-import type { Confirmation, PaymentMethod, RailOp, WebhookType } from '../domain/types';
+import type { Confirmation, PaymentMethod, PaymentStage, RailOp, WebhookType } from '../domain/types';
 import type { RailPaymentState, RailRefundState } from '../acquirers/port';
 import type { Reads, SessionReads, Storage, Tx } from '../store/port';
 import type { Project } from '../store/rows';
@@ -247,19 +247,7 @@ export class SessionService {
     if (payment && left === 0) throw conflict(`payment ${payment.id} is already fully refunded (or its refunds are pending at the bank)`);
     const refunded = machine.refund(sessionState(row), payment && paymentState(payment), amount ?? left);
     const now = this.d.clock.now();
-    const refund: RefundRow = {
-      id: newId('rf'),
-      payment_id: payment!.id,
-      amount: amount ?? left,
-      currency: payment!.currency,
-      status: 'pending',
-      failure_code: null,
-      failure_description: null,
-      reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS,
-      rail_checks: 0,
-      created_at: now,
-      updated_at: now,
-    };
+    const refund = this.pendingRefund(payment!, amount ?? left, now);
     await tx.sessions.updatePayment(withPaymentState(payment!, refunded, now));
     await tx.sessions.insertRefund(refund);
     await tx.sessions.touch(row.id, row.version, now);
@@ -325,9 +313,7 @@ export class SessionService {
     if (!step) {
       // Nothing new: ask again later (a lost answer sooner, a customer who may have paid unseen every AWAITING_CUSTOMER_POLL_MS).
       const unknown = !answer && (payment.stage === 'starting' || payment.stage === 'capturing');
-      const checks = payment.rail_checks;
-      const reconcileAt = payment.stage === 'awaiting_customer' ? now + AWAITING_CUSTOMER_POLL_MS : payment.stage === 'awaiting_confirmation' ? null : now + reconcileDelayMs(checks);
-      await tx.sessions.updatePayment({ ...payment, stage: unknown ? 'unknown' : payment.stage, reconcile_at: reconcileAt, updated_at: now });
+      await tx.sessions.updatePayment({ ...payment, stage: unknown ? 'unknown' : payment.stage, reconcile_at: nextCheckAt(payment.stage, payment.rail_checks, now), updated_at: now });
       if (unknown) {
         await tx.sessions.touch(row.id, row.version, now);
         await this.afterChange(tx, project, touched(row, now), []);
@@ -344,10 +330,7 @@ export class SessionService {
     if (lateCapture && payment.refunded_amount === 0) {
       // The customer's money was taken for a payment the merchant was told failed: it goes back at once.
       console.warn(`payment ${payment.id}: the rail took the money after the payment had failed here; refunding it in full`);
-      const refund: RefundRow = {
-        id: newId('rf'), payment_id: payment.id, amount: payment.amount, currency: payment.currency, status: 'pending',
-        failure_code: null, failure_description: null, reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS, rail_checks: 0, created_at: now, updated_at: now,
-      };
+      const refund = this.pendingRefund(payment, payment.amount, now);
       await tx.sessions.insertRefund(refund);
       await tx.sessions.updatePayment({ ...payment, refunded_amount: payment.amount, reconcile_at: null, updated_at: now });
       this.callRail(tx, { sessionId: row.id, refundId: refund.id });
@@ -371,7 +354,7 @@ export class SessionService {
     const payment = (await tx.sessions.payment(paymentId))!;
     const now = this.d.clock.now();
     if (payment.reconcile_at === null || payment.reconcile_at > now || !payment.rail_op) return null;
-    const claimed = { ...payment, reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS, rail_checks: payment.rail_checks + 1 };
+    const claimed = { ...payment, reconcile_at: this.leaseUntil(now), rail_checks: payment.rail_checks + 1 };
     await tx.sessions.updatePayment(claimed);
     return { session, payment: claimed, project: await this.project(tx, session.project) };
   }
@@ -386,7 +369,7 @@ export class SessionService {
     const refund = (await tx.sessions.refund(refundId))!;
     const now = this.d.clock.now();
     if (refund.status !== 'pending' || refund.reconcile_at === null || refund.reconcile_at > now) return null;
-    const claimed = { ...refund, reconcile_at: now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS, rail_checks: refund.rail_checks + 1, updated_at: now };
+    const claimed = { ...refund, reconcile_at: this.leaseUntil(now), rail_checks: refund.rail_checks + 1, updated_at: now };
     await tx.sessions.updateRefund(claimed);
     return { session, payment, refund: claimed };
   }
@@ -532,11 +515,31 @@ export class SessionService {
     const call = step.call ?? (this.heldAtTheRail(before) && step.payment.status === 'failed' && !answer ? 'void' : undefined);
     if (call) {
       this.callRail(tx, { sessionId, paymentId: before.id, op: call });
-      return { ...fields, rail_op: call, reconcile_at: now + (call === 'void' ? 0 : this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS), rail_checks: 0 };
+      return { ...fields, rail_op: call, reconcile_at: call === 'void' ? now : this.leaseUntil(now), rail_checks: 0 };
     }
-    const stage = step.payment.stage;
-    fields.reconcile_at = stage === 'unknown' ? now + reconcileDelayMs(before.rail_checks) : stage === 'awaiting_customer' ? now + AWAITING_CUSTOMER_POLL_MS : null;
-    return fields;
+    return { ...fields, reconcile_at: nextCheckAt(step.payment.stage, before.rail_checks, now) };
+  }
+
+  /** Until when a call made now is leased to its caller: past its timeout, by when its answer is recorded or its caller died. */
+  private leaseUntil(now: number): number {
+    return now + this.d.railTimeoutMs + RAIL_LEASE_MARGIN_MS;
+  }
+
+  /** A refund of `amount` sent to the rail now (leased like any call), pending until it answers. */
+  private pendingRefund(payment: PaymentRow, amount: number, now: number): RefundRow {
+    return {
+      id: newId('rf'),
+      payment_id: payment.id,
+      amount,
+      currency: payment.currency,
+      status: 'pending',
+      failure_code: null,
+      failure_description: null,
+      reconcile_at: this.leaseUntil(now),
+      rail_checks: 0,
+      created_at: now,
+      updated_at: now,
+    };
   }
 
   /** Whether the rail has the payment in hand (a hold, or a QR or page the customer may still answer). */
@@ -603,6 +606,16 @@ export class SessionService {
 
 /** How long past a call's timeout its lease lasts: by then the caller has recorded its answer, or died. */
 const RAIL_LEASE_MARGIN_MS = 5_000;
+
+/**
+ * When the rail is next asked about a payment in `stage` without a call under way: soon, with
+ * backoff, while its outcome is unknown; every AWAITING_CUSTOMER_POLL_MS while it waits for the
+ * customer (a callback may be lost); never otherwise.
+ */
+function nextCheckAt(stage: PaymentStage, checks: number, now: number): number | null {
+  if (stage === 'awaiting_customer') return now + AWAITING_CUSTOMER_POLL_MS;
+  return stage === 'starting' || stage === 'capturing' || stage === 'unknown' ? now + reconcileDelayMs(checks) : null;
+}
 
 /** A session with its passed deadlines applied, the payment it still runs (if any) and its latest, running or not. */
 export type Settled = { row: SessionRow; payment: PaymentRow | null; latest: PaymentRow | null };

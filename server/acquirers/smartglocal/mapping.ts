@@ -18,20 +18,23 @@
 import type { CustomerInteraction, RailPaymentState, RailRefundState } from '../port';
 import type { UpstreamPayment, UpstreamRefund, UpstreamSession } from './protocol';
 
-/** The payment a session runs now: its newest (by created_at; the later in the list on a tie). */
-export function latestPayment(session: UpstreamSession): UpstreamPayment | null {
-  let latest: UpstreamPayment | null = null;
-  let latestAt = -Infinity;
-  for (const p of session.acquiring_payments) {
-    const at = p.created_at ? Date.parse(p.created_at) : NaN;
-    const t = Number.isNaN(at) ? latestAt : at;
-    if (t >= latestAt) {
-      latest = p;
-      latestAt = t;
+/** The newest of `items` by created_at: the later in the list on a tie, or when one has no time to read. */
+function newest<T extends { created_at?: string }>(items: readonly T[]): T | null {
+  let found: T | null = null;
+  let foundAt = -Infinity;
+  for (const item of items) {
+    const at = item.created_at ? Date.parse(item.created_at) : NaN;
+    const t = Number.isNaN(at) ? foundAt : at;
+    if (t >= foundAt) {
+      found = item;
+      foundAt = t;
     }
   }
-  return latest;
+  return found;
 }
+
+/** The payment a session runs now: its newest. */
+export const latestPayment = (session: UpstreamSession): UpstreamPayment | null => newest(session.acquiring_payments);
 
 export function railStateOf(session: UpstreamSession): RailPaymentState {
   const railRef = session.id;
@@ -76,18 +79,7 @@ export function findRefund(session: UpstreamSession, refundId: string): Upstream
 export function newestRefund(session: UpstreamSession): UpstreamRefund | null {
   const refunded = session.acquiring_payments.filter((p) => p.refunds?.length);
   const payment = refunded.find((p) => p.status === 'succeeded') ?? refunded.at(-1);
-  if (!payment?.refunds) return null;
-  let newest: UpstreamRefund | null = null;
-  let newestAt = -Infinity;
-  for (const r of payment.refunds) {
-    const at = r.created_at ? Date.parse(r.created_at) : NaN;
-    const t = Number.isNaN(at) ? newestAt : at;
-    if (t >= newestAt) {
-      newest = r;
-      newestAt = t;
-    }
-  }
-  return newest;
+  return payment?.refunds ? newest(payment.refunds) : null;
 }
 
 /** succeeded → succeeded; failed → failed (code, description); pending or anything else → processing. */
