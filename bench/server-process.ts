@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -24,6 +23,7 @@ import pg from 'pg';
 import type { Storage } from '../server/store/port';
 import { PostgresStorage } from '../server/store/postgres/storage';
 import { freshDatabase } from '../test/support/pg-databases';
+import { freePort } from '../test/support/server-process';
 import { createServer, type Server } from '../server/app';
 import { configFromEnv, dbFile } from '../server/config';
 import type { Command, DiskProbe, InitReply, LoopDelay, Message, Reply, Stats } from './protocol';
@@ -41,17 +41,6 @@ let counter: Db | null = null;
 const STORE = process.env.BENCH_STORE === 'postgres' ? 'postgres' : 'sqlite';
 let pgCounter: pg.Client | null = null;
 let dropDatabase: (() => Promise<void>) | null = null;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
   return new Promise((resolve) => {

@@ -4,39 +4,26 @@
  * the merchant: it registers a project straight in the database, signs its calls and receives
  * the webhooks on a server of its own, verifying each by the Standard Webhooks scheme.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { PostgresStorage } from '../../server/store/postgres/storage';
 import { freshDatabase } from '../support/pg-databases';
+import { freePort, NO_CLIENT_LIMITS, serverProcess, type ServerProcess } from '../support/server-process';
 import { newKeyPair, signBody, type KeyPair } from '../server/helpers';
 
-const MAIN = join(import.meta.dirname, '../../server/main.ts');
 export const PROJECT = 'shop';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** One delivered webhook: its id, type and body as the merchant received them (signature verified). */
 export type Delivery = { id: string; type: string; body: string; payload: any };
 
-/** The merchant's webhook endpoint: verifies every delivery and keeps it. */
-export async function webhookReceiver(secret: string) {
-  const verifier = new Webhook(secret.replace(/^whsec_/, ''));
+/** The merchant's webhook endpoint: verifies every delivery and keeps it. Without `secret` it refuses all until `setSecret` (the CLI prints it after the URL is registered). */
+export async function webhookReceiver(secret?: string) {
+  let verifier = secret ? new Webhook(secret.replace(/^whsec_/, '')) : null;
   const deliveries: Delivery[] = [];
   const rejected: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -46,6 +33,7 @@ export async function webhookReceiver(secret: string) {
       const body = Buffer.concat(chunks).toString('utf8');
       const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
       try {
+        if (!verifier) throw new Error('no secret yet');
         const payload = verifier.verify(body, headers) as any;
         deliveries.push({ id: headers['webhook-id'], type: payload.type, body, payload });
         res.writeHead(200).end('ok');
@@ -57,62 +45,16 @@ export async function webhookReceiver(secret: string) {
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/hooks`, deliveries, rejected, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-export type Instance = {
-  name: string;
-  url: string;
-  /** Starts (or starts again) the process and waits until /ready answers. */
-  start(): Promise<void>;
-  /** Sends the signal and waits for the process to exit. */
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  readonly running: boolean;
-  /** The process id while it runs (the benchmark reads its memory). */
-  readonly pid: number | undefined;
-  /** Everything the process printed, for a failure's message. */
-  output(): string;
-};
-
-function instance(name: string, port: number, env: NodeJS.ProcessEnv): Instance {
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  let log = '';
-  const url = `http://127.0.0.1:${port}`;
   return {
-    name,
-    url,
-    get running() {
-      return child !== null;
-    },
-    get pid() {
-      return child?.pid;
-    },
-    output: () => log,
-    async start() {
-      const nodeArgs = env.SG_NODE_ARGS ? env.SG_NODE_ARGS.split(' ') : []; // e.g. --cpu-prof for the benchmark
-      const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN], { env: { ...env, PORT: String(port), PUBLIC_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
-      child = proc;
-      exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-      void exited.then(() => {
-        if (child === proc) child = null;
-      });
-      proc.stdout!.on('data', (d: Buffer) => (log += d));
-      proc.stderr!.on('data', (d: Buffer) => (log += d));
-      for (let i = 0; i < 300; i++) {
-        if (child !== proc) throw new Error(`${name} exited while starting:\n${log}`);
-        const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
-        if (ready) return;
-        await sleep(100);
-      }
-      throw new Error(`${name} did not get ready in 30 s:\n${log}`);
-    },
-    async kill(signal = 'SIGKILL') {
-      child?.kill(signal);
-      await exited;
-    },
+    url: `http://127.0.0.1:${port}/hooks`,
+    deliveries,
+    rejected,
+    setSecret: (whsec: string) => (verifier = new Webhook(whsec.replace(/^whsec_/, ''))),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+export type Instance = ServerProcess;
 
 /** `count` instances on a fresh database, a registered project and the merchant's webhook receiver. */
 export async function startCluster(count: number, opts: { confirmation?: 'auto' | 'manual'; env?: Record<string, string> } = {}) {
@@ -141,12 +83,11 @@ export async function startCluster(count: number, opts: { confirmation?: 'auto' 
     DATABASE_URL: db.url,
     DATA_DIR: dataDir,
     DATABASE_POOL_SIZE: '8',
-    // Every client of these tests is 127.0.0.1: the per-address limits would count them all as one customer.
-    SG_RATE_LIMITS: 'card_tokens_per_address=off,card_payments_per_address=off,card_tokens_per_session=off,card_payments_per_session=off,card_payments_per_card=off',
+    SG_RATE_LIMITS: NO_CLIENT_LIMITS,
     ...opts.env,
   };
   const instances: Instance[] = [];
-  for (let i = 0; i < count; i++) instances.push(instance(String.fromCharCode(65 + i), await freePort(), env));
+  for (let i = 0; i < count; i++) instances.push(serverProcess(String.fromCharCode(65 + i), await freePort(), env));
   await Promise.all(instances.map((i) => i.start()));
 
   /** A signed merchant call to `at`; network failures come back as status 0. */

@@ -5,117 +5,23 @@
  * Every project is registered with the CLI, as an operator would; the test is A's merchant, and
  * A's merchant webhooks reach a receiver here that verifies them by Standard Webhooks.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, sign } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { Webhook } from 'standardwebhooks';
-import { freePort } from '../support/upstream';
-import { newKeyPair, type KeyPair } from '../server/helpers';
-
-const ROOT = join(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'server/main.ts');
-const CLI = join(ROOT, 'server/cli/main.ts');
-const NO_LIMITS = 'card_tokens_per_address=off,card_payments_per_address=off,card_tokens_per_session=off,card_payments_per_session=off,card_payments_per_card=off';
-
-export async function cli(dataDir: string, publicUrl: string, args: string[]): Promise<any> {
-  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PUBLIC_URL: publicUrl, DATABASE_URL: '' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    ),
-  );
-  if (out.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${out.code}): ${out.stderr || out.stdout}`);
-  return JSON.parse(out.stdout);
-}
+import { cli, freePort, NO_CLIENT_LIMITS, serverProcess, type ServerProcess } from '../support/server-process';
+import { newKeyPair, signBody, type KeyPair } from '../server/helpers';
+import { webhookReceiver } from './cluster';
 
 /** A server process on a fixed port and DATA_DIR, which can be killed and started again. */
-export type Proc = {
-  name: string;
-  url: string;
-  dataDir: string;
-  start(): Promise<void>;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  readonly running: boolean;
-  output(): string;
-};
+export type Proc = ServerProcess & { dataDir: string };
 
 export function proc(name: string, port: number, dataDir: string, env: Record<string, string>): Proc {
-  const url = `http://127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  let log = '';
-  return {
-    name,
-    url,
-    dataDir,
-    get running() {
-      return child !== null;
-    },
-    output: () => log,
-    async start() {
-      const p = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-        cwd: ROOT,
-        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, DATABASE_URL: '', DEMO: 'off', SG_RATE_LIMITS: NO_LIMITS, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child = p;
-      exited = new Promise((resolve) => p.once('exit', () => resolve()));
-      void exited.then(() => {
-        if (child === p) child = null;
-      });
-      p.stdout!.on('data', (d: Buffer) => (log += d));
-      p.stderr!.on('data', (d: Buffer) => (log += d));
-      for (let i = 0; i < 300; i++) {
-        if (child !== p) throw new Error(`${name} exited while starting:\n${log}`);
-        if (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)) return;
-        await sleep(100);
-      }
-      throw new Error(`${name} was not ready in 30 s:\n${log}`);
-    },
-    async kill(signal = 'SIGKILL') {
-      child?.kill(signal);
-      await exited;
-    },
-  };
-}
-
-/** One verified delivery of A's merchant webhooks. */
-export type Delivery = { id: string; type: string; payload: any };
-
-/** The merchant's webhook endpoint; its secret is set once `project add` has printed it. */
-async function receiver() {
-  let verifier: Webhook | null = null;
-  const deliveries: Delivery[] = [];
-  const rejected: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
-      try {
-        if (!verifier) throw new Error('no secret yet');
-        const payload = verifier.verify(body, headers) as any;
-        deliveries.push({ id: headers['webhook-id'], type: payload.type, payload });
-        res.writeHead(200).end('ok');
-      } catch (error) {
-        rejected.push(`${headers['webhook-id']}: ${(error as Error).message}`);
-        res.writeHead(400).end('bad signature');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`,
-    deliveries,
-    rejected,
-    setSecret: (secret: string) => (verifier = new Webhook(secret.replace(/^whsec_/, ''))),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const server = serverProcess(name, port, { ...process.env, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', DEMO: 'off', SG_RATE_LIMITS: NO_CLIENT_LIMITS, ...env });
+  return Object.assign(server, { dataDir });
 }
 
 export type Fault = 'delay' | '500';
@@ -175,7 +81,7 @@ export async function signedCall(url: string, project: string, privateKeyPem: st
   const res = await fetch(`${url}/api/v1/${method}`, {
     method: 'POST',
     body: raw,
-    headers: { 'content-type': 'application/json', 'x-partner-project': project, 'x-partner-sign': sign('sha256', Buffer.from(raw), privateKeyPem).toString('base64'), ...headers },
+    headers: { 'content-type': 'application/json', 'x-partner-project': project, 'x-partner-sign': signBody(privateKeyPem, raw), ...headers },
     signal: AbortSignal.timeout(20_000),
   });
   return { status: res.status, body: (await res.json()) as any };
@@ -209,7 +115,7 @@ async function gateway(name: string, dir: string, b: { url: string; dataDir: str
   writeFileSync(join(dir, `${name}-b-public.pem`), added.webhook_public_key);
   writeFileSync(join(dir, `${name}-a-private.pem`), aKeys.privateKey);
   // Its own merchant project.
-  const hooks = await receiver();
+  const hooks = await webhookReceiver();
   writeFileSync(join(dir, `${name}-merchant-public.pem`), merchantKeys.publicKey);
   const shop = await cli(dataDir, url, ['project', 'add', '--name', 'shop', '--public-key', join(dir, `${name}-merchant-public.pem`), '--webhook-url', hooks.url]);
   hooks.setSecret(shop.webhook_secret);

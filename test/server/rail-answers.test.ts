@@ -24,38 +24,8 @@ import {
   type Timing,
 } from '../../server/domain/session-machine';
 import type { Confirmation, PaymentMethod, PaymentStage, PaymentState, RailOp, SessionState, SessionStatus, WebhookType } from '../../server/domain/types';
+import { AUTHORIZED, CAPTURED, CONFIRM_WINDOW_MS, declined, fresh, later, LIFETIME_MS, NOW, session, T } from './machine-fixtures';
 
-const NOW = Date.parse('2026-01-15T10:00:00Z');
-const LIFETIME_MS = 15 * MINUTE_MS;
-const CONFIRM_WINDOW_MS = 240 * MINUTE_MS;
-const T: Timing = { now: NOW, confirmWindowMs: CONFIRM_WINDOW_MS, actionLifetimeMs: LIFETIME_MS };
-const later = (ms: number): Timing => ({ ...T, now: NOW + ms });
-
-const session = (over: Partial<SessionState> = {}): SessionState => ({
-  id: 'ps_test',
-  status: 'created',
-  confirmation: 'auto',
-  failedAttempts: 0,
-  closeReason: null,
-  expiresAt: NOW + 24 * 60 * MINUTE_MS,
-  ...over,
-});
-// What the service hands to beginPayment: a fresh payment, not yet anywhere.
-const fresh = (method: PaymentMethod, id = 'pm_test'): PaymentState => ({
-  id,
-  status: 'in_progress',
-  method,
-  stage: 'awaiting_customer',
-  amount: 1000,
-  refundedAmount: 0,
-  failureCode: null,
-  failureDescription: null,
-  actionExpiresAt: null,
-  confirmExpiresAt: null,
-});
-
-const AUTHORIZED: RailPaymentState = { state: 'authorized', railRef: 'rr_test' };
-const CAPTURED: RailPaymentState = { state: 'captured', railRef: 'rr_test' };
 const PROCESSING: RailPaymentState = { state: 'processing', railRef: 'rr_test' };
 const VOIDED: RailPaymentState = { state: 'voided' };
 const NOT_FOUND: RailPaymentState = { state: 'not_found' };
@@ -65,7 +35,6 @@ const customer = (expiresAt: number | null = null): RailPaymentState => ({
   railRef: 'rr_test',
   expiresAt,
 });
-const declined = (code: string): RailPaymentState => ({ state: 'declined', code, description: `${code} description` });
 
 type At = { session: SessionState; payment: PaymentState };
 
@@ -369,7 +338,7 @@ class World {
         return this.apply(abandon(this.session, p, 'abandoned'), p);
       case 'pay': {
         if (p && a.byCustomer && isAbandonable(p)) this.apply(abandon(this.session, p, 'superseded'), p);
-        const payment = fresh(a.method, `pm_${this.payments.length + 1}`);
+        const payment = fresh(a.method, { id: `pm_${this.payments.length + 1}` });
         const step = beginPayment(this.session, payment, this.t);
         this.payments.push(step.payment);
         this.pays.set(payment.id, a);

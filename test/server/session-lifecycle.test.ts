@@ -27,12 +27,12 @@ import {
   type Timing,
 } from '../../server/domain/session-machine';
 import type { RailPaymentState } from '../../server/acquirers/port';
-import type { PaymentMethod, PaymentState, RailOp, SessionState, SessionStatus } from '../../server/domain/types';
+import type { PaymentState, RailOp, SessionState, SessionStatus } from '../../server/domain/types';
 import { SANDBOX_TEST_CARDS } from '../../server/sandbox/cards';
 import { freshDatabase } from '../support/pg-databases';
+import { AUTHORIZED, CAPTURED, DAY_MS, declined, fresh, later, NOW, session, T } from './machine-fixtures';
 import { forEachStore, newKeyPair, PUBLIC_URL, RUB, sessionWithToken, startHarness, tokenize, type Harness, type StoreKind } from './helpers';
 
-const DAY_MS = 24 * 60 * MINUTE_MS;
 const FINAL: readonly SessionStatus[] = ['accepted', 'cancelled', 'error'];
 
 const testCard = (scenario: string) => {
@@ -50,44 +50,14 @@ const VISA_DECLINE = testCard('decline');
 // (Answers lost, repeated or reordered on their way from the rail: rail-answers.test.ts.)
 
 describe('session machine (pure functions)', () => {
-  const NOW = Date.parse('2026-01-15T10:00:00Z');
-  const T: Timing = { now: NOW, confirmWindowMs: 240 * MINUTE_MS, actionLifetimeMs: 15 * MINUTE_MS };
-  const later = (ms: number): Timing => ({ ...T, now: NOW + ms });
 
-  const session = (over: Partial<SessionState> = {}): SessionState => ({
-    id: 'ps_test',
-    status: 'created',
-    confirmation: 'auto',
-    failedAttempts: 0,
-    closeReason: null,
-    expiresAt: NOW + DAY_MS,
-    ...over,
-  });
-  // What the service hands to beginPayment: a fresh payment, not yet anywhere.
-  const fresh = (method: PaymentMethod, over: Partial<PaymentState> = {}): PaymentState => ({
-    id: 'pm_test',
-    status: 'in_progress',
-    method,
-    stage: 'awaiting_customer',
-    amount: 1000,
-    refundedAmount: 0,
-    failureCode: null,
-    failureDescription: null,
-    actionExpiresAt: null,
-    confirmExpiresAt: null,
-    ...over,
-  });
-
-  // What the rail may answer (server/acquirers/port.ts).
-  const AUTHORIZED: RailPaymentState = { state: 'authorized', railRef: 'rr_test' };
-  const CAPTURED: RailPaymentState = { state: 'captured', railRef: 'rr_test' };
+  // What else the rail may answer (server/acquirers/port.ts).
   const CUSTOMER: RailPaymentState = {
     state: 'awaiting_customer',
     interaction: { type: 'redirect', redirect: { url: 'https://bank.example/3ds/pm_test', method: 'GET' } },
     railRef: 'rr_test',
     expiresAt: null,
   };
-  const declined = (code: string): RailPaymentState => ({ state: 'declined', code, description: `${code} description` });
   // The codes the customer's own refusal comes with (the sandbox rail's, as a real issuer's or bank app's).
   const FAILED_3DS = declined('authentication_failed');
   const REFUSED_IN_APP = declined('declined_by_customer');
