@@ -4,7 +4,8 @@
  * to fix. The verified raw body is parsed once and handed on with the project, so nothing reads
  * the body from another source than the bytes that were signed.
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { partnerVerify } from '../webhooks/signature-headers';
 import type { HonoRequest } from 'hono';
 import { ApiError } from '../errors';
 import { MERCHANT_BODY_LIMIT_BYTES, parseJson, readBody, requireJson } from '../http/body';
@@ -31,9 +32,7 @@ const unauthorized = (description: string) => new ApiError(401, 'unauthorized', 
  * holding up every other request (handing it over still costs the loop a few µs).
  */
 export function verifySignature(pem: string, body: Uint8Array, signatureB64: string): Promise<boolean> {
-  return new Promise((resolve, reject) =>
-    verify('sha256', body, publicKey(pem), Buffer.from(signatureB64, 'base64'), (error, valid) => (error ? reject(error) : resolve(valid))),
-  );
+  return partnerVerify(publicKey(pem), body, signatureB64);
 }
 
 /**

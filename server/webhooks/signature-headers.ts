@@ -11,7 +11,7 @@
  *   how the merchant API checks the merchant's requests (merchant-api/auth.ts). The stable
  *   `webhook-id` goes along, unsigned, for receivers that drop duplicates by it.
  */
-import { sign, type KeyObject } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Project } from '../store/rows';
 
@@ -36,6 +36,11 @@ export function partnerSign(privateKey: KeyObject, payload: string | Uint8Array)
   return new Promise((resolve, reject) =>
     sign('sha256', typeof payload === 'string' ? Buffer.from(payload) : payload, privateKey, (error, signature) => (error ? reject(error) : resolve(signature.toString('base64')))),
   );
+}
+
+/** Whether `signatureB64` is the X-PARTNER-SIGN of `body` by `publicKey`'s private half (on the thread pool too); rejects only when the key cannot verify at all. */
+export function partnerVerify(publicKey: KeyObject, body: Uint8Array, signatureB64: string): Promise<boolean> {
+  return new Promise((resolve, reject) => verify('sha256', body, publicKey, Buffer.from(signatureB64, 'base64'), (error, valid) => (error ? reject(error) : resolve(valid))));
 }
 
 /** Smart Glocal's headers of `payload`: its X-PARTNER-SIGN, and the event's id as `webhook-id`. */

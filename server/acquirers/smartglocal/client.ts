@@ -9,7 +9,8 @@
  * upstream may or may not have acted, and the gateway reconciles rather than guessing. Nothing
  * is logged here: bodies hold only tokens, but a log line is the wrong place for payments anyway.
  */
-import { sign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { partnerSign } from '../../webhooks/signature-headers';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 export type JsonObject = { [key: string]: Json | undefined };
@@ -61,7 +62,7 @@ export class SmartGlocalClient {
   /** Calls `method` (such as `session/status`) with `body`; see the module comment for what comes back. */
   async call(method: string, body: JsonObject, opts: CallOptions): Promise<UpstreamAnswer> {
     const bytes = encodeBody(body);
-    const signature = await signBody(this.o.privateKey, bytes);
+    const signature = await partnerSign(this.o.privateKey, bytes); // the same X-PARTNER-SIGN as this server's own webhooks
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -110,11 +111,6 @@ export function canonicalJson(value: Json | undefined): string {
     .filter((k) => value[k] !== undefined)
     .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-}
-
-/** base64 of the RSA PKCS#1 v1.5 SHA-256 signature, computed on libuv's thread pool. */
-export function signBody(key: KeyObject, bytes: Uint8Array): Promise<string> {
-  return new Promise((resolve, reject) => sign('sha256', bytes, key, (error, signature) => (error ? reject(error) : resolve(signature.toString('base64')))));
 }
 
 type ParsedReply = { status: 'ok'; body: Record<string, unknown> } | { status: 'error'; code: string; description: string };

@@ -6,7 +6,8 @@
  * applied once however often the upstream delivers it; a failure to hand it over answers 5xx, so
  * the upstream delivers it again.
  */
-import { verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { partnerVerify } from '../../webhooks/signature-headers';
 import { Hono } from 'hono';
 import type { RailReports } from '../port';
 import { latestPayment, railStateOf } from './mapping';
@@ -18,10 +19,6 @@ const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 const error = (code: string, description: string) => ({ status: 'error' as const, error: { code, description } });
-
-function verifySignature(key: KeyObject, body: Uint8Array, signatureB64: string): Promise<boolean> {
-  return new Promise((resolve) => verify('sha256', body, key, Buffer.from(signatureB64, 'base64'), (err, valid) => resolve(!err && valid)));
-}
 
 /** The gateway's payment id that an upstream payment names in its metadata, if any. */
 function gatewayPaymentId(metadata: unknown): string | null {
@@ -42,7 +39,7 @@ export function smartGlocalWebhooks(reports: RailReports, upstreamPublicKey: Key
     if (declared > WEBHOOK_BODY_LIMIT_BYTES) return c.json(error('body_too_large', `the body is over ${WEBHOOK_BODY_LIMIT_BYTES} bytes`), 413);
     const raw = new Uint8Array(await c.req.arrayBuffer());
     if (raw.byteLength > WEBHOOK_BODY_LIMIT_BYTES) return c.json(error('body_too_large', `the body is over ${WEBHOOK_BODY_LIMIT_BYTES} bytes`), 413);
-    if (!(await verifySignature(upstreamPublicKey, raw, signature))) {
+    if (!(await partnerVerify(upstreamPublicKey, raw, signature).catch(() => false))) {
       return c.json(
         error('unauthorized', "X-PARTNER-SIGN does not match the body with the upstream's public key: check SMARTGLOCAL_PUBLIC_KEY against the key the upstream signs with"),
         401,
