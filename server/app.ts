@@ -145,9 +145,9 @@ export function createServer(options: ServerOptions) {
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
   const trustProxy = options.trustProxy ?? false;
-  app.route('/', merchantApi({ store, clock, sessions, rails, links, limiter }));
+  app.route('/', merchantApi({ store, clock, sessions, rails, links, limiter, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
-  app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
+  app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm: sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   // The sandbox bank acts for any customer: it exists only where no money moves.
   if (sandbox) app.route('/', sandboxRoutes({ store, rail: sandbox }));
   if (acquirer.callbackRoutes) app.route('/', acquirer.callbackRoutes(rails));
@@ -155,7 +155,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
   app.route('/', receiptPages(store, { sandbox: sandbox !== null }));
-  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions }), store, { limiter, trustProxy }));
+  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions }), store, { limiter, trustProxy }, acquirer.framedSources));
   mountDocs(app, options.publicUrl);
 
   const stopHooks: (() => Promise<void>)[] = [];

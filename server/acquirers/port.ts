@@ -67,6 +67,14 @@ export type RailRefundState =
 /** What the gateway knows of a payment when it asks the rail about it again. */
 export type RailPaymentRef = { paymentId: string; railRef: string | null; start: StartRequest };
 
+/**
+ * A card form of the rail's own, opened for one checkout: `url` is its page (which the widget
+ * frames, and which speaks the card frame protocol of widget/card/frame-protocol.ts) and `token`
+ * what it is opened with. The card number goes only there; the `tok_…` it gives the widget is
+ * `StartRequest.cardToken`.
+ */
+export type RailCardForm = { url: string; token: string };
+
 export interface Acquirer {
   /** Its name in `ACQUIRER` and in its callback routes, `/acquirer/<name>/…`. */
   readonly name: string;
@@ -82,6 +90,17 @@ export interface Acquirer {
   refund(request: RefundRequest, signal: AbortSignal): Promise<RailRefundState>;
   status(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState>;
   refundStatus(request: RefundRequest, signal: AbortSignal): Promise<RailRefundState>;
+  /**
+   * A card form at the rail for a card payment of `amount`. Absent: this server tokenises the
+   * cards itself, which only the sandbox may do (its cards are test cards); a rail with neither
+   * takes no cards.
+   */
+  cardForm?(amount: Money, signal: AbortSignal): Promise<RailCardForm>;
+  /**
+   * Where the rail's pages that a checkout frames come from (its card form, its 3-D Secure pages,
+   * which may be an issuer's anywhere on https): CSP sources for the hosted pages' `frame-src`.
+   */
+  readonly framedSources?: readonly string[];
   /** Its callback routes, mounted under `/acquirer/<name>/`; each verifies the rail's own signature. */
   callbackRoutes?(reports: RailReports): Hono;
   /** Stops its background work, if any. */

@@ -4,7 +4,8 @@
  * and last4 do). The card iframe uses the same rules as the server.
  */
 
-export type CardBrand = 'visa' | 'mastercard' | 'mir';
+export const CARD_BRANDS = ['visa', 'mastercard', 'mir'] as const;
+export type CardBrand = (typeof CARD_BRANDS)[number];
 
 /** Card data as a customer types it into the form. */
 export type CardInput = {

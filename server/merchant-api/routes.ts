@@ -20,7 +20,16 @@ import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
 
-export type MerchantDeps = { store: Storage; clock: Clock; sessions: SessionService; rails: PaymentRails; links: LinkService; limiter: RateLimiter };
+export type MerchantDeps = {
+  store: Storage;
+  clock: Clock;
+  sessions: SessionService;
+  rails: PaymentRails;
+  links: LinkService;
+  limiter: RateLimiter;
+  /** The card frame that tokenises cards with a public token, where this server does (the sandbox); null where it does not. */
+  cardFormUrl: string | null;
+};
 
 type Schema = z.ZodType;
 
@@ -125,6 +134,8 @@ export function merchantApi(d: MerchantDeps) {
   method('token', 'Issue the public token that the widget and hosted page use', s.sessionRef, async (tx, project, b) => ({
     status: 'ok',
     public_token: await d.sessions.issuePublicToken(tx, project, b.session_id),
+    // A gateway in front of this server frames this card form with the token (Telegram's Smart Glocal provider calls its like `tokenize_url`).
+    ...(d.cardFormUrl ? { card_form_url: d.cardFormUrl } : {}),
   }));
 
   method('sberpay/push', 'Send the customer a SberPay push or SMS for the waiting payment', s.sberPushBody, async (tx, project, b) => {

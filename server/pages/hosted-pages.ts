@@ -28,15 +28,11 @@ type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /**
  * Telegram's Mini App script may run (link-page.ts loads it only inside Telegram); the merchant's
- * https pictures may show. `framers`: who may frame the page (default nobody).
+ * https pictures may show. `framers`: who may frame the page (default nobody). `framed`: the
+ * rail's pages the widget frames besides this server's (its card form, its 3-D Secure pages).
  */
-const hostedCsp = (framers: readonly string[] = []) =>
-  `default-src 'none'; script-src 'self' https://telegram.org; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; ${frameAncestors(framers)}`;
-
-/** The link page is a mini app: Telegram's web client frames it (the phone and desktop apps use a web view). */
-const LINK_PAGE_CSP = hostedCsp([TELEGRAM_WEB_ORIGIN]);
-/** The hosted checkout: framed, its consent and pay buttons could be clickjacked, and the project's origin list sidestepped. */
-const PAY_PAGE_CSP = hostedCsp();
+const hostedCsp = (framers: readonly string[], framed: readonly string[]) =>
+  `default-src 'none'; script-src 'self' https://telegram.org; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src ${["'self'", ...framed].join(' ')}; form-action 'self'; base-uri 'none'; ${frameAncestors(framers)}`;
 
 const TEXT = {
   ru: {
@@ -125,8 +121,13 @@ export type CheckoutGuard = { limiter: RateLimiter; trustProxy: boolean };
 const LINK_ID = /^pl_[0-9a-z]{20}$/;
 
 /** `store` gives the shop's name, logo and language; without it the pages show no shop header and follow the customer. */
-export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Reads, guard?: CheckoutGuard) {
+/** `framedSources`: the acquirer's (Acquirer.framedSources), whose pages the widget frames on these pages. */
+export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: Reads, guard?: CheckoutGuard, framedSources: readonly string[] = []) {
   const app = new Hono();
+  /** The link page is a mini app: Telegram's web client frames it (the phone and desktop apps use a web view). */
+  const LINK_PAGE_CSP = hostedCsp([TELEGRAM_WEB_ORIGIN], framedSources);
+  /** The hosted checkout: framed, its consent and pay buttons could be clickjacked, and the project's origin list sidestepped. */
+  const PAY_PAGE_CSP = hostedCsp([], framedSources);
   const shopOfProject = async (project: string): Promise<Shop | null> => (store ? shopNamed(store, project) : null);
 
   app.get('/l/:linkId', async (c) => {

@@ -9,7 +9,7 @@ import { ApiError, badRequest } from '../errors';
 import { newSecretId } from '../ids';
 import type { Clock } from '../clock';
 import { BANKS } from '../sandbox/banks';
-import { validateCard } from '../cards/card-rules';
+import { CARD_BRANDS, validateCard } from '../cards/card-rules';
 import { cardScenario } from '../sandbox/cards';
 import type { PaymentRails } from '../sessions/rail-calls';
 import { interactionOf } from '../sessions/render';
@@ -28,7 +28,7 @@ import type { RateLimiter } from '../http/rate-limits';
 import { clientAddress } from '../http/client-address';
 import { hstsHeader } from '../http/security-headers';
 import { cardToken, phoneSchema } from '../merchant-api/schemas';
-import { consentOf, sessionView } from './view';
+import { consentOf, sessionView, type CardFormKind } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
 
 export type PublicDeps = {
@@ -38,6 +38,8 @@ export type PublicDeps = {
   rails: PaymentRails;
   /** The sandbox rail: views say so, and this server tokenises the (test) cards. Otherwise the rail's own card form does, and no card number reaches this server. */
   sandbox: boolean;
+  /** Who tokenises the cards (see CardFormKind). */
+  cardForm: CardFormKind;
   notifier: SessionNotifier;
   publicUrl: string;
   orderCheck: OrderCheckDeps;
@@ -50,12 +52,24 @@ export type PublicDeps = {
 export const MAX_WAIT_SECONDS = 30;
 
 const consentField = { consent: z.boolean().optional() };
+/**
+ * The card as the rail's card form showed it to the customer (`acquirer` card forms only): shown
+ * back to them and to the merchant. Only the rail knows the card behind the token, and it decides
+ * the payment; these say which card the customer typed, never more.
+ */
+const railCard = z.strictObject({
+  brand: z.enum(CARD_BRANDS),
+  last4: z.string().regex(/^\d{4}$/, { message: 'must be the last four digits' }),
+  expiry_month: z.number().int().min(1).max(12),
+  expiry_year: z.number().int().min(2000).max(2100),
+});
 /** The request bodies of the public POSTs, exported for the API reference (public-api/docs.ts). */
 export const startBody = z.discriminatedUnion(
   'method',
   [
     // remember_card: the customer ticked "remember this card" (kept only for a vouched customer).
-    z.strictObject({ method: z.literal('card'), card_token: cardToken, remember_card: z.boolean().optional(), ...consentField }),
+    // card: required when the rail's card form made the token (view.card_form = acquirer).
+    z.strictObject({ method: z.literal('card'), card_token: cardToken, card: railCard.optional(), remember_card: z.boolean().optional(), ...consentField }),
     z.strictObject({ method: z.literal('saved_card'), ...consentField }),
     z.strictObject({ method: z.literal('fps'), ...consentField }),
     z.strictObject({ method: z.literal('sberpay'), channel: z.enum(['app', 'mobile_web', 'web']), phone: phoneSchema.optional(), ...consentField }),
@@ -150,7 +164,7 @@ export function publicApi(d: PublicDeps) {
   };
   const render = async (sessionId: string, now: number, watch: Watch): Promise<CachedView> => {
     const { row, payment, latest } = (await d.sessions.current(sessionId))!;
-    const view = await sessionView(row, latest, d.store, d.sandbox);
+    const view = await sessionView(row, latest, d.store, d.sandbox, d.cardForm);
     const open = row.status === 'created' || row.status === 'in_progress';
     const deadline = nextDeadline(row, payment);
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };
@@ -229,6 +243,7 @@ export function publicApi(d: PublicDeps) {
       if (consent && body.consent !== true) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
+      if (body.method === 'card' && d.cardForm === 'acquirer') await d.sessions.recordRailCard(tx, project, sessionId, body.card_token, body.card);
       const options = body.method === 'card' && body.remember_card ? { payment_options: { save_card: true } } : {};
       await d.sessions.startPayment(tx, project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { byCustomer: true });
     });
@@ -251,6 +266,22 @@ export function publicApi(d: PublicDeps) {
     requireJson(c.req.raw);
     await act(sessionId, (tx) => d.sessions.forgetSavedCard(tx, project, sessionId));
     return reply(c, await viewOf(sessionId));
+  });
+
+  /**
+   * The rail's card form for this checkout (`view.card_form = acquirer`): the widget frames `url`
+   * opened with `token`, and the card goes to the rail alone. The same form for a while (a reload,
+   * a second tab); 502 when the rail gives none in time, and the customer may ask again.
+   */
+  if (d.cardForm === 'acquirer') api.post('/public/v1/sessions/:token/card-form', async (c) => {
+    const { sessionId } = await authorize(c);
+    requireJson(c.req.raw);
+    d.limiter.take(['card_tokens_per_session', sessionId], ['card_tokens_per_address', clientAddress(c, d.trustProxy)]);
+    const session = (await d.store.sessions.get(sessionId))!;
+    if (session.status !== 'created' && session.status !== 'in_progress') throw new ApiError(409, 'invalid_state', `session ${session.id} is ${session.status}: it takes no more payments`);
+    const form = await d.rails.cardForm(session);
+    if (!form) throw new ApiError(502, 'acquirer_unavailable', 'the bank could not open its card form just now: try again in a moment, or pay another way');
+    return c.json({ url: form.url, token: form.token });
   });
 
   /** Tokenises a (sandbox) card for this session's project. The body is never logged or stored. A real rail tokenises in its own card form. */

@@ -18,13 +18,20 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 const WITHOUT_CARDS: readonly MethodId[] = ['fps', 'sberpay'];
 
+/**
+ * Who tokenises the cards: this server (`server`, only the sandbox: its cards are test cards) or
+ * the rail's own card form (`acquirer`, opened with POST …/card-form). null: no cards are taken.
+ */
+export type CardFormKind = 'server' | 'acquirer' | null;
+
 /** The view without `server_time`, which the route adds to each reply. */
 /** `latest`: the session's latest payment, live or finished (a failed one tells the customer why before they retry). */
 /** `sandbox`: the server runs the sandbox rail (the widget shows "Test mode"). */
-export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, sandbox: boolean) {
+export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, sandbox: boolean, cardForm: CardFormKind) {
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
-  const customer = vouchedCustomer(row);
+  // One tap pays again with a card this server tokenised; a rail's card token pays once (its recurrent tokens are another matter).
+  const customer = cardForm === 'server' ? vouchedCustomer(row) : null;
   const [project, saved, link] = await Promise.all([
     store.projects.get(row.project),
     customer ? store.cards.lastCard(row.project, customer) : undefined,
@@ -41,8 +48,8 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     description: data.description ?? null,
     /** The shop as its customers know it: its display name, never the project's internal name when it has one. */
     merchant: project?.displayName ?? row.project,
-    // Cards are tokenised here only by the sandbox; a real rail's own card form is not embedded yet, so it offers FPS and SberPay.
-    methods: !sandbox ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    methods: !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    card_form: cardForm,
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
     /** Whether the widget may offer "remember this card" (unticked): only for a vouched customer. */
     can_save_card: customer !== null,

@@ -9,7 +9,7 @@
  * the lease run out (an instance that died mid-call). The rail's own callbacks (`RailReports`)
  * end in the same transitions as the answers, once.
  */
-import type { Acquirer, RailPaymentState, RailRefundState, RailReports, RefundRequest } from '../acquirers/port';
+import type { Acquirer, RailCardForm, RailPaymentState, RailRefundState, RailReports, RefundRequest } from '../acquirers/port';
 import type { Clock } from '../clock';
 import type { Storage } from '../store/port';
 import type { PaymentRow, RefundRow, SessionRow } from '../store/rows';
@@ -28,9 +28,17 @@ export type PaymentRailsDeps = {
 /** How many due payments and refunds one reconciliation round takes on. */
 const RECONCILE_BATCH = 50;
 
+/** How long a session's card form at the rail is handed out again (a reload, a second tab) before a new one is opened. */
+export const CARD_FORM_REUSE_MS = 10 * 60_000;
+/** How many sessions' card forms are kept; past it the oldest is forgotten (its checkout then opens another). */
+const CARD_FORMS_KEPT = 10_000;
+
 export class PaymentRails implements RailReports {
   /** This instance's calls under way, by session: a reply waits for them, so it shows the rail's answer. */
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
+
+  /** The card forms opened at the rail, by session (insertion order is age). */
+  private readonly cardForms = new Map<string, { form: Promise<RailCardForm | null>; until: number }>();
 
   constructor(private readonly d: PaymentRailsDeps) {}
 
@@ -89,6 +97,29 @@ export class PaymentRails implements RailReports {
   async renew(session: SessionRow, payment: PaymentRow): Promise<RailPaymentState | null> {
     const project = (await this.d.store.projects.get(session.project))!;
     return this.withTimeout((signal) => this.d.acquirer.renew(railRefOf(session, payment, project), signal));
+  }
+
+  /**
+   * The rail's card form for a checkout of `session` (the same one for CARD_FORM_REUSE_MS), or
+   * null when the rail has none or gave none in time. Opening one charges nothing, so a failed or
+   * forgotten one is simply opened again.
+   */
+  cardForm(session: SessionRow): Promise<RailCardForm | null> {
+    const open = this.d.acquirer.cardForm?.bind(this.d.acquirer);
+    if (!open) return Promise.resolve(null);
+    const now = this.d.clock.now();
+    const kept = this.cardForms.get(session.id);
+    if (kept && kept.until > now) return kept.form;
+    this.cardForms.delete(session.id);
+    const form = open({ amount: session.amount, currency: session.currency }, AbortSignal.timeout(this.d.timeoutMs)).catch((error: unknown) => {
+      console.warn(`acquirer ${this.d.acquirer.name}: no card form (${error instanceof Error ? error.message : String(error)}); the customer may ask again`);
+      return null;
+    });
+    const entry = { form, until: now + CARD_FORM_REUSE_MS };
+    this.cardForms.set(session.id, entry);
+    void form.then((f) => !f && this.cardForms.get(session.id) === entry && this.cardForms.delete(session.id)); // a failure is not kept
+    if (this.cardForms.size > CARD_FORMS_KEPT) this.cardForms.delete(this.cardForms.keys().next().value!);
+    return form;
   }
 
   /**

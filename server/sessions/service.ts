@@ -46,6 +46,11 @@ export type SessionDeps = {
 /** A call for the rail, made once the transaction that asks for it has committed. */
 export type RailCall = { sessionId: string; paymentId: string; op: RailOp } | { sessionId: string; refundId: string };
 
+/** The card shown by a rail's card form: what the customer typed, as brand, last four digits and expiry. */
+export type RailCardShown = { brand: string; last4: string; expiry_month: number; expiry_year: number };
+/** The `scenario` of a rail's card: the rail decides, not the sandbox issuer. */
+export const RAIL_CARD = 'rail';
+
 /** How often a payment that waits for the customer is asked about at the rail, in case its callback was lost. */
 export const AWAITING_CUSTOMER_POLL_MS = 20_000;
 /** The reconciler's backoff for an unknown outcome: 1 s, 2 s, 4 s … up to a minute, until the rail knows. */
@@ -214,6 +219,18 @@ export class SessionService {
   }
 
   /** The customer removes their saved card: it is no longer offered for one-tap payment. */
+  /**
+   * A token of the rail's own card form, recorded on its first use so the payment can name it,
+   * with the card as that form showed it to the customer (`shown`). A token already known is left
+   * as it is: startPayment checks it as any other (its session, whether it was used).
+   */
+  async recordRailCard(tx: Tx, project: Project, sessionId: string, token: string, shown: RailCardShown | undefined): Promise<void> {
+    if (await tx.cards.get(token)) return;
+    if (!shown) throw badRequest('card', "a token from the bank's card form needs the card as the form showed it: brand, last4, expiry_month and expiry_year");
+    const row: CardTokenRow = { id: token, project: project.name, session_id: sessionId, ...shown, holder: null, scenario: RAIL_CARD, recurrent: 0, used_at: null, disabled_at: null, created_at: this.d.clock.now() };
+    await tx.cards.insert(row);
+  }
+
   async forgetSavedCard(tx: Tx, project: Project, sessionId: string): Promise<SessionRow> {
     const row = await this.load(tx, project, sessionId);
     const reference = vouchedCustomer(row);

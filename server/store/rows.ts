@@ -189,7 +189,7 @@ export type CardTokenRow = {
   expiry_month: number;
   expiry_year: number;
   holder: string | null;
-  /** What the sandbox issuer does with this card; a real issuer decides this on its side. */
+  /** What the sandbox issuer does with this card; `rail` for a token of a rail's own card form, whose issuer decides. */
   scenario: string;
   recurrent: number;
   used_at: number | null;

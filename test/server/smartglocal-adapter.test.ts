@@ -131,8 +131,8 @@ async function bank(sessionId: string, answer: 'approve' | 'decline') {
 /** A card tokenised at the upstream, as the widget's card frame from the upstream does it. */
 async function upstreamCardToken(number = '4242424242424242'): Promise<string> {
   const form = await adapter.cardForm({ amount: 1000, currency: 'RUB' }, signal());
-  assert.match(form.frameUrl, new RegExp(`^${upstream.url}/widget/card-frame\\.html\\?token=`));
-  const res = await fetch(`${upstream.url}/public/v1/sessions/${form.publicToken}/cards`, {
+  assert.equal(form.url, `${upstream.url}/widget/card-frame.html`, 'the frame the upstream names in its token reply');
+  const res = await fetch(`${upstream.url}/public/v1/sessions/${form.token}/cards`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ number, expiry_month: 12, expiry_year: 2030, cvc: '123' }),

@@ -5,7 +5,7 @@ import { CARD_FRAME_SOURCE, type FrameMessage } from '../../widget/card/frame-pr
 
 /** The view with the API on this page's origin (the frame itself does not load: its messages are the test's). */
 async function mount(props: { locale?: 'ru' | 'en'; label?: string; expiry?: string } = {}) {
-  const el = await fixture<CardView>(html`<sg-card-view api=${location.origin} token="pt_view" locale=${props.locale ?? 'ru'}
+  const el = await fixture<CardView>(html`<sg-card-view form=${`${location.origin}/widget/card-frame.html`} token="pt_view" locale=${props.locale ?? 'ru'}
     label=${props.label ?? ''} expiry=${props.expiry ?? ''}></sg-card-view>`);
   return { el, iframe: el.shadowRoot!.querySelector('iframe')! };
 }

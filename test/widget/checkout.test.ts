@@ -6,7 +6,7 @@ import type { SgEventMap } from '../../widget/events';
 import '../../widget/sg-checkout';
 import { contrastRatio, focusRing } from './support/contrast';
 import { decodeSvgQr } from './support/decode-qr';
-import { API, FakeServer, apiError, checking, failed, sessionView, succeeded, waitingPayment } from './support/fake-server';
+import { API, FakeServer, RAIL_FORM, RAIL_FORM_TOKEN, apiError, checking, failed, sessionView, succeeded, waitingPayment } from './support/fake-server';
 
 type Options = { locale?: 'ru' | 'en'; layout?: 'desktop' | 'mobile'; token?: string; theme?: 'light' | 'dark' };
 
@@ -703,6 +703,53 @@ describe('<sg-checkout>', () => {
       tokenized(el);
       await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
       expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'card', card_token: 'tok_0123456789abcdefghij' }]);
+    });
+
+    describe("the rail's own card form (card_form: acquirer)", () => {
+      const RAIL_VIEW = sessionView({ methods: ['card', 'fps', 'sberpay'], card_form: 'acquirer' });
+      const fromRail = (el: SgCheckout) => {
+        const data = { source: 'sg-card-frame', type: 'tokenized', token: 'tok_abcdefghij0123456789', brand: 'mir', last4: '0004', expiry: '07/31' };
+        window.dispatchEvent(new MessageEvent('message', { data, origin: new URL(RAIL_FORM).origin, source: frameOf(el).contentWindow }));
+      };
+
+      it("frames the rail's form with the rail's token, and pays with its card token and the card it showed", async () => {
+        const server = new FakeServer(RAIL_VIEW);
+        const el = await mount(server);
+        await until(el, () => !!$(el, 'sg-card-view'), 'the card form is shown once the rail opened it');
+        const src = new URL(frameOf(el).src);
+        expect(src.origin + src.pathname).to.equal(RAIL_FORM);
+        expect(src.searchParams.get('token'), "the rail's token, never the session's own").to.equal(RAIL_FORM_TOKEN);
+        expect(server.callsTo('POST', '/card-form'), 'opened once').to.have.length(1);
+        payButton(el)!.click();
+        tokenized(el); // from the payment server's origin: not the form's, so not heard
+        fromRail(el);
+        await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+        expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([
+          { method: 'card', card_token: 'tok_abcdefghij0123456789', card: { brand: 'mir', last4: '0004', expiry_month: 7, expiry_year: 2031 } },
+        ]);
+      });
+
+      it('says so when the rail opens no form, and tries again when asked', async () => {
+        const server = new FakeServer(RAIL_VIEW);
+        const normal = server.onCardForm;
+        server.onCardForm = () => apiError(502, 'acquirer_unavailable', 'the bank could not open its card form just now');
+        const el = await mount(server, { locale: 'en' });
+        await until(el, () => text($(el, '.error')).startsWith('The bank is not answering'), "the customer's words for it");
+        expectAbsent($(el, 'sg-card-view'), 'no form to type into');
+        server.onCardForm = normal;
+        buttonByText(root(el), 'Try again')!.click();
+        await until(el, () => !!$(el, 'sg-card-view'), 'the form, once the rail opens it');
+        expectAbsent($(el, '.error'), 'the error goes with it');
+      });
+
+      it('opens no form until the card method is shown', async () => {
+        const server = new FakeServer({ ...RAIL_VIEW, methods: ['fps', 'card', 'sberpay'] });
+        const el = await mount(server);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(server.callsTo('POST', '/card-form'), 'FPS leads: no form is opened at the rail').to.have.length(0);
+        tabs(el).find((t) => text(t) === 'Карта')!.click();
+        await until(el, () => !!$(el, 'sg-card-view'), 'the form, once the card tab is chosen');
+      });
     });
 
     it('Enter in the card fields does not get round the consent box', async () => {

@@ -22,6 +22,8 @@ export type SessionView = {
   description: string | null;
   merchant: string;
   methods: MethodId[];
+  /** Who tokenises cards: this server's card frame, the rail's own card form (`cardForm()` opens it), or nobody (no card method). */
+  card_form: 'server' | 'acquirer' | null;
   saved_card: { brand: string; last4: string } | null;
   /** Whether "remember this card" may be offered: the shop or Telegram vouched for the customer. */
   can_save_card: boolean;
@@ -52,10 +54,16 @@ export type SessionView = {
 };
 
 export type StartPayment =
-  | { method: 'card'; card_token: string; remember_card?: boolean }
+  /** `card`: the card as the rail's card form showed it (only for a token of that form). */
+  | { method: 'card'; card_token: string; card?: ShownCard; remember_card?: boolean }
   | { method: 'saved_card' }
   | { method: 'fps' }
   | { method: 'sberpay'; channel: SberPayChannel; phone?: string };
+
+export type ShownCard = { brand: string; last4: string; expiry_month: number; expiry_year: number };
+
+/** The rail's card form for this checkout: its page and the token to open it with. */
+export type RailCardForm = { url: string; token: string };
 
 export type Bank = { id: string; name: string; logo_url: string | null; ios_url: string; android_url: string | null };
 
@@ -121,6 +129,11 @@ export class PublicApi {
 
   push(phone: string): Promise<unknown> {
     return this.post('/sberpay/push', { phone }, (b): b is unknown => !!b);
+  }
+
+  /** Opens the rail's card form for this checkout (view.card_form = acquirer). */
+  cardForm(): Promise<RailCardForm> {
+    return this.post('/card-form', {}, (b): b is RailCardForm => typeof (b as RailCardForm | null)?.url === 'string' && typeof (b as RailCardForm).token === 'string');
   }
 
   banks(): Promise<{ link: string; banks: Bank[] }> {

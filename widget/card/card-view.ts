@@ -14,17 +14,18 @@ export type CardToken = { token: string; brand: string; last4: string; expiry: s
 const FRAME_LABEL: Record<Locale, string> = { ru: 'Данные карты', en: 'Card details' };
 
 /**
- * Hosts the card fields' iframe, served by the payment server, so the card number never
- * touches the merchant's page. Only messages from that iframe's window and the server's origin
- * are heard; the iframe in turn hears only this page's origin.
+ * Hosts the card fields' iframe, served by the payment server (or the rail, for its own card
+ * form), so the card number never touches the merchant's page. Only messages from that iframe's
+ * window and the form's origin are heard; the iframe in turn hears only this page's origin.
  *
  * @event card-submit - the customer pressed Enter in a card field: pay as the Pay button does (call `tokenize()`)
  * @csspart frame - the iframe
  */
 @defineElement('sg-card-view')
 export class CardView extends LitElement {
-  /** The payment server's origin (where the frame is served). */
-  @property() api = '';
+  /** The card form's page: the payment server's `/widget/card-frame.html`, or the rail's own card form. */
+  @property() form = '';
+  /** What the form is opened with: the session's public token (the rail's, for the rail's form). */
   @property() token = '';
   @property() locale: Locale = 'ru';
   @property() theme: 'light' | 'dark' = 'light';
@@ -66,12 +67,12 @@ export class CardView extends LitElement {
         this.pending = null;
       };
       this.pending = { resolve: (t) => (settle(), resolve(t)), reject: (e) => (settle(), reject(e)) };
-      this.frame.contentWindow?.postMessage({ source: CARD_FRAME_SOURCE, type: 'submit' }, new URL(this.api).origin);
+      this.frame.contentWindow?.postMessage({ source: CARD_FRAME_SOURCE, type: 'submit' }, new URL(this.form).origin);
     });
   }
 
   private onMessage = (event: MessageEvent<FrameMessage>) => {
-    if (event.origin !== new URL(this.api).origin || event.source !== this.frame?.contentWindow) return;
+    if (event.origin !== new URL(this.form).origin || event.source !== this.frame?.contentWindow) return;
     const m = event.data;
     if (m?.source !== CARD_FRAME_SOURCE) return;
     if (m.type === 'resize') this.frame.style.height = `${m.height}px`;
@@ -87,7 +88,7 @@ export class CardView extends LitElement {
     const query = new URLSearchParams({ token: this.token });
     const hash = new URLSearchParams({ origin: location.origin, locale: this.locale, theme: this.theme });
     if (/^\d{2}\/\d{2}$/.test(this.expiry)) hash.set('expiry', this.expiry);
-    return html`<iframe part="frame" title=${this.label || FRAME_LABEL[this.locale] || FRAME_LABEL.ru} src=${`${this.api}/widget/card-frame.html?${query}#${hash}`} allow="payment"></iframe>`;
+    return html`<iframe part="frame" title=${this.label || FRAME_LABEL[this.locale] || FRAME_LABEL.ru} src=${`${this.form}?${query}#${hash}`} allow="payment"></iframe>`;
   }
 }
 

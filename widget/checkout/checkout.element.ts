@@ -1,11 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
-import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type SessionView, type StartPayment } from '../api/public-api';
+import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type RailCardForm, type SessionView, type ShownCard, type StartPayment } from '../api/public-api';
 import { emit } from '../events';
 import { DICTIONARIES, errorText, formatAmount, pickLocale, type Dictionary, type Locale } from '../i18n/i18n';
 import { StatusController } from '../status/status-controller';
-import type { CardView } from '../card/card-view';
+import type { CardToken, CardView } from '../card/card-view';
 import { apiBase, detectLayout, ownScriptUrl } from './platform';
 import { deriveState, WALKED_AWAY, type CheckoutState } from './checkout-state';
 import { checkoutStyles } from './checkout.styles';
@@ -101,6 +101,8 @@ export class SgCheckout extends LitElement {
   private client: PublicApi | null = null;
   /** The FPS link that the bank list's deep links open. */
   private banksLink: string | null = null;
+  /** The rail's card form (view.card_form = acquirer), opened when the card method is first shown. */
+  @state() private railCardForm: RailCardForm | 'opening' | 'failed' | null = null;
 
   private status = new StatusController(this, {
     source: (signal, since) => this.api$().view(signal, since),
@@ -135,7 +137,13 @@ export class SgCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('token') || changed.has('api') || changed.has('fetchImpl')) this.client = null;
+    if (changed.has('token') || changed.has('api') || changed.has('fetchImpl')) {
+      this.client = null;
+      this.railCardForm = null;
+    }
+    // The rail's card form opens when the card method is first shown (set here, before the render, it costs no second update).
+    const s = this.state;
+    if (s.kind === 'choosing' && s.method === 'card' && s.view.card_form === 'acquirer' && this.railCardForm === null) void this.openRailCardForm();
     // Read before the render replaces what held the focus (the button that was just pressed).
     this.focusWasInside = typeof this.matches === 'function' && this.matches(':focus-within');
   }
@@ -270,8 +278,26 @@ export class SgCheckout extends LitElement {
     }
     this.cardExpiry = card.expiry;
     this.focusResult = true; // the Pay button goes away while it works: the result takes the focus instead
-    await this.start({ method: 'card', card_token: card.token, ...(this.rememberCard ? { remember_card: true } : {}) });
+    // A token of the rail's form is new to the server: it records the card as the form showed it.
+    const shown = this.view?.card_form === 'acquirer' ? { card: shownCard(card) } : {};
+    await this.start({ method: 'card', card_token: card.token, ...shown, ...(this.rememberCard ? { remember_card: true } : {}) });
   };
+
+  /** The form that takes the card: this server's card frame, or the rail's own once it is open. */
+  private get cardForm(): RailCardForm | null {
+    if (this.view?.card_form !== 'acquirer') return { url: `${this.base}/widget/card-frame.html`, token: this.token };
+    return typeof this.railCardForm === 'object' ? this.railCardForm : null;
+  }
+
+  private async openRailCardForm(): Promise<void> {
+    this.railCardForm = 'opening';
+    try {
+      this.railCardForm = await this.api$().cardForm();
+    } catch (error) {
+      this.railCardForm = 'failed';
+      this.failAction(error);
+    }
+  }
 
   /** Close or Esc on the 3-D Secure dialog: that attempt ends and the methods come back. */
   private leaveChallenge = (): void => {
@@ -384,8 +410,12 @@ export class SgCheckout extends LitElement {
       t: this.t,
       locale: this.localeId,
       mobile: this.isMobile,
-      api: this.base,
-      token: this.token,
+      cardForm: this.cardForm,
+      cardFormFailed: this.railCardForm === 'failed',
+      retryCardForm: () => {
+        this.actionError = null;
+        void this.openRailCardForm();
+      },
       theme: this.theme,
       busy: this.busy,
       blocked: view.consent && !this.consentGiven ? this.t.consentMissing : null,
@@ -431,6 +461,12 @@ export class SgCheckout extends LitElement {
         @change=${(e: Event) => (this.consentGiven = (e.target as HTMLInputElement).checked)} />
       <span>${this.t.consent}${view.consent?.offer_url ? html` (<a href=${view.consent.offer_url} target="_blank" rel="noopener">${this.t.offer}</a>)` : nothing}</span></label>`;
   }
+}
+
+/** The card as the rail's form showed it ('MM/YY' as month and year). */
+function shownCard(card: CardToken): ShownCard {
+  const [month, year] = card.expiry.split('/').map(Number);
+  return { brand: card.brand, last4: card.last4, expiry_month: month!, expiry_year: 2000 + year! };
 }
 
 function sessionStorageGet(key: string): boolean {

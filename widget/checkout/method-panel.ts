@@ -3,7 +3,7 @@
  * render functions over what the element hands them; the element keeps the state and the calls.
  */
 import { html, nothing } from 'lit';
-import type { MethodId, SessionView } from '../api/public-api';
+import type { MethodId, RailCardForm, SessionView } from '../api/public-api';
 import { formatAmount, type Dictionary, type Locale } from '../i18n/i18n';
 import { mobileOs } from './platform';
 
@@ -16,8 +16,11 @@ export type MethodPanel = {
   t: Dictionary;
   locale: Locale;
   mobile: boolean;
-  api: string;
-  token: string;
+  /** The card form to frame (this server's, or the rail's once opened); null while the rail's opens, or when it could not. */
+  cardForm: RailCardForm | null;
+  /** The rail's card form could not be opened: the panel offers to try again. */
+  cardFormFailed: boolean;
+  retryCardForm: () => void;
   theme: 'light' | 'dark';
   /** The method whose action is under way (its button shows progress), or null. */
   busy: MethodId | null;
@@ -61,7 +64,12 @@ export function methodPanel(p: MethodPanel) {
   }
   if (p.method === 'card') {
     const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, p.locale);
-    return html`<sg-card-view .api=${p.api} .token=${p.token} .locale=${p.locale} .theme=${p.theme} .expiry=${p.cardExpiry} .label=${t.methods.card}
+    if (!p.cardForm) {
+      return p.cardFormFailed
+        ? html`<button class="secondary" @click=${p.retryCardForm}>${t.tryAgain}</button>`
+        : html`<p class="waiting" role="status">${t.loading}</p>`;
+    }
+    return html`<sg-card-view .form=${p.cardForm.url} .token=${p.cardForm.token} .locale=${p.locale} .theme=${p.theme} .expiry=${p.cardExpiry} .label=${t.methods.card}
         @card-submit=${p.payByCard}></sg-card-view>
       ${view.can_save_card
         ? html`<label class="remember"><input type="checkbox" .checked=${p.rememberCard}

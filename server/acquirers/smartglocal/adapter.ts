@@ -10,7 +10,8 @@
  * answers its first reply, or, if the first never reached it, acts now, once.
  */
 import type { Hono } from 'hono';
-import type { Acquirer, RailPaymentRef, RailPaymentState, RailRefundState, RailReports, RefundRequest, StartRequest } from '../port';
+import type { Money } from '../../domain/types';
+import type { Acquirer, RailCardForm, RailPaymentRef, RailPaymentState, RailRefundState, RailReports, RefundRequest, StartRequest } from '../port';
 import { SmartGlocalClient, UpstreamOutcomeUnknown, type JsonObject, type UpstreamAnswer } from './client';
 import type { SmartGlocalConfig } from './config';
 import { findRefund, newestRefund, railStateOf, refundStateOf } from './mapping';
@@ -123,22 +124,28 @@ export class SmartGlocalAcquirer implements Acquirer {
     return smartGlocalWebhooks(reports, this.o.upstreamPublicKey);
   }
 
+  /** The upstream's own pages (its card form, its 3-D Secure pages) and any issuer's on https. */
+  get framedSources(): readonly string[] {
+    return [new URL(this.o.url).origin, 'https:'];
+  }
+
   /**
-   * A card form at the upstream for a card payment of `amount`: the upstream's own card frame
-   * (`frameUrl`, to be framed by the widget) tokenises the card there, so the number never passes
-   * through this server; the `tok_…` it gives is `StartRequest.cardToken`. It is an upstream
-   * session of its own (`session/create`, then `token`) that is never paid: the payment is a
-   * session/init/payment like any other. Throws UpstreamOutcomeUnknown or an Error.
+   * A card form at the upstream: its own card frame tokenises the card there, so the number never
+   * passes through this server. It is an upstream session of its own (`session/create`, then
+   * `token`) that is never paid: the payment is a session/init/payment like any other, with the
+   * `tok_…` the form gave. The frame is the one the `token` reply names (`card_form_url`), or,
+   * from an upstream that names none, sg-checkout's at the upstream's URL.
    */
-  async cardForm(amount: { amount: number; currency: string }, signal: AbortSignal): Promise<{ sessionId: string; publicToken: string; frameUrl: string; origin: string }> {
+  async cardForm(amount: Money, signal: AbortSignal): Promise<RailCardForm> {
     const created = await this.client.call('session/create', { amount_details: { amount: amount.amount, currency: amount.currency.toUpperCase() } }, { signal });
     if (!created.ok) throw unexpected('session/create', created);
     const sessionId = this.session('session/create', created).id;
-    const token = await this.client.call('token', { session_id: sessionId }, { signal });
-    if (!token.ok) throw unexpected('token', token);
-    const publicToken = token.body.public_token;
-    if (typeof publicToken !== 'string' || !publicToken) throw new UpstreamOutcomeUnknown('token', 'the reply has no public_token');
-    return { sessionId, publicToken, origin: this.o.url, frameUrl: `${this.o.url}/widget/card-frame.html?token=${encodeURIComponent(publicToken)}` };
+    const answer = await this.client.call('token', { session_id: sessionId }, { signal });
+    if (!answer.ok) throw unexpected('token', answer);
+    const { public_token: token, card_form_url: named } = answer.body;
+    if (typeof token !== 'string' || !token) throw new UpstreamOutcomeUnknown('token', 'the reply has no public_token');
+    const url = typeof named === 'string' && URL.canParse(named) ? named : `${this.o.url}/widget/card-frame.html`;
+    return { url, token };
   }
 
   /** session/init/payment for `request` under its payment id: the session, or the upstream's refusal. */

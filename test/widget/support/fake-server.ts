@@ -53,6 +53,7 @@ export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
     description: 'Годовая подписка на канал',
     merchant: 'demo-shop',
     methods: ['fps', 'card', 'sberpay'],
+    card_form: 'server',
     saved_card: null,
     can_save_card: false,
     return_url: 'https://shop.example.test/thanks',
@@ -121,6 +122,10 @@ export function banksFor(link: string, banks = BANKS): Bank[] {
   }));
 }
 
+/** The rail's own card form (an upstream's card frame) and the token it is opened with. */
+export const RAIL_FORM = 'https://rail.example.test/widget/card-frame.html';
+export const RAIL_FORM_TOKEN = 'pt_rail';
+
 export type Call = { method: string; path: string; query: URLSearchParams; body: unknown };
 type Reply = SessionView | Response | Promise<SessionView | Response>;
 
@@ -146,6 +151,8 @@ export class FakeServer {
     const link = server.view.payment?.method === 'fps' ? server.view.payment.customer_interaction?.redirect.url : undefined;
     return link ? json({ link, banks: banksFor(link) }) : apiError(409, 'invalid_state', 'no FPS payment is waiting: start one with method fps first');
   };
+  /** What `POST /card-form` answers (view.card_form = acquirer): by default the rail's card form at RAIL_FORM. */
+  onCardForm: (server: FakeServer) => Response | Promise<Response> = () => json({ url: RAIL_FORM, token: RAIL_FORM_TOKEN });
   /** When set, the first GET (no `version`) answers this instead of the view. */
   onLoad: ((server: FakeServer) => Response | Promise<Response>) | null = null;
   private waiters: Array<{ since: number; answer: () => void }> = [];
@@ -203,6 +210,7 @@ export class FakeServer {
       return this.reply(this.update({ saved_card: null, methods: this.view.methods.filter((m) => m !== 'saved_card') }));
     }
     if (method === 'GET' && path === '/banks') return this.onBanks(this);
+    if (method === 'POST' && path === '/card-form') return this.onCardForm(this);
     return apiError(404, 'not_found', `no route ${method} ${url.pathname}`);
   };
 
