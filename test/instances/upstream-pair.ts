@@ -100,7 +100,12 @@ export function query<T>(dataDir: string, sql: string, ...params: unknown[]): T[
 /** A gateway: an A process, its proxy to B, its project at B, and its own merchant project `shop`. */
 export type Gateway = Awaited<ReturnType<typeof gateway>>;
 
-async function gateway(name: string, dir: string, b: { url: string; dataDir: string }, aKeys: KeyPair, merchantKeys: KeyPair, opts: { upstreamProject: string; upstreamWebhookUrl?: string; env?: Record<string, string> }) {
+/**
+ * `direct`: A's SMARTGLOCAL_URL is B's own, as in production (its proxy stays idle); otherwise A
+ * reaches B through the proxy, where the faults are. Either way A's pages are among the origins of
+ * its project at B, so B's card form and 3-D Secure pages may be framed in A's checkout.
+ */
+async function gateway(name: string, dir: string, b: { url: string; dataDir: string }, aKeys: KeyPair, merchantKeys: KeyPair, opts: { upstreamProject: string; upstreamWebhookUrl?: string; direct?: boolean; env?: Record<string, string> }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = join(dir, `${name}-data`);
@@ -109,7 +114,7 @@ async function gateway(name: string, dir: string, b: { url: string; dataDir: str
   writeFileSync(join(dir, `${name}-a-public.pem`), aKeys.publicKey);
   const added = await cli(b.dataDir, b.url, [
     'project', 'add', '--name', opts.upstreamProject, '--public-key', join(dir, `${name}-a-public.pem`),
-    '--webhook-signing', 'smartglocal', '--webhook-url', opts.upstreamWebhookUrl ?? `${url}/acquirer/smartglocal/webhooks`,
+    '--webhook-signing', 'smartglocal', '--webhook-url', opts.upstreamWebhookUrl ?? `${url}/acquirer/smartglocal/webhooks`, '--origin', url,
   ]);
   if (typeof added.webhook_public_key !== 'string') throw new Error(`project add at B printed no webhook_public_key: ${JSON.stringify(added)}`);
   writeFileSync(join(dir, `${name}-b-public.pem`), added.webhook_public_key);
@@ -122,7 +127,7 @@ async function gateway(name: string, dir: string, b: { url: string; dataDir: str
   const toB = await proxy(b.url);
   const server = proc(name, port, dataDir, {
     ACQUIRER: 'smartglocal',
-    SMARTGLOCAL_URL: toB.url,
+    SMARTGLOCAL_URL: opts.direct ? b.url : toB.url,
     SMARTGLOCAL_PROJECT: opts.upstreamProject,
     SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, `${name}-a-private.pem`),
     SMARTGLOCAL_PUBLIC_KEY_FILE: join(dir, `${name}-b-public.pem`),
@@ -148,7 +153,7 @@ async function gateway(name: string, dir: string, b: { url: string; dataDir: str
   };
 }
 
-/** B, and the gateways on it: `a` (B's webhooks reach it) and `deaf` (ACQUIRER_TIMEOUT_MS=200; B's webhooks for it go to a dead port). */
+/** B, and the gateways on it: `a` (straight to B, whose webhooks reach it) and `deaf` (through the proxy; ACQUIRER_TIMEOUT_MS=200; B's webhooks for it go to a dead port). */
 export async function startPair() {
   const dir = mkdtempSync(join(tmpdir(), 'sg-pair-'));
   const bData = join(dir, 'b-data');
@@ -161,7 +166,7 @@ export async function startPair() {
   const stopped: (() => Promise<void>)[] = [];
   try {
     const bAt = { url: b.url, dataDir: bData };
-    const a = await gateway('A', dir, bAt, aKeys, merchantKeys, { upstreamProject: 'gateway' });
+    const a = await gateway('A', dir, bAt, aKeys, merchantKeys, { upstreamProject: 'gateway', direct: true });
     stopped.push(a.stop);
     const deaf = await gateway('A2', dir, bAt, aKeys, merchantKeys, { upstreamProject: 'gateway-deaf', upstreamWebhookUrl: `http://127.0.0.1:${deadPort}/acquirer/smartglocal/webhooks`, env: { ACQUIRER_TIMEOUT_MS: '200' } });
     stopped.push(deaf.stop);

@@ -27,7 +27,7 @@ after(async () => {
 afterEach((t) => {
   if ((t as { passed?: boolean }).passed === false && pair) {
     for (const p of [pair.a.server, pair.deaf.server, pair.b]) console.error(`--- ${p.name} output ---\n${p.output().split('\n').slice(-30).join('\n')}`);
-    console.error(`--- proxies ---\nA: ${JSON.stringify(pair.a.proxy.seen.slice(-10))}\nA2: ${JSON.stringify(pair.deaf.proxy.seen.slice(-10))}`);
+    console.error(`--- proxy ---\nA2: ${JSON.stringify(pair.deaf.proxy.seen.slice(-10))}`);
   }
 });
 
@@ -56,6 +56,35 @@ async function view(g: Gateway, publicToken: string) {
   const res = await fetch(`${g.url}/public/v1/sessions/${publicToken}`, { signal: AbortSignal.timeout(10_000) });
   assert.equal(res.status, 200);
   return (await res.json()) as any;
+}
+
+/** A's public card-form call: B's card form for the checkout. */
+async function cardForm(g: Gateway, publicToken: string): Promise<{ url: string; token: string }> {
+  const res = await fetch(`${g.url}/public/v1/sessions/${publicToken}/card-form`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const body = (await res.json()) as any;
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body;
+}
+
+/**
+ * What the customer's browser does in B's card form, framed in A's checkout: B serves the frame
+ * to A's pages only, and the frame posts the card to B (its own origin), which gives the token.
+ */
+async function tokenizeAtB(g: Gateway, publicToken: string, number: string) {
+  const form = await cardForm(g, publicToken);
+  assert.equal(form.url, `${pair.b.url}/widget/card-frame.html`, "B's own card frame");
+  assert.notEqual(form.token, publicToken, "B's token, not A's");
+  const frame = await fetch(`${form.url}?token=${form.token}`);
+  assert.equal(frame.status, 200);
+  assert.match(frame.headers.get('content-security-policy') ?? '', new RegExp(`frame-ancestors[^;]*${g.url}`), "A's pages may frame it");
+  const res = await fetch(`${pair.b.url}/public/v1/sessions/${form.token}/cards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: pair.b.url },
+    body: JSON.stringify({ number, expiry_month: 12, expiry_year: 2031, cvc: '123' }),
+  });
+  const tokenised = (await res.json()) as any;
+  assert.equal(res.status, 200, JSON.stringify(tokenised));
+  return { form, token: tokenised.token as string, shown: { brand: tokenised.brand, last4: tokenised.last4, expiry_month: 12, expiry_year: 2031 } };
 }
 
 /** A's payment's upstream session at B (its rail_ref in A's own database). */
@@ -168,6 +197,66 @@ describe('A (ACQUIRER=smartglocal) over B (a sandbox sg-checkout)', () => {
     assert.equal(pair.paymentsAtB(paymentId), 1);
     await approveAtB(a, paymentId);
     await merchantLearnsSucceeded(a, sessionId, paymentId);
+  });
+
+  describe("cards, in B's card form: the number goes to B alone", () => {
+    test("frictionless: A opens B's card form, B tokenises, A pays with B's token; A's merchant hears succeeded with the card", async () => {
+      const { a } = pair;
+      const { sessionId, publicToken } = await checkout(a, 3100);
+      assert.equal((await view(a, publicToken)).card_form, 'acquirer');
+      const card = await tokenizeAtB(a, publicToken, '4242424242424242');
+      assert.deepEqual(await cardForm(a, publicToken), card.form, 'the same form again (a reload, a second tab)');
+      const started = await pay(a, publicToken, { method: 'card', card_token: card.token, card: card.shown });
+      assert.equal(started.status, 200, JSON.stringify(started.view));
+      assert.equal(started.view.payment.status, 'succeeded', JSON.stringify(started.view.payment));
+      assert.deepEqual(started.view.payment.card, { brand: 'visa', last4: '4242' });
+      const paymentId = started.view.payment.id as string;
+      assert.equal(pair.paymentsAtB(paymentId), 1);
+      const atB = (await sessionAtB(a, paymentId)).acquiring_payments.at(-1)! as any;
+      assert.equal(atB.payment_details.card.token, card.token, "B charged the token its own form made");
+      await merchantLearnsSucceeded(a, sessionId, paymentId);
+      const [finished] = finishedFor(a, sessionId);
+      const paid = finished!.payload.session.acquiring_payments.find((p: { id: string }) => p.id === paymentId);
+      assert.deepEqual({ brand: paid.payment_details.card.brand, last4: paid.payment_details.card.last4 }, { brand: 'visa', last4: '4242' });
+      // A keeps no card number: its card row is the token and what the form showed.
+      const rows = query<Record<string, unknown>>(a.dataDir, 'SELECT * FROM card_tokens WHERE id = ?', card.token);
+      assert.equal(rows.length, 1);
+      assert.ok(!JSON.stringify(rows).includes('4242424242424242'));
+    });
+
+    test("3-D Secure: A's customer is shown B's challenge page (which A's pages may frame); B's bank approves; succeeded", async () => {
+      const { a } = pair;
+      const { sessionId, publicToken } = await checkout(a, 3200);
+      const card = await tokenizeAtB(a, publicToken, '4000000000003220');
+      const started = await pay(a, publicToken, { method: 'card', card_token: card.token, card: card.shown });
+      assert.equal(started.status, 200, JSON.stringify(started.view));
+      const p = started.view.payment;
+      assert.equal(p.status, 'in_progress', JSON.stringify(p));
+      assert.equal(p.customer_interaction?.type, 'redirect', JSON.stringify(p));
+      const challenge = p.customer_interaction.redirect.url as string;
+      assert.ok(challenge.startsWith(`${pair.b.url}/sandbox/3ds/`), challenge);
+      const page = await fetch(`${challenge}?lang=en`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-security-policy') ?? '', new RegExp(`frame-ancestors[^;]*${a.url}`), "A's checkout may frame B's challenge");
+      await approveAtB(a, p.id);
+      await merchantLearnsSucceeded(a, sessionId, p.id);
+    });
+
+    test('declined at B: failed on A with B\'s reason; the token cannot pay twice; a token without the card shown is refused', async () => {
+      const { a } = pair;
+      const { publicToken } = await checkout(a, 3300);
+      const card = await tokenizeAtB(a, publicToken, '4000000000000002');
+      const bare = await pay(a, publicToken, { method: 'card', card_token: card.token });
+      assert.equal(bare.status, 400, JSON.stringify(bare.view));
+      assert.equal(bare.view.error.field, 'card');
+      const started = await pay(a, publicToken, { method: 'card', card_token: card.token, card: card.shown });
+      assert.equal(started.status, 200, JSON.stringify(started.view));
+      assert.equal(started.view.payment.status, 'failed');
+      assert.equal(started.view.payment.failure.code, 'card_declined', JSON.stringify(started.view.payment));
+      const again = await pay(a, publicToken, { method: 'card', card_token: card.token, card: card.shown });
+      assert.equal(again.status, 409, JSON.stringify(again.view));
+      assert.equal(pair.paymentsAtB(started.view.payment.id), 1);
+    });
   });
 
   test('A has no sandbox: its /sandbox routes are 404, approving needs B', async () => {
