@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { cli, freePort, NO_CLIENT_LIMITS, serverProcess, type ServerProcess } from '../support/server-process';
 import { newKeyPair, signBody, type KeyPair } from '../server/helpers';
-import { webhookReceiver } from './cluster';
+import assert from 'node:assert/strict';
+import { eventually, webhookReceiver } from './cluster';
 
 /** A server process on a fixed port and DATA_DIR, which can be killed and started again. */
 export type Proc = ServerProcess & { dataDir: string };
@@ -141,6 +142,8 @@ async function gateway(name: string, dir: string, b: { url: string; dataDir: str
     proxy: toB,
     receiver: hooks,
     upstreamProject: opts.upstreamProject,
+    /** B's URL (its sandbox bank, its pages). */
+    bUrl: b.url,
     /** A signed call of A's merchant. */
     call: (method: string, body: unknown) => signedCall(url, 'shop', merchantKeys.privateKey, method, body),
     /** A signed call to B as A (A's project there): what B holds for A. */
@@ -194,3 +197,52 @@ export async function startPair() {
 export type Pair = Awaited<ReturnType<typeof startPair>>;
 
 export const randomOrder = () => `order-${randomBytes(4).toString('hex')}`;
+
+/** A's merchant: a session and its public token. */
+export async function checkout(g: Gateway, amount = 1500) {
+  const created = await g.call('session/create', { amount_details: { amount, currency: 'RUB' }, description: randomOrder() });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const sessionId = created.body.session.id as string;
+  const token = await g.call('token', { session_id: sessionId });
+  assert.equal(token.status, 200, JSON.stringify(token.body));
+  return { sessionId, publicToken: token.body.public_token as string };
+}
+
+/** A's payment's upstream session at B (its rail_ref in A's own database). */
+export function railRef(g: Gateway, paymentId: string): string | null {
+  return query<{ rail_ref: string | null }>(g.dataDir, 'SELECT rail_ref FROM payments WHERE id = ?', paymentId)[0]?.rail_ref ?? null;
+}
+
+/** B's session for A's payment, read through B's merchant API as A's project there. */
+export async function sessionAtB(g: Gateway, paymentId: string) {
+  const ref = railRef(g, paymentId);
+  assert.ok(ref, `A's payment ${paymentId} has an upstream session`);
+  const status = await g.callB('session/status', { session_id: ref });
+  assert.equal(status.status, 200, JSON.stringify(status.body));
+  return status.body.session as { id: string; acquiring_payments: { id: string; status: string; metadata?: any; customer_interaction?: any; refunds?: { status: string; amount_details: { amount: number; currency: string } }[]; refunded_amount_details?: { amount: number } }[] };
+}
+
+/** B's sandbox bank: the customer approves B's payment behind A's. */
+export async function approveAtB(g: Gateway, paymentId: string) {
+  const bPayment = (await sessionAtB(g, paymentId)).acquiring_payments.at(-1)!;
+  assert.deepEqual(bPayment.metadata, { gateway_payment_id: paymentId });
+  const res = await fetch(`${g.bUrl}/sandbox/payments/${bPayment.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.equal(JSON.parse(text).payment.status, 'succeeded', text);
+}
+
+export const finishedFor = (g: Gateway, sessionId: string, type = 'payment_finished') => g.receiver.deliveries.filter((d) => d.type === type && d.payload.session?.id === sessionId);
+
+/** A's merchant learns the payment succeeded: one verified payment_finished. */
+export async function merchantLearnsSucceeded(g: Gateway, sessionId: string, paymentId: string, timeoutMs = 15_000) {
+  await eventually(`payment_finished for ${sessionId} at A's merchant`, () => finishedFor(g, sessionId).length > 0, timeoutMs);
+  const [finished] = finishedFor(g, sessionId);
+  const payment = finished!.payload.session.acquiring_payments.find((p: { id: string }) => p.id === paymentId);
+  assert.equal(payment?.status, 'succeeded', JSON.stringify(finished!.payload));
+  const status = await g.call('session/status', { session_id: sessionId });
+  assert.equal(status.body.session.acquiring_payments.at(-1).status, 'succeeded', JSON.stringify(status.body));
+  await sleep(500); // a second delivery of the news would be a second payment_finished
+  assert.equal(finishedFor(g, sessionId).length, 1, 'one payment_finished');
+  assert.deepEqual(g.receiver.rejected, []);
+}

@@ -8,9 +8,8 @@
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from './cluster';
-import { query, randomOrder, startPair, type Gateway, type Pair } from './upstream-pair';
+import { approveAtB, checkout, finishedFor, merchantLearnsSucceeded, query, sessionAtB, startPair, type Gateway, type Pair } from './upstream-pair';
 
 const QR = /^https:\/\/qr\.nspk\.ru\/[0-9A-Za-z]{32}\?/;
 
@@ -30,16 +29,6 @@ afterEach((t) => {
     console.error(`--- proxy ---\nA2: ${JSON.stringify(pair.deaf.proxy.seen.slice(-10))}`);
   }
 });
-
-/** A's merchant: a session and its public token. */
-async function checkout(g: Gateway, amount = 1500) {
-  const created = await g.call('session/create', { amount_details: { amount, currency: 'RUB' }, description: randomOrder() });
-  assert.equal(created.status, 200, JSON.stringify(created.body));
-  const sessionId = created.body.session.id as string;
-  const token = await g.call('token', { session_id: sessionId });
-  assert.equal(token.status, 200, JSON.stringify(token.body));
-  return { sessionId, publicToken: token.body.public_token as string };
-}
 
 /** The customer starts a payment on A's public API. */
 async function pay(g: Gateway, publicToken: string, body: unknown) {
@@ -87,32 +76,6 @@ async function tokenizeAtB(g: Gateway, publicToken: string, number: string) {
   return { form, token: tokenised.token as string, shown: { brand: tokenised.brand, last4: tokenised.last4, expiry_month: 12, expiry_year: 2031 } };
 }
 
-/** A's payment's upstream session at B (its rail_ref in A's own database). */
-function railRef(g: Gateway, paymentId: string): string | null {
-  return query<{ rail_ref: string | null }>(g.dataDir, 'SELECT rail_ref FROM payments WHERE id = ?', paymentId)[0]?.rail_ref ?? null;
-}
-
-/** B's session for A's payment, read through B's merchant API as A's project there. */
-async function sessionAtB(g: Gateway, paymentId: string) {
-  const ref = railRef(g, paymentId);
-  assert.ok(ref, `A's payment ${paymentId} has an upstream session`);
-  const status = await g.callB('session/status', { session_id: ref });
-  assert.equal(status.status, 200, JSON.stringify(status.body));
-  return status.body.session as { id: string; acquiring_payments: { id: string; status: string; metadata?: any; customer_interaction?: any; refunds?: { status: string; amount_details: { amount: number; currency: string } }[]; refunded_amount_details?: { amount: number } }[] };
-}
-
-/** B's sandbox bank: the customer approves B's payment behind A's. */
-async function approveAtB(g: Gateway, paymentId: string) {
-  const bPayment = (await sessionAtB(g, paymentId)).acquiring_payments.at(-1)!;
-  assert.deepEqual(bPayment.metadata, { gateway_payment_id: paymentId });
-  const res = await fetch(`${pair.b.url}/sandbox/payments/${bPayment.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
-  assert.equal(JSON.parse(text).payment.status, 'succeeded', text);
-}
-
-const finishedFor = (g: Gateway, sessionId: string, type = 'payment_finished') => g.receiver.deliveries.filter((d) => d.type === type && d.payload.session?.id === sessionId);
-
 /** The QR the view shows, once A has it (reconciled, if its first answer was lost). */
 async function qrOnceKnown(g: Gateway, publicToken: string, timeoutMs: number): Promise<string> {
   let last: any;
@@ -127,19 +90,6 @@ async function qrOnceKnown(g: Gateway, publicToken: string, timeoutMs: number): 
     throw new Error(`${error.message}; last view: ${JSON.stringify(last?.payment)}`);
   });
   return last.payment.customer_interaction.redirect.url as string;
-}
-
-/** A's merchant learns the payment succeeded: one verified payment_finished. */
-async function merchantLearnsSucceeded(g: Gateway, sessionId: string, paymentId: string, timeoutMs = 15_000) {
-  await eventually(`payment_finished for ${sessionId} at A's merchant`, () => finishedFor(g, sessionId).length > 0, timeoutMs);
-  const [finished] = finishedFor(g, sessionId);
-  const payment = finished!.payload.session.acquiring_payments.find((p: { id: string }) => p.id === paymentId);
-  assert.equal(payment?.status, 'succeeded', JSON.stringify(finished!.payload));
-  const status = await g.call('session/status', { session_id: sessionId });
-  assert.equal(status.body.session.acquiring_payments.at(-1).status, 'succeeded', JSON.stringify(status.body));
-  await sleep(500); // a second delivery of the news would be a second payment_finished
-  assert.equal(finishedFor(g, sessionId).length, 1, 'one payment_finished');
-  assert.deepEqual(g.receiver.rejected, []);
 }
 
 describe('A (ACQUIRER=smartglocal) over B (a sandbox sg-checkout)', () => {
