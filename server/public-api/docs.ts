@@ -34,6 +34,10 @@ export const sessionViewReply = z
     description: z.string().nullable(),
     merchant: z.string().openapi({ description: "The shop's display name." }),
     methods: z.array(z.enum(['saved_card', 'fps', 'card', 'sberpay'])).openapi({ description: 'The methods to offer, in order.' }),
+    card_form: z
+      .enum(['server', 'acquirer'])
+      .nullable()
+      .openapi({ description: "Who tokenises cards: server, this server's card frame (/widget/card-frame.html, the sandbox only); acquirer, the rail's own card form (POST …/card-form opens it); null, no cards are taken." }),
     saved_card: brandAndLast4.nullable().openapi({ description: 'The card remembered for this (vouched) customer, for one-tap payment.' }),
     can_save_card: z.boolean().openapi({ description: 'Whether "remember this card" may be offered.' }),
     return_url: z.string().nullable(),
@@ -74,6 +78,13 @@ export const sessionViewReply = z
 // The view as rendered must fit its schema: a field whose type changes stops this compiling.
 type DocumentedView = z.infer<typeof sessionViewReply>;
 export const viewFitsItsSchema = (view: SessionView): Omit<DocumentedView, 'server_time' | 'methods'> & { methods: Readonly<DocumentedView['methods']> } => view;
+
+export const cardFormReply = z
+  .strictObject({
+    url: z.string().openapi({ description: "The rail's card form page: frame it with ?token= and the card frame's #origin, locale, theme." }),
+    token: z.string().openapi({ description: 'What the form is opened with (the rail\'s public token for it).' }),
+  })
+  .openapi('PublicCardForm');
 
 export const cardTokenReply = z
   .strictObject({ token: z.string().openapi({ example: 'tok_…' }), brand: z.string(), last4: z.string(), expiry_month: z.number().int(), expiry_year: z.number().int() })
@@ -143,10 +154,10 @@ export function registerPublicApiDocs(app: OpenAPIHono<any>): void {
     summary: 'Start a payment with the method the customer chose',
     description:
       'A waiting payment nothing was charged for yet is replaced (the customer switched methods). If the session has an order_check_url, the merchant is asked first. ' +
-      'card takes a token from POST …/cards on this same session.',
+      'card takes a token from POST …/cards on this same session (card_form server), or from the rail\'s card form with the card it showed (card_form acquirer: card is then required).',
     request: { params: token, ...json(startBody) },
     responses: responses(VIEW, {
-      400: `${INVALID}; field consent: the session asks for consent and it is not true`,
+      400: `${INVALID}; field consent: the session asks for consent and it is not true; field card: a token of the rail's card form came without the card it showed`,
       403: ORIGIN,
       404: `${TOKEN}, or card_token names no card of this project`,
       409: "order_refused: the merchant's order check said no (its error_message is the description); invalid_state: the session cannot take a payment now, or the card token was made on another session, already used or disabled, or there is no saved card",
@@ -157,8 +168,25 @@ export function registerPublicApiDocs(app: OpenAPIHono<any>): void {
     }),
   });
 
+  add('post', '/public/v1/sessions/{token}/card-form', {
+    summary: "Open the rail's card form for this checkout (card_form acquirer only)",
+    description: "The card number goes to the rail alone. The same form is handed out again for 10 minutes (a reload, a second tab). Exists only where the rail has its own card form.",
+    request: { params: token, ...emptyJson },
+    responses: responses(
+      { status: 200, description: "The rail's card form", schema: cardFormReply },
+      {
+        403: ORIGIN,
+        404: TOKEN,
+        409: 'invalid_state: the session takes no more payments',
+        415: NOT_JSON,
+        429: rateLimited('card_tokens_per_session', 'card_tokens_per_address'),
+        502: 'acquirer_unavailable: the rail gave no card form in time; ask again',
+      },
+    ),
+  });
+
   add('post', '/public/v1/sessions/{token}/cards', {
-    summary: 'Tokenise a card (the card frame)',
+    summary: 'Tokenise a card (the card frame; card_form server, the sandbox only)',
     description: 'The card number is never logged or stored in the clear; the token pays only this session.',
     request: { params: token, ...json(cardBody) },
     responses: responses(

@@ -65,7 +65,7 @@ test('the public API and the link checkout are documented under "Public API", th
   const payments = resolve(doc, operation(doc, 'post /public/v1/sessions/{token}/payments').requestBody!.content['application/json']!.schema);
   const variants = (payments.oneOf ?? payments.anyOf)!.map((v) => resolve(doc, v));
   assert.deepEqual(variants.map((v) => Object.keys(v.properties!).sort()), [
-    ['card_token', 'consent', 'method', 'remember_card'],
+    ['card', 'card_token', 'consent', 'method', 'remember_card'],
     ['consent', 'method'],
     ['consent', 'method'],
     ['channel', 'consent', 'method', 'phone'],
