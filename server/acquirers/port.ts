@@ -88,6 +88,11 @@ export interface Acquirer {
   /** A fresh QR or deep link for a payment that waits for the customer; null when the rail cannot renew one. */
   renew(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState | null>;
   refund(request: RefundRequest, signal: AbortSignal): Promise<RailRefundState>;
+  /**
+   * Sends the SberPay push (or SMS) for a SberPay payment that waits for the customer to `phone`
+   * (digits, 7…). Moves no money; throws when it was not sent. Absent: the rail sends none.
+   */
+  sberPayPush?(payment: RailPaymentRef, phone: string, signal: AbortSignal): Promise<void>;
   status(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState>;
   refundStatus(request: RefundRequest, signal: AbortSignal): Promise<RailRefundState>;
   /**

@@ -2,7 +2,8 @@
  * What each merchant method can answer, as read from its handler (merchant-api/routes.ts), the
  * signed-request check (auth.ts), idempotency.ts and the session service. The statuses every
  * method shares come first; 404 and 409 only where the method looks something up or changes a
- * state. test/server/docs.test.ts provokes each status and checks it is listed here.
+ * state, 502 where it asks the rail for something that is not recorded (a push).
+ * test/server/docs.test.ts provokes each status and checks it is listed here.
  */
 import type { z } from '@hono/zod-openapi';
 import { MERCHANT_BODY_LIMIT_BYTES } from '../http/body';
@@ -15,7 +16,7 @@ const CARD_STATE =
   'invalid_state: the session cannot start a payment now, or the token was already used, disabled, or is not recurrent (recurrent payments)';
 
 /** The method-specific errors, by method name; a method missing here fails at startup. */
-const METHOD_ERRORS: Record<string, { 404?: string; 409?: string }> = {
+const METHOD_ERRORS: Record<string, { 404?: string; 409?: string; 502?: string }> = {
   'session/create': {},
   'session/init/payment': { 404: 'not_found: the card or recurrent token is not one of this project', 409: CARD_STATE },
   'session/start/payment': { 404: CARD_TOKEN, 409: CARD_STATE },
@@ -24,7 +25,11 @@ const METHOD_ERRORS: Record<string, { 404?: string; 409?: string }> = {
   'session/status': { 404: NO_SESSION },
   'session/refund': { 404: NO_SESSION, 409: `${SESSION_STATE}: only an accepted session can be refunded, up to what is left, in the payment's currency` },
   token: { 404: NO_SESSION },
-  'sberpay/push': { 404: NO_SESSION, 409: 'invalid_state: no SberPay payment waits for the customer (push after action_required)' },
+  'sberpay/push': {
+    404: NO_SESSION,
+    409: 'invalid_state: no SberPay payment waits for the customer (push after action_required)',
+    502: 'acquirer_unavailable: the rail did not send the push (nothing was charged; the QR and the SberPay link still pay): ask again, with a new Idempotency-Key if you sent one',
+  },
   'recurrent/disable': { 404: 'not_found: token names no card token of this project' },
   'link/create': {},
   'link/get': { 404: 'not_found: id names no payment link of this project' },

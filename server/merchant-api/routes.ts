@@ -41,8 +41,12 @@ const IDEMPOTENCY_KEY_PARAMETER = {
   schema: { type: 'string' as const, maxLength: 255 },
 };
 
-/** One method of the API: how its body is validated, and what it does. */
-type Method = { body: Schema; handle: (tx: Tx, project: Project, input: never) => Promise<object> };
+/**
+ * One method of the API: how its body is validated, what it does in its transaction, and what it
+ * does once that committed (`after`: a call to the rail that moves no money), whose answer is the
+ * reply. A replay (the same Idempotency-Key) answers the committed reply and does not call again.
+ */
+type Method = { body: Schema; handle: (tx: Tx, project: Project, input: never) => Promise<object>; after?: (reply: object) => Promise<object> };
 
 export function merchantApi(d: MerchantDeps) {
   const api = new OpenAPIHono();
@@ -50,7 +54,7 @@ export function merchantApi(d: MerchantDeps) {
   const turns = new KeyTurns();
 
   /** Registers one method: its schema (which validates the body and documents it) and its handler. */
-  function method<S extends Schema>(name: string, summary: string, body: S, handle: (tx: Tx, project: Project, input: z.infer<S>) => Promise<object>) {
+  function method<S extends Schema>(name: string, summary: string, body: S, handle: (tx: Tx, project: Project, input: z.infer<S>) => Promise<object>, after?: (reply: object) => Promise<object>) {
     api.openAPIRegistry.registerPath(
       createRoute({
         method: 'post',
@@ -65,7 +69,7 @@ export function merchantApi(d: MerchantDeps) {
         responses: merchantResponses(name, s.okReply),
       }),
     );
-    methods.set(name, { body, handle: handle as Method['handle'] });
+    methods.set(name, { body, handle: handle as Method['handle'], after });
   }
 
   // One handler for every method rather than a route and validator middleware each: each layer
@@ -86,7 +90,8 @@ export function merchantApi(d: MerchantDeps) {
     // On an existing session, passed deadlines are kept even if the method is then refused (a confirm too late): see SessionService.act.
     const reply = await turns.run(project.name, key, () => (typeof sessionId === 'string' ? d.sessions.act(sessionId, run) : d.store.transaction(run)));
     if (reply.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(reply.replayed ? reply.body : await withRailAnswer(reply.body), 200);
+    if (reply.replayed) return c.json(reply.body, 200);
+    return c.json(m.after ? await m.after(reply.body) : await withRailAnswer(reply.body), 200);
   });
   api.all('/api/v1/*', (c) => {
     c.header('Allow', 'POST');
@@ -138,10 +143,21 @@ export function merchantApi(d: MerchantDeps) {
     ...(d.cardFormUrl ? { card_form_url: d.cardFormUrl } : {}),
   }));
 
-  method('sberpay/push', 'Send the customer a SberPay push or SMS for the waiting payment', s.sberPushBody, async (tx, project, b) => {
-    const push = await d.sessions.sendSberPayPush(tx, project, b.session_id, b.phone);
-    return { status: 'ok', push: { payment_id: push.payment_id, phone: push.phone, created_at: iso(push.created_at) } };
-  });
+  method(
+    'sberpay/push',
+    'Send the customer a SberPay push or SMS for the waiting payment',
+    s.sberPushBody,
+    async (tx, project, b) => {
+      const push = await d.sessions.sberPayPushable(tx, project, b.session_id, b.phone);
+      return { status: 'ok', push: { payment_id: push.payment.id, phone: push.phone, created_at: iso(d.clock.now()) } };
+    },
+    async (reply) => {
+      const { payment_id, phone } = (reply as { push: { payment_id: string; phone: string } }).push;
+      const payment = (await d.store.sessions.payment(payment_id))!;
+      await d.rails.sberPayPush((await d.store.sessions.get(payment.session_id))!, payment, phone);
+      return reply;
+    },
+  );
 
   method('recurrent/disable', 'Disable a recurrent card token', s.recurrentDisableBody, async (tx, project, b) => {
     const card = await tx.cards.get(b.token);

@@ -207,7 +207,15 @@ export function registerPublicApiDocs(app: OpenAPIHono<any>): void {
     request: { params: token, ...json(sberPayPushBody) },
     responses: responses(
       { status: 200, description: 'Sent', schema: pushReply },
-      { 400: INVALID, 403: ORIGIN, 404: TOKEN, 409: 'invalid_state: no SberPay payment waits for the customer', 413: TOO_LARGE, 415: NOT_JSON },
+      {
+        400: INVALID,
+        403: ORIGIN,
+        404: TOKEN,
+        409: 'invalid_state: no SberPay payment waits for the customer',
+        413: TOO_LARGE,
+        415: NOT_JSON,
+        502: 'acquirer_unavailable: the rail did not send the push; the QR and the SberPay link still pay',
+      },
     ),
   });
 

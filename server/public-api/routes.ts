@@ -302,7 +302,8 @@ export function publicApi(d: PublicDeps) {
   api.post('/public/v1/sessions/:token/sberpay/push', async (c) => {
     const { sessionId, project } = await authorize(c);
     const body = parse(sberPayPushBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES));
-    await act(sessionId, (tx) => d.sessions.sendSberPayPush(tx, project, sessionId, body.phone));
+    const push = await act(sessionId, (tx) => d.sessions.sberPayPushable(tx, project, sessionId, body.phone));
+    await d.rails.sberPayPush(push.session, push.payment, push.phone);
     return c.json({ status: 'ok' });
   });
 

@@ -15,6 +15,7 @@ import type { Storage, Tx } from '../store/port';
 import type { SandboxRailPaymentRow, SandboxRailRefundRow } from '../store/rows';
 import { SandboxFaults, SandboxRailFailure, type SandboxOp } from './faults';
 import { fpsLink, newFpsQrId } from './fps';
+import { formatAmount } from '../../widget/i18n/money';
 
 /** The FPS member id (bank) that receives sandbox payments. */
 export const SANDBOX_FPS_MEMBER_ID = '100000000111';
@@ -54,6 +55,12 @@ export class SandboxRail implements Acquirer {
     return this.change('void', ref, signal, (row) =>
       row.status === 'awaiting_customer' || row.status === 'authorized' ? { ...row, status: 'voided', interaction_json: null } : row,
     );
+  }
+
+  /** The push lands in the sandbox's inbox (/sandbox/pushes), worded as SberPay's app words it: in Russian, with the shop's own name. */
+  async sberPayPush(ref: RailPaymentRef, phone: string): Promise<void> {
+    const text = `SberPay: оплата ${formatAmount(ref.start.amount.amount, ref.start.amount.currency, 'ru')} в магазин «${ref.start.merchant}»`;
+    await this.d.store.transaction((tx) => tx.pushes.record(ref.paymentId, phone, text, this.d.clock.now()));
   }
 
   async renew(ref: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState | null> {

@@ -11,6 +11,7 @@
  */
 import type { Acquirer, RailCardForm, RailPaymentState, RailRefundState, RailReports, RefundRequest } from '../acquirers/port';
 import type { Clock } from '../clock';
+import { ApiError } from '../errors';
 import type { Storage } from '../store/port';
 import type { PaymentRow, RefundRow, SessionRow } from '../store/rows';
 import { railRefOf } from './rail-request';
@@ -97,6 +98,22 @@ export class PaymentRails implements RailReports {
   async renew(session: SessionRow, payment: PaymentRow): Promise<RailPaymentState | null> {
     const project = (await this.d.store.projects.get(session.project))!;
     return this.withTimeout((signal) => this.d.acquirer.renew(railRefOf(session, payment, project), signal));
+  }
+
+  /**
+   * Has the rail send the SberPay push for the payment. A 502 when it has no pushes or did not
+   * send one in time: nothing was charged, the QR and the app link still pay, and asking again is safe.
+   */
+  async sberPayPush(session: SessionRow, payment: PaymentRow, phone: string): Promise<void> {
+    const push = this.d.acquirer.sberPayPush?.bind(this.d.acquirer);
+    const project = (await this.d.store.projects.get(session.project))!;
+    const sent = push
+      ? await push(railRefOf(session, payment, project), phone, AbortSignal.timeout(this.d.timeoutMs)).then(
+          () => true,
+          (error: unknown) => (console.warn(`acquirer ${this.d.acquirer.name}: no SberPay push for ${payment.id} (${error instanceof Error ? error.message : String(error)})`), false),
+        )
+      : false;
+    if (!sent) throw new ApiError(502, 'acquirer_unavailable', 'the bank did not send the SberPay push: show the customer the QR or the SberPay link instead, or ask again');
   }
 
   /**

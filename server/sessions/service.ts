@@ -25,7 +25,6 @@ import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/ro
 import { renderSession } from './render';
 import { actionLifetimeMs, confirmWindowMs } from './windows';
 import { CommitOutcomeUnknown, StorageUnavailable } from '../store/errors';
-import { formatAmount } from '../../widget/i18n/money';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
 
@@ -400,7 +399,8 @@ export class SessionService {
   }
 
   /** Sends the SberPay push (to the sandbox inbox) for the payment waiting for the customer. */
-  async sendSberPayPush(tx: Tx, project: Project, sessionId: string, phone: string | undefined) {
+  /** The SberPay payment waiting for the customer, and the phone to push to (given, or its sber_pay.phone): PaymentRails.sberPayPush sends it. */
+  async sberPayPushable(tx: Tx, project: Project, sessionId: string, phone: string | undefined): Promise<{ session: SessionRow; payment: PaymentRow; phone: string }> {
     const { row, payment } = await this.take(tx, project, sessionId);
     if (!payment || payment.method !== 'sberpay' || payment.stage !== 'awaiting_customer') {
       throw conflict(`session ${row.id} is ${row.status} and has no SberPay payment waiting for the customer: push after action_required`);
@@ -408,9 +408,7 @@ export class SessionService {
     const details = JSON.parse(payment.details_json) as { payment_details: { internet_banking: { sber_pay: { phone?: string } } } };
     const to = phone ?? details.payment_details.internet_banking.sber_pay.phone;
     if (!to) throw badRequest('phone', "phone is required: the payment's sber_pay has no phone to default to");
-    // What SberPay's app shows the customer: in Russian, as that app speaks, with the shop's own name.
-    const text = `SberPay: оплата ${formatAmount(row.amount, row.currency, 'ru')} в магазин «${project.displayName ?? project.name}»`;
-    return tx.pushes.record(payment.id, to, text, this.d.clock.now());
+    return { session: row, payment, phone: to };
   }
 
   /** The payment whose QR or deep link the customer asks to renew: it must be waiting for them. */

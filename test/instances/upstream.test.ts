@@ -145,6 +145,12 @@ describe('A (ACQUIRER=smartglocal) over B (a sandbox sg-checkout)', () => {
     assert.equal(page.status, 200, 'B serves the SberPay page behind the QR');
     const paymentId = started.view.payment.id as string;
     assert.equal(pair.paymentsAtB(paymentId), 1);
+    // The push goes to B, whose sandbox inbox receives it (as Sber's app would); A keeps no inbox.
+    const push = await fetch(`${a.url}/public/v1/sessions/${publicToken}/sberpay/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: '79001234567' }) });
+    assert.equal(push.status, 200, await push.text());
+    const bPayment = (await sessionAtB(a, paymentId)).acquiring_payments.at(-1)!.id;
+    assert.deepEqual(query(pair.b.dataDir, 'SELECT phone FROM sandbox_pushes WHERE payment_id = ?', bPayment), [{ phone: '79001234567' }]);
+    assert.deepEqual(query(a.dataDir, 'SELECT count(*) AS n FROM sandbox_pushes'), [{ n: 0 }]);
     await approveAtB(a, paymentId);
     await merchantLearnsSucceeded(a, sessionId, paymentId);
   });

@@ -120,6 +120,14 @@ export class SmartGlocalAcquirer implements Acquirer {
     return refund ? refundStateOf(refund) : { state: 'processing' };
   }
 
+  /** The upstream's `sberpay/push` for the payment's upstream session. */
+  async sberPayPush(payment: RailPaymentRef, phone: string, signal: AbortSignal): Promise<void> {
+    const sessionId = await this.sessionIdOf(payment, signal);
+    if (typeof sessionId !== 'string') throw new Error(`the upstream has no SberPay payment ${payment.paymentId} to push`);
+    const answer = await this.client.call('sberpay/push', { session_id: sessionId, phone }, { signal });
+    if (!answer.ok) throw unexpected('sberpay/push', answer);
+  }
+
   callbackRoutes(reports: RailReports): Hono {
     return smartGlocalWebhooks(reports, this.o.upstreamPublicKey);
   }
