@@ -43,7 +43,7 @@ const server = createServer({
   fetchBankLogos: config.fetchBankLogos,
   serverKey,
   railTimeoutMs: config.acquirerTimeoutMs,
-  ...(upstream ? { acquirer: () => new SmartGlocalAcquirer(upstream) } : {}),
+  ...(upstream ? { acquirer: () => new SmartGlocalAcquirer({ ...upstream, timeoutMs: config.acquirerTimeoutMs }) } : {}),
 });
 // The demo store and console: beside the product, on by default only with the sandbox (DEMO=on|off).
 const demo = config.demo ? mountDemo(server, { publicUrl: config.publicUrl, dataDir: config.dataDir }) : null;

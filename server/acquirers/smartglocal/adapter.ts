@@ -18,7 +18,8 @@ import { findRefund, newestRefund, railStateOf, refundStateOf } from './mapping'
 import { sessionOf, type UpstreamSession } from './protocol';
 import { smartGlocalWebhooks } from './webhooks';
 
-export type SmartGlocalOptions = SmartGlocalConfig & { fetch?: typeof fetch };
+/** `timeoutMs`: how long one call may take (the gateway passes ACQUIRER_TIMEOUT_MS; its own signal bounds each call too). */
+export type SmartGlocalOptions = SmartGlocalConfig & { timeoutMs: number; fetch?: typeof fetch };
 
 /** A definite refusal: a request this adapter cannot send, or the upstream's 4xx answer to it. */
 class Refused {

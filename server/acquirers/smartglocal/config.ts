@@ -14,11 +14,7 @@ export type SmartGlocalConfig = {
   privateKey: KeyObject;
   /** SMARTGLOCAL_PUBLIC_KEY(_FILE): the upstream's key that its webhooks' X-PARTNER-SIGN is checked with. */
   upstreamPublicKey: KeyObject;
-  /** SMARTGLOCAL_TIMEOUT_MS: how long one call may take before its outcome counts as unknown (default 10000). */
-  timeoutMs: number;
 };
-
-export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The settings from `env`, or an Error whose message says which variable to set and how. */
 export function smartGlocalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SmartGlocalConfig {
@@ -49,11 +45,7 @@ export function smartGlocalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
     throw new Error(`${publicPem.source} is not a PEM public key: give the upstream's public key (-----BEGIN PUBLIC KEY-----)`);
   }
   if (upstreamPublicKey.asymmetricKeyType !== 'rsa') throw new Error(`${publicPem.source} is a ${upstreamPublicKey.asymmetricKeyType} key: X-PARTNER-SIGN is checked with an RSA key`);
-  const timeoutMs = Number(env.SMARTGLOCAL_TIMEOUT_MS?.trim() || DEFAULT_TIMEOUT_MS);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) {
-    throw new Error(`SMARTGLOCAL_TIMEOUT_MS=${env.SMARTGLOCAL_TIMEOUT_MS} must be a whole number of milliseconds from 1 to 120000 (default ${DEFAULT_TIMEOUT_MS})`);
-  }
-  return { url, project, privateKey, upstreamPublicKey, timeoutMs };
+  return { url, project, privateKey, upstreamPublicKey };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
