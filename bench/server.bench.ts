@@ -20,7 +20,8 @@
  *
  * Settings (environment): BENCH_CONNECTIONS (50), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_ROUNDS (3),
  * BENCH_CLIENTS (1000), BENCH_APPROVE_RATE (200 per second; 0 = all at once),
- * BENCH_PHASES (hello,public,merchant,echo,create,longpoll), BENCH_LOAD (auto: wrk when installed, else
+ * BENCH_PHASES (hello,public,merchant,echo,create,longpoll; also pay: a signed session/init/payment by FPS,
+ * which records the attempt, calls the sandbox rail and records its answer), BENCH_LOAD (auto: wrk when installed, else
  * autocannon; or wrk | autocannon), BENCH_CPU_PROF=<dir> (CPU-profile the server process in each
  * phase, <dir>/<phase>.cpuprofile; summarise with `tsx bench/cpuprofile-top.ts <file>`),
  * BENCH_JSON=<file> (figures as JSON), BENCH_STRICT=1 (exit 1 when a target is missed; by default a
@@ -72,7 +73,7 @@ const UNSTEADY_SWING = 1.25;
 const COLUMNS = ['Measure (median round)', 'Result', 'Latency p50 / p99', 'Server CPU/req', 'Event loop CPU/req', 'Server busy', 'CPU vs hello', 'vs hello', 'Each round', 'Target', ''];
 
 /** One throughput measure: what is loaded, and the share of hello world it must reach. */
-type Throughput = { key: 'hello' | 'public' | 'merchant' | 'echo' | 'create'; label: string; url: string; requests: Request[]; target: { ratio: number; name: string } | null };
+type Throughput = { key: 'hello' | 'public' | 'merchant' | 'echo' | 'create' | 'pay'; label: string; url: string; requests: Request[]; target: { ratio: number; name: string } | null };
 type Round = Partial<Record<Throughput['key'], LoadResult>>;
 
 const median = (values: number[]) => values[medianIndex(values)] ?? NaN;
@@ -182,6 +183,16 @@ async function main() {
     if (PHASES.has('create')) {
       const requests = createRequests;
       throughput.push({ key: 'create', label: 'signed session/create', url: info.appUrl, requests, target: { ratio: TARGETS.signedCreate, name: 'signed session/create ≥ 20 %' } });
+    }
+    if (PHASES.has('pay')) {
+      // A session and its FPS payment in one call: the attempt commits, the sandbox rail is called
+      // after it is on disk, its answer (the QR) commits, and the reply shows it. Beside create,
+      // what the two phases of the acquirer port cost.
+      const requests = Array.from({ length: CREATE_POOL }, (_, i): Request => {
+        const body = JSON.stringify({ ...JSON.parse(createBody(i, `${run}p`)), payment_details: { type: 'faster_payment_system' } });
+        return { method: 'POST', path: '/api/v1/session/init/payment', headers: merchant.headers(body), body };
+      });
+      throughput.push({ key: 'pay', label: 'signed session/init/payment (FPS, both phases)', url: info.appUrl, requests, target: null });
     }
     const disk: { when: string; probe: DiskProbe }[] = [];
     const probeDisk = async (when: string) => {
