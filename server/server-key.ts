@@ -13,9 +13,13 @@
  * key the merchant was never shown: give them all the same key through SERVER_KEY_FILE (or
  * SERVER_PRIVATE_KEY), and the CLI too.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { KeySettingError, MIN_RSA_BITS, readPemFile, readPemSetting, rsaSigningKeyFromPem } from './pem-setting';
+
+/** A key that cannot be used: the message is one line that says how to fix it. The same class as every key setting's. */
+export { KeySettingError as ServerKeyError };
 
 /** The key pair, its public half in PEM (SPKI) as the merchant receives it, and where it was read from. */
 export type ServerKey = {
@@ -31,30 +35,17 @@ export type ServerKey = {
 /** The file in DATA_DIR that holds the key when neither SERVER_KEY_FILE nor SERVER_PRIVATE_KEY is set. */
 export const serverKeyPath = (dataDir: string) => join(dataDir, 'server-key.pem');
 
-const MIN_BITS = 2048;
 const HOW_TO_MAKE = 'make one with openssl genrsa -out server-key.pem 2048';
-
-/** A key that cannot be used: the message is one line that says how to fix it. */
-export class ServerKeyError extends Error {
-  override name = 'ServerKeyError';
-}
 
 /**
  * Loads the server key from SERVER_KEY_FILE, SERVER_PRIVATE_KEY or `<dataDir>/server-key.pem`,
  * generating the last (2048-bit RSA, mode 0600) when it does not exist yet. Throws a ServerKeyError.
  */
 export function loadServerKey(options: { dataDir: string; env?: NodeJS.ProcessEnv }): ServerKey {
-  const env = options.env ?? process.env;
-  const file = env.SERVER_KEY_FILE?.trim();
-  const inline = env.SERVER_PRIVATE_KEY?.trim();
-  if (file && inline) throw new ServerKeyError('SERVER_KEY_FILE and SERVER_PRIVATE_KEY are both set: keep one, so there is no doubt which key signs');
-  if (file) {
-    const path = resolve(file);
-    return { ...keyFromPem(readKeyFile(path, `SERVER_KEY_FILE=${file}`), `SERVER_KEY_FILE=${file}`), source: `SERVER_KEY_FILE ${path}`, inDataDir: false };
-  }
-  // A PEM squeezed onto one line (`\n` for its line breaks), as some deployment tools pass it.
-  if (inline) return { ...keyFromPem(inline.replace(/\\n/g, '\n'), 'SERVER_PRIVATE_KEY'), source: 'SERVER_PRIVATE_KEY', inDataDir: false };
-  return keyInDataDir(resolve(options.dataDir));
+  const given = readPemSetting(options.env ?? process.env, { file: 'SERVER_KEY_FILE', inline: 'SERVER_PRIVATE_KEY', wanted: `a PEM private key, or ${HOW_TO_MAKE}` });
+  if (!given) return keyInDataDir(resolve(options.dataDir));
+  const source = given.path === null ? given.source : `SERVER_KEY_FILE ${given.path}`;
+  return { ...keyFromPem(given.text, given.source), source, inDataDir: false };
 }
 
 /** The public half of `key` as PEM (SPKI), what a merchant verifies X-PARTNER-SIGN with. */
@@ -71,10 +62,10 @@ export function publicKeyFingerprint(key: ServerKey): string {
 function keyInDataDir(dataDir: string): ServerKey {
   const path = serverKeyPath(dataDir);
   const what = `the server key ${path}`;
-  const existing = readKeyFileIfAny(path, what);
+  const existing = readPemFile(path, what);
   if (existing !== null) return { ...keyFromPem(existing, what), source: path, inDataDir: true };
   mkdirSync(dataDir, { recursive: true });
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: MIN_BITS });
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: MIN_RSA_BITS });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   // 0600: the key signs webhooks in the server's name, so only its owner may read it. Written
   // aside and linked into place, which fails if the file appeared meanwhile: a server and its
@@ -85,53 +76,19 @@ function keyInDataDir(dataDir: string): ServerKey {
     linkSync(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return { ...keyFromPem(readKeyFile(path, what), what), source: path, inDataDir: true };
+    // The other process's key won: use it, as every later start will.
+    const theirs = readPemFile(path, what);
+    if (theirs === null) throw new KeySettingError(`${what} was removed as soon as it was made: start again`);
+    return { ...keyFromPem(theirs, what), source: path, inDataDir: true };
   } finally {
     rmSync(temporary, { force: true });
   }
   return { ...keyFromPem(pem, what), source: `${path} (generated)`, inDataDir: true };
 }
 
-function readKeyFileIfAny(path: string, what: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ServerKeyError(`${what} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): let the server's user read it (chmod 600, owned by that user)`);
-  }
-}
-
-function readKeyFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') throw new ServerKeyError(`${what}: no such file (${path}): give the path of a PEM private key, or ${HOW_TO_MAKE}`);
-    throw new ServerKeyError(`${what} cannot be read (${code}): let the server's user read it (chmod 600, owned by that user)`);
-  }
-}
-
-/** The key pair in `pem`, checked: an unencrypted RSA private key of 2048 bits or more. `what` names it in errors. */
+/** The key pair in `pem`, checked as every signing key is (pem-setting.ts). `what` names it in errors. */
 function keyFromPem(pem: string, what: string): Omit<ServerKey, 'source' | 'inDataDir'> {
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-    if (/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(pem)) throw new ServerKeyError(`${what} holds a public key: the server signs, so give it the private key (${HOW_TO_MAKE})`);
-    throw new ServerKeyError(`${what} is not a PEM private key (no -----BEGIN PRIVATE KEY----- line): ${HOW_TO_MAKE}`);
-  }
-  // PKCS#8 (`ENCRYPTED PRIVATE KEY`) and traditional (`Proc-Type: 4,ENCRYPTED`) PEM both say so in clear.
-  if (/ENCRYPTED PRIVATE KEY|Proc-Type: *4, *ENCRYPTED/.test(pem)) {
-    throw new ServerKeyError(`${what} is encrypted with a passphrase: give it unencrypted (openssl rsa -in key.pem -out server-key.pem) and protect the file with chmod 600 instead`);
-  }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(pem);
-  } catch (error) {
-    throw new ServerKeyError(`${what} is not a readable PEM private key (${(error as Error).message.split('\n')[0]}): ${HOW_TO_MAKE}`);
-  }
-  if (privateKey.asymmetricKeyType !== 'rsa') {
-    throw new ServerKeyError(`${what} is an ${privateKey.asymmetricKeyType ?? 'unknown'} key: X-PARTNER-SIGN is RSA (PKCS#1 v1.5, SHA-256), so ${HOW_TO_MAKE}`);
-  }
-  const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits < MIN_BITS) throw new ServerKeyError(`${what} is a ${bits}-bit RSA key: use 2048 bits or more (${HOW_TO_MAKE})`);
+  const privateKey = rsaSigningKeyFromPem(pem, what, HOW_TO_MAKE);
   const publicKey = createPublicKey(privateKey);
   return { privateKey, publicKey, publicKeyPem: publicKeyPem(publicKey) };
 }

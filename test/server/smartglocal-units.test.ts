@@ -24,6 +24,9 @@ describe('smartGlocalConfigFromEnv', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sg-config-'));
   writeFileSync(join(dir, 'private.pem'), ours.privateKey);
   writeFileSync(join(dir, 'upstream.pem'), upstreams.publicKey);
+  writeFileSync(join(dir, 'encrypted.pem'), createPrivateKey(ours.privateKey).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }));
+  writeFileSync(join(dir, 'ec.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const short = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const good = { SMARTGLOCAL_URL: 'https://proxy.example/', SMARTGLOCAL_PROJECT: 'gateway', SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'private.pem'), SMARTGLOCAL_PUBLIC_KEY: upstreams.publicKey };
 
   test('reads the origin, the project, both keys (file or inline PEM) and the timeout with its default', () => {
@@ -42,9 +45,12 @@ describe('smartGlocalConfigFromEnv', () => {
       [{ ...good, SMARTGLOCAL_URL: 'https://proxy.example/api' }, /SMARTGLOCAL_URL=.* must be an origin/],
       [{ ...good, SMARTGLOCAL_PROJECT: '' }, /^SMARTGLOCAL_PROJECT is not set/],
       [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: '' }, /SMARTGLOCAL_PRIVATE_KEY_FILE \(or SMARTGLOCAL_PRIVATE_KEY\) is not set/],
-      [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'missing.pem') }, /cannot be read \(ENOENT\)/],
-      [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'upstream.pem') }, /is not a PEM private key/],
-      [{ ...good, SMARTGLOCAL_PRIVATE_KEY: ours.privateKey }, /both SMARTGLOCAL_PRIVATE_KEY_FILE and SMARTGLOCAL_PRIVATE_KEY are set/],
+      [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'missing.pem') }, /^SMARTGLOCAL_PRIVATE_KEY_FILE=.*missing\.pem: no such file .*give the path of our RSA private key/],
+      [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'upstream.pem') }, /^SMARTGLOCAL_PRIVATE_KEY_FILE=.*upstream\.pem holds a public key: the server signs, so give it the private key/],
+      [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'encrypted.pem') }, /^SMARTGLOCAL_PRIVATE_KEY_FILE=.*encrypted\.pem is encrypted with a passphrase: give it unencrypted/],
+      [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'ec.pem') }, /^SMARTGLOCAL_PRIVATE_KEY_FILE=.*ec\.pem is an ec key: X-PARTNER-SIGN is RSA/],
+      [{ ...good, SMARTGLOCAL_PRIVATE_KEY_FILE: '', SMARTGLOCAL_PRIVATE_KEY: short }, /^SMARTGLOCAL_PRIVATE_KEY is a 1024-bit RSA key: use 2048 bits or more \(make one with openssl genrsa .* register its public half at the upstream\)$/],
+      [{ ...good, SMARTGLOCAL_PRIVATE_KEY: ours.privateKey }, /^SMARTGLOCAL_PRIVATE_KEY_FILE and SMARTGLOCAL_PRIVATE_KEY are both set: keep one/],
       [{ ...good, SMARTGLOCAL_PUBLIC_KEY: '' }, /SMARTGLOCAL_PUBLIC_KEY_FILE \(or SMARTGLOCAL_PUBLIC_KEY\) is not set/],
       [{ ...good, SMARTGLOCAL_PUBLIC_KEY: ours.privateKey }, /holds a private key/],
     ];

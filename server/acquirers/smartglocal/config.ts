@@ -2,8 +2,8 @@
  * The Smart Glocal adapter's settings (`ACQUIRER=smartglocal`), read once at start-up. Every
  * problem is one line that says how to fix it, thrown before anything listens.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { KeySettingError, readPemSetting, rsaSigningKeyFromPem, type PemSetting } from '../../pem-setting';
 
 export type SmartGlocalConfig = {
   /** SMARTGLOCAL_URL: the upstream's origin, such as https://proxy.smart-glocal.com (no path). */
@@ -27,24 +27,9 @@ export function smartGlocalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
     throw new Error(`SMARTGLOCAL_PROJECT="${project}" must be the project name as registered at the upstream (printable ASCII, no spaces)`);
   }
   const privatePem = pem(env, 'SMARTGLOCAL_PRIVATE_KEY', 'our RSA private key (PEM) whose public half is registered for SMARTGLOCAL_PROJECT at the upstream');
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(privatePem.text);
-  } catch {
-    throw new Error(`${privatePem.source} is not a PEM private key: give the RSA private key (-----BEGIN PRIVATE KEY-----) whose public half the upstream has`);
-  }
-  if (privateKey.asymmetricKeyType !== 'rsa') throw new Error(`${privatePem.source} is a ${privateKey.asymmetricKeyType} key: X-PARTNER-SIGN needs an RSA key`);
+  const privateKey = rsaSigningKeyFromPem(privatePem.text, privatePem.source, 'make one with openssl genrsa -out smartglocal-key.pem 2048 and register its public half at the upstream');
   const publicPem = pem(env, 'SMARTGLOCAL_PUBLIC_KEY', "the upstream's RSA public key (PEM) that signs its webhooks");
-  if (/PRIVATE KEY/.test(publicPem.text)) {
-    throw new Error(`${publicPem.source} holds a private key: give the upstream's public key (-----BEGIN PUBLIC KEY-----), as it publishes it`);
-  }
-  let upstreamPublicKey: KeyObject;
-  try {
-    upstreamPublicKey = createPublicKey(publicPem.text);
-  } catch {
-    throw new Error(`${publicPem.source} is not a PEM public key: give the upstream's public key (-----BEGIN PUBLIC KEY-----)`);
-  }
-  if (upstreamPublicKey.asymmetricKeyType !== 'rsa') throw new Error(`${publicPem.source} is a ${upstreamPublicKey.asymmetricKeyType} key: X-PARTNER-SIGN is checked with an RSA key`);
+  const upstreamPublicKey = upstreamKeyFromPem(publicPem);
   return { url, project, privateKey, upstreamPublicKey };
 }
 
@@ -55,17 +40,24 @@ function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
 }
 
 /** A PEM from `<name>_FILE` (a path) or `<name>` (the PEM itself, `\n` allowed for newlines); exactly one. */
-function pem(env: NodeJS.ProcessEnv, name: string, what: string): { text: string; source: string } {
-  const file = env[`${name}_FILE`]?.trim();
-  const inline = env[name]?.trim();
-  if (file && inline) throw new Error(`both ${name}_FILE and ${name} are set: keep one of them`);
-  if (file) {
-    try {
-      return { text: readFileSync(file, 'utf8'), source: `${name}_FILE=${file}` };
-    } catch (error) {
-      throw new Error(`${name}_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give the path of ${what}`);
-    }
+function pem(env: NodeJS.ProcessEnv, name: string, what: string): PemSetting {
+  const given = readPemSetting(env, { file: `${name}_FILE`, inline: name, wanted: what });
+  if (!given) throw new KeySettingError(`${name}_FILE (or ${name}) is not set: ACQUIRER=smartglocal needs ${what}`);
+  return given;
+}
+
+/** The upstream's RSA public key that its webhooks' X-PARTNER-SIGN is checked with. */
+function upstreamKeyFromPem({ text, source }: PemSetting): KeyObject {
+  // createPublicKey would take a private key too and keep its public half: that is our key given by mistake, or a leak of theirs.
+  if (/PRIVATE KEY/.test(text)) {
+    throw new KeySettingError(`${source} holds a private key: give the upstream's public key (-----BEGIN PUBLIC KEY-----), as it publishes it`);
   }
-  if (inline) return { text: inline.replace(/\\n/g, '\n'), source: name };
-  throw new Error(`${name}_FILE (or ${name}) is not set: ACQUIRER=smartglocal needs ${what}`);
+  let key: KeyObject;
+  try {
+    key = createPublicKey(text);
+  } catch {
+    throw new KeySettingError(`${source} is not a PEM public key: give the upstream's public key (-----BEGIN PUBLIC KEY-----)`);
+  }
+  if (key.asymmetricKeyType !== 'rsa') throw new KeySettingError(`${source} is a ${key.asymmetricKeyType} key: X-PARTNER-SIGN is checked with an RSA key`);
+  return key;
 }
