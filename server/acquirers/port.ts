@@ -31,6 +31,10 @@ export type StartRequest = {
   capture: boolean;
   /** The rail's token for the card (a card, saved-card or recurrent payment). */
   cardToken: string | null;
+  /** Keep the card as a recurrent token for later charges (payment_options.recurrent; the customer agreed). */
+  keepRecurrent: boolean;
+  /** A recurrent payment's initiator: the merchant (no customer, exempt from 3-D Secure) or the customer (one click; the issuer may ask). */
+  initiator: 'merchant' | 'client' | null;
   /** False when nobody vouched for who the customer is (a typed identifier): the issuer may ask for 3-D Secure. */
   customerVerified: boolean;
   sberPay: { channel: SberPayChannel; phone?: string } | null;

@@ -31,6 +31,7 @@ const METHOD_ERRORS: Record<string, { 404?: string; 409?: string; 502?: string }
     502: 'acquirer_unavailable: the rail did not send the push (nothing was charged; the QR and the SberPay link still pay): ask again, with a new Idempotency-Key if you sent one',
   },
   'recurrent/disable': { 404: 'not_found: token names no card token of this project' },
+  'recurrent/status': { 404: 'not_found: token names no recurrent token of this project (a card token that never paid with payment_options.recurrent is none)' },
   'link/create': {},
   'link/get': { 404: 'not_found: id names no payment link of this project' },
   'link/list': {},

@@ -19,6 +19,7 @@ import type { LinkRow, Project, SessionRow } from '../store/rows';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
+import { renderRecurrent } from '../sessions/render';
 
 export type MerchantDeps = {
   store: Storage;
@@ -107,10 +108,10 @@ export function merchantApi(d: MerchantDeps) {
     const id = (body as { session?: { id?: unknown } }).session?.id;
     if (typeof id !== 'string' || !d.rails.busy(id)) return body;
     await d.rails.settled(id);
-    return { ...body, session: await d.sessions.render(d.store.sessions, (await d.store.sessions.get(id))!) };
+    return { ...body, session: await d.sessions.render(d.store, (await d.store.sessions.get(id))!) };
   };
 
-  const session = async (tx: Tx, row: Promise<SessionRow>) => ({ status: 'ok', session: await d.sessions.render(tx.sessions, await row) });
+  const session = async (tx: Tx, row: Promise<SessionRow>) => ({ status: 'ok', session: await d.sessions.render(tx, await row) });
 
   method('session/create', 'Create a payment session', s.createSessionBody, (tx, project, b) => session(tx, d.sessions.create(tx, project, toCreate(b))));
 
@@ -158,6 +159,12 @@ export function merchantApi(d: MerchantDeps) {
       return reply;
     },
   );
+
+  method('recurrent/status', 'Read a recurrent token: whether it can still be charged', s.recurrentStatusBody, async (tx, project, b) => {
+    const card = await tx.cards.get(b.token);
+    if (!card || card.project !== project.name || !card.recurrent) throw notFound('recurrent token', b.token);
+    return { status: 'ok', recurrent: renderRecurrent(card) };
+  });
 
   method('recurrent/disable', 'Disable a recurrent card token', s.recurrentDisableBody, async (tx, project, b) => {
     const card = await tx.cards.get(b.token);

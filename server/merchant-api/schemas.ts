@@ -82,7 +82,15 @@ export const cardToken = z.string().regex(/^tok_[0-9a-z]{20}$/, { message: 'must
 export const paymentDetails = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('card'), card: z.strictObject({ token: cardToken }) }),
-    z.strictObject({ type: z.literal('recurrent'), recurrent: z.strictObject({ token: cardToken }) }),
+    z.strictObject({
+      type: z.literal('recurrent'),
+      recurrent: z.strictObject({
+        token: cardToken,
+        initiator: z.enum(['merchant', 'client']).default('merchant').openapi({
+          description: 'merchant (default): charged with no customer present, exempt from 3-D Secure; client: the customer pays with one click on your page, and the issuer may ask for 3-D Secure (action_required).',
+        }),
+      }),
+    }),
     z.strictObject({ type: z.literal('faster_payment_system') }),
     z.strictObject({
       type: z.literal('internet_banking'),
@@ -127,6 +135,7 @@ export const linkRef = z.strictObject({ id: linkId }).openapi('LinkRef');
 export const linkList = z.strictObject({}).openapi('LinkList');
 
 export const recurrentDisableBody = z.strictObject({ token: cardToken }).openapi('RecurrentDisable');
+export const recurrentStatusBody = z.strictObject({ token: cardToken }).openapi('RecurrentStatus');
 
 export const okReply = z
   .looseObject({ status: z.literal('ok'), session: z.looseObject({ id: z.string(), status: z.string() }).optional() })

@@ -51,7 +51,8 @@ export type PublicDeps = {
 /** Longest long-poll a client may ask for; below common proxy idle timeouts (60 s). */
 export const MAX_WAIT_SECONDS = 30;
 
-const consentField = { consent: z.boolean().optional() };
+// recurrent_consent: the customer agreed to the shop's later charges (required where the view says recurrent).
+const consentField = { consent: z.boolean().optional(), recurrent_consent: z.boolean().optional() };
 /**
  * The card as the rail's card form showed it to the customer (`acquirer` card forms only): shown
  * back to them and to the merchant. Only the rail knows the card behind the token, and it decides
@@ -228,7 +229,7 @@ export function publicApi(d: PublicDeps) {
     if (session.order_check_url) {
       // Before anything is charged: the merchant may still say no (out of stock, say). What it is
       // told leaves the server, so like an answer it waits until what it read is on disk.
-      const order = { session: await d.sessions.render(d.store.sessions, session), payment_method: body.method };
+      const order = { session: await d.sessions.render(d.store, session), payment_method: body.method };
       await d.store.whenDurable();
       const check = await checkOrder(session.order_check_url, project.webhookSecret, order, d.orderCheck);
       if (!check.ok) throw new ApiError(check.code === 'order_refused' ? 409 : 502, check.code, check.message);
@@ -239,13 +240,21 @@ export function publicApi(d: PublicDeps) {
       : body.method === 'fps' ? { type: 'faster_payment_system' as const }
       : { type: 'internet_banking' as const, internet_banking: { type: 'sber_pay' as const, sber_pay: { channel: body.channel, ...(body.phone ? { phone: body.phone } : {}) } } };
     await act(sessionId, async (tx) => {
-      const consent = consentOf(JSON.parse((await d.sessions.load(tx, project, sessionId)).data_json) as SessionData);
+      const data = JSON.parse((await d.sessions.load(tx, project, sessionId)).data_json) as SessionData;
+      const consent = consentOf(data);
       if (consent && body.consent !== true) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
+      const recurrent = data.payment_options?.recurrent === true;
+      if (recurrent && body.method !== 'card') throw badRequest('method', "this session keeps the card for the shop's later charges: pay by card");
+      if (recurrent && body.recurrent_consent !== true) {
+        throw badRequest('recurrent_consent', "the customer must agree to the shop's later charges first: tick that box, then pay");
+      }
       if (body.method === 'card' && d.cardForm === 'acquirer') await d.sessions.recordRailCard(tx, project, sessionId, body.card_token, body.card);
       const options = body.method === 'card' && body.remember_card ? { payment_options: { save_card: true } } : {};
-      await d.sessions.startPayment(tx, project, sessionId, { payment_details: details, ...options, consentedAt: consent ? d.clock.now() : undefined }, { byCustomer: true });
+      const now = d.clock.now();
+      const consents = { consentedAt: consent ? now : undefined, recurrentConsentedAt: recurrent ? now : undefined };
+      await d.sessions.startPayment(tx, project, sessionId, { payment_details: details, ...options, ...consents }, { byCustomer: true });
     });
     await d.rails.settled(sessionId); // the reply shows the rail's answer (the QR, the 3-D Secure page), or "checking" if it was lost
     return reply(c, await viewOf(sessionId));
@@ -294,7 +303,7 @@ export function publicApi(d: PublicDeps) {
     const id = newSecretId('tok');
     const card = checked.card;
     // What the sandbox issuer will do with this card, kept with the token (never the number itself).
-    const row = { id, project: project.name, session_id: sessionId, ...card, scenario: cardScenario(body.number), recurrent: 0, used_at: null, disabled_at: null, created_at: d.clock.now() };
+    const row = { id, project: project.name, session_id: sessionId, ...card, scenario: cardScenario(body.number), recurrent: 0, recurrent_at: null, used_at: null, disabled_at: null, created_at: d.clock.now() };
     await d.store.transaction((tx) => tx.cards.insert(row));
     return c.json({ token: id, brand: card.brand, last4: card.last4, expiry_month: card.expiry_month, expiry_year: card.expiry_year });
   });

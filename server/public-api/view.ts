@@ -17,6 +17,8 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 /** FPS leads (the cheapest rail for a merchant and the customer's habit in Russia); a saved card goes first when there is one. */
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 const WITHOUT_CARDS: readonly MethodId[] = ['fps', 'sberpay'];
+/** What can pay now and be charged again later without the customer (FPS account binding is still to come). */
+const RECURRING_METHODS: readonly MethodId[] = ['card'];
 
 /**
  * Who tokenises the cards: this server (`server`, only the sandbox: its cards are test cards) or
@@ -31,7 +33,9 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
   // One tap pays again with a card this server tokenised; a rail's card token pays once (its recurrent tokens are another matter).
-  const customer = cardForm === 'server' ? vouchedCustomer(row) : null;
+  // A session that keeps the card for later charges saves it anyway: no one-tap card, no "remember this card".
+  const recurrent = data.payment_options?.recurrent === true;
+  const customer = cardForm === 'server' && !recurrent ? vouchedCustomer(row) : null;
   const [project, saved, link] = await Promise.all([
     store.projects.get(row.project),
     customer ? store.cards.lastCard(row.project, customer) : undefined,
@@ -48,8 +52,10 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     description: data.description ?? null,
     /** The shop as its customers know it: its display name, never the project's internal name when it has one. */
     merchant: project?.displayName ?? row.project,
-    methods: !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    methods: recurrent ? RECURRING_METHODS.filter((m) => m !== 'card' || cardForm) : !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
     card_form: cardForm,
+    /** The session keeps the card for the shop's later charges: the customer must agree (recurrent_consent), and only cards are offered. */
+    recurrent,
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
     /** Whether the widget may offer "remember this card" (unticked): only for a vouched customer. */
     can_save_card: customer !== null,

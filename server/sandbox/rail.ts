@@ -196,9 +196,9 @@ export class SandboxRail implements Acquirer {
         return { ...base, status: 'declined', decline_code: 'card_declined', decline_description: 'The issuer declined the card' };
       case 'insufficient_funds':
         return { ...base, status: 'declined', decline_code: 'insufficient_funds', decline_description: 'The card has insufficient funds' };
-      // A merchant-initiated recurrent charge is exempt from 3-D Secure: no customer is there to answer.
+      // A merchant-initiated recurrent charge is exempt from 3-D Secure: no customer is there to answer. The customer's one click is not.
       case 'challenge':
-        return r.method === 'recurrent' ? { ...base, status: held } : waitForCustomer();
+        return r.initiator === 'merchant' ? { ...base, status: held } : waitForCustomer();
       // One tap on a card saved for an identifier anybody could type: the issuer asks the cardholder.
       default:
         return r.method === 'saved_card' && !r.customerVerified ? waitForCustomer() : { ...base, status: held };

@@ -6,7 +6,7 @@ import type { SessionData, SessionRow } from '../store/rows';
 
 export type PaymentDetailsInput =
   | { type: 'card'; card: { token: string } }
-  | { type: 'recurrent'; recurrent: { token: string } }
+  | { type: 'recurrent'; recurrent: { token: string; initiator?: 'merchant' | 'client' } }
   | { type: 'faster_payment_system' }
   | { type: 'internet_banking'; internet_banking: { type: 'sber_pay'; sber_pay: { phone?: string; channel: 'app' | 'mobile_web' | 'web' } } }
   /** Public API only: the customer's last used card, one tap. */
@@ -19,6 +19,8 @@ export type StartPaymentInput = {
   payment_options?: { return_url?: string; recurrent?: boolean; save_card?: boolean };
   /** When the customer accepted the offer, for sessions that ask for consent. */
   consentedAt?: number;
+  /** When the customer agreed to the shop's later charges (public API; the merchant API's caller answers for it). */
+  recurrentConsentedAt?: number;
 };
 
 export function methodOf(d: PaymentDetailsInput): PaymentMethod {
@@ -51,7 +53,7 @@ export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInp
   const payment_details =
     d.type === 'saved_card' ? { type: 'card', card: { ...cardInfo, saved: true } }
     : d.type === 'card' ? { type: 'card', card: cardInfo }
-    : d.type === 'recurrent' ? { type: 'recurrent', recurrent: { token: card!.id }, card: cardInfo }
+    : d.type === 'recurrent' ? { type: 'recurrent', recurrent: { token: card!.id, initiator: d.recurrent.initiator ?? 'merchant' }, card: cardInfo }
     : d;
   return {
     payment_details,
@@ -59,5 +61,6 @@ export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInp
     customer: input.customer ?? data.customer,
     payment_options: { ...data.payment_options, ...input.payment_options },
     ...(input.consentedAt ? { consent: { accepted_at: iso(input.consentedAt) } } : {}),
+    ...(input.recurrentConsentedAt ? { recurrent_consent: { accepted_at: iso(input.recurrentConsentedAt) } } : {}),
   };
 }

@@ -8,9 +8,9 @@ import type { PaymentRow, Project, SessionData, SessionRow } from '../store/rows
 import { actionLifetimeMs } from './windows';
 
 type StoredDetails = {
-  payment_details?: { internet_banking?: { sber_pay?: { channel?: SberPayChannel; phone?: string } } };
+  payment_details?: { internet_banking?: { sber_pay?: { channel?: SberPayChannel; phone?: string } }; recurrent?: { initiator?: 'merchant' | 'client' } };
   customer?: SessionData['customer'];
-  payment_options?: { return_url?: string };
+  payment_options?: { return_url?: string; recurrent?: boolean };
 };
 
 export function startRequestOf(session: SessionRow, payment: PaymentRow, project: Project): StartRequest {
@@ -24,6 +24,8 @@ export function startRequestOf(session: SessionRow, payment: PaymentRow, project
     // FPS and SberPay cannot hold money: the merchant's confirmation, if asked for, came before the rail was.
     capture: session.confirmation === 'auto' || payment.method === 'fps' || payment.method === 'sberpay',
     cardToken: payment.card_token,
+    keepRecurrent: details.payment_options?.recurrent === true && payment.method !== 'recurrent',
+    initiator: payment.method === 'recurrent' ? (details.payment_details?.recurrent?.initiator ?? 'merchant') : null,
     customerVerified: data.customer?.verified !== false,
     sberPay: payment.method === 'sberpay' ? { channel: sberPay?.channel ?? 'web', ...(sberPay?.phone ? { phone: sberPay.phone } : {}) } : null,
     merchant: project.displayName ?? project.name,

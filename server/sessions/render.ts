@@ -2,16 +2,18 @@
 import { iso } from '../clock';
 import { nextAction } from '../domain/session-machine';
 import type { CustomerInteraction } from '../acquirers/port';
-import type { SessionReads } from '../store/port';
-import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/rows';
+import type { Reads } from '../store/port';
+import type { CardTokenRow, PaymentRow, RefundRow, SessionData, SessionRow } from '../store/rows';
 import { paymentState } from './state';
 
 /** `sandbox`: the server runs the sandbox rail, so no money moves; said in every session it renders. */
-export async function renderSession(row: SessionRow, repo: SessionReads, sandbox: boolean) {
+export async function renderSession(row: SessionRow, reads: Pick<Reads, 'sessions' | 'cards'>, sandbox: boolean) {
   const data = JSON.parse(row.data_json) as SessionData;
-  const payments = await repo.payments(row.id);
+  const payments = await reads.sessions.payments(row.id);
   // Only a payment that took money can have refunds (a failed one only when the rail took it late: refunded_amount then): the others have no rows to read.
-  const refunds = await Promise.all(payments.map((p) => (p.status === 'succeeded' || p.refunded_amount > 0 ? repo.refunds(p.id) : [])));
+  const refunds = await Promise.all(payments.map((p) => (p.status === 'succeeded' || p.refunded_amount > 0 ? reads.sessions.refunds(p.id) : [])));
+  // Only a succeeded payment made to keep its card has a recurrent token to show.
+  const recurrent = await Promise.all(payments.map((p) => (p.status === 'succeeded' && p.card_token && p.method !== 'recurrent' ? reads.cards.get(p.card_token) : undefined)));
   const active = payments.find((p) => p.status === 'in_progress' || p.status === 'pending') ?? null;
   const next = nextAction(active && paymentState(active));
   return {
@@ -26,7 +28,7 @@ export async function renderSession(row: SessionRow, repo: SessionReads, sandbox
     amount_details: { amount: row.amount, currency: row.currency },
     ...data,
     ...(row.close_reason ? { close_reason: row.close_reason } : {}),
-    acquiring_payments: payments.map((p, i) => renderPayment(p, refunds[i]!)),
+    acquiring_payments: payments.map((p, i) => renderPayment(p, refunds[i]!, recurrent[i])),
     ...(sandbox ? { sandbox: true } : {}),
   };
 }
@@ -37,7 +39,15 @@ export type RenderedSession = Awaited<ReturnType<typeof renderSession>>;
 export const interactionOf = (p: PaymentRow): CustomerInteraction | null =>
   p.stage === 'awaiting_customer' && p.interaction_json ? (JSON.parse(p.interaction_json) as CustomerInteraction) : null;
 
-function renderPayment(p: PaymentRow, refunds: RefundRow[]) {
+/**
+ * A recurrent token as Smart Glocal shows it: `finished_at` is when it became one (its first
+ * payment succeeded), `is_active` false once disabled (recurrent/disable, or the customer's bank).
+ */
+export function renderRecurrent(card: CardTokenRow) {
+  return { token: card.id, type: 'card' as const, is_active: card.disabled_at === null, created_at: iso(card.created_at), finished_at: card.recurrent_at === null ? null : iso(card.recurrent_at) };
+}
+
+function renderPayment(p: PaymentRow, refunds: RefundRow[], card: CardTokenRow | undefined) {
   const details = JSON.parse(p.details_json) as { payment_details: unknown; metadata?: unknown; customer?: unknown; payment_options?: Record<string, unknown> };
   const interaction = interactionOf(p);
   const refunded = refunds.reduce((sum, r) => sum + (r.status === 'succeeded' ? r.amount : 0), 0);
@@ -54,6 +64,7 @@ function renderPayment(p: PaymentRow, refunds: RefundRow[]) {
     ...(interaction && p.action_expires_at ? { customer_interaction: { ...interaction, expires_at: iso(p.action_expires_at) } } : {}),
     ...(p.confirm_expires_at ? { confirm_expires_at: iso(p.confirm_expires_at) } : {}),
     ...(p.failure_code ? { failure: { code: p.failure_code, description: p.failure_description } } : {}),
+    ...(card?.recurrent && details.payment_options?.recurrent ? { recurrent: renderRecurrent(card) } : {}),
     ...(refunds.length
       ? {
           refunded_amount_details: { amount: refunded, currency: p.currency },

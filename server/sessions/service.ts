@@ -157,7 +157,7 @@ export class SessionService {
     }
   }
 
-  render(reads: SessionReads, row: SessionRow) {
+  render(reads: Pick<Reads, 'sessions' | 'cards'>, row: SessionRow) {
     return renderSession(row, reads, this.d.sandbox);
   }
 
@@ -226,7 +226,7 @@ export class SessionService {
   async recordRailCard(tx: Tx, project: Project, sessionId: string, token: string, shown: RailCardShown | undefined): Promise<void> {
     if (await tx.cards.get(token)) return;
     if (!shown) throw badRequest('card', "a token from the bank's card form needs the card as the form showed it: brand, last4, expiry_month and expiry_year");
-    const row: CardTokenRow = { id: token, project: project.name, session_id: sessionId, ...shown, holder: null, scenario: RAIL_CARD, recurrent: 0, used_at: null, disabled_at: null, created_at: this.d.clock.now() };
+    const row: CardTokenRow = { id: token, project: project.name, session_id: sessionId, ...shown, holder: null, scenario: RAIL_CARD, recurrent: 0, recurrent_at: null, used_at: null, disabled_at: null, created_at: this.d.clock.now() };
     await tx.cards.insert(row);
   }
 
@@ -572,7 +572,7 @@ export class SessionService {
     if (events.length) {
       const now = this.d.clock.now();
       const url = row.webhook_url ?? project.webhookUrl;
-      const session = await this.render(tx.sessions, row);
+      const session = await this.render(tx, row);
       for (const type of events) {
         await tx.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, created_at: iso(now), session }), created_at: now });
       }
@@ -590,7 +590,7 @@ export class SessionService {
   private async rememberCard(tx: Tx, project: Project, session: SessionRow, payment: PaymentRow): Promise<void> {
     if (!payment.card_token || payment.method === 'recurrent') return;
     const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean; save_card?: boolean }; customer?: SessionData['customer'] };
-    if (details.payment_options?.recurrent) await tx.cards.setRecurrent(payment.card_token);
+    if (details.payment_options?.recurrent) await tx.cards.setRecurrent(payment.card_token, this.d.clock.now());
     if (payment.method === 'saved_card' || details.payment_options?.save_card !== true) return;
     // The payment's customer, which session/start/payment may have given, else the session's.
     const reference = details.customer?.reference ? vouchedReference(details.customer) : vouchedCustomer(session);

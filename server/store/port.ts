@@ -98,7 +98,8 @@ export interface CardTable extends CardReads {
   insert(row: CardTokenRow): Promise<void>;
   /** Marks a single-use token spent; false when it already was (so it is never charged twice). */
   markUsed(id: string, now: number): Promise<boolean>;
-  setRecurrent(id: string): Promise<void>;
+  /** Makes it a recurrent token, as of `now` (kept if it already was one). */
+  setRecurrent(id: string, now: number): Promise<void>;
   disable(id: string, now: number): Promise<boolean>;
   /** The customer removed their saved card: it is offered no more (a recurrent token made from it stays). */
   forgetLastCard(project: string, customerReference: string, now: number): Promise<void>;

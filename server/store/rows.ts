@@ -192,6 +192,8 @@ export type CardTokenRow = {
   /** What the sandbox issuer does with this card; `rail` for a token of a rail's own card form, whose issuer decides. */
   scenario: string;
   recurrent: number;
+  /** When it became a recurrent token (its first payment, made with payment_options.recurrent, succeeded). */
+  recurrent_at: number | null;
   used_at: number | null;
   disabled_at: number | null;
   created_at: number;

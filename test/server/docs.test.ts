@@ -65,10 +65,10 @@ test('the public API and the link checkout are documented under "Public API", th
   const payments = resolve(doc, operation(doc, 'post /public/v1/sessions/{token}/payments').requestBody!.content['application/json']!.schema);
   const variants = (payments.oneOf ?? payments.anyOf)!.map((v) => resolve(doc, v));
   assert.deepEqual(variants.map((v) => Object.keys(v.properties!).sort()), [
-    ['card', 'card_token', 'consent', 'method', 'remember_card'],
-    ['consent', 'method'],
-    ['consent', 'method'],
-    ['channel', 'consent', 'method', 'phone'],
+    ['card', 'card_token', 'consent', 'method', 'recurrent_consent', 'remember_card'],
+    ['consent', 'method', 'recurrent_consent'],
+    ['consent', 'method', 'recurrent_consent'],
+    ['channel', 'consent', 'method', 'phone', 'recurrent_consent'],
   ]);
   const card = resolve(doc, operation(doc, 'post /public/v1/sessions/{token}/cards').requestBody!.content['application/json']!.schema);
   assert.deepEqual(card.required!.sort(), ['cvc', 'expiry_month', 'expiry_year', 'number']);

@@ -22,6 +22,7 @@ export const MERCHANT_METHODS = [
   'token',
   'sberpay/push',
   'recurrent/disable',
+  'recurrent/status',
   'link/create',
   'link/get',
   'link/list',

@@ -105,6 +105,21 @@ forEachStore("the rail's card form", (store) => {
     assert.equal(reused.status, 409, JSON.stringify(reused.body));
   });
 
+  test("a recurrent token through the upstream: the first payment keeps B's token there and here; the merchant charges it again", async (t) => {
+    const h = await harness(t, store);
+    const { id, token } = await sessionWithToken(h, { payment_options: { recurrent: true } });
+    const view = (await h.publicCall(`sessions/${token}`)).body;
+    assert.deepEqual([view.recurrent, view.methods], [true, ['card']]);
+    const card = await tokenizeThere((await openForm(h, token)).body, '4242424242424242');
+    const paid = await pay(h, token, { method: 'card', card_token: card.token, card: card.shown, recurrent_consent: true });
+    assert.equal(paid.body.payment?.status, 'succeeded', JSON.stringify(paid.body));
+    const finished = (await h.events(id)).find((e) => e.type === 'payment_finished');
+    assert.equal(finished?.payload.session.acquiring_payments[0].recurrent?.token, card.token);
+    const again = await h.call('session/init/payment', { amount_details: { amount: 49_900, currency: 'RUB' }, payment_details: { type: 'recurrent', recurrent: { token: card.token } } });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.session.acquiring_payments[0].status, 'succeeded', 'the upstream charged its recurrent token, with no customer');
+  });
+
   test('refusals: a closed session (409), an upstream that does not answer (502), over the limit (429); a sandbox has no such route (404)', async (t) => {
     const h = await harness(t, store);
     const { id, token } = await sessionWithToken(h);

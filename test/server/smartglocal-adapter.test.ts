@@ -82,6 +82,8 @@ function startRequest(overrides: Partial<StartRequest> = {}): StartRequest {
     amount: { amount: 1000, currency: 'RUB' },
     capture: true,
     cardToken: null,
+    keepRecurrent: false,
+    initiator: null,
     customerVerified: true,
     sberPay: null,
     merchant: 'Test shop',

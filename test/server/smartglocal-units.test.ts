@@ -29,7 +29,7 @@ describe('smartGlocalConfigFromEnv', () => {
   const short = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const good = { SMARTGLOCAL_URL: 'https://proxy.example/', SMARTGLOCAL_PROJECT: 'gateway', SMARTGLOCAL_PRIVATE_KEY_FILE: join(dir, 'private.pem'), SMARTGLOCAL_PUBLIC_KEY: upstreams.publicKey };
 
-  test('reads the origin, the project, both keys (file or inline PEM) and the timeout with its default', () => {
+  test('reads the origin, the project and both keys (file or inline PEM)', () => {
     const config = smartGlocalConfigFromEnv(good);
     assert.equal(config.url, 'https://proxy.example');
     assert.equal(config.project, 'gateway');
@@ -70,6 +70,8 @@ const start = (overrides: Partial<StartRequest> = {}): StartRequest => ({
   amount: { amount: 1000, currency: 'rub' },
   capture: true,
   cardToken: null,
+  keepRecurrent: false,
+  initiator: null,
   customerVerified: true,
   sberPay: null,
   merchant: 'Shop',

@@ -177,6 +177,7 @@ function cardRow(over: Partial<CardTokenRow> = {}): CardTokenRow {
     holder: 'IVAN IVANOV',
     scenario: 'success',
     recurrent: 0,
+    recurrent_at: null,
     used_at: null,
     disabled_at: null,
     created_at: Date.now(),

@@ -33,7 +33,7 @@ export function initPaymentBody(r: StartRequest): JsonObject | Refused {
   return {
     amount_details: { amount: r.amount.amount, currency: r.amount.currency.toUpperCase() },
     payment_details: details,
-    payment_options: { confirmation: r.capture ? 'auto' : 'manual', return_url: r.returnUrl ?? undefined },
+    payment_options: { confirmation: r.capture ? 'auto' : 'manual', return_url: r.returnUrl ?? undefined, ...(r.keepRecurrent ? { recurrent: true } : {}) },
     description: r.description ?? undefined,
     customer: r.customerReference ? { reference: r.customerReference } : undefined,
     metadata: { gateway_payment_id: r.paymentId },
@@ -55,7 +55,7 @@ function paymentDetails(r: StartRequest): JsonObject | Refused {
       return { type: 'card', card: { token: r.cardToken } };
     case 'recurrent':
       if (!r.cardToken) return refusal('card_token_missing', "a recurrent payment needs the upstream's recurrent token");
-      return { type: 'recurrent', recurrent: { token: r.cardToken } };
+      return { type: 'recurrent', recurrent: { token: r.cardToken, initiator: r.initiator ?? 'merchant' } };
     default:
       return refusal('method_not_supported', `the Smart Glocal upstream takes no ${String(r.method)} payments`);
   }

@@ -252,4 +252,9 @@ export const PG_MIGRATIONS: readonly string[] = [
 
   ALTER TABLE projects ADD COLUMN webhook_signing TEXT NOT NULL DEFAULT 'standard' CHECK (webhook_signing IN ('standard', 'smartglocal'));
   `,
+  // Issue 14, recurring tokens: SQLite's migration 7.
+  `
+  ALTER TABLE card_tokens ADD COLUMN recurrent_at BIGINT;
+  UPDATE card_tokens SET recurrent_at = created_at WHERE recurrent = 1;
+  `,
 ];

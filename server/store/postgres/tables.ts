@@ -77,7 +77,7 @@ const REFUND = columns<RefundRow>({
 });
 const CARD = columns<CardTokenRow>({
   id: true, project: true, session_id: true, brand: true, last4: true, expiry_month: true, expiry_year: true,
-  holder: true, scenario: true, recurrent: true, used_at: true, disabled_at: true, created_at: true,
+  holder: true, scenario: true, recurrent: true, recurrent_at: true, used_at: true, disabled_at: true, created_at: true,
 });
 const EVENT = columns<WebhookEventRow>({
   id: true, project: true, session_id: true, type: true, url: true, payload_json: true, status: true, attempts: true,
@@ -284,8 +284,8 @@ export class PgCardTable implements CardTable {
   async markUsed(id: string, now: number): Promise<boolean> {
     return (await changes(this.db, 'UPDATE card_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL', [id, now])) === 1;
   }
-  async setRecurrent(id: string): Promise<void> {
-    await this.db.query('UPDATE card_tokens SET recurrent = 1 WHERE id = $1', [id]);
+  async setRecurrent(id: string, now: number): Promise<void> {
+    await this.db.query('UPDATE card_tokens SET recurrent = 1, recurrent_at = coalesce(recurrent_at, $2) WHERE id = $1', [id, now]);
   }
   async disable(id: string, now: number): Promise<boolean> {
     return (await changes(this.db, 'UPDATE card_tokens SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL', [id, now])) === 1;

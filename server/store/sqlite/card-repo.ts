@@ -10,12 +10,12 @@ export class CardRepo implements CardTable {
       get: db.prepare<[string], CardTokenRow>('SELECT * FROM card_tokens WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO card_tokens (id, project, session_id, brand, last4, expiry_month, expiry_year, holder, scenario,
-           recurrent, used_at, disabled_at, created_at)
+           recurrent, recurrent_at, used_at, disabled_at, created_at)
          VALUES (@id, @project, @session_id, @brand, @last4, @expiry_month, @expiry_year, @holder, @scenario,
-           @recurrent, @used_at, @disabled_at, @created_at)`,
+           @recurrent, @recurrent_at, @used_at, @disabled_at, @created_at)`,
       ),
       markUsed: db.prepare('UPDATE card_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL'),
-      setRecurrent: db.prepare('UPDATE card_tokens SET recurrent = 1 WHERE id = ?'),
+      setRecurrent: db.prepare('UPDATE card_tokens SET recurrent = 1, recurrent_at = coalesce(recurrent_at, ?) WHERE id = ?'),
       disable: db.prepare('UPDATE card_tokens SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL'),
       lastCard: db.prepare<[string, string], CardTokenRow>(
         `SELECT t.* FROM customers c JOIN card_tokens t ON t.id = c.last_card_token
@@ -39,8 +39,8 @@ export class CardRepo implements CardTable {
   async markUsed(id: string, now: number): Promise<boolean> {
     return this.s.markUsed.run(now, id).changes === 1;
   }
-  async setRecurrent(id: string): Promise<void> {
-    this.s.setRecurrent.run(id);
+  async setRecurrent(id: string, now: number): Promise<void> {
+    this.s.setRecurrent.run(now, id);
   }
   async disable(id: string, now: number): Promise<boolean> {
     return this.s.disable.run(now, id).changes === 1;

@@ -261,4 +261,9 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE projects ADD COLUMN webhook_signing TEXT NOT NULL DEFAULT 'standard' CHECK (webhook_signing IN ('standard', 'smartglocal'));
   `,
+  // Issue 14, recurring tokens: when a card became a recurrent token (the recurrent object's finished_at).
+  `
+  ALTER TABLE card_tokens ADD COLUMN recurrent_at INTEGER;
+  UPDATE card_tokens SET recurrent_at = created_at WHERE recurrent = 1;
+  `,
 ];
