@@ -838,6 +838,105 @@ describe('<sg-checkout>', () => {
       expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'card', card_token: 'tok_0123456789abcdefghij', remember_card: true }]);
     });
 
+    describe('a session that keeps the card for later charges (recurrent)', () => {
+      /** As the server shows it: only the card, no saved card, no "remember this card"; a shop name that looks like markup. */
+      const RECURRENT_VIEW = sessionView({ methods: ['card'], recurrent: true, merchant: '<b>Кофейня</b> & Co' });
+      const box = (el: SgCheckout) => $<HTMLInputElement>(el, '.recurrent input[type=checkbox]');
+      const hintOf = (el: SgCheckout) => text(root(el).getElementById(payButton(el)!.getAttribute('aria-describedby') ?? ''));
+      const tick = async (el: SgCheckout, input: HTMLInputElement) => {
+        input.click();
+        await el.updateComplete;
+      };
+
+      it("asks for the customer's consent above the pay button, unticked, naming the shop as text (ru and en)", async () => {
+        const plain = await mount(new FakeServer(CARD_VIEW));
+        expectAbsent(box(plain), 'no such box when the shop keeps nothing');
+        plain.remove();
+        const words = {
+          ru: ['Я согласен, что магазин «<b>Кофейня</b> & Co» будет списывать оплату с этой карты без моего подтверждения', 'Чтобы оплатить, отметьте согласие на списания выше.'],
+          en: ['I agree that <b>Кофейня</b> & Co may charge this card later without asking me each time', 'To pay, tick the consent to later charges above.'],
+        };
+        for (const locale of ['ru', 'en'] as const) {
+          const el = await mount(new FakeServer(RECURRENT_VIEW), { locale });
+          expect(box(el)?.checked, locale).to.equal(false);
+          expect(text($(el, '.recurrent')), locale).to.equal(words[locale][0]);
+          expectAbsent($(el, '.recurrent b'), "the shop's name is never markup");
+          const below = $(el, '.recurrent')!.compareDocumentPosition(payButton(el)!);
+          expect(below & Node.DOCUMENT_POSITION_FOLLOWING, 'the box comes before the button').to.not.equal(0);
+          expect(payButton(el)!.disabled, locale).to.equal(true);
+          expect(hintOf(el), `${locale}: the disabled button says what is missing`).to.equal(words[locale][1]);
+          await expect(el).to.be.accessible();
+          el.remove();
+        }
+      });
+
+      it('pays only once the box is ticked, with the consent and the card token', async () => {
+        const server = new FakeServer(RECURRENT_VIEW);
+        const el = await mount(server);
+        payButton(el)!.click();
+        tokenized(el);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(server.callsTo('POST', '/payments'), 'nothing is paid unticked').to.have.length(0);
+
+        await tick(el, box(el)!);
+        expect(payButton(el)!.disabled).to.equal(false);
+        expectAbsent(root(el).getElementById('pay-blocked'), 'nothing missing any more');
+        payButton(el)!.click();
+        tokenized(el);
+        await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+        expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'card', card_token: 'tok_0123456789abcdefghij', recurrent_consent: true }]);
+      });
+
+      it('Enter in the card fields does not get round the box', async () => {
+        const server = new FakeServer(RECURRENT_VIEW);
+        const el = await mount(server);
+        $(el, 'sg-card-view')!.dispatchEvent(new Event('card-submit', { bubbles: true, composed: true }));
+        await el.updateComplete;
+        tokenized(el);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(server.callsTo('POST', '/payments'), 'nothing is paid before the customer agrees').to.have.length(0);
+        expect(payButton(el)!.getAttribute('aria-busy')).to.equal('false');
+      });
+
+      it('offers no "remember this card": the shop keeps the card its own way', async () => {
+        // Even a view that says the customer could save it: the consent to later charges is the only box.
+        const el = await mount(new FakeServer({ ...RECURRENT_VIEW, can_save_card: true }));
+        expect(box(el), 'the consent box').to.exist;
+        expectAbsent($(el, '.remember'), '"remember this card"');
+      });
+
+      it('asks for both consents when the offer is to be accepted too, and pays only with both', async () => {
+        const server = new FakeServer({ ...RECURRENT_VIEW, consent: { offer_url: null } });
+        const el = await mount(server);
+        const offer = $<HTMLInputElement>(el, '.consent input[type=checkbox]')!;
+        expect([offer.checked, box(el)!.checked]).to.deep.equal([false, false]);
+        expect(hintOf(el), 'the first missing consent').to.equal('Чтобы оплатить, примите условия оферты выше.');
+
+        await tick(el, offer);
+        expect(payButton(el)!.disabled, 'the offer alone is not enough').to.equal(true);
+        expect(hintOf(el)).to.equal('Чтобы оплатить, отметьте согласие на списания выше.');
+        $(el, 'sg-card-view')!.dispatchEvent(new Event('card-submit', { bubbles: true, composed: true }));
+        tokenized(el);
+        await tick(el, offer);
+        await tick(el, box(el)!);
+        expect(payButton(el)!.disabled, 'nor the later charges alone').to.equal(true);
+        expect(hintOf(el)).to.equal('Чтобы оплатить, примите условия оферты выше.');
+        $(el, 'sg-card-view')!.dispatchEvent(new Event('card-submit', { bubbles: true, composed: true }));
+        tokenized(el);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(server.callsTo('POST', '/payments'), 'nothing is paid with one box of two').to.have.length(0);
+
+        await tick(el, offer);
+        expect(payButton(el)!.disabled).to.equal(false);
+        payButton(el)!.click();
+        tokenized(el);
+        await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
+        expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([
+          { method: 'card', card_token: 'tok_0123456789abcdefghij', consent: true, recurrent_consent: true },
+        ]);
+      });
+    });
+
     it('lets the owner remove the saved card', async () => {
       const server = new FakeServer(sessionView(SAVED));
       const el = await mount(server);

@@ -30,6 +30,12 @@ export type SessionView = {
   return_url: string | null;
   show_result: boolean;
   consent: { offer_url: string | null } | null;
+  /**
+   * The shop asks to keep the card for its later charges without the customer (a recurrent token):
+   * the customer must agree to that before paying (`recurrent_consent`). Such a view lists only
+   * methods that can recur, and offers no saved card nor "remember this card".
+   */
+  recurrent: boolean;
   support: { phone?: string; email?: string; telegram?: string; url?: string } | null;
   expires_at: string;
   server_time: string;
@@ -53,12 +59,17 @@ export type SessionView = {
   } | null;
 };
 
-export type StartPayment =
+export type StartPayment = (
   /** `card`: the card as the rail's card form showed it (only for a token of that form). */
   | { method: 'card'; card_token: string; card?: ShownCard; remember_card?: boolean }
   | { method: 'saved_card' }
   | { method: 'fps' }
-  | { method: 'sberpay'; channel: SberPayChannel; phone?: string };
+  | { method: 'sberpay'; channel: SberPayChannel; phone?: string }
+) &
+  Consents;
+
+/** What the customer agreed to, sent with any start: the offer (`view.consent`) and the later charges (`view.recurrent`). */
+export type Consents = { consent?: boolean; recurrent_consent?: boolean };
 
 export type ShownCard = { brand: string; last4: string; expiry_month: number; expiry_year: number };
 

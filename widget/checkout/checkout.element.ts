@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
-import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type RailCardForm, type SessionView, type ShownCard, type StartPayment } from '../api/public-api';
+import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type RailCardForm, type SessionView, type ShownCard, type StartPayment, type Consents } from '../api/public-api';
 import { emit } from '../events';
 import { DICTIONARIES, errorText, formatAmount, pickLocale, type Dictionary, type Locale } from '../i18n/i18n';
 import { StatusController } from '../status/status-controller';
@@ -76,6 +76,7 @@ export class SgCheckout extends LitElement {
   @state() private actionError: ActionError | null = null;
   @state() private busy: MethodId | null = null;
   @state() private consentGiven = false;
+  @state() private recurrentConsentGiven = false;
   @state() private rememberCard = false;
   @state() private banks: Bank[] = [];
   @state() private bankFallback = false;
@@ -240,8 +241,19 @@ export class SgCheckout extends LitElement {
   }
 
   private start(body: StartPayment): Promise<void> {
-    const consent = this.view?.consent ? { consent: this.consentGiven } : {};
-    return this.act(body.method, () => this.api$().start({ ...body, ...consent } as StartPayment));
+    const view = this.view;
+    const consents: Consents = {
+      ...(view?.consent ? { consent: this.consentGiven } : {}),
+      ...(view?.recurrent && this.recurrentConsentGiven ? { recurrent_consent: true } : {}),
+    };
+    return this.act(body.method, () => this.api$().start({ ...body, ...consents }));
+  }
+
+  /** Why paying must wait: the first consent the session asks for that the customer has not given, or null. */
+  private get blocked(): string | null {
+    if (this.view?.consent && !this.consentGiven) return this.t.consentMissing;
+    if (this.view?.recurrent && !this.recurrentConsentGiven) return this.t.recurrentConsentMissing;
+    return null;
   }
 
   private startQr = (method: QrMethodId): void => {
@@ -266,8 +278,8 @@ export class SgCheckout extends LitElement {
   }
 
   private payByCard = async (): Promise<void> => {
-    // Enter in the card fields comes here too: it must not get round the consent the button waits for.
-    if (!this.cardView || this.busy || (this.view?.consent && !this.consentGiven)) return;
+    // Enter in the card fields comes here too: it must not get round the consents the button waits for.
+    if (!this.cardView || this.busy || this.blocked) return;
     this.busy = 'card';
     let card;
     try {
@@ -280,7 +292,7 @@ export class SgCheckout extends LitElement {
     this.focusResult = true; // the Pay button goes away while it works: the result takes the focus instead
     // A token of the rail's form is new to the server: it records the card as the form showed it.
     const shown = this.view?.card_form === 'acquirer' ? { card: shownCard(card) } : {};
-    await this.start({ method: 'card', card_token: card.token, ...shown, ...(this.rememberCard ? { remember_card: true } : {}) });
+    await this.start({ method: 'card', card_token: card.token, ...shown, ...(this.rememberCard && !this.view?.recurrent ? { remember_card: true } : {}) });
   };
 
   /** The form that takes the card: this server's card frame, or the rail's own once it is open. */
@@ -418,12 +430,13 @@ export class SgCheckout extends LitElement {
       },
       theme: this.theme,
       busy: this.busy,
-      blocked: view.consent && !this.consentGiven ? this.t.consentMissing : null,
+      blocked: this.blocked,
       clockOffsetMs: this.clockOffsetMs,
       banks: this.banks,
       bankFallback: this.bankFallback,
       pushSent: this.pushSent,
       rememberCard: this.rememberCard,
+      recurrentConsent: this.recurrentConsentGiven,
       cardExpiry: this.cardExpiry,
       startQr: this.startQr,
       paySaved: () => {
@@ -436,6 +449,7 @@ export class SgCheckout extends LitElement {
         }),
       payByCard: this.payByCard,
       setRememberCard: (on) => (this.rememberCard = on),
+      setRecurrentConsent: (on) => (this.recurrentConsentGiven = on),
       renew: () => void this.renew(),
       sendPush: (e) => void this.sendPush(e),
       onBankFallback: () => (this.bankFallback = true),

@@ -60,8 +60,8 @@ export const checkoutStyles = css`
   .paid { line-height: 1.6; }
   .paid time { display: block; }
   .link { display: block; margin: 10px auto 0; padding: 4px 8px; border: 0; background: none; color: var(--_muted); text-decoration: underline; font-size: 0.9em; }
-  .remember { display: flex; gap: 8px; align-items: flex-start; margin: 8px 0 0; font-size: 0.9em; }
-  .remember input { margin-top: 3px; }
+  .remember, .recurrent { display: flex; gap: 8px; align-items: flex-start; margin: 8px 0 0; font-size: 0.9em; }
+  .remember input, .recurrent input { margin-top: 3px; }
   .spinner { display: inline-block; width: 1em; height: 1em; margin-right: 8px; vertical-align: -0.15em; border-radius: 50%;
     border: 2px solid currentColor; border-right-color: transparent; animation: sg-spin 0.8s linear infinite; }
   @keyframes sg-spin { to { transform: rotate(360deg); } }

@@ -24,13 +24,15 @@ export type MethodPanel = {
   theme: 'light' | 'dark';
   /** The method whose action is under way (its button shows progress), or null. */
   busy: MethodId | null;
-  /** Why the pay buttons are disabled (the missing consent), or null. */
+  /** Why the pay buttons are disabled (the first consent missing), or null. */
   blocked: string | null;
   clockOffsetMs: number;
   banks: import('../api/public-api').Bank[];
   bankFallback: boolean;
   pushSent: boolean;
   rememberCard: boolean;
+  /** The customer agreed that the shop may charge this card later (view.recurrent). */
+  recurrentConsent: boolean;
   /** The expiry the customer typed before a failed attempt, handed back to the card form. */
   cardExpiry: string;
   startQr: (method: QrMethodId) => void;
@@ -38,6 +40,7 @@ export type MethodPanel = {
   removeSavedCard: () => void;
   payByCard: () => void;
   setRememberCard: (on: boolean) => void;
+  setRecurrentConsent: (on: boolean) => void;
   renew: () => void;
   sendPush: (e: SubmitEvent) => void;
   onBankFallback: () => void;
@@ -71,13 +74,22 @@ export function methodPanel(p: MethodPanel) {
     }
     return html`<sg-card-view .form=${p.cardForm.url} .token=${p.cardForm.token} .locale=${p.locale} .theme=${p.theme} .expiry=${p.cardExpiry} .label=${t.methods.card}
         @card-submit=${p.payByCard}></sg-card-view>
-      ${view.can_save_card
-        ? html`<label class="remember"><input type="checkbox" .checked=${p.rememberCard}
-            @change=${(e: Event) => p.setRememberCard((e.target as HTMLInputElement).checked)} /><span>${t.rememberCard}</span></label>`
-        : nothing}
+      ${view.recurrent ? recurrentConsentBox(p) : view.can_save_card ? rememberCardBox(p) : nothing}
       ${payButton(p, 'card', `${t.payCard} ${amount}`, p.payByCard)}`;
   }
   return qrMethodPanel(p, p.method as QrMethodId);
+}
+
+/** The shop keeps this card for later charges: the customer's consent, next to the button it unblocks. */
+function recurrentConsentBox(p: MethodPanel) {
+  return html`<label class="recurrent"><input type="checkbox" .checked=${p.recurrentConsent}
+      @change=${(e: Event) => p.setRecurrentConsent((e.target as HTMLInputElement).checked)} /><span>${p.t.recurrentConsent(p.view.merchant)}</span></label>`;
+}
+
+/** "Remember this card", for a customer the shop or Telegram vouched for (view.can_save_card). */
+function rememberCardBox(p: MethodPanel) {
+  return html`<label class="remember"><input type="checkbox" .checked=${p.rememberCard}
+      @change=${(e: Event) => p.setRememberCard((e.target as HTMLInputElement).checked)} /><span>${p.t.rememberCard}</span></label>`;
 }
 
 /** FPS and SberPay: nothing is made until the customer asks; then the QR, the banks or the app link. */

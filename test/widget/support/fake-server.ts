@@ -59,6 +59,7 @@ export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
     return_url: 'https://shop.example.test/thanks',
     show_result: true,
     consent: null,
+    recurrent: false,
     support: null,
     expires_at: new Date(Date.now() + 60 * MINUTE_MS).toISOString(),
     server_time: new Date().toISOString(),
@@ -143,7 +144,7 @@ export class FakeServer {
   serverOffsetMs = 0;
   token = TOKEN;
   /** What `POST /payments` answers; by default what the sandbox does (a QR, a deep link, a success). */
-  onStart: (body: StartPayment & { consent?: boolean }, server: FakeServer) => Reply = defaultStart;
+  onStart: (body: StartPayment, server: FakeServer) => Reply = defaultStart;
   onRenew: (server: FakeServer) => Reply = defaultRenew;
   /** What `POST /payments/:id/abandon` answers; by default what the server does (the attempt fails as abandoned). */
   onAbandon: (paymentId: string, server: FakeServer) => Reply = defaultAbandon;
@@ -235,7 +236,7 @@ export class FakeServer {
   }
 }
 
-function defaultStart(body: StartPayment & { consent?: boolean }, server: FakeServer): Reply {
+function defaultStart(body: StartPayment, server: FakeServer): Reply {
   const view = server.view;
   if (view.consent && body.consent !== true) {
     return apiError(400, 'invalid_request', 'the customer must accept the offer first: tick the consent box, then pay');
