@@ -85,7 +85,7 @@ describe('PostgreSQL migrations', { skip }, () => {
     assert.deepEqual([...pgTables].filter((t) => t !== 'schema_migrations').sort(), tables);
 
     // Columns PostgreSQL needs and SQLite may lack (it orders by rowid; its single sender needs no lease).
-    const extra = new Set(['payments.seq', 'refunds.seq', 'webhook_events.seq', 'payment_links.seq', 'webhook_events.lease_owner', 'webhook_events.lease_until']);
+    const extra = new Set(['payments.seq', 'refunds.seq', 'webhook_events.seq', 'payment_links.seq', 'subscriptions.seq', 'webhook_events.lease_owner', 'webhook_events.lease_until']);
     for (const table of tables) {
       type Col = { name: string; type: string; notnull: number; dflt_value: string | null; pk: number };
       const liteCols = lite.prepare<[], Col>(`PRAGMA table_info(${table})`).all();

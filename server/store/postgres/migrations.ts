@@ -257,4 +257,47 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE card_tokens ADD COLUMN recurrent_at BIGINT;
   UPDATE card_tokens SET recurrent_at = created_at WHERE recurrent = 1;
   `,
+  // Subscriptions: SQLite's migration 8, translated. `seq` breaks ties of created_at in a
+  // project's list, as rowid does there; claimDue reads the partial index (next_charge_at, id).
+  `
+  CREATE TABLE subscriptions (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'past_due', 'cancelled')),
+    customer_json TEXT NOT NULL,
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    period_unit TEXT NOT NULL CHECK (period_unit IN ('day', 'week', 'month', 'year')),
+    period_count INTEGER NOT NULL CHECK (period_count BETWEEN 1 AND 366),
+    description TEXT,
+    return_url TEXT,
+    card_token TEXT REFERENCES card_tokens(id),
+    first_session_id TEXT NOT NULL REFERENCES sessions(id),
+    started_at BIGINT,
+    current_period_end BIGINT,
+    next_charge_at BIGINT,
+    charge_session_id TEXT,
+    periods_paid INTEGER NOT NULL DEFAULT 0 CHECK (periods_paid >= 0),
+    failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+    cancel_at_period_end INTEGER NOT NULL DEFAULT 0 CHECK (cancel_at_period_end IN (0, 1)),
+    cancelled_at BIGINT,
+    cancel_reason TEXT,
+    page_token_hash TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY
+  );
+  CREATE INDEX subscriptions_by_project ON subscriptions (project, created_at, seq);
+  CREATE INDEX subscriptions_due ON subscriptions (next_charge_at, id) WHERE next_charge_at IS NOT NULL;
+
+  CREATE TABLE subscription_charges (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id),
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+    period INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (subscription_id, period, attempt)
+  );
+  `,
 ];

@@ -88,6 +88,7 @@ export class PostgresStorage implements Storage {
   readonly outbox;
   readonly idempotency;
   readonly links;
+  readonly subscriptions;
   readonly pushes;
   readonly sandboxRail;
   private readonly cache = new ProjectCache();
@@ -101,7 +102,7 @@ export class PostgresStorage implements Storage {
     feedConfig: pg.ClientConfig,
   ) {
     this.pooled = guarded(pool);
-    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, pushes: this.pushes, sandboxRail: this.sandboxRail } =
+    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, subscriptions: this.subscriptions, pushes: this.pushes, sandboxRail: this.sandboxRail } =
       new PgTables(this.pooled, this.cache));
     this.feed = new ChangeFeed(feedConfig, instanceId, (sessionId) => this.announce(sessionId));
   }

@@ -15,6 +15,7 @@ import type {
   SandboxRailTable,
   SessionTable,
   SessionUpdate,
+  SubscriptionTable,
   WebhookEventUpdate,
 } from '../port';
 import type { ProjectCache } from '../project-cache';
@@ -35,6 +36,8 @@ import {
   type SandboxRailRefundRow,
   type SessionRow,
   type StoredResponse,
+  type SubscriptionChargeRow,
+  type SubscriptionRow,
   type WebhookAttemptRow,
   type WebhookEventRow,
 } from '../rows';
@@ -86,6 +89,14 @@ const EVENT = columns<WebhookEventRow>({
 });
 const ATTEMPT = columns<WebhookAttemptRow>({ event_id: true, attempt: true, at: true, response_status: true, error: true, duration_ms: true });
 const LINK = columns<LinkRow>({ id: true, project: true, data_json: true, disabled_at: true, created_at: true });
+const SUBSCRIPTION = columns<SubscriptionRow>({
+  id: true, project: true, status: true, customer_json: true, amount: true, currency: true, period_unit: true,
+  period_count: true, description: true, return_url: true, card_token: true, first_session_id: true,
+  started_at: true, current_period_end: true, next_charge_at: true, charge_session_id: true, periods_paid: true, failed_attempts: true,
+  cancel_at_period_end: true, cancelled_at: true, cancel_reason: true, page_token_hash: true, version: true,
+  created_at: true, updated_at: true,
+});
+const SUBSCRIPTION_CHARGE = columns<SubscriptionChargeRow>({ session_id: true, subscription_id: true, period: true, attempt: true, created_at: true });
 
 const PROJECT = columns<ProjectRow>({
   name: true, public_key_pem: true, webhook_url: true, webhook_secret: true, origins_json: true, confirmation: true,
@@ -112,6 +123,8 @@ const payments = PAYMENT.join(', ');
 const refunds = REFUND.join(', ');
 const events = EVENT.join(', ');
 const links = LINK.join(', ');
+const subscriptions = SUBSCRIPTION.join(', ');
+const subscriptionCharges = SUBSCRIPTION_CHARGE.join(', ');
 const railPayments = RAIL_PAYMENT.join(', ');
 const railRefunds = RAIL_REFUND.join(', ');
 
@@ -430,6 +443,61 @@ export class PgLinkTable implements LinkTable {
   }
 }
 
+const insertSubscription = inserter<SubscriptionRow>('subscriptions', SUBSCRIPTION);
+const insertSubscriptionCharge = inserter<SubscriptionChargeRow>('subscription_charges', SUBSCRIPTION_CHARGE);
+/** What `update` saves: every column but the ones fixed at creation (and version, which it bumps). */
+const SUBSCRIPTION_MUTABLE = SUBSCRIPTION.filter(
+  (c) => !['id', 'project', 'created_at', 'first_session_id', 'page_token_hash', 'version'].includes(c),
+);
+const updateSubscription = `UPDATE subscriptions SET ${SUBSCRIPTION_MUTABLE.map((c, i) => `${c} = $${i + 3}`).join(', ')},
+  version = version + 1 WHERE id = $1 AND version = $2`;
+
+export class PgSubscriptionTable implements SubscriptionTable {
+  constructor(private readonly db: Queryable) {}
+
+  get(id: string): Promise<SubscriptionRow | undefined> {
+    return one(this.db, `SELECT ${subscriptions} FROM subscriptions WHERE id = $1`, [id]);
+  }
+  list(project: string, limit: number): Promise<SubscriptionRow[]> {
+    return all(this.db, `SELECT ${subscriptions} FROM subscriptions WHERE project = $1 ORDER BY created_at DESC, seq DESC LIMIT $2`, [project, limit]);
+  }
+  byPageToken(tokenHash: string): Promise<SubscriptionRow | undefined> {
+    return one(this.db, `SELECT ${subscriptions} FROM subscriptions WHERE page_token_hash = $1`, [tokenHash]);
+  }
+  chargeOf(sessionId: string): Promise<SubscriptionChargeRow | undefined> {
+    return one(this.db, `SELECT ${subscriptionCharges} FROM subscription_charges WHERE session_id = $1`, [sessionId]);
+  }
+  charges(subscriptionId: string): Promise<SubscriptionChargeRow[]> {
+    return all(this.db, `SELECT ${subscriptionCharges} FROM subscription_charges WHERE subscription_id = $1 ORDER BY period, attempt`, [subscriptionId]);
+  }
+  async insert(row: SubscriptionRow): Promise<void> {
+    await insertSubscription(this.db, row);
+  }
+  /** A row lock until the transaction ends. */
+  lock(id: string): Promise<SubscriptionRow | undefined> {
+    return one(this.db, `SELECT ${subscriptions} FROM subscriptions WHERE id = $1 FOR UPDATE`, [id]);
+  }
+  async update(row: SubscriptionRow, version: number): Promise<void> {
+    const values = [row.id, version, ...SUBSCRIPTION_MUTABLE.map((c) => row[c])];
+    if ((await changes(this.db, updateSubscription, values)) !== 1) throw new SessionMoved(row.id);
+  }
+  /**
+   * SKIP LOCKED: schedulers claiming at once split the due rows instead of one waiting for the
+   * other; a row another claim changed and committed meanwhile is re-checked against the WHERE.
+   */
+  claimDue(now: number, limit: number): Promise<SubscriptionRow[]> {
+    return all(
+      this.db,
+      `SELECT ${subscriptions} FROM subscriptions WHERE next_charge_at IS NOT NULL AND next_charge_at <= $1
+       ORDER BY next_charge_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
+  }
+  async insertCharge(row: SubscriptionChargeRow): Promise<void> {
+    await insertSubscriptionCharge(this.db, row);
+  }
+}
+
 export class PgPushTable implements PushTable {
   constructor(private readonly db: Queryable) {}
 
@@ -484,7 +552,7 @@ export class PgSandboxRailTable implements SandboxRailTable {
   }
 }
 
-/** The eight tables over one connection (the pool, or a transaction's client), sharing the storage's project cache. */
+/** The nine tables over one connection (the pool, or a transaction's client), sharing the storage's project cache. */
 export class PgTables {
   readonly projects: PgProjectTable;
   readonly sessions: PgSessionTable;
@@ -492,6 +560,7 @@ export class PgTables {
   readonly outbox: PgOutboxTable;
   readonly idempotency: PgIdempotencyTable;
   readonly links: PgLinkTable;
+  readonly subscriptions: PgSubscriptionTable;
   readonly pushes: PgPushTable;
   readonly sandboxRail: PgSandboxRailTable;
 
@@ -502,6 +571,7 @@ export class PgTables {
     this.outbox = new PgOutboxTable(db);
     this.idempotency = new PgIdempotencyTable(db);
     this.links = new PgLinkTable(db);
+    this.subscriptions = new PgSubscriptionTable(db);
     this.pushes = new PgPushTable(db);
     this.sandboxRail = new PgSandboxRailTable(db);
   }

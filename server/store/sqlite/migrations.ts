@@ -266,4 +266,49 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE card_tokens ADD COLUMN recurrent_at INTEGER;
   UPDATE card_tokens SET recurrent_at = created_at WHERE recurrent = 1;
   `,
+  // Subscriptions (server/subscriptions/): a charge every period with the recurrent token their
+  // first payment made. Each charge is a session of its own, recorded in subscription_charges; its
+  // (subscription, period, attempt) is unique, so a period's attempt cannot be charged twice.
+  // The scheduler claims due ones by next_charge_at, id (null: nothing due), read in that order
+  // from the partial index.
+  `
+  CREATE TABLE subscriptions (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'past_due', 'cancelled')),
+    customer_json TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    period_unit TEXT NOT NULL CHECK (period_unit IN ('day', 'week', 'month', 'year')),
+    period_count INTEGER NOT NULL CHECK (period_count BETWEEN 1 AND 366),
+    description TEXT,
+    return_url TEXT,
+    card_token TEXT REFERENCES card_tokens(id),
+    first_session_id TEXT NOT NULL REFERENCES sessions(id),
+    started_at INTEGER,
+    current_period_end INTEGER,
+    next_charge_at INTEGER,
+    charge_session_id TEXT,
+    periods_paid INTEGER NOT NULL DEFAULT 0 CHECK (periods_paid >= 0),
+    failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+    cancel_at_period_end INTEGER NOT NULL DEFAULT 0 CHECK (cancel_at_period_end IN (0, 1)),
+    cancelled_at INTEGER,
+    cancel_reason TEXT,
+    page_token_hash TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX subscriptions_by_project ON subscriptions (project, created_at);
+  CREATE INDEX subscriptions_due ON subscriptions (next_charge_at, id) WHERE next_charge_at IS NOT NULL;
+
+  CREATE TABLE subscription_charges (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id),
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+    period INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (subscription_id, period, attempt)
+  );
+  `,
 ];

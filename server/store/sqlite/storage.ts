@@ -8,6 +8,7 @@ import { CardRepo } from './card-repo';
 import { OutboxRepo } from './outbox-repo';
 import { IdempotencyRepo } from './idempotency-repo';
 import { LinkRepo } from './link-repo';
+import { SubscriptionRepo } from './subscription-repo';
 import { PushRepo } from './push-repo';
 import { SandboxRailRepo } from './sandbox-rail-repo';
 import { ProjectCache } from '../project-cache';
@@ -31,6 +32,7 @@ class Tables {
   readonly outbox: OutboxRepo;
   readonly idempotency: IdempotencyRepo;
   readonly links: LinkRepo;
+  readonly subscriptions: SubscriptionRepo;
   readonly pushes: PushRepo;
   readonly sandboxRail: SandboxRailRepo;
 
@@ -41,6 +43,7 @@ class Tables {
     this.outbox = new OutboxRepo(db);
     this.idempotency = new IdempotencyRepo(db);
     this.links = new LinkRepo(db);
+    this.subscriptions = new SubscriptionRepo(db);
     this.pushes = new PushRepo(db);
     this.sandboxRail = new SandboxRailRepo(db);
   }
@@ -75,6 +78,7 @@ export class SqliteStorage implements Storage {
   readonly outbox;
   readonly idempotency;
   readonly links;
+  readonly subscriptions;
   readonly pushes;
   readonly sandboxRail;
   private readonly writer: Tables;
@@ -94,7 +98,7 @@ export class SqliteStorage implements Storage {
   ) {
     this.writer = new Tables(db, this.cache);
     const reads = new Tables(reader, this.cache);
-    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, pushes: this.pushes, sandboxRail: this.sandboxRail } = reads);
+    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, subscriptions: this.subscriptions, pushes: this.pushes, sandboxRail: this.sandboxRail } = reads);
     this.statements = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
