@@ -31,6 +31,8 @@ import type {
   SandboxRailPaymentRow,
   SandboxRailRefundRow,
   SessionRow,
+  SubscriptionChargeRow,
+  SubscriptionRow,
   WebhookEventRow,
 } from '../../server/store/rows';
 import { freshDatabase, postgresAvailable } from '../support/pg-databases';
@@ -140,6 +142,7 @@ const PROJECT: NewProject = {
 };
 
 const uid = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
 
 function sessionRow(over: Partial<SessionRow> = {}): SessionRow {
   const now = Date.now();
@@ -209,6 +212,17 @@ function railPaymentRow(over: Partial<SandboxRailPaymentRow> = {}): SandboxRailP
     payment_id: uid('pay'), method: 'fps', status: 'awaiting_customer', amount: 125_000, currency: 'RUB', refunded_amount: 0,
     card_token: null, ref: uid('qr'), capture_on_approval: 1, decline_code: null, decline_description: null,
     interaction_json: '{"type":"qr","redirect":{"url":"https://qr.nspk.ru/x","method":"GET"}}', expires_at: now + 900_000,
+    created_at: now, updated_at: now, ...over,
+  };
+}
+
+function subscriptionRow(firstSessionId: string, over: Partial<SubscriptionRow> = {}): SubscriptionRow {
+  const now = Date.now();
+  return {
+    id: uid('sub'), project: 'shop', status: 'pending', customer_json: '{"reference":"customer-1"}', amount: 99_000, currency: 'RUB',
+    period_unit: 'month', period_count: 1, description: null, return_url: null, card_token: null, first_session_id: firstSessionId,
+    started_at: null, current_period_end: null, next_charge_at: null, charge_session_id: null, periods_paid: 0, failed_attempts: 0,
+    cancel_at_period_end: 0, cancelled_at: null, cancel_reason: null, page_token_hash: randomBytes(32).toString('hex'), version: 1,
     created_at: now, updated_at: now, ...over,
   };
 }
@@ -732,6 +746,225 @@ for (const store of STORES) {
       assert.ok((await b.projects.list()).some((p) => p.name === sg.name && p.webhookSigning === 'smartglocal'));
     });
 
+    /** A subscription and the session of its first payment, committed. */
+    const insertSubscription = async (over: Partial<SubscriptionRow> = {}) => {
+      const session = sessionRow({ project: over.project ?? 'shop' });
+      const row = subscriptionRow(session.id, over);
+      await a.transaction(async (tx) => {
+        await tx.sessions.insert(session);
+        await tx.subscriptions.insert(row);
+      });
+      return row;
+    };
+
+    it("gives a subscription back as it was written, by id and by its page's token, and lists a project's newest first", async () => {
+      const project = uid('subs');
+      await a.transaction((tx) => tx.projects.insert({ ...PROJECT, name: project }));
+      const t = Date.now();
+      const card = cardRow({ project, recurrent: 1, recurrent_at: t });
+      await a.transaction((tx) => tx.cards.insert(card));
+      // Every nullable column set, money beyond 2^31, times beyond 2^31.
+      const full = await insertSubscription({
+        project, status: 'past_due', amount: 5_000_000_000, period_unit: 'week', period_count: 366, description: 'Coffee club',
+        return_url: 'https://merchant.example/done', card_token: card.id, started_at: t - 1, current_period_end: t + 1,
+        next_charge_at: t + 2, charge_session_id: uid('ses'), periods_paid: 3, failed_attempts: 2, cancel_at_period_end: 1,
+        cancelled_at: t + 3, cancel_reason: 'customer', version: 4, created_at: t, updated_at: t + 4,
+      });
+      assert.deepEqual(await b.subscriptions.get(full.id), full);
+      assert.deepEqual(await b.subscriptions.byPageToken(full.page_token_hash), full);
+      assert.equal(await b.subscriptions.get(uid('sub')), undefined);
+      assert.equal(await b.subscriptions.byPageToken('0'.repeat(64)), undefined);
+
+      // Two made in one millisecond: the one made later is listed first.
+      const second = await insertSubscription({ project, created_at: t + 10 });
+      const third = await insertSubscription({ project, created_at: t + 10 });
+      const older = await insertSubscription({ project, created_at: t - 10 });
+      assert.deepEqual(ids(await b.subscriptions.list(project, 10)), ids([third, second, full, older]));
+      assert.deepEqual(ids(await b.subscriptions.list(project, 2)), ids([third, second]), 'at most limit');
+      assert.deepEqual(await b.subscriptions.list(uid('nobody'), 10), []);
+      assert.deepEqual(await a.transaction((tx) => tx.subscriptions.list(project, 1)), [third], 'in a transaction too');
+    });
+
+    it("refuses a subscription the schema forbids: bad enums and counts, no first session, another's page token", async () => {
+      const session = await insertSession();
+      const refused = (over: Partial<SubscriptionRow>, why: string) =>
+        assert.rejects(a.transaction((tx) => tx.subscriptions.insert(subscriptionRow(session.id, over))), why);
+      await refused({ status: 'paused' as never }, 'an unknown status');
+      await refused({ period_unit: 'hour' as never }, 'an unknown period unit');
+      await refused({ period_count: 0 }, 'no period');
+      await refused({ period_count: 367 }, 'a period count above 366');
+      await refused({ amount: 0 }, 'a charge of nothing');
+      await refused({ cancel_at_period_end: 2 }, 'a flag that is neither 0 nor 1');
+      await refused({ periods_paid: -1 }, 'negative periods paid');
+      await refused({ failed_attempts: -1 }, 'negative failed attempts');
+      await refused({ first_session_id: uid('ses') }, 'a first session that does not exist');
+      await refused({ card_token: uid('tok') }, 'a card token that does not exist');
+      const taken = await insertSubscription();
+      await refused({ page_token_hash: taken.page_token_hash }, "another subscription's page token");
+    });
+
+    it('updates a subscription only from the version it read, bumping it, and keeps what is fixed at creation', async () => {
+      const row = await insertSubscription();
+      const t = Date.now();
+      const paid: SubscriptionRow = {
+        ...row, status: 'active', started_at: t, current_period_end: t + 30 * 86_400_000, next_charge_at: t + 30 * 86_400_000,
+        periods_paid: 1, card_token: null, description: 'renamed', updated_at: t + 1,
+        // Fixed at creation: update leaves these as they were.
+        project: uid('other'), first_session_id: uid('ses'), page_token_hash: 'f'.repeat(64), created_at: 1, version: 99,
+      };
+      await assert.rejects(a.transaction((tx) => tx.subscriptions.update(paid, 2)), SessionMoved, 'a version never stored');
+      await assert.rejects(a.transaction((tx) => tx.subscriptions.update({ ...paid, id: uid('sub') }, 1)), SessionMoved, 'no such subscription');
+      assert.deepEqual(await b.subscriptions.get(row.id), row, 'a refused update changes nothing');
+
+      await a.transaction(async (tx) => {
+        const locked = (await tx.subscriptions.lock(row.id))!;
+        await tx.subscriptions.update(paid, locked.version);
+      });
+      const stored = (await b.subscriptions.get(row.id))!;
+      assert.deepEqual(stored, {
+        ...paid, project: row.project, first_session_id: row.first_session_id, page_token_hash: row.page_token_hash,
+        created_at: row.created_at, version: 2,
+      });
+      await assert.rejects(a.transaction((tx) => tx.subscriptions.update({ ...stored, failed_attempts: 1 }, 1)), SessionMoved, 'the version it replaced');
+      await a.transaction((tx) => tx.subscriptions.update({ ...stored, status: 'cancelled', next_charge_at: null, cancelled_at: t + 2 }, 2));
+      assert.deepEqual(
+        await b.subscriptions.get(row.id),
+        { ...stored, status: 'cancelled', next_charge_at: null, cancelled_at: t + 2, version: 3 },
+        'nullable columns are cleared too',
+      );
+      assert.equal(await a.transaction((tx) => tx.subscriptions.lock(uid('sub'))), undefined);
+    });
+
+    it('claims the due subscriptions only, oldest due first (ties by id), at most limit', async () => {
+      const t = 2_000_000; // long before the other tests' subscriptions, which stay out of these claims
+      const made = [];
+      // Ids against the order they were made in, so the tie of the two due at t + 1 is broken by id.
+      for (const [i, due] of [t + 3, t + 1, null, t + 2, t + 1_000, t + 1].entries()) {
+        made.push(await insertSubscription({ id: `sub_claim_${'fecbda'[i]}_${randomBytes(4).toString('hex')}`, next_charge_at: due }));
+      }
+      const [late, early, , middle, , earlyToo] = made;
+      const expected = ids([...[early!, earlyToo!].sort((x, y) => (x.id < y.id ? -1 : 1)), middle!, late!]);
+      assert.deepEqual(ids(await a.transaction((tx) => tx.subscriptions.claimDue(t + 3, 10))), expected, 'due at or before now, in order');
+      assert.deepEqual(ids(await a.transaction((tx) => tx.subscriptions.claimDue(t + 3, 2))), expected.slice(0, 2), 'at most limit');
+      assert.deepEqual(await a.transaction((tx) => tx.subscriptions.claimDue(t, 10)), [], 'none due yet');
+      const claimed = await a.transaction((tx) => tx.subscriptions.claimDue(t + 1, 10));
+      assert.deepEqual(claimed, [early, earlyToo].sort((x, y) => (x!.id < y!.id ? -1 : 1)), 'whole rows, as written');
+
+      // As the scheduler does: a claimed one whose charge is out (next_charge_at null) is due no more.
+      await a.transaction(async (tx) => {
+        for (const r of await tx.subscriptions.claimDue(t + 1_000, 10)) {
+          await tx.subscriptions.update({ ...r, next_charge_at: null, charge_session_id: uid('ses') }, r.version);
+        }
+      });
+      assert.deepEqual(await a.transaction((tx) => tx.subscriptions.claimDue(t + 1_000, 10)), [], 'taken out of the due ones');
+    });
+
+    it('shares the due subscriptions between two claiming transactions: none is taken by both', async () => {
+      const t = 3_000_000;
+      const due = [];
+      for (let i = 0; i < 6; i++) due.push(await insertSubscription({ next_charge_at: t + i }));
+      const all = due.map((r) => r.id);
+      if (!concurrent) {
+        // SQLite runs one transaction at a time: a claim takes whatever is due.
+        assert.deepEqual(ids(await a.transaction((tx) => tx.subscriptions.claimDue(t + 10, 10))), all);
+        await a.transaction(async (tx) => {
+          for (const r of await tx.subscriptions.claimDue(t + 10, 10)) await tx.subscriptions.update({ ...r, next_charge_at: null }, r.version);
+        });
+        return;
+      }
+      const claimed = gate();
+      const release = gate();
+      const first = a.transaction(async (tx) => {
+        const rows = await tx.subscriptions.claimDue(t + 10, 3);
+        claimed.open();
+        await release.promise;
+        return rows;
+      });
+      await claimed.promise;
+      let second: SubscriptionRow[];
+      try {
+        // It must not wait for the first (SKIP LOCKED): a wait would time the test out, the gate still closed.
+        second = await b.transaction((tx) => tx.subscriptions.claimDue(t + 10, 10));
+      } finally {
+        release.open();
+      }
+      const byFirst = ids(await first);
+      assert.deepEqual(byFirst, all.slice(0, 3), 'the first took the oldest due');
+      assert.deepEqual(ids(second), all.slice(3), 'the second took the rest, none of the first');
+      // Once the first has ended, its rows are free again (nothing changed them).
+      assert.deepEqual(ids(await b.transaction((tx) => tx.subscriptions.claimDue(t + 10, 10))), all);
+      await a.transaction(async (tx) => {
+        for (const r of await tx.subscriptions.claimDue(t + 10, 10)) await tx.subscriptions.update({ ...r, next_charge_at: null }, r.version);
+      });
+    });
+
+    it('makes two transactions that lock one subscription take turns, on two instances', async () => {
+      const row = await insertSubscription();
+      const take = (s: Storage, meanwhile?: () => Promise<void>) =>
+        s.transaction(async (tx) => {
+          const current = (await tx.subscriptions.lock(row.id))!;
+          await meanwhile?.();
+          await tx.subscriptions.update({ ...current, failed_attempts: current.failed_attempts + 1, updated_at: Date.now() }, current.version);
+          return current.version;
+        });
+      const locked = gate();
+      const release = gate();
+      const first = take(a, async () => {
+        locked.open();
+        await release.promise;
+      });
+      await locked.promise;
+      let secondDone = false;
+      const second = take(b).finally(() => (secondDone = true));
+      try {
+        await sleep(100);
+        if (concurrent) assert.equal(secondDone, false, 'the second waits while the first holds the subscription');
+      } finally {
+        release.open();
+      }
+      assert.deepEqual(await Promise.all([first, second]), [1, 2], 'the second read what the first wrote');
+      const final = (await a.subscriptions.get(row.id))!;
+      assert.deepEqual([final.failed_attempts, final.version], [2, 3], 'no write was lost');
+    });
+
+    it("records a subscription's charges once per period and attempt, and finds a session's charge", async () => {
+      const sub = await insertSubscription({ status: 'active' });
+      const other = await insertSubscription({ status: 'active' });
+      const t = Date.now();
+      const charge = async (subscriptionId: string, period: number, attempt: number): Promise<SubscriptionChargeRow> => {
+        const session = sessionRow();
+        const row = { session_id: session.id, subscription_id: subscriptionId, period, attempt, created_at: t + period * 10 + attempt };
+        await a.transaction(async (tx) => {
+          await tx.sessions.insert(session);
+          await tx.subscriptions.insertCharge(row);
+        });
+        return row;
+      };
+      // Made out of order: charges() gives them oldest first, by period then attempt.
+      const p3 = await charge(sub.id, 3, 1);
+      const p2a2 = await charge(sub.id, 2, 2);
+      const p2a1 = await charge(sub.id, 2, 1);
+      const theirs = await charge(other.id, 2, 1); // the same period and attempt of another subscription is its own
+      assert.deepEqual(await b.subscriptions.charges(sub.id), [p2a1, p2a2, p3]);
+      assert.deepEqual(await b.subscriptions.charges(other.id), [theirs]);
+      assert.deepEqual(await b.subscriptions.charges(uid('sub')), []);
+      assert.deepEqual(await b.subscriptions.chargeOf(p2a2.session_id), p2a2);
+      assert.equal(await b.subscriptions.chargeOf(sub.first_session_id), undefined, 'the first payment is no charge');
+
+      const session = sessionRow();
+      await a.transaction((tx) => tx.sessions.insert(session));
+      const again = { session_id: session.id, subscription_id: sub.id, period: 2, attempt: 2, created_at: t };
+      await assert.rejects(a.transaction((tx) => tx.subscriptions.insertCharge(again)), 'a period and attempt charged already');
+      await assert.rejects(
+        a.transaction((tx) => tx.subscriptions.insertCharge({ ...again, session_id: p3.session_id, period: 4, attempt: 1 })),
+        'a session that is another charge already',
+      );
+      await assert.rejects(a.transaction((tx) => tx.subscriptions.insertCharge({ ...again, period: 4, attempt: 1, subscription_id: uid('sub') })), 'no such subscription');
+      await assert.rejects(a.transaction((tx) => tx.subscriptions.insertCharge({ ...again, period: 4, attempt: 1, session_id: uid('ses') })), 'no such session');
+      assert.deepEqual(await b.subscriptions.charges(sub.id), [p2a1, p2a2, p3], 'nothing of the refused ones was written');
+      assert.equal(await b.subscriptions.chargeOf(session.id), undefined);
+    });
+
     it('brings a database of before the acquirer port up to date, keeping its rows', async () => {
       const at = 1_700_000_000_000;
       // Two refunds made in one millisecond, ids against their order: the rebuild keeps the order they were made in.
@@ -773,6 +1006,9 @@ for (const store of STORES) {
         const rail = railPaymentRow();
         await s.transaction((tx) => tx.sandboxRail.insertPayment(rail));
         assert.deepEqual(await s.sandboxRail.paymentByRef(rail.ref!), rail);
+        const sub = subscriptionRow('ses_old', { project: 'old', next_charge_at: at });
+        await s.transaction((tx) => tx.subscriptions.insert(sub));
+        assert.deepEqual(await s.transaction((tx) => tx.subscriptions.claimDue(at, 10)), [sub], 'and subscriptions');
       } finally {
         await upgraded.close();
       }
