@@ -22,6 +22,7 @@ import { SandboxRail } from './sandbox/rail';
 import { sandboxRoutes } from './sandbox/routes';
 import type { Acquirer } from './acquirers/port';
 import { PaymentRails } from './sessions/rail-calls';
+import { SubscriptionService } from './subscriptions/service';
 import { WebhookSender } from './webhooks/sender';
 import type { ServerKey } from './server-key';
 import { merchantApi } from './merchant-api/routes';
@@ -104,18 +105,21 @@ export function createServer(options: ServerOptions) {
   const sandbox = acquirer instanceof SandboxRail ? acquirer : null;
   const railTimeoutMs = options.railTimeoutMs ?? DEFAULT_RAIL_TIMEOUT_MS;
   let rails: PaymentRails | undefined = undefined;
+  let subscriptions: SubscriptionService | undefined = undefined;
   const sender = new WebhookSender({ store, clock, fetch: options.fetch, timeoutMs: options.webhookTimeoutMs, serverKey: options.serverKey });
   const sessions = new SessionService({
     store,
     clock,
     onWebhookQueued: () => sender.wake(),
     onRailCall: (call) => rails!.dispatch(call),
+    onSessionClosed: (tx, project, row) => subscriptions!.sessionClosed(tx, project, row),
     railTimeoutMs,
     sandbox: sandbox !== null,
     sessionLifetimeMinutes: options.sessionLifetimeMinutes ?? 24 * 60,
   });
 
   rails = new PaymentRails({ store, clock, sessions, acquirer, timeoutMs: railTimeoutMs });
+  subscriptions = new SubscriptionService({ store, clock, sessions, publicUrl: options.publicUrl, onWebhookQueued: () => sender.wake() });
   sandbox?.connect(rails);
 
   const app = new OpenAPIHono({ defaultHook: validationHook });
@@ -145,7 +149,7 @@ export function createServer(options: ServerOptions) {
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
   const trustProxy = options.trustProxy ?? false;
-  app.route('/', merchantApi({ store, clock, sessions, rails, links, limiter, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
+  app.route('/', merchantApi({ store, clock, sessions, rails, subscriptions, links, limiter, publicUrl: options.publicUrl, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
   app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm: sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   // The sandbox bank acts for any customer: it exists only where no money moves.
@@ -176,7 +180,8 @@ export function createServer(options: ServerOptions) {
     onStop(hook: () => Promise<void>) {
       stopHooks.push(hook);
     },
-    /** Starts the background work: webhook delivery, deadline expiry and reconciliation with the rail. */
+    subscriptions,
+    /** Starts the background work: webhook delivery, deadline expiry, reconciliation with the rail and the subscriptions' charges. */
     start() {
       sender.start();
       let lastPurge = 0;
@@ -184,6 +189,7 @@ export function createServer(options: ServerOptions) {
       const expire = async () => {
         await sessions.expireDue();
         await rails!.reconcileDue();
+        await subscriptions!.chargeDue();
         if (clock.now() - lastPurge > 60 * 60 * 1000) {
           await store.transaction((tx) => tx.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS));
           lastPurge = clock.now();

@@ -21,7 +21,15 @@ export type PaymentStage =
 /** A call to the rail: start the payment, capture its hold, or withdraw it (void) after it ended here. */
 export type RailOp = 'start' | 'capture' | 'void';
 
-export type WebhookType = 'ready_to_confirm' | 'action_required' | 'payment_finished' | 'payment_refunded';
+export type WebhookType =
+  | 'ready_to_confirm'
+  | 'action_required'
+  | 'payment_finished'
+  | 'payment_refunded'
+  | 'subscription_activated'
+  | 'subscription_charged'
+  | 'subscription_payment_failed'
+  | 'subscription_cancelled';
 
 export type Money = { amount: number; currency: string };
 

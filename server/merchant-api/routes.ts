@@ -15,7 +15,9 @@ import { KeyTurns, runIdempotent, type Reply } from './idempotency';
 import * as s from './schemas';
 import { validationError } from '../http/validation';
 import type { RateLimiter } from '../http/rate-limits';
-import type { LinkRow, Project, SessionRow } from '../store/rows';
+import type { LinkRow, Project, SessionRow, SubscriptionRow } from '../store/rows';
+import type { SubscriptionService } from '../subscriptions/service';
+import * as sub from '../subscriptions/schemas';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
@@ -27,7 +29,9 @@ export type MerchantDeps = {
   sessions: SessionService;
   rails: PaymentRails;
   links: LinkService;
+  subscriptions: SubscriptionService;
   limiter: RateLimiter;
+  publicUrl: string;
   /** The card frame that tokenises cards with a public token, where this server does (the sandbox); null where it does not. */
   cardFormUrl: string | null;
 };
@@ -172,6 +176,41 @@ export function merchantApi(d: MerchantDeps) {
     await tx.cards.disable(b.token, d.clock.now());
     return { status: 'ok', token: b.token, disabled: true };
   });
+
+  const subscription = async (project: Project, row: Promise<SubscriptionRow>) => ({ status: 'ok', subscription: d.subscriptions.render(project, await row) });
+  method('subscription/create', 'Create a subscription: the server charges each period with the card its first payment keeps', sub.subscriptionCreateBody, async (tx, project, b) => {
+    const created = await d.subscriptions.create(tx, project, {
+      amount: b.amount_details.amount,
+      currency: b.amount_details.currency,
+      period: b.period,
+      description: b.description,
+      customer: b.customer,
+      returnUrl: b.return_url,
+    });
+    const token = await d.sessions.issuePublicToken(tx, project, created.session.id);
+    return {
+      status: 'ok',
+      subscription: d.subscriptions.render(project, created.subscription),
+      // The first payment: the widget takes public_token; payment_url is the hosted page for it.
+      session: await d.sessions.render(tx, created.session),
+      public_token: token,
+      payment_url: `${d.publicUrl}/pay/${token}`,
+    };
+  });
+  method('subscription/get', 'Read a subscription', sub.subscriptionRef, (tx, project, b) => subscription(project, d.subscriptions.load(tx, project, b.id)));
+  method('subscription/list', "List the project's subscriptions, newest first", sub.subscriptionList, async (tx, project, b) => ({
+    status: 'ok',
+    subscriptions: (await tx.subscriptions.list(project.name, b.limit)).map((row) => d.subscriptions.render(project, row)),
+  }));
+  method('subscription/cancel', 'Cancel a subscription: at the end of the period paid for (default), or at once', sub.subscriptionCancelBody, (tx, project, b) =>
+    subscription(project, d.subscriptions.cancel(tx, project, b.id, { atPeriodEnd: b.at_period_end, reason: 'merchant' })),
+  );
+  method('subscription/restore', 'Take back a cancellation at the period\'s end, before it comes', sub.subscriptionRef, (tx, project, b) =>
+    subscription(project, d.subscriptions.restore(tx, project, b.id)),
+  );
+  method('subscription/update', 'Change the price or the description, from the next charge on', sub.subscriptionUpdateBody, (tx, project, b) =>
+    subscription(project, d.subscriptions.update(tx, project, b.id, { amount: b.amount_details?.amount, description: b.description })),
+  );
 
   const link = async (row: Promise<LinkRow>) => ({ status: 'ok', link: d.links.render(await row) });
   method('link/create', 'Create a payment link to post in a channel, bot or chat', linkBody, (tx, project, b) => link(d.links.create(tx, project, b)));

@@ -5,7 +5,7 @@
 import { stripSeparators, type CardBrand } from '../cards/card-rules';
 
 /** What the sandbox acquirer does with a card: approve, ask for 3-D Secure, or refuse. */
-export type CardScenario = 'success' | 'challenge' | 'decline' | 'insufficient_funds';
+export type CardScenario = 'success' | 'challenge' | 'decline' | 'insufficient_funds' | 'recurring_decline';
 
 export type SandboxTestCard = {
   readonly pan: string;
@@ -33,6 +33,8 @@ export const SANDBOX_TEST_CARDS: readonly SandboxTestCard[] = Object.freeze([
   { pan: '4000000000009995', brand: 'visa', scenario: 'insufficient_funds', description: 'Visa, insufficient funds' },
   { pan: '5200000000009990', brand: 'mastercard', scenario: 'insufficient_funds', description: 'Mastercard, insufficient funds' },
   { pan: '2200000000009997', brand: 'mir', scenario: 'insufficient_funds', description: 'Mir, insufficient funds' },
+  // Stripe's "attaching succeeds, charges fail": a subscription's renewals and their retries, declined.
+  { pan: '4000000000000341', brand: 'visa', scenario: 'recurring_decline', description: 'Visa, pays with the customer there; later recurrent charges declined (insufficient funds)' },
 ] satisfies SandboxTestCard[]);
 
 const SCENARIO_BY_PAN: ReadonlyMap<string, CardScenario> = new Map(

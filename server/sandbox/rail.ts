@@ -196,6 +196,10 @@ export class SandboxRail implements Acquirer {
         return { ...base, status: 'declined', decline_code: 'card_declined', decline_description: 'The issuer declined the card' };
       case 'insufficient_funds':
         return { ...base, status: 'declined', decline_code: 'insufficient_funds', decline_description: 'The card has insufficient funds' };
+      case 'recurring_decline':
+        return r.method === 'recurrent'
+          ? { ...base, status: 'declined', decline_code: 'insufficient_funds', decline_description: 'The card has insufficient funds' }
+          : { ...base, status: held };
       // A merchant-initiated recurrent charge is exempt from 3-D Secure: no customer is there to answer. The customer's one click is not.
       case 'challenge':
         return r.initiator === 'merchant' ? { ...base, status: held } : waitForCustomer();

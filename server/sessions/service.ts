@@ -37,6 +37,8 @@ export type SessionDeps = {
   onWebhookQueued?: () => void;
   /** Called after a commit that asks the rail for something (see PaymentRails.dispatch). */
   onRailCall?: (call: RailCall) => void;
+  /** Called in the transaction of every change that leaves a session closed (accepted, cancelled, error): a subscription waits on some. */
+  onSessionClosed?: (tx: Tx, project: Project, row: SessionRow) => Promise<void>;
   /** How long a call to the rail may take: past it, its outcome is unknown and the reconciler asks. */
   railTimeoutMs: number;
   sessionLifetimeMinutes: number;
@@ -578,6 +580,7 @@ export class SessionService {
       }
       tx.afterCommit(() => this.d.onWebhookQueued?.());
     }
+    if (row.status === 'accepted' || row.status === 'cancelled' || row.status === 'error') await this.d.onSessionClosed?.(tx, project, row);
     tx.sessionChanged(row.id);
     return row;
   }

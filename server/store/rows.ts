@@ -230,6 +230,57 @@ export type WebhookAttemptRow = {
 
 export type StoredResponse = { method: string; bodySha256: string; status: number; json: string };
 
+/** A subscription's state (server/subscriptions/): pending until its first payment succeeds. */
+export type SubscriptionStatus = 'pending' | 'active' | 'past_due' | 'cancelled';
+export type PeriodUnit = 'day' | 'week' | 'month' | 'year';
+
+/**
+ * A subscription (`sub_…`): the server charges `amount` every `period_count` × `period_unit` with
+ * the recurrent card token its first payment made. Times are epoch ms. `next_charge_at` is when
+ * the scheduler acts next (the period's end, or a retry after a failed charge); null while a
+ * charge is out (`charge_session_id`), while pending, and once cancelled.
+ */
+export type SubscriptionRow = {
+  id: string;
+  project: string;
+  status: SubscriptionStatus;
+  /** The customer as the merchant gave it: {reference, email?, phone?}, JSON. */
+  customer_json: string;
+  amount: number;
+  currency: string;
+  period_unit: PeriodUnit;
+  period_count: number;
+  description: string | null;
+  return_url: string | null;
+  /** The recurrent card token, once the first payment made one. */
+  card_token: string | null;
+  /** The session of the first payment (the widget's or the hosted page's). */
+  first_session_id: string;
+  /** When the first payment succeeded: every period is counted from it (see subscriptions/schedule.ts). */
+  started_at: number | null;
+  /** When the period paid last ends: the next charge is due then. */
+  current_period_end: number | null;
+  next_charge_at: number | null;
+  /** The session of the charge under way, or null. */
+  charge_session_id: string | null;
+  /** How many periods were paid, the first included. */
+  periods_paid: number;
+  /** Failed charges for the period now due (reset when one succeeds). */
+  failed_attempts: number;
+  /** 1: ends when the period paid last ends, with no further charge (the merchant or the customer asked). */
+  cancel_at_period_end: number;
+  cancelled_at: number | null;
+  cancel_reason: string | null;
+  /** SHA-256 (hex) of the customer page's token (`/s/:token`); the token itself is never stored. */
+  page_token_hash: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+};
+
+/** One charge of a subscription: a session of its own. (subscription_id, period, attempt) is unique: a period's attempt is charged once. */
+export type SubscriptionChargeRow = { session_id: string; subscription_id: string; period: number; attempt: number; created_at: number };
+
 export type LinkRow = { id: string; project: string; data_json: string; disabled_at: number | null; created_at: number };
 
 export type SandboxPush = { id: number; payment_id: string; phone: string; text: string; created_at: number };

@@ -108,7 +108,7 @@ describe('request bodies', () => {
     assert.deepEqual(card.customer, { reference: 'c1' });
     assert.equal(card.description, 'D');
     assert.deepEqual(body({ method: 'saved_card', cardToken: 'tok_b' }).payment_details, { type: 'card', card: { token: 'tok_b' } });
-    assert.deepEqual(body({ method: 'recurrent', cardToken: 'tok_c' }).payment_details, { type: 'recurrent', recurrent: { token: 'tok_c' } });
+    assert.deepEqual(body({ method: 'recurrent', cardToken: 'tok_c' }).payment_details, { type: 'recurrent', recurrent: { token: 'tok_c', initiator: 'merchant' } });
   });
 
   test('a card payment without a token is declined before any call', async () => {

@@ -1,0 +1,275 @@
+/**
+ * Subscriptions: the server keeps the schedule. `create` makes the subscription and the session
+ * of its first payment (a card kept as a recurrent token, with the customer's consent); once that
+ * payment succeeds the subscription is active and the scheduler (`chargeDue`, every second on
+ * every instance) charges each later period with the token, merchant-initiated.
+ *
+ * Every charge is a session of its own, recorded in subscription_charges under (subscription,
+ * period, attempt), which is unique: however many instances run the scheduler, and whatever
+ * restarts, a period's attempt is charged once. A subscription is claimed with SKIP LOCKED and
+ * saved with its version in the transaction that creates the charge's session and payment.
+ *
+ * A charge's outcome arrives as its session closes (`sessionClosed`, called by the session
+ * service in the transaction of that change), so the subscription's change and its webhooks
+ * commit with the payment's.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { conflict, notFound } from '../errors';
+import { iso, type Clock } from '../clock';
+import { newId } from '../ids';
+import type { WebhookType } from '../domain/types';
+import type { SessionService } from '../sessions/service';
+import type { Storage, Tx } from '../store/port';
+import type { PeriodUnit, Project, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
+import { periodEnd, retryAt } from './schedule';
+
+export type SubscriptionDeps = { store: Storage; clock: Clock; sessions: SessionService; publicUrl: string; onWebhookQueued?: () => void };
+
+export type CreateSubscriptionInput = {
+  amount: number;
+  currency: string;
+  period: { unit: PeriodUnit; count: number };
+  description?: string;
+  customer: { reference: string; email?: string; phone?: string };
+  returnUrl?: string;
+};
+
+export type SubscriptionChanges = { amount?: number; description?: string };
+
+/** How many due subscriptions one scheduler round charges (one transaction each). */
+const CHARGE_BATCH = 100;
+
+type Transition = { row: SubscriptionRow; events: WebhookType[] };
+
+export class SubscriptionService {
+  constructor(private readonly d: SubscriptionDeps) {}
+
+  /** The subscription, pending, and the session of its first payment. */
+  async create(tx: Tx, project: Project, input: CreateSubscriptionInput): Promise<{ subscription: SubscriptionRow; session: SessionRow }> {
+    const now = this.d.clock.now();
+    const id = newId('sub');
+    const session = await this.d.sessions.create(tx, project, {
+      amount: input.amount,
+      currency: input.currency,
+      data: {
+        ...(input.description ? { description: input.description } : {}),
+        customer: input.customer,
+        subscription_id: id,
+        payment_options: { recurrent: true, ...(input.returnUrl ? { return_url: input.returnUrl } : {}) },
+      },
+    });
+    const row: SubscriptionRow = {
+      id,
+      project: project.name,
+      status: 'pending',
+      customer_json: JSON.stringify(input.customer),
+      amount: input.amount,
+      currency: input.currency,
+      period_unit: input.period.unit,
+      period_count: input.period.count,
+      description: input.description ?? null,
+      return_url: input.returnUrl ?? null,
+      card_token: null,
+      first_session_id: session.id,
+      started_at: null,
+      current_period_end: null,
+      next_charge_at: null,
+      charge_session_id: session.id,
+      periods_paid: 0,
+      failed_attempts: 0,
+      cancel_at_period_end: 0,
+      cancelled_at: null,
+      cancel_reason: null,
+      page_token_hash: sha256(pageToken(project, id)),
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    };
+    await tx.subscriptions.insert(row);
+    await tx.subscriptions.insertCharge({ session_id: session.id, subscription_id: id, period: 1, attempt: 1, created_at: now });
+    return { subscription: row, session };
+  }
+
+  async load(tx: Tx, project: Project, id: string): Promise<SubscriptionRow> {
+    const row = await tx.subscriptions.lock(id);
+    if (!row || row.project !== project.name) throw notFound('subscription', id);
+    return row;
+  }
+
+  /**
+   * Cancels now, or (`atPeriodEnd`, the default for a paid period) when the period paid last
+   * ends, with no further charge. A pending subscription ends at once, its first session with it.
+   */
+  async cancel(tx: Tx, project: Project, id: string, opts: { atPeriodEnd: boolean; reason: 'merchant' | 'customer' }): Promise<SubscriptionRow> {
+    const row = await this.load(tx, project, id);
+    if (row.status === 'cancelled') throw conflict(`subscription ${id} is already cancelled`);
+    if (row.status === 'active' && opts.atPeriodEnd) {
+      return this.save(tx, project, { row: { ...row, cancel_at_period_end: 1, cancel_reason: opts.reason }, events: [] });
+    }
+    if (row.charge_session_id && row.status !== 'pending') throw conflict(`subscription ${id} has a charge under way: cancel again once it has finished (a second or two)`);
+    // Saved first: the first session's cancellation below then finds nothing waiting on it.
+    const saved = await this.save(tx, project, ended(row, opts.reason, this.d.clock.now()));
+    const first = row.status === 'pending' ? await tx.sessions.get(row.first_session_id) : undefined;
+    if (first && (first.status === 'created' || first.status === 'in_progress')) await this.d.sessions.cancel(tx, project, first.id);
+    return saved;
+  }
+
+  /** Takes back a cancellation at the period's end, before it comes. */
+  async restore(tx: Tx, project: Project, id: string): Promise<SubscriptionRow> {
+    const row = await this.load(tx, project, id);
+    if (row.status === 'cancelled') throw conflict(`subscription ${id} has ended: a cancelled subscription cannot be restored, create a new one`);
+    if (!row.cancel_at_period_end) throw conflict(`subscription ${id} is not set to end: there is nothing to restore`);
+    return this.save(tx, project, { row: { ...row, cancel_at_period_end: 0, cancel_reason: null }, events: [] });
+  }
+
+  /** A new amount or description, for the charges from the next one on. */
+  async update(tx: Tx, project: Project, id: string, changes: SubscriptionChanges): Promise<SubscriptionRow> {
+    const row = await this.load(tx, project, id);
+    if (row.status === 'cancelled') throw conflict(`subscription ${id} has ended: it takes no changes`);
+    return this.save(tx, project, { row: { ...row, amount: changes.amount ?? row.amount, description: changes.description ?? row.description }, events: [] });
+  }
+
+  /**
+   * Charges every subscription whose time has come, one transaction each: the period's end, or a
+   * retry. Run every second by the app's scheduler on each instance; returns how many it took.
+   */
+  async chargeDue(): Promise<number> {
+    let taken = 0;
+    for (; taken < CHARGE_BATCH; taken++) {
+      const one = await this.d.store.transaction(async (tx) => {
+        const [row] = await tx.subscriptions.claimDue(this.d.clock.now(), 1);
+        if (row) await this.chargeOne(tx, row);
+        return row !== undefined;
+      });
+      if (!one) break;
+    }
+    return taken;
+  }
+
+  /**
+   * The outcome of a session the subscription is waiting on, in the transaction that closed it
+   * (the session service calls this for every closed session; others are not ours). Applied once:
+   * a session the subscription no longer waits on changes nothing.
+   */
+  async sessionClosed(tx: Tx, project: Project, session: SessionRow): Promise<void> {
+    const charge = await tx.subscriptions.chargeOf(session.id);
+    if (!charge) return;
+    const row = await tx.subscriptions.lock(charge.subscription_id);
+    if (!row || row.charge_session_id !== session.id) return;
+    const now = this.d.clock.now();
+    if (session.status === 'accepted') {
+      const paid = (await tx.sessions.payments(session.id)).find((p) => p.status === 'succeeded');
+      await this.save(tx, project, row.status === 'pending' ? activated(row, paid?.card_token ?? null, now) : charged(row));
+      return;
+    }
+    if (row.status === 'pending') {
+      await this.save(tx, project, ended(row, 'not_paid', now));
+      return;
+    }
+    await this.save(tx, project, chargeFailed(row, now));
+  }
+
+  render(project: Project, row: SubscriptionRow) {
+    return {
+      id: row.id,
+      status: row.status,
+      amount_details: { amount: row.amount, currency: row.currency },
+      period: { unit: row.period_unit, count: row.period_count },
+      description: row.description,
+      customer: JSON.parse(row.customer_json) as unknown,
+      first_session_id: row.first_session_id,
+      periods_paid: row.periods_paid,
+      started_at: row.started_at === null ? null : iso(row.started_at),
+      current_period_end: row.current_period_end === null ? null : iso(row.current_period_end),
+      next_charge_at: row.next_charge_at === null ? null : iso(row.next_charge_at),
+      failed_attempts: row.failed_attempts,
+      cancel_at_period_end: row.cancel_at_period_end === 1,
+      cancelled_at: row.cancelled_at === null ? null : iso(row.cancelled_at),
+      cancel_reason: row.cancel_reason,
+      ...(row.card_token ? { recurrent: { token: row.card_token } } : {}),
+      /** The customer's own page: what they pay, how often, the next date; cancel there. */
+      unsubscribe_url: `${this.d.publicUrl}/s/${pageToken(project, row.id)}`,
+      version: row.version,
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+    };
+  }
+
+  /** One due subscription: ends it if it was set to end, else opens the period's charge. */
+  private async chargeOne(tx: Tx, row: SubscriptionRow): Promise<void> {
+    const project = (await tx.projects.get(row.project))!;
+    const now = this.d.clock.now();
+    if (row.cancel_at_period_end) return void (await this.save(tx, project, ended(row, row.cancel_reason ?? 'merchant', now)));
+    const card = row.card_token ? await tx.cards.get(row.card_token) : undefined;
+    // The token was disabled (recurrent/disable, or the customer's bank revoked it): no retry can succeed.
+    if (!card || card.disabled_at !== null) return void (await this.save(tx, project, ended(row, 'token_inactive', now)));
+    const customer = JSON.parse(row.customer_json) as SessionData['customer'];
+    const session = await this.d.sessions.create(tx, project, {
+      amount: row.amount,
+      currency: row.currency,
+      data: { ...(row.description ? { description: row.description } : {}), customer, subscription_id: row.id },
+    });
+    await tx.subscriptions.insertCharge({ session_id: session.id, subscription_id: row.id, period: row.periods_paid + 1, attempt: row.failed_attempts + 1, created_at: now });
+    await this.d.sessions.startPayment(tx, project, session.id, { payment_details: { type: 'recurrent', recurrent: { token: card.id, initiator: 'merchant' } } });
+    await this.save(tx, project, { row: { ...row, charge_session_id: session.id, next_charge_at: null }, events: [] });
+  }
+
+  /** Saves a transition with its version, and its webhooks in the same transaction. */
+  private async save(tx: Tx, project: Project, t: Transition): Promise<SubscriptionRow> {
+    const now = this.d.clock.now();
+    const row = { ...t.row, updated_at: now };
+    await tx.subscriptions.update(row, t.row.version);
+    const saved = { ...row, version: t.row.version + 1 };
+    if (t.events.length) {
+      const subscription = this.render(project, saved);
+      for (const type of t.events) {
+        const payload = JSON.stringify({ type, created_at: iso(now), subscription });
+        // Filed under the first session, so a subscription's webhooks go out in the order they happened.
+        await tx.outbox.insert({ id: newId('evt'), project: project.name, session_id: saved.first_session_id, type, url: project.webhookUrl, payload_json: payload, created_at: now });
+      }
+      tx.afterCommit(() => this.d.onWebhookQueued?.());
+    }
+    return saved;
+  }
+}
+
+function activated(row: SubscriptionRow, token: string | null, now: number): Transition {
+  const end = periodEnd(now, row.period_unit, row.period_count, 1);
+  return {
+    row: { ...row, status: 'active', card_token: token, started_at: now, periods_paid: 1, current_period_end: end, next_charge_at: end, charge_session_id: null },
+    events: ['subscription_activated'],
+  };
+}
+
+function charged(row: SubscriptionRow): Transition {
+  const paid = row.periods_paid + 1;
+  const end = periodEnd(row.started_at!, row.period_unit, row.period_count, paid);
+  return { row: { ...row, status: 'active', periods_paid: paid, current_period_end: end, next_charge_at: end, failed_attempts: 0, charge_session_id: null }, events: ['subscription_charged'] };
+}
+
+function chargeFailed(row: SubscriptionRow, now: number): Transition {
+  const failed = row.failed_attempts + 1;
+  const retry = retryAt(now, failed);
+  if (retry === null) {
+    const end = ended({ ...row, failed_attempts: failed }, 'payment_failed', now);
+    return { row: end.row, events: ['subscription_payment_failed', ...end.events] };
+  }
+  return { row: { ...row, status: 'past_due', failed_attempts: failed, next_charge_at: retry, charge_session_id: null }, events: ['subscription_payment_failed'] };
+}
+
+function ended(row: SubscriptionRow, reason: string, now: number): Transition {
+  return {
+    row: { ...row, status: 'cancelled', cancelled_at: now, cancel_reason: reason, next_charge_at: null, charge_session_id: null, cancel_at_period_end: 0 },
+    events: ['subscription_cancelled'],
+  };
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The customer page's token: derived from the project's webhook secret and the subscription id,
+ * so every subscription object can carry its URL while the database keeps only its hash.
+ * (Rotating the webhook secret changes the pages' addresses: the new ones go out in the next webhook.)
+ */
+export const pageToken = (project: Project, subscriptionId: string) =>
+  createHmac('sha256', project.webhookSecret).update(`sg-subscription-page:${subscriptionId}`).digest('base64url').slice(0, 32);
