@@ -35,6 +35,14 @@ export const sessionViewReply = z
     merchant: z.string().openapi({ description: "The shop's display name." }),
     methods: z.array(z.enum(['saved_card', 'fps', 'card', 'sberpay'])).openapi({ description: 'The methods to offer, in order.' }),
     recurrent: z.boolean().openapi({ description: "The session keeps the card for the shop's later charges: send recurrent_consent: true (the customer agreed); only card is offered." }),
+    subscription: z
+      .strictObject({
+        amount_details: z.strictObject({ amount: z.number().int(), currency: z.string() }),
+        period: z.strictObject({ unit: z.enum(['day', 'week', 'month', 'year']), count: z.number().int() }),
+        next_payment_at: z.string().openapi({ description: 'ISO 8601: when the next period is charged if the customer pays now.' }),
+      })
+      .nullable()
+      .openapi({ description: 'The subscription whose first payment this is (the regular-payment notice), or null.' }),
     card_form: z
       .enum(['server', 'acquirer'])
       .nullable()

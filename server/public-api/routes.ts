@@ -165,7 +165,7 @@ export function publicApi(d: PublicDeps) {
   };
   const render = async (sessionId: string, now: number, watch: Watch): Promise<CachedView> => {
     const { row, payment, latest } = (await d.sessions.current(sessionId))!;
-    const view = await sessionView(row, latest, d.store, d.sandbox, d.cardForm);
+    const view = await sessionView(row, latest, d.store, { sandbox: d.sandbox, cardForm: d.cardForm, now });
     const open = row.status === 'created' || row.status === 'in_progress';
     const deadline = nextDeadline(row, payment);
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };

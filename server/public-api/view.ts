@@ -9,7 +9,8 @@ import { isAtTheRail } from '../domain/session-machine';
 import type { Reads } from '../store/port';
 import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
-import type { PaymentRow, SessionData, SessionRow } from '../store/rows';
+import type { PaymentRow, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
+import { periodEnd } from '../subscriptions/schedule';
 import { vouchedCustomer } from '../sessions/service';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
@@ -28,18 +29,23 @@ export type CardFormKind = 'server' | 'acquirer' | null;
 
 /** The view without `server_time`, which the route adds to each reply. */
 /** `latest`: the session's latest payment, live or finished (a failed one tells the customer why before they retry). */
-/** `sandbox`: the server runs the sandbox rail (the widget shows "Test mode"). */
-export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, sandbox: boolean, cardForm: CardFormKind) {
+/**
+ * `sandbox`: the server runs the sandbox rail (the widget shows "Test mode"); `cardForm`: who
+ * tokenises cards; `now`: the server's clock (a subscription's next date is counted from it).
+ */
+export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, opts: { sandbox: boolean; cardForm: CardFormKind; now: number }) {
+  const { sandbox, cardForm } = opts;
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
   // One tap pays again with a card this server tokenised; a rail's card token pays once (its recurrent tokens are another matter).
   // A session that keeps the card for later charges saves it anyway: no one-tap card, no "remember this card".
   const recurrent = data.payment_options?.recurrent === true;
   const customer = cardForm === 'server' && !recurrent ? vouchedCustomer(row) : null;
-  const [project, saved, link] = await Promise.all([
+  const [project, saved, link, subscription] = await Promise.all([
     store.projects.get(row.project),
     customer ? store.cards.lastCard(row.project, customer) : undefined,
     row.link_id ? store.links.get(row.link_id) : undefined,
+    typeof data.subscription_id === 'string' ? store.subscriptions.get(data.subscription_id) : undefined,
   ]);
   const interaction = latest && interactionOf(latest);
   const card = latest?.card_token ? await store.cards.get(latest.card_token) : undefined;
@@ -56,6 +62,8 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     card_form: cardForm,
     /** The session keeps the card for the shop's later charges: the customer must agree (recurrent_consent), and only cards are offered. */
     recurrent,
+    /** The subscription this session's payment begins: the regular-payment notice says what, how often and when next. */
+    subscription: subscription ? regularPayment(subscription, opts.now) : null,
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,
     /** Whether the widget may offer "remember this card" (unticked): only for a vouched customer. */
     can_save_card: customer !== null,
@@ -83,6 +91,15 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
 }
 
 export type SessionView = Awaited<ReturnType<typeof sessionView>>;
+
+/** What the customer agrees to pay regularly: the price, the period, and the next date if they pay now. */
+function regularPayment(s: SubscriptionRow, now: number) {
+  return {
+    amount_details: { amount: s.amount, currency: s.currency },
+    period: { unit: s.period_unit, count: s.period_count },
+    next_payment_at: iso(periodEnd(s.started_at ?? now, s.period_unit, s.period_count, Math.max(1, s.periods_paid))),
+  };
+}
 
 /** The shop's contacts: a payment link's own, else the project's; null when the shop gave none. */
 function supportOf(...candidates: (SupportContacts | undefined)[]): SupportContacts | null {

@@ -76,6 +76,7 @@ forEachStore('subscriptions', (store) => {
     assert.equal(created.body.session.subscription_id, s.id);
     const view = (await h.publicCall(`sessions/${created.body.public_token}`)).body;
     assert.deepEqual([view.recurrent, view.methods, view.description], [true, ['card'], 'Подписка на канал']);
+    assert.deepEqual(view.subscription, { amount_details: RUB(49_900), period: { unit: 'month', count: 1 }, next_payment_at: '2027-01-01T10:00:00.000Z' }, 'the notice: what, how often, next when paid now');
 
     const card = await tokenize(h, created.body.public_token, VISA_SUCCESS);
     await h.publicCall(`sessions/${created.body.public_token}/payments`, post({ method: 'card', card_token: card, recurrent_consent: true }));
