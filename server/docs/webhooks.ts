@@ -8,6 +8,12 @@ import { html } from 'hono/html';
 import type { WebhookType } from '../domain/types';
 
 const TYPES = ['ready_to_confirm', 'action_required', 'payment_finished', 'payment_refunded'] as const satisfies readonly WebhookType[];
+const SUBSCRIPTION_TYPES = ['subscription_activated', 'subscription_charged', 'subscription_payment_failed', 'subscription_cancelled'] as const satisfies readonly WebhookType[];
+
+// Every event type is documented: a type added to WebhookType and missing here fails to compile.
+type Undocumented = Exclude<WebhookType, (typeof TYPES)[number] | (typeof SUBSCRIPTION_TYPES)[number]>;
+const EVERY_TYPE_DOCUMENTED: Undocumented extends never ? true : never = true;
+void EVERY_TYPE_DOCUMENTED;
 
 const EVENT_DESCRIPTION =
   'POSTed to the project\'s webhook URL (or the session\'s `webhook_url`) after each change it announces, at least once: retried with exponential backoff and jitter for about three days with the same `webhook-id`; answer 2xx to acknowledge, 410 to disable the endpoint. ' +
@@ -21,28 +27,45 @@ const event = z
   })
   .openapi('WebhookEvent');
 
+const subscriptionEvent = z
+  .object({
+    type: z.enum(SUBSCRIPTION_TYPES),
+    created_at: z.string().openapi({ description: 'When the event was written (ISO-8601 UTC).' }),
+    subscription: z.object({}).passthrough().openapi({ description: 'The subscription as `subscription/get` answers it, with its `version`: keep the highest seen per subscription.' }),
+  })
+  .openapi('SubscriptionWebhookEvent');
+
 const header = (description: string) => z.string().optional().openapi({ description });
 
-/** Registers the session event under the document's `webhooks`. */
+/** Registers the session and subscription events under the document's `webhooks`. */
 export function registerWebhookDocs(app: OpenAPIHono<any>): void {
+  const headers = z.object({
+    'webhook-id': header('The event id (`evt_…`), the same on every attempt: drop a delivery whose id you have processed. Sent under both schemes.'),
+    'webhook-timestamp': header('standard: the attempt\'s time in Unix seconds, covered by the signature.'),
+    'webhook-signature': header('standard: `v1,<base64 HMAC-SHA256>` with the project\'s `whsec_` secret; the `standardwebhooks` package verifies it.'),
+    'X-PARTNER-SIGN': header('smartglocal: base64 of the RSA PKCS#1 v1.5 SHA-256 signature of the exact body bytes, made with the server\'s key; verify it with the `webhook_public_key` that `npm run cli -- server-key` prints.'),
+  });
+  const responses = {
+    200: { description: 'Any 2xx: delivered, never sent again.' },
+    410: { description: 'The endpoint is gone: it is disabled until the project is updated or the event replayed.' },
+  };
+  app.openAPIRegistry.registerWebhook({
+    method: 'post',
+    path: 'subscription-event',
+    summary: 'A subscription event: subscription_activated, subscription_charged, subscription_payment_failed or subscription_cancelled',
+    description:
+      'activated: its first payment succeeded; charged: a later period was paid; payment_failed: a charge was declined (status past_due and next_charge_at the retry, or cancelled after the last); cancelled: it ended (cancel_reason merchant, customer, payment_failed, token_inactive or not_paid). ' +
+      'Each charge is also a session of its own, with its usual payment_finished. Delivered and signed as the session events are.',
+    request: { headers, body: { content: { 'application/json': { schema: subscriptionEvent } } } },
+    responses,
+  });
   app.openAPIRegistry.registerWebhook({
     method: 'post',
     path: 'session-event',
     summary: 'A session event: ready_to_confirm, action_required, payment_finished or payment_refunded',
     description: EVENT_DESCRIPTION,
-    request: {
-      headers: z.object({
-        'webhook-id': header('The event id (`evt_…`), the same on every attempt: drop a delivery whose id you have processed. Sent under both schemes.'),
-        'webhook-timestamp': header('standard: the attempt\'s time in Unix seconds, covered by the signature.'),
-        'webhook-signature': header('standard: `v1,<base64 HMAC-SHA256>` with the project\'s `whsec_` secret; the `standardwebhooks` package verifies it.'),
-        'X-PARTNER-SIGN': header('smartglocal: base64 of the RSA PKCS#1 v1.5 SHA-256 signature of the exact body bytes, made with the server\'s key; verify it with the `webhook_public_key` that `npm run cli -- server-key` prints.'),
-      }),
-      body: { content: { 'application/json': { schema: event } } },
-    },
-    responses: {
-      200: { description: 'Any 2xx: delivered, never sent again.' },
-      410: { description: 'The endpoint is gone: it is disabled until the project is updated or the event replayed.' },
-    },
+    request: { headers, body: { content: { 'application/json': { schema: event } } } },
+    responses,
   });
 }
 
@@ -53,6 +76,8 @@ export function webhooksSection() {
       <code>{"type", "created_at", "session"}</code> and the event's id in <code>webhook-id</code>, the same on every attempt.
       They arrive at least once and may arrive out of order: drop a <code>webhook-id</code> you have processed and keep the
       highest <code>session.version</code> per session. Answer 2xx to acknowledge; 410 disables the endpoint.</p>
+    <p>Subscriptions add <code>${SUBSCRIPTION_TYPES.join(', ')}</code>, with the body <code>{"type", "created_at", "subscription"}</code>
+      (keep the highest <code>subscription.version</code>); each charge is also a session with its usual <code>payment_finished</code>.</p>
     <p>How a delivery is signed is the project's <code>webhook_signing</code>, chosen with
       <code>npm run cli -- project add … --webhook-signing standard|smartglocal</code> (or <code>project update</code>):</p>
     <table>

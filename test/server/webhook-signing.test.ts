@@ -219,6 +219,9 @@ test('the API reference says how each scheme signs and where the public key come
     assert.ok(page.includes(words), `/docs mentions ${words}`);
   }
   const doc = (await (await app.request('/docs/openapi.json')).json()) as { webhooks: Record<string, { post: { parameters: { in: string; name: string }[] } }> };
-  const headers = doc.webhooks['session-event']!.post.parameters.filter((p) => p.in === 'header').map((p) => p.name);
-  assert.deepEqual(headers.sort(), ['X-PARTNER-SIGN', 'webhook-id', 'webhook-signature', 'webhook-timestamp']);
+  for (const event of ['session-event', 'subscription-event']) {
+    const headers = doc.webhooks[event]!.post.parameters.filter((p) => p.in === 'header').map((p) => p.name);
+    assert.deepEqual(headers.sort(), ['X-PARTNER-SIGN', 'webhook-id', 'webhook-signature', 'webhook-timestamp'], event);
+  }
+  assert.match(page, /subscription_activated, subscription_charged, subscription_payment_failed, subscription_cancelled/);
 });
