@@ -30,6 +30,8 @@ import type {
   SandboxRailRefundRow,
   SessionRow,
   StoredResponse,
+  SubscriptionChargeRow,
+  SubscriptionRow,
   WebhookAttemptRow,
   WebhookEventRow,
 } from './rows';
@@ -156,6 +158,32 @@ export interface LinkTable extends LinkReads {
   disable(id: string, now: number): Promise<boolean>;
 }
 
+export interface SubscriptionReads {
+  get(id: string): Promise<SubscriptionRow | undefined>;
+  /** The project's subscriptions, newest first. */
+  list(project: string, limit: number): Promise<SubscriptionRow[]>;
+  byPageToken(tokenHash: string): Promise<SubscriptionRow | undefined>;
+  /** The charge a session is, if it is one. */
+  chargeOf(sessionId: string): Promise<SubscriptionChargeRow | undefined>;
+  /** A subscription's charges, oldest first. */
+  charges(subscriptionId: string): Promise<SubscriptionChargeRow[]>;
+}
+export interface SubscriptionTable extends SubscriptionReads {
+  insert(row: SubscriptionRow): Promise<void>;
+  /** Takes the row for this transaction (SELECT … FOR UPDATE on PostgreSQL; SQLite runs one writer). */
+  lock(id: string): Promise<SubscriptionRow | undefined>;
+  /** Saves every field but id, project, created_at, first_session_id and page_token_hash; throws SessionMoved when `version` is not the stored one. Stores version + 1. */
+  update(row: SubscriptionRow, version: number): Promise<void>;
+  /**
+   * Up to `limit` subscriptions whose next_charge_at has come (≤ now), oldest due first, locked for
+   * this transaction; on PostgreSQL rows another transaction holds are skipped (SKIP LOCKED), so
+   * instances share the due ones and none is taken twice.
+   */
+  claimDue(now: number, limit: number): Promise<SubscriptionRow[]>;
+  /** Throws when (subscription_id, period, attempt) or session_id is taken: the period's attempt was charged already. */
+  insertCharge(row: SubscriptionChargeRow): Promise<void>;
+}
+
 /** The sandbox's stand-in for the customer's phone: SberPay pushes land here. */
 export interface PushReads {
   recent(limit: number, phone?: string): Promise<SandboxPush[]>;
@@ -170,8 +198,12 @@ export interface SandboxRailReads {
   /** By the QR id or SberPay invoice id the customer's bank app scanned. */
   paymentByRef(ref: string): Promise<SandboxRailPaymentRow | undefined>;
   refund(refundId: string): Promise<SandboxRailRefundRow | undefined>;
+  /** How far the sandbox's test clock runs ahead of the real time, in ms (0 until it is moved). */
+  clockOffset(): Promise<number>;
 }
 export interface SandboxRailTable extends SandboxRailReads {
+  /** Moves the test clock forward by `ms`; the offset it now has. */
+  advanceClock(ms: number): Promise<number>;
   /** Takes the rail's payment for the transaction (a row lock on PostgreSQL), as `sessions.lock` does. */
   lockPayment(paymentId: string): Promise<SandboxRailPaymentRow | undefined>;
   insertPayment(row: SandboxRailPaymentRow): Promise<void>;
@@ -187,6 +219,7 @@ export interface Reads {
   readonly outbox: OutboxReads;
   readonly idempotency: IdempotencyReads;
   readonly links: LinkReads;
+  readonly subscriptions: SubscriptionReads;
   readonly pushes: PushReads;
   readonly sandboxRail: SandboxRailReads;
 }
@@ -198,6 +231,7 @@ export interface Tx {
   readonly outbox: OutboxTable;
   readonly idempotency: IdempotencyTable;
   readonly links: LinkTable;
+  readonly subscriptions: SubscriptionTable;
   readonly pushes: PushTable;
   readonly sandboxRail: SandboxRailTable;
   /** Runs `hook` once this transaction has committed (never after a rollback). */

@@ -300,4 +300,11 @@ export const PG_MIGRATIONS: readonly string[] = [
     UNIQUE (subscription_id, period, attempt)
   );
   `,
+  // Issue 14, the sandbox's test clock: SQLite's migration 9.
+  `
+  CREATE TABLE sandbox_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    offset_ms BIGINT NOT NULL CHECK (offset_ms >= 0)
+  );
+  `,
 ];

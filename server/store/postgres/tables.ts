@@ -550,6 +550,17 @@ export class PgSandboxRailTable implements SandboxRailTable {
   async insertRefund(row: SandboxRailRefundRow): Promise<void> {
     await insertRailRefund(this.db, row);
   }
+  async clockOffset(): Promise<number> {
+    return (await one<{ offset_ms: number }>(this.db, 'SELECT offset_ms FROM sandbox_clock WHERE id = 1', []))?.offset_ms ?? 0;
+  }
+  async advanceClock(ms: number): Promise<number> {
+    const row = await one<{ offset_ms: number }>(
+      this.db,
+      'INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET offset_ms = sandbox_clock.offset_ms + $1 RETURNING offset_ms',
+      [ms],
+    );
+    return row!.offset_ms;
+  }
 }
 
 /** The nine tables over one connection (the pool, or a transaction's client), sharing the storage's project cache. */

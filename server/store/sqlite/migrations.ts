@@ -311,4 +311,12 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (subscription_id, period, attempt)
   );
   `,
+  // Issue 14, the sandbox's test clock: how far the sandbox's time runs ahead of the real one,
+  // one row that every instance and the CLI read, so they all move the same clock.
+  `
+  CREATE TABLE sandbox_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    offset_ms INTEGER NOT NULL CHECK (offset_ms >= 0)
+  );
+  `,
 ];

@@ -23,6 +23,10 @@ export class SandboxRailRepo implements SandboxRailTable {
            expires_at = @expires_at, updated_at = @updated_at
          WHERE payment_id = @payment_id`,
       ),
+      clockOffset: db.prepare<[], { offset_ms: number }>('SELECT offset_ms FROM sandbox_clock WHERE id = 1'),
+      advanceClock: db.prepare<[number], { offset_ms: number }>(
+        'INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET offset_ms = offset_ms + ?1 RETURNING offset_ms',
+      ),
       insertRefund: db.prepare(
         `INSERT INTO sandbox_rail_refunds (refund_id, payment_id, amount, status, created_at)
          VALUES (@refund_id, @payment_id, @amount, @status, @created_at)`,
@@ -51,5 +55,11 @@ export class SandboxRailRepo implements SandboxRailTable {
   }
   async insertRefund(row: SandboxRailRefundRow): Promise<void> {
     this.s.insertRefund.run(row);
+  }
+  async clockOffset(): Promise<number> {
+    return this.s.clockOffset.get()?.offset_ms ?? 0;
+  }
+  async advanceClock(ms: number): Promise<number> {
+    return this.s.advanceClock.get(ms)!.offset_ms;
   }
 }

@@ -1,0 +1,45 @@
+/**
+ * The sandbox's test clock: the server's time runs ahead of the real one by an offset that only
+ * grows (`POST /sandbox/clock/advance`, `npm run cli -- clock advance 30d`), so a developer can
+ * watch a month of subscription renewals, a declined charge and its retries in seconds. Every
+ * deadline follows it: sessions expire, QR codes lapse, webhooks retry on it.
+ *
+ * The offset is one row in the store, so every instance and the CLI move the same clock; each
+ * instance reads it again on its background tick (every second). It exists only in sandbox mode:
+ * a server with a real rail keeps the real time.
+ */
+import type { Clock } from '../clock';
+import type { Storage } from '../store/port';
+
+export class SandboxClock implements Clock {
+  private offsetMs = 0;
+
+  constructor(private readonly store: Storage) {}
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  /** How far ahead of the real time it runs. */
+  get offset(): number {
+    return this.offsetMs;
+  }
+
+  /** Takes the offset another instance or the CLI may have moved. */
+  async refresh(): Promise<void> {
+    this.offsetMs = await this.store.sandboxRail.clockOffset();
+  }
+
+  /** Moves the clock forward by `ms`, for every instance. */
+  async advance(ms: number): Promise<void> {
+    this.offsetMs = await this.store.transaction((tx) => tx.sandboxRail.advanceClock(ms));
+  }
+}
+
+/** `30d`, `12h`, `90m`, `45s`: how far to move the clock, in ms; null when it is not such a duration. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d{1,6})([dhms])$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | 'h' | 'm' | 's'];
+  return Number(m[1]) * unit;
+}
