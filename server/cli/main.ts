@@ -11,6 +11,7 @@ import { webhooksCommand } from './webhooks';
 import { backupCommand } from './backup';
 import { linkCommand } from './link';
 import { serverKeyCommand } from './server-key';
+import { clockCommand } from './clock';
 import { CliError } from './args';
 import { loadServerKey, ServerKeyError, type ServerKey } from '../server-key';
 
@@ -33,6 +34,8 @@ const USAGE = `usage: npm run cli -- <command>
   webhooks failed --project <name>
   webhooks replay --project <name> [<evt_id>]
   backup <file>
+  clock [show] | clock advance <30d|12h|90m|45s>
+    the sandbox's test clock: move it forward to watch a month of subscription renewals in seconds
   server-key [show] [--out <pem file>]
     the public key that verifies X-PARTNER-SIGN webhooks; the server's key is read from SERVER_KEY_FILE,
     SERVER_PRIVATE_KEY or DATA_DIR/server-key.pem (made there on first use; instances on PostgreSQL
@@ -59,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       : group === 'webhooks' ? await webhooksCommand(store, rest)
       : group === 'link' ? await linkCommand(store, rest)
       : group === 'backup' ? await backupCommand(store, rest)
+      : group === 'clock' ? await clockCommand(store, rest)
       : (() => {
           throw new CliError(`unknown command "${group}": run \`npm run cli -- help\` for the list`);
         })();

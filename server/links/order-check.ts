@@ -14,6 +14,7 @@ export type OrderCheckDeps = {
   fetch: typeof fetch;
   /** Resolves after `ms`; tests pass one that resolves at once to play the timeout. */
   sleep: (ms: number) => Promise<void>;
+  /** The signature's timestamp: the real time, which the merchant checks against its own clock (not the sandbox's test clock). */
   now: () => number;
 };
 

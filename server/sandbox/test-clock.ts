@@ -8,7 +8,10 @@
  * instance reads it again on its background tick (every second). It exists only in sandbox mode:
  * a server with a real rail keeps the real time.
  */
-import type { Clock } from '../clock';
+import { Hono } from 'hono';
+import { iso, type Clock } from '../clock';
+import { badRequest } from '../errors';
+import { readJson, requireJson } from '../http/body';
 import type { Storage } from '../store/port';
 
 export class SandboxClock implements Clock {
@@ -42,4 +45,24 @@ export function parseDuration(text: string): number | null {
   if (!m) return null;
   const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | 'h' | 'm' | 's'];
   return Number(m[1]) * unit;
+}
+
+/**
+ * `GET /sandbox/clock` and `POST /sandbox/clock/advance` (JSON `{"by": "30d"}`): the test clock
+ * for the console and scripts. Moving it forward is all it does; the background tick, within a
+ * second, expires what has lapsed and charges what has come due.
+ */
+export function testClockRoutes(clock: SandboxClock) {
+  const app = new Hono();
+  const reading = () => ({ now: iso(clock.now()), offset_ms: clock.offset });
+  app.get('/sandbox/clock', (c) => c.json(reading()));
+  app.post('/sandbox/clock/advance', async (c) => {
+    requireJson(c.req.raw);
+    const body = (await readJson(c.req.raw, 1024)) as { by?: unknown } | null;
+    const ms = typeof body?.by === 'string' ? parseDuration(body.by) : null;
+    if (!ms) throw badRequest('by', 'give how far to move the test clock forward as a number and a unit, such as "30d", "12h", "90m" or "45s"');
+    await clock.advance(ms);
+    return c.json(reading());
+  });
+  return app;
 }

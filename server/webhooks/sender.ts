@@ -212,7 +212,9 @@ export class WebhookSender {
     const elapsedMs = () => Math.round(performance.now() - started);
     try {
       // Inside the try: a project that cannot be signed for (no server key) is a failed attempt, not a crash.
-      const signature = await webhookSignatureHeaders(project, this.serverKey, event.id, at, event.payload_json);
+      // The receiver checks the signature's timestamp against its own clock (Standard Webhooks: within
+      // 5 minutes), so it is the real time of the attempt, even when the sandbox's test clock runs ahead.
+      const signature = await webhookSignatureHeaders(project, this.serverKey, event.id, Date.now(), event.payload_json);
       const response = await this.fetch(event.url, {
         method: 'POST',
         headers: {
