@@ -24,8 +24,8 @@ export class SandboxRailRepo implements SandboxRailTable {
          WHERE payment_id = @payment_id`,
       ),
       clockOffset: db.prepare<[], { offset_ms: number }>('SELECT offset_ms FROM sandbox_clock WHERE id = 1'),
-      advanceClock: db.prepare<[number], { offset_ms: number }>(
-        'INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET offset_ms = offset_ms + ?1 RETURNING offset_ms',
+      advanceClock: db.prepare<[{ ms: number }], { offset_ms: number }>(
+        'INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, @ms) ON CONFLICT (id) DO UPDATE SET offset_ms = offset_ms + @ms RETURNING offset_ms',
       ),
       insertRefund: db.prepare(
         `INSERT INTO sandbox_rail_refunds (refund_id, payment_id, amount, status, created_at)
@@ -60,6 +60,6 @@ export class SandboxRailRepo implements SandboxRailTable {
     return this.s.clockOffset.get()?.offset_ms ?? 0;
   }
   async advanceClock(ms: number): Promise<number> {
-    return this.s.advanceClock.get(ms)!.offset_ms;
+    return this.s.advanceClock.get({ ms })!.offset_ms;
   }
 }
