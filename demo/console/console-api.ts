@@ -3,6 +3,7 @@ import type { ConsoleReadModel } from './read-model';
 
 export type SessionSummary = Awaited<ReturnType<ConsoleReadModel['sessions']>>[number];
 export type SessionDetail = NonNullable<Awaited<ReturnType<ConsoleReadModel['session']>>>;
+export type SubscriptionSummary = Awaited<ReturnType<ConsoleReadModel['subscriptions']>>[number];
 export type LinkSummary = Awaited<ReturnType<ConsoleReadModel['links']>>[number];
 export type ProjectSummary = Awaited<ReturnType<ConsoleReadModel['projects']>>[number];
 

@@ -69,6 +69,10 @@ export function developerConsole(options: ConsoleOptions) {
     const detail = await read.session(c.req.param('id'));
     return detail ? c.json(detail) : c.json(error('not_found', `session ${c.req.param('id')} does not exist`), 404);
   });
+  app.get('/console/api/subscriptions', async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 200);
+    return c.json({ subscriptions: await read.subscriptions(limit, c.req.query('project') || undefined) });
+  });
   app.get('/console/api/links', async (c) => c.json({ links: await read.links() }));
   app.get('/console/api/projects', async (c) => c.json({ projects: await read.projects() }));
 

@@ -4,7 +4,7 @@
  * SessionService.
  */
 import type { Reads } from '../../server/store/port';
-import type { PaymentRow, SessionRow } from '../../server/store/rows';
+import type { PaymentRow, SessionRow, SubscriptionChargeRow, SubscriptionRow } from '../../server/store/rows';
 import type { WebhookEventRow } from '../../server/store/rows';
 import { formatMoney } from './format';
 import { signatureHeaders } from '../../server/webhooks/signature-headers';
@@ -78,6 +78,18 @@ export class ConsoleReadModel {
       .sort((a, b) => (a.created_at! < b.created_at! ? 1 : -1));
   }
 
+  /**
+   * The newest subscriptions (of one project, or all), each with its charges oldest first: the
+   * first payment is period 1, attempt 1; a declined renewal's retries are further attempts.
+   */
+  async subscriptions(limit: number, project?: string) {
+    const projects = project ? [project] : (await this.store.projects.list()).map((p) => p.name);
+    const rows = (await Promise.all(projects.map((name) => this.store.subscriptions.list(name, limit)))).flat();
+    // Each project's list is newest first; merged, they are sorted again (the id breaks a tie of the same millisecond).
+    rows.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+    return Promise.all(rows.slice(0, limit).map((row) => this.subscription(row)));
+  }
+
   /** The registered projects, without their keys or secrets. */
   async projects() {
     return Promise.all(
@@ -91,6 +103,45 @@ export class ConsoleReadModel {
         created_at: iso(p.createdAt),
       })),
     );
+  }
+
+  // Whitelisted fields only: the recurrent card token and the customer page's token hash stay out.
+  private async subscription(row: SubscriptionRow) {
+    const customer = JSON.parse(row.customer_json) as { reference?: string };
+    return {
+      id: row.id,
+      project: row.project,
+      status: row.status,
+      amount_details: { amount: row.amount, currency: row.currency },
+      period: { unit: row.period_unit, count: row.period_count },
+      description: row.description,
+      customer_reference: customer.reference ?? null,
+      started_at: iso(row.started_at),
+      current_period_end: iso(row.current_period_end),
+      next_charge_at: iso(row.next_charge_at),
+      periods_paid: row.periods_paid,
+      failed_attempts: row.failed_attempts,
+      cancel_at_period_end: row.cancel_at_period_end === 1,
+      cancelled_at: iso(row.cancelled_at),
+      cancel_reason: row.cancel_reason,
+      created_at: iso(row.created_at)!,
+      charges: await Promise.all((await this.store.subscriptions.charges(row.id)).map((c) => this.charge(c))),
+    };
+  }
+
+  private async charge(c: SubscriptionChargeRow) {
+    const [session, payments] = await Promise.all([this.store.sessions.get(c.session_id), this.store.sessions.payments(c.session_id)]);
+    // Why a charge did not go through (a first payment the customer retried and then paid has none).
+    const failed = payments.some((p) => p.status === 'succeeded') ? undefined : payments.findLast((p) => p.failure_code !== null && p.failure_code !== 'superseded');
+    return {
+      session_id: c.session_id,
+      period: c.period,
+      attempt: c.attempt,
+      created_at: iso(c.created_at)!,
+      amount: session?.amount ?? null,
+      status: session?.status ?? null,
+      failure: failed ? { code: failed.failure_code!, description: failed.failure_description } : null,
+    };
   }
 
   private sessionSummary(row: SessionRow) {

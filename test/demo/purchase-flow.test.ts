@@ -2,7 +2,7 @@
  * The demo store against the real server, in-process: an order's session over the signed
  * merchant API, a payment through the public API and the sandbox bank, verified webhooks that
  * mark the order paid, the console showing all of it, and a refund from the console that the
- * store receives as a verified payment_refunded.
+ * store receives as a verified payment_refunded; the console's subscriptions with their charges.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,4 +125,42 @@ test('the console lists payment links and projects without their secrets', async
     [created.link.id, `${PUBLIC_URL}/l/${created.link.id}`, 'Annual subscription', 149_900, 0, null],
   );
   assert.doesNotMatch(JSON.stringify(links), new RegExp(botToken.split(':')[1]!), 'the bot token stays secret');
+});
+
+test('the console lists subscriptions newest first, each with its charges: the first payment and a renewal on the test clock', async (t) => {
+  // A stack of its own: the test clock only moves forward, and the tests above live in real time.
+  const own = startDemoStack();
+  t.after(() => own.close());
+  await own.demo.start();
+  const client = merchantClient({ apiUrl: PUBLIC_URL, project: 'demo-store', privateKeyPem: readFileSync(join(own.dir, 'demo-store', 'private.pem'), 'utf8'), fetch: async (i, init) => own.request(String(i).replace(PUBLIC_URL, ''), init) });
+  type Created = { subscription: { id: string }; public_token: string };
+  const monthly = { amount_details: { amount: 49_900, currency: 'RUB' }, period: { unit: 'month' }, description: 'Journal <b>monthly</b>', customer: { reference: 'cus-1' } };
+  const created = await client.call<Created>('subscription/create', monthly);
+  const post = (path: string, body: unknown) => own.json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const card = await post(`/public/v1/sessions/${created.public_token}/cards`, { number: '4242424242424242', expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 2, cvc: '123' });
+  const paid = await post(`/public/v1/sessions/${created.public_token}/payments`, { method: 'card', card_token: card.body.token, recurrent_consent: true });
+  assert.equal(paid.body.payment?.status, 'succeeded', JSON.stringify(paid.body));
+
+  // A month on the test clock (31 days reach any month's end), then the scheduler's round and the rail's answer.
+  assert.equal((await post('/sandbox/clock/advance', { by: '31d' })).status, 200);
+  assert.equal(await own.server.subscriptions.chargeDue(), 1);
+  for (const c of await own.server.store.subscriptions.charges(created.subscription.id)) await own.server.rails.settled(c.session_id);
+  const later = await client.call<Created>('subscription/create', { ...monthly, period: { unit: 'week', count: 2 } });
+
+  const { status, body } = await own.json('/console/api/subscriptions');
+  assert.equal(status, 200);
+  assert.deepEqual(body.subscriptions.map((s: any) => s.id), [later.subscription.id, created.subscription.id], 'newest first');
+  const [pending, renewed] = body.subscriptions;
+  assert.deepEqual([pending.status, pending.period, pending.next_charge_at, pending.charges.length], ['pending', { unit: 'week', count: 2 }, null, 1]);
+  assert.deepEqual(
+    [renewed.status, renewed.amount_details, renewed.period, renewed.periods_paid, renewed.failed_attempts, renewed.cancel_at_period_end, renewed.description],
+    ['active', { amount: 49_900, currency: 'RUB' }, { unit: 'month', count: 1 }, 2, 0, false, 'Journal <b>monthly</b>'],
+  );
+  assert.equal(renewed.next_charge_at, renewed.current_period_end);
+  assert.ok(Date.parse(renewed.next_charge_at) > own.server.clock.now(), 'the next charge is ahead of the test clock');
+  assert.deepEqual(renewed.charges.map((c: any) => [c.period, c.attempt, c.amount, c.status, c.failure]), [[1, 1, 49_900, 'accepted', null], [2, 1, 49_900, 'accepted', null]]);
+  const renewal = (await own.json(`/console/api/sessions/${renewed.charges[1].session_id}`)).body;
+  assert.equal(renewal.payments[0].status, 'succeeded', 'a charge opens as any session does');
+  assert.doesNotMatch(JSON.stringify(body), new RegExp(card.body.token), 'the recurrent card token is not shown');
+  assert.deepEqual((await own.json('/console/api/subscriptions?project=nobody')).body.subscriptions, []);
 });
