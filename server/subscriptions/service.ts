@@ -199,10 +199,16 @@ export class SubscriptionService {
   private async chargeOne(tx: Tx, row: SubscriptionRow): Promise<void> {
     const project = (await tx.projects.get(row.project))!;
     const now = this.d.clock.now();
-    if (row.cancel_at_period_end) return void (await this.save(tx, project, ended(row, row.cancel_reason ?? 'merchant', now)));
+    if (row.cancel_at_period_end) {
+      await this.save(tx, project, ended(row, row.cancel_reason ?? 'merchant', now));
+      return;
+    }
     const card = row.card_token ? await tx.cards.get(row.card_token) : undefined;
-    // The token was disabled (recurrent/disable, or the customer's bank revoked it): no retry can succeed.
-    if (!card || card.disabled_at !== null) return void (await this.save(tx, project, ended(row, 'token_inactive', now)));
+    if (!card || card.disabled_at !== null) {
+      // The token was disabled (recurrent/disable, or the customer's bank revoked it): no retry can succeed.
+      await this.save(tx, project, ended(row, 'token_inactive', now));
+      return;
+    }
     const customer = JSON.parse(row.customer_json) as SessionData['customer'];
     const session = await this.d.sessions.create(tx, project, {
       amount: row.amount,
