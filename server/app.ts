@@ -32,6 +32,7 @@ import { pagesStylesheet } from './pages/layout';
 import { widgetAssets } from './pages/widget-assets';
 import { bankLogos } from './pages/bank-logos';
 import { receiptPages } from './pages/receipt';
+import { subscriptionPages } from './pages/subscription-page';
 import { hostedPages } from './pages/hosted-pages';
 import { validationHook } from './http/validation';
 import { answerWhenDurable } from './http/durable-answers';
@@ -159,6 +160,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
   app.route('/', receiptPages(store, { sandbox: sandbox !== null }));
+  app.route('/', subscriptionPages({ store, subscriptions, publicUrl: options.publicUrl }));
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions }), store, { limiter, trustProxy }, acquirer.framedSources));
   mountDocs(app, options.publicUrl);
 

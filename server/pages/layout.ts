@@ -64,6 +64,14 @@ body { margin: 0; min-height: 100vh; display: grid; place-items: center; backgro
 h1 { font-size: 20px; margin: 0 0 4px; }
 .muted { color: var(--muted); font-size: 14px; }
 .amount { font-size: 32px; font-weight: 700; margin: 16px 0; }
+.amount .per { display: block; font-size: 16px; font-weight: 400; color: var(--muted); }
+.subscription h2 { font-size: 16px; margin: 24px 0 4px; }
+details.confirm { margin-top: 16px; }
+details.confirm summary { cursor: pointer; color: var(--danger); font-weight: 600; padding: 8px 0; }
+.history { list-style: none; padding: 0; margin: 0; font-size: 14px; }
+.history li { padding: 8px 0; border-bottom: 1px solid rgb(127 127 127 / .2); }
+.history .when { display: block; color: var(--muted); }
+.history .declined { color: var(--danger); }
 .badge { display: inline-block; font-size: 12px; padding: 2px 8px; border-radius: 999px; background: #fef3c7; color: #92400e; }
 .actions { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 20px; }
 button { flex: 1; font: inherit; font-weight: 600; padding: 12px 16px; border-radius: 10px; border: 0; cursor: pointer; }
