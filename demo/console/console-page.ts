@@ -1,17 +1,20 @@
 /**
  * The console page's behaviour (built by Vite into /console/console-page.js): the view named by
- * the URL hash (`#sessions`, `#sessions/ps_…`, `#links`, `#projects`), refreshed every two
- * seconds while the tab is visible, and redrawn only when the answer changed.
+ * the URL hash (`#sessions`, `#sessions/ps_…`, `#subscriptions`, `#links`, `#projects`), refreshed
+ * every two seconds while the tab is visible, and redrawn only when the answer changed; the
+ * sandbox's test clock in the header, read on the same tick.
  */
-import { getJson, type LinkSummary, type ProjectSummary, type SessionDetail, type SessionSummary } from './console-api';
+import { getJson, type LinkSummary, type ProjectSummary, type SessionDetail, type SessionSummary, type SubscriptionSummary } from './console-api';
 import { renderLinks, renderProjects } from './links-view';
 import { renderSessionDetail } from './session-detail';
 import { renderSessionList } from './session-list';
+import { renderSubscriptions } from './subscriptions-view';
+import { TestClockView } from './test-clock';
 
 /** How often the console asks again: the issue's "live". */
 const POLL_MS = 2_000;
 
-type View = 'sessions' | 'links' | 'projects';
+type View = 'sessions' | 'subscriptions' | 'links' | 'projects';
 
 const $ = (id: string) => document.getElementById(id)!;
 const replay = document.body.dataset.replay === 'on';
@@ -19,10 +22,11 @@ const lastText = new Map<string, string>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** Bumped by every tick: a tick overtaken by a newer one (a click during a fetch) schedules nothing. */
 let run = 0;
+const testClock = new TestClockView($('test-clock'), () => void tick());
 
 function route(): { view: View; sessionId: string | null } {
   const [view, sessionId] = location.hash.slice(1).split('/');
-  if (view === 'links' || view === 'projects') return { view, sessionId: null };
+  if (view === 'subscriptions' || view === 'links' || view === 'projects') return { view, sessionId: null };
   return { view: 'sessions', sessionId: sessionId && /^ps_[0-9a-z]+$/.test(sessionId) ? sessionId : null };
 }
 
@@ -38,7 +42,7 @@ async function tick(): Promise<void> {
   clearTimeout(timer);
   const mine = ++run;
   const { view, sessionId } = route();
-  for (const name of ['sessions', 'links', 'projects'] as const) {
+  for (const name of ['sessions', 'subscriptions', 'links', 'projects'] as const) {
     $(`view-${name}`).hidden = name !== view;
     $(`tab-${name}`).toggleAttribute('aria-current', name === view);
   }
@@ -51,11 +55,14 @@ async function tick(): Promise<void> {
       if (sessionId && !typing) {
         await refresh<SessionDetail>(`session:${sessionId}`, `/console/api/sessions/${sessionId}`, (b) => renderSessionDetail(detail, b, { replay, onChange: () => void tick() }));
       }
+    } else if (view === 'subscriptions') {
+      await refresh<{ subscriptions: SubscriptionSummary[] }>('subscriptions', '/console/api/subscriptions', (b) => renderSubscriptions($('view-subscriptions'), b.subscriptions));
     } else if (view === 'links') {
       await refresh<{ links: LinkSummary[] }>('links', '/console/api/links', (b) => renderLinks($('view-links'), b.links));
     } else {
       await refresh<{ projects: ProjectSummary[] }>('projects', '/console/api/projects', (b) => renderProjects($('view-projects'), b.projects));
     }
+    await testClock.refresh();
     setLive(true);
   } catch {
     setLive(false);

@@ -16,9 +16,11 @@ export const consolePage = (opts: { replay: boolean }) => html`<!doctype html>
   <span class="live" id="live" role="status">live</span>
   <nav aria-label="Views">
     <a href="#sessions" id="tab-sessions">Sessions</a>
+    <a href="#subscriptions" id="tab-subscriptions">Subscriptions</a>
     <a href="#links" id="tab-links">Payment links</a>
     <a href="#projects" id="tab-projects">Projects</a>
   </nav>
+  <div class="test-clock" id="test-clock" role="group" aria-label="Test clock" hidden></div>
   <nav class="external"><a href="/">Demo store</a><a href="/docs">API reference</a><a href="/sandbox/pushes">Push inbox</a></nav>
 </header>
 <main class="console-main">
@@ -26,6 +28,7 @@ export const consolePage = (opts: { replay: boolean }) => html`<!doctype html>
     <div class="session-list" id="session-list"><p class="muted">Loading…</p></div>
     <div class="session-detail" id="session-detail"><p class="muted">Choose a session to see its payments, refunds and webhook deliveries.</p></div>
   </section>
+  <section id="view-subscriptions" class="subscriptions-view" aria-label="Subscriptions" hidden><p class="muted">Loading…</p></section>
   <section id="view-links" aria-label="Payment links" hidden></section>
   <section id="view-projects" aria-label="Projects" hidden></section>
 </main>

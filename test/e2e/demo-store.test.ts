@@ -5,15 +5,19 @@
  * on a verified `payment_finished`: before that the page must still say "awaiting payment", and
  * after it the delivery must be in the store's own table of verified webhooks. Then a refund
  * from the developer console (`/console`) that the store receives as a verified
- * `payment_refunded`. Screenshots go to test-results/demo-e2e/ (and the README's five to
+ * `payment_refunded`. Last, the console's subscriptions, moved through their renewals by its
+ * test clock (run last: that clock only moves forward). Screenshots go to test-results/demo-e2e/ (and the README's five to
  * demo/screenshots/ when missing, or always with UPDATE_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemoStack, type DemoStack, type HookRecord } from './demo-harness';
 import { launchBrowser, newShopperContext, sgEvents, shoot, watchProblems, type Device } from './demo-browser';
 import { frameOf, typeCard } from './browser';
+import { merchantClient } from '../../demo/store/merchant-client';
 
 const FPS_LINK = /^https:\/\/qr\.nspk\.ru\/[0-9A-Z]{32}\?type=02&bank=\d{12}&sum=\d+&cur=RUB&crc=[0-9A-F]{4}$/;
 const SBERPAY_DEEP_LINK = /^sberpay:\/\/invoicing\/v2\?bankInvoiceId=[0-9a-f]{32}&operationType=Web2App$/;
@@ -357,5 +361,79 @@ describe('the demo store: full purchases by every method, shown paid only on a v
     await consolePage.locator('#session-detail details.webhook', { hasText: 'payment_refunded' }).getByText('delivered: 204').waitFor();
     await shoot(consolePage, 'console', 'console.png');
     assert.deepEqual([...storeProblems, ...consoleProblems], []);
+  });
+});
+
+describe('the developer console: subscriptions on the test clock', () => {
+  const DAY_MS = 86_400_000;
+  const postJson = (path: string, body: unknown) => fetch(`${stack.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const clockOffset = async () => ((await (await fetch(`${stack.url}/sandbox/clock`)).json()) as { offset_ms: number }).offset_ms;
+
+  test('a subscription that renewed once is shown with its charges; "+1 day" and "+1 month" move the clock and the next renewal appears', async () => {
+    const client = merchantClient({ apiUrl: stack.url, project: 'demo-store', privateKeyPem: readFileSync(join(stack.dataDir, 'demo-store', 'private.pem'), 'utf8') });
+    // A merchant's description is the merchant's text: it must show as text, never as markup.
+    const description = 'Journal <img src=x id=injected> monthly';
+    const created = await client.call<{ subscription: { id: string }; public_token: string }>('subscription/create', {
+      amount_details: { amount: 49_900, currency: 'RUB' },
+      period: { unit: 'month' },
+      description,
+      customer: { reference: 'reader-1' },
+    });
+    const card = (await (await postJson(`/public/v1/sessions/${created.public_token}/cards`, { number: '4242424242424242', expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 2, cvc: '123' })).json()) as { token: string };
+    const paid = (await (await postJson(`/public/v1/sessions/${created.public_token}/payments`, { method: 'card', card_token: card.token, recurrent_consent: true })).json()) as { payment?: { status: string } };
+    assert.equal(paid.payment?.status, 'succeeded');
+    // Renewed once: 32 days reach the end of any month, and not of the month after.
+    const startDays = Math.floor((await clockOffset()) / DAY_MS);
+    assert.equal((await postJson('/sandbox/clock/advance', { by: '32d' })).status, 200);
+
+    const context = await newShopperContext(browser, 'desktop');
+    contexts.push(context);
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    await page.goto(`${stack.url}/console#subscriptions`);
+    const entry = page.locator(`article.subscription-entry[data-id="${created.subscription.id}"]`);
+    const charge = (n: string) => entry.locator('table.charges tbody tr', { hasText: n });
+    // The server's background tick charges the renewal within a second; the console shows it on its next poll.
+    await charge('2.1').getByText('accepted').waitFor({ timeout: 10_000 });
+    await charge('1.1').getByText('accepted').waitFor();
+    await entry.getByText('499.00 ₽ / month').waitFor();
+    await entry.getByText(description, { exact: true }).waitFor();
+    assert.equal(await page.locator('#injected').count(), 0, 'the description was not parsed as HTML');
+    assert.match((await entry.locator('dl').textContent())!, /Periods paid2Failed attempts0Cancel at period endno/);
+
+    const clock = page.locator('#test-clock');
+    await clock.getByText(`${startDays + 32} d ahead of real time`).waitFor();
+    await clock.getByRole('button', { name: '+1 day' }).click();
+    await clock.getByText(`${startDays + 33} d ahead of real time`).waitFor();
+    assert.equal(await charge('3.1').count(), 0, 'a day later the next period is not due yet');
+    // 63 days reach the end of any two months.
+    await clock.getByRole('button', { name: '+1 month' }).click();
+    await clock.getByText(`${startDays + 63} d ahead of real time`).waitFor();
+    await charge('3.1').getByText('accepted').waitFor({ timeout: 10_000 });
+    assert.match((await entry.locator('dl').textContent())!, /Periods paid3/);
+
+    // A charge opens its session, as the session list's rows do.
+    await charge('3.1').getByRole('link').click();
+    await page.locator('#session-detail h2').getByText('accepted').waitFor();
+    assert.match(page.url(), /#sessions\/ps_[0-9a-z]+$/);
+    await page.goBack();
+    await entry.waitFor();
+    await shoot(page, 'console-subscriptions');
+    assert.deepEqual(problems, []);
+  });
+
+  test('a server without a test clock (a real rail: GET /sandbox/clock is 404) shows none', async () => {
+    const context = await newShopperContext(browser, 'desktop');
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.route('**/sandbox/clock', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' }));
+    let asked = 0;
+    page.on('request', (r) => void (new URL(r.url()).pathname === '/sandbox/clock' && asked++));
+    await page.goto(`${stack.url}/console#subscriptions`);
+    await page.locator('article.subscription-entry').first().waitFor();
+    await page.locator('#live').getByText(/^live/).waitFor();
+    await page.waitForTimeout(2_500); // a second tick: the console does not ask again
+    assert.equal(await page.locator('#test-clock').isHidden(), true);
+    assert.equal(asked, 1);
   });
 });
