@@ -937,6 +937,82 @@ describe('<sg-checkout>', () => {
       });
     });
 
+    describe("a subscription's first payment (view.subscription)", () => {
+      const THIS_YEAR = new Date().getFullYear();
+      /** Noon on the customer's own calendar: the same day whatever the test machine's time zone. */
+      const localNoon = (year: number, monthIndex: number, day: number) => new Date(year, monthIndex, day, 12).toISOString();
+      const subscribed = (period: { unit: 'day' | 'week' | 'month' | 'year'; count: number }, next_payment_at = localNoon(THIS_YEAR, 0, 1)) =>
+        sessionView({
+          methods: ['card'],
+          recurrent: true,
+          amount_details: { amount: 49_900, currency: 'RUB' },
+          subscription: { amount_details: { amount: 49_900, currency: 'RUB' }, period, next_payment_at },
+        });
+      const notice = (el: SgCheckout) => $(el, '.regular');
+
+      it('says by the total, before the methods and the consent, what it charges, how often and when next (ru and en)', async () => {
+        // The day's spaces are no-break ones: "1 января" never splits across lines.
+        const words = {
+          ru: ['499,00\u00a0₽ каждый месяц, следующий платёж 1\u00a0января. Отменить можно в любой момент.', `499,00\u00a0₽ каждый месяц, следующий платёж 1\u00a0января\u00a0${THIS_YEAR + 1}\u00a0г. Отменить можно в любой момент.`],
+          en: ['499.00\u00a0₽ every month, next payment on 1\u00a0January. Cancel at any time.', `499.00\u00a0₽ every month, next payment on 1\u00a0January\u00a0${THIS_YEAR + 1}. Cancel at any time.`],
+        };
+        for (const locale of ['ru', 'en'] as const) {
+          const el = await mount(new FakeServer(subscribed({ unit: 'month', count: 1 })), { locale });
+          expect(text(notice(el)), locale).to.equal(words[locale][0]);
+          expect(notice(el)!.previousElementSibling?.className, `${locale}: right under the total`).to.equal('total');
+          const before = (other: Element) => notice(el)!.compareDocumentPosition(other) & Node.DOCUMENT_POSITION_FOLLOWING;
+          expect(before($(el, '.recurrent')!), `${locale}: before the consent box`).to.not.equal(0);
+          expect(before(payButton(el)!), `${locale}: before the pay button`).to.not.equal(0);
+          await expect(el).to.be.accessible();
+          el.remove();
+
+          const nextYear = await mount(new FakeServer(subscribed({ unit: 'month', count: 1 }, localNoon(THIS_YEAR + 1, 0, 1))), { locale });
+          expect(text(notice(nextYear)), `${locale}: the year, when it is not this one`).to.equal(words[locale][1]);
+          nextYear.remove();
+        }
+      });
+
+      it('counts the periods with the right plural forms', async () => {
+        const cases = [
+          ['ru', 'month', 2, 'каждые 2 месяца'],
+          ['ru', 'month', 5, 'каждые 5 месяцев'],
+          ['ru', 'month', 21, 'каждый 21 месяц'],
+          ['ru', 'week', 1, 'каждую неделю'],
+          ['ru', 'week', 2, 'каждые 2 недели'],
+          ['ru', 'week', 21, 'каждую 21 неделю'],
+          ['ru', 'day', 5, 'каждые 5 дней'],
+          ['ru', 'year', 2, 'каждые 2 года'],
+          ['ru', 'year', 11, 'каждые 11 лет'],
+          ['en', 'week', 3, 'every 3 weeks'],
+          ['en', 'day', 1, 'every day'],
+        ] as const;
+        for (const [locale, unit, count, every] of cases) {
+          const el = await mount(new FakeServer(subscribed({ unit, count })), { locale });
+          const amount = locale === 'ru' ? '499,00\u00a0₽' : '499.00\u00a0₽';
+          expect(text(notice(el)), `${locale}, ${count} ${unit}`).to.match(new RegExp(`^${amount} ${every}, `));
+          el.remove();
+        }
+      });
+
+      it('is shown under hide-summary too: the page around shows the amount, not the terms', async () => {
+        const server = new FakeServer(subscribed({ unit: 'month', count: 1 }));
+        const el = await fixture<SgCheckout>(html`<sg-checkout token=${server.token} api=${API} locale="ru" layout="desktop" hide-summary .fetchImpl=${server.fetch}></sg-checkout>`);
+        await until(el, () => payButton(el), 'the session loads');
+        expectAbsent($(el, '.total'));
+        expect(text(notice(el))).to.match(/^499,00\u00a0₽ каждый месяц, /);
+      });
+
+      it('says nothing of regular payments when the session begins no subscription', async () => {
+        for (const view of [sessionView({ methods: ['card'], recurrent: true }), sessionView()]) {
+          const el = await mount(new FakeServer(view));
+          expect(text($(el, '.total'))).to.equal(RUB_1499);
+          expectAbsent(notice(el), 'the regular-payment notice');
+          expect(text($(el, '.panel')), 'no such words anywhere').to.not.contain('Отменить можно');
+          el.remove();
+        }
+      });
+    });
+
     it('lets the owner remove the saved card', async () => {
       const server = new FakeServer(sessionView(SAVED));
       const el = await mount(server);

@@ -12,6 +12,9 @@ export type CustomerInteraction = {
   expires_at: string;
 };
 
+/** How often a subscription charges: every `count` units. */
+export type SubscriptionPeriod = { unit: 'day' | 'week' | 'month' | 'year'; count: number };
+
 /** The session as the server shows it to the customer (server/public-api/view.ts). */
 export type SessionView = {
   session_id: string;
@@ -36,6 +39,12 @@ export type SessionView = {
    * methods that can recur, and offers no saved card nor "remember this card".
    */
   recurrent: boolean;
+  /**
+   * The subscription whose first payment this session is, or null: what it charges each period
+   * (kopecks), how often, and when next if the customer pays now (ISO-8601 UTC). The widget shows
+   * it by the total, so the customer sees before paying that it repeats. Comes with `recurrent`.
+   */
+  subscription: { amount_details: { amount: number; currency: string }; period: SubscriptionPeriod; next_payment_at: string } | null;
   support: { phone?: string; email?: string; telegram?: string; url?: string } | null;
   expires_at: string;
   server_time: string;

@@ -3,7 +3,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
 import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type RailCardForm, type SessionView, type ShownCard, type StartPayment, type Consents } from '../api/public-api';
 import { emit } from '../events';
-import { DICTIONARIES, errorText, formatAmount, pickLocale, type Dictionary, type Locale } from '../i18n/i18n';
+import { DICTIONARIES, errorText, formatAmount, pickLocale, regularPaymentText, type Dictionary, type Locale } from '../i18n/i18n';
 import { StatusController } from '../status/status-controller';
 import type { CardToken, CardView } from '../card/card-view';
 import { apiBase, detectLayout, ownScriptUrl } from './platform';
@@ -398,6 +398,10 @@ export class SgCheckout extends LitElement {
     return html`<div class="panel" part="panel">${testBadge(view, t)}
       <h2 tabindex="-1" class=${this.hideSummary ? 'sr' : ''}>${t.payTitle}${view.description ? html` · ${view.description}` : nothing}</h2>
       ${this.hideSummary ? nothing : html`<p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId)}</p>`}
+      ${view.subscription
+        ? // Shown even under hide-summary: it is a term of the payment, which the page around does not know.
+          html`<p class="muted regular">${regularPaymentText(t, this.localeId, view.subscription)}</p>`
+        : nothing}
       <div role="tablist" class=${view.methods.length > 3 ? 'four' : ''} aria-label=${t.payTitle} @keydown=${this.onTabKey}>
         ${view.methods.map(
           (m) => html`<button role="tab" part="tab" aria-selected=${m === s.method} tabindex=${m === s.method ? 0 : -1} @click=${() => this.choose(m)}>

@@ -2,6 +2,9 @@
  * The widget's words in Russian and English. Entries that depend on a number are functions,
  * which is how Russian plurals come out right (1 минута, 2 минуты, 5 минут).
  */
+import type { SessionView, SubscriptionPeriod } from '../api/public-api';
+import { formatAmount } from './money';
+
 export type Locale = 'ru' | 'en';
 
 /** Russian plural form: one (1, 21, 101), few (2–4, 22–24), many (0, 5–20, 25…). */
@@ -75,6 +78,9 @@ const en = {
   consentMissing: 'To pay, accept the offer terms above.',
   recurrentConsent: (merchant: string) => `I agree that ${merchant} may charge this card later without asking me each time`,
   recurrentConsentMissing: 'To pay, tick the consent to later charges above.',
+  /** How often a subscription charges: "every month", "every 3 weeks". */
+  every: (unit: SubscriptionPeriod['unit'], count: number) => (count === 1 ? `every ${unit}` : `every ${count} ${unit}s`),
+  regularPayment: (amount: string, every: string, day: string) => `${amount} ${every}, next payment on ${day}. Cancel at any time.`,
   pushTitle: 'Or get a push on your phone',
   pushHint: 'We will send a payment request to the SberBank Online app on this number.',
   paidWith: (how: string) => `Paid ${how}`,
@@ -159,6 +165,14 @@ const ru: Dictionary = {
   consentMissing: 'Чтобы оплатить, примите условия оферты выше.',
   recurrentConsent: (merchant) => `Я согласен, что магазин «${merchant}» будет списывать оплату с этой карты без моего подтверждения`,
   recurrentConsentMissing: 'Чтобы оплатить, отметьте согласие на списания выше.',
+  // The browser spells the unit with its number in the right plural form (2 недели, 5 дней, 21 месяц); "каждый"
+  // agrees with that number as the noun does, and a week after it is accusative: каждую неделю, каждую 21 неделю.
+  every: (unit, count) => {
+    const counted = new Intl.NumberFormat('ru', { style: 'unit', unit, unitDisplay: 'long' }).format(count).replace('неделя', 'неделю');
+    return `${ruPlural(count, unit === 'week' ? 'каждую' : 'каждый', 'каждые', 'каждые')} ${count === 1 ? counted.slice(2) /* without the "1 " */ : counted}`;
+  },
+  // A day with its year ends in "г.", which ends the sentence too (no second full stop).
+  regularPayment: (amount, every, day) => `${amount} ${every}, следующий платёж ${day}${day.endsWith('.') ? '' : '.'} Отменить можно в любой момент.`,
   pushTitle: 'Или получите push на телефон',
   pushHint: 'Пришлём запрос на оплату в приложение СберБанк Онлайн на этот номер.',
   paidWith: (how) => `Оплачено ${how}`,
@@ -192,6 +206,19 @@ export function errorText(t: Dictionary, code: string): string {
 export function pickLocale(attribute: string | null | undefined, languages: readonly string[]): Locale {
   if (attribute === 'ru' || attribute === 'en') return attribute;
   return languages.some((l) => /^(ru|be|uk|kk)\b/i.test(l)) ? 'ru' : 'en';
+}
+
+/**
+ * The regular-payment notice of a subscription's first payment: the amount each period, how often,
+ * the next payment's day (with its year only when that is not this year) and that it can be cancelled.
+ */
+export function regularPaymentText(t: Dictionary, locale: Locale, s: NonNullable<SessionView['subscription']>): string {
+  // On the customer's own calendar (Intl's default time zone), since it is their day the charge falls on.
+  const day = new Date(s.next_payment_at);
+  const year = day.getFullYear() === new Date().getFullYear() ? undefined : 'numeric';
+  // No-break spaces: "1 января 2027 г." is never split across lines.
+  const when = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'long', year }).format(day).replace(/ /g, '\u00a0');
+  return t.regularPayment(formatAmount(s.amount_details.amount, s.amount_details.currency, locale), t.every(s.period.unit, s.period.count), when);
 }
 
 export { formatAmount } from './money';

@@ -60,6 +60,7 @@ export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
     show_result: true,
     consent: null,
     recurrent: false,
+    subscription: null,
     support: null,
     expires_at: new Date(Date.now() + 60 * MINUTE_MS).toISOString(),
     server_time: new Date().toISOString(),
