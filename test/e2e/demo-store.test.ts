@@ -6,8 +6,8 @@
  * after it the delivery must be in the store's own table of verified webhooks. Then a refund
  * from the developer console (`/console`) that the store receives as a verified
  * `payment_refunded`. Last, the console's subscriptions, moved through their renewals by its
- * test clock (run last: that clock only moves forward). Screenshots go to test-results/demo-e2e/ (and the README's five to
- * demo/screenshots/ when missing, or always with UPDATE_SCREENSHOTS=1).
+ * test clock (run last: that clock only moves forward). Screenshots go to test-results/demo-e2e/
+ * (and the README's five to demo/screenshots/ when missing, or always with UPDATE_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
