@@ -23,6 +23,7 @@ import { sandboxRoutes } from './sandbox/routes';
 import type { Acquirer } from './acquirers/port';
 import { PaymentRails } from './sessions/rail-calls';
 import { SubscriptionService } from './subscriptions/service';
+import { SandboxClock, testClockRoutes } from './sandbox/test-clock';
 import { WebhookSender } from './webhooks/sender';
 import type { ServerKey } from './server-key';
 import { merchantApi } from './merchant-api/routes';
@@ -98,8 +99,10 @@ export const DEFAULT_RAIL_TIMEOUT_MS = 10_000;
 const EXPIRY_TICK_MS = 1_000;
 
 export function createServer(options: ServerOptions) {
-  const clock = options.clock ?? systemClock;
   const store = options.storage ?? SqliteStorage.open(options.dbFile, 'flusher', options.syncLog);
+  // The sandbox keeps its test clock (server/sandbox/test-clock.ts), unless the caller brings a clock (tests bring a manual one).
+  const testClock = !options.clock && !options.acquirer ? new SandboxClock(store) : null;
+  const clock = options.clock ?? testClock ?? systemClock;
   const notifier = new SessionNotifier();
   store.onSessionChanged((sessionId) => notifier.notify(sessionId));
   const acquirer: Acquirer = (options.acquirer ?? ((d) => new SandboxRail(d)))({ store, clock, publicUrl: options.publicUrl });
@@ -151,10 +154,11 @@ export function createServer(options: ServerOptions) {
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
   const trustProxy = options.trustProxy ?? false;
   app.route('/', merchantApi({ store, clock, sessions, rails, subscriptions, links, limiter, publicUrl: options.publicUrl, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
-  const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => clock.now() };
+  const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => Date.now() };
   app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm: sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   // The sandbox bank acts for any customer: it exists only where no money moves.
   if (sandbox) app.route('/', sandboxRoutes({ store, rail: sandbox }));
+  if (sandbox && testClock) app.route('/', testClockRoutes(testClock));
   if (acquirer.callbackRoutes) app.route('/', acquirer.callbackRoutes(rails));
   app.route('/', widgetAssets({ framersOf: framersOfPublicToken(store) }));
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
@@ -188,7 +192,9 @@ export function createServer(options: ServerOptions) {
       sender.start();
       let lastPurge = 0;
       let running = false;
+      void testClock?.refresh(); // at once: a restarted sandbox keeps the time it was moved to
       const expire = async () => {
+        await testClock?.refresh(); // another instance or the CLI may have moved it
         await sessions.expireDue();
         await rails!.reconcileDue();
         await subscriptions!.chargeDue();
