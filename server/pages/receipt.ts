@@ -15,6 +15,7 @@ import { pageLanguage, type PageLanguage } from './language';
 import { LOCAL_TIME_PATH, localTimeScript, timeElement } from './local-time';
 import { shopHeader, shopNamed, supportBlock } from './shop';
 import { cardLabel } from './card-label';
+import { pageToken } from '../subscriptions/service';
 
 const TEXT = {
   ru: {
@@ -30,6 +31,7 @@ const TEXT = {
     notFiscal: 'Это подтверждение оплаты, а не кассовый чек по 54\u2011ФЗ. Кассовый чек присылает магазин.',
     paymentNumber: 'Номер платежа для обращения в поддержку',
     backToShop: 'Вернуться в магазин',
+    manageSubscription: 'Управлять подпиской: следующие платежи, отмена',
     methods: { card: 'Банковская карта', saved_card: 'Сохранённая банковская карта', recurrent: 'Банковская карта (подписка)', fps: 'Система быстрых платежей (СБП)', sberpay: 'SberPay' },
     statuses: { succeeded: 'Оплачено', failed: 'Не оплачено', in_progress: 'В обработке', pending: 'Ждёт подтверждения магазина' },
   },
@@ -43,6 +45,7 @@ const TEXT = {
     status: 'Status',
     refunded: 'Refunded',
     testPayment: 'Test payment — no money moved',
+    manageSubscription: 'Manage your subscription: next payments, cancel',
     notFiscal: 'This is a payment confirmation, not a fiscal receipt under Russian law 54\u2011FZ. The shop sends the fiscal receipt.',
     paymentNumber: 'Payment number for support',
     backToShop: 'Return to the shop',
@@ -70,6 +73,9 @@ export function receiptPages(store: Reads, { sandbox = false }: { sandbox?: bool
     const data = JSON.parse(session.data_json) as SessionData;
     const card = payment.card_token ? await store.cards.get(payment.card_token) : undefined;
     const refunds = await store.sessions.refunds(payment.id);
+    // A subscription's payment links to the customer's own page for it (every receipt of it does).
+    const project = typeof data.subscription_id === 'string' ? await store.projects.get(session.project) : null;
+    const subscriptionPage = project && typeof data.subscription_id === 'string' ? `/s/${pageToken(project, data.subscription_id)}` : null;
     const rows: [string, unknown][] = [
       ...(data.description ? [[t.purchase, data.description] as [string, unknown]] : []),
       [t.date, timeElement(payment.updated_at, lang)],
@@ -87,6 +93,7 @@ export function receiptPages(store: Reads, { sandbox = false }: { sandbox?: bool
           ${sandbox ? html`<p><strong class="badge">${t.testPayment}</strong></p>` : ''}
           <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
           <p class="fine-print">${t.notFiscal}</p>
+          ${subscriptionPage ? html`<p><a href="${subscriptionPage}${lang === 'en' ? '?lang=en' : ''}">${t.manageSubscription}</a></p>` : ''}
           ${data.payment_options?.return_url ? html`<p><a href="${data.payment_options.return_url}">${t.backToShop}</a></p>` : ''}
           ${shop ? supportBlock(shop.support, lang) : ''}
           <p class="fine-print">${t.paymentNumber}: <code>${payment.id}</code></p>`,

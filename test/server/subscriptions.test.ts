@@ -88,6 +88,8 @@ forEachStore('subscriptions', (store) => {
     assert.equal(active.next_charge_at, '2027-01-01T10:00:00.000Z');
     assert.deepEqual(active.recurrent, { token: card });
     assert.equal(active.unsubscribe_url, s.unsubscribe_url, 'the same page for the life of the subscription');
+    const receipt = await (await h.app.request(`/receipt/${(await h.server.store.sessions.payments(created.body.session.id))[0]!.id}`)).text();
+    assert.ok(receipt.includes(`href="${new URL(s.unsubscribe_url).pathname}"`), 'the receipt links to the subscription page');
     const types = (await h.events(created.body.session.id)).map((e) => e.type);
     assert.deepEqual(types.slice(-2), ['payment_finished', 'subscription_activated'], 'the payment, then what it made of the subscription');
   });
