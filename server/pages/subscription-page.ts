@@ -59,7 +59,7 @@ const TEXT = {
     resume: 'Возобновить подписку',
     resumeHint: (at: At) => html`Подписка продолжится, следующий платёж — ${at}.`,
     notices: {
-      cancelled: 'Готово: подписка отменена.',
+      cancelled: 'Готово: больше платежей по подписке не будет.',
       restored: 'Готово: подписка снова действует.',
       ended: 'Подписка уже завершена, изменить её нельзя.',
       busy: 'Сейчас проходит платёж. Попробуйте ещё раз через минуту.',
@@ -100,7 +100,7 @@ const TEXT = {
     resume: 'Resume subscription',
     resumeHint: (at: At) => html`It carries on; the next payment is on ${at}.`,
     notices: {
-      cancelled: 'Done: your subscription is cancelled.',
+      cancelled: 'Done: no further payments will be taken.',
       restored: 'Done: your subscription is active again.',
       ended: 'This subscription has already ended: it can no longer be changed.',
       busy: 'A payment is going through right now. Please try again in a minute.',

@@ -120,7 +120,7 @@ forEachStore('the subscription page', (store) => {
     let s = await merchantView(h, sub.id);
     assert.deepEqual([s.status, s.cancel_at_period_end, s.cancel_reason], ['active', true, 'customer']);
     let { page } = await open(h, res.headers.get('location')!);
-    assert.match(page, /<p class="result" role="status">Done: your subscription is cancelled\.<\/p>/);
+    assert.match(page, /<p class="result" role="status">Done: no further payments will be taken\.<\/p>/);
     assert.match(page, /<td>Ends on <time datetime="2027-01-01T10:00:00.000Z">[^<]+<\/time>, no further payments<\/td>/);
     assert.doesNotMatch(page, /Next payment|action="[^"]+\/cancel/);
     assert.match(page, new RegExp(`<form method="post" action="${sub.path}/restore\\?lang=en"><button type="submit" class="approve">Resume subscription</button>`));
