@@ -22,8 +22,10 @@ createServer((req, res) => {
     const body = Buffer.concat(chunks).toString('utf8');
     try {
       // verify() checks the signature and that the timestamp is recent; it throws otherwise.
-      const event = webhook.verify(body, req.headers as Record<string, string>) as { type: string; session: { id: string; status: string } };
-      console.log(`verified ${req.headers['webhook-id']}: ${event.type} ${event.session.id} → ${event.session.status}`);
+      const event = webhook.verify(body, req.headers as Record<string, string>) as { type: string; session?: { id: string; status: string }; subscription?: { id: string; status: string } };
+      // A session's events carry the session; a subscription's, the subscription.
+      const about = event.session ?? event.subscription!;
+      console.log(`verified ${req.headers['webhook-id']}: ${event.type} ${about.id} → ${about.status}`);
       res.writeHead(204).end();
     } catch (error) {
       console.log(`rejected a delivery: ${(error as Error).message}`);
