@@ -14,6 +14,7 @@
  * commit with the payment's.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { conflict, notFound } from '../errors';
 import { iso, type Clock } from '../clock';
 import { newId } from '../ids';
@@ -36,8 +37,13 @@ export type CreateSubscriptionInput = {
 
 export type SubscriptionChanges = { amount?: number; description?: string };
 
-/** How many due subscriptions one scheduler round charges (one transaction each). */
-const CHARGE_BATCH = 100;
+/**
+ * How long one scheduler round may go on charging (one transaction each) before it gives the
+ * tick back: the deadlines and the reconciler run on the same tick, every second. Measured, a
+ * round charges about 450 a second on SQLite (bench/subscriptions.bench.ts), so a backlog of
+ * 10,000 due at once is worked off in well under a minute, and instances on PostgreSQL share it.
+ */
+const CHARGE_ROUND_MS = 500;
 
 type Transition = { row: SubscriptionRow; events: WebhookType[] };
 
@@ -130,19 +136,22 @@ export class SubscriptionService {
   }
 
   /**
-   * Charges every subscription whose time has come, one transaction each: the period's end, or a
-   * retry. Run every second by the app's scheduler on each instance; returns how many it took.
+   * Charges the subscriptions whose time has come, one transaction each: the period's end, or a
+   * retry; until none is due or `budgetMs` of real time has gone (the rest wait for the next
+   * round). Run every second by the app's scheduler on each instance; returns how many it took.
    */
-  async chargeDue(): Promise<number> {
+  async chargeDue(budgetMs = CHARGE_ROUND_MS): Promise<number> {
+    const until = performance.now() + budgetMs;
     let taken = 0;
-    for (; taken < CHARGE_BATCH; taken++) {
+    do {
       const one = await this.d.store.transaction(async (tx) => {
         const [row] = await tx.subscriptions.claimDue(this.d.clock.now(), 1);
         if (row) await this.chargeOne(tx, row);
         return row !== undefined;
       });
       if (!one) break;
-    }
+      taken++;
+    } while (performance.now() < until);
     return taken;
   }
 
