@@ -245,6 +245,30 @@ async function waitFor(what: string, ok: () => boolean, ms = 3_000): Promise<voi
 }
 
 /** Bumps the session as a transition would, returning the version it read. */
+/**
+ * Two transactions that lock one row, on two instances: `take` runs on `a`, held open (`meanwhile`)
+ * until the other has had time to reach the lock, and on `b`, which must wait for it. Answers what
+ * each read, first's then second's: the second must have read what the first wrote.
+ */
+async function takeTurns<T>(a: Storage, b: Storage, what: string, take: (s: Storage, meanwhile?: () => Promise<void>) => Promise<T>): Promise<T[]> {
+  const locked = gate();
+  const release = gate();
+  const first = take(a, async () => {
+    locked.open();
+    await release.promise;
+  });
+  await locked.promise;
+  let secondDone = false;
+  const second = take(b).finally(() => (secondDone = true));
+  try {
+    await sleep(100); // time for the second to reach the lock, and wait there
+    assert.equal(secondDone, false, `the second waits while the first holds the ${what}`);
+  } finally {
+    release.open(); // also when it failed: a transaction left open would keep the test from ending
+  }
+  return Promise.all([first, second]);
+}
+
 async function bump(storage: Storage, id: string, meanwhile?: () => Promise<void>): Promise<number> {
   return storage.transaction(async (tx) => {
     const row = (await tx.sessions.lock(id))!;
@@ -365,22 +389,8 @@ for (const store of STORES) {
 
     it('makes two transactions that lock one session take turns, on two instances: each sees the other', async () => {
       const row = await insertSession();
-      const locked = gate();
-      const release = gate();
-      const first = bump(a, row.id, async () => {
-        locked.open();
-        await release.promise;
-      });
-      await locked.promise;
-      let secondDone = false;
-      const second = bump(b, row.id).finally(() => (secondDone = true));
-      try {
-        await sleep(100); // time for the second to reach the lock, and wait there
-        assert.equal(secondDone, false, 'the second waits while the first holds the session');
-      } finally {
-        release.open(); // also when it failed: a transaction left open would keep the test from ending
-      }
-      assert.deepEqual(await Promise.all([first, second]), [1, 2], 'the second read what the first wrote');
+      const read = await takeTurns(a, b, 'session', (s, meanwhile) => bump(s, row.id, meanwhile));
+      assert.deepEqual(read, [1, 2], 'the second read what the first wrote');
       const final = (await a.sessions.get(row.id))!;
       assert.equal(final.version, 3);
       assert.equal(final.failed_attempts, 2, 'no write was lost');
@@ -710,22 +720,7 @@ for (const store of STORES) {
           await tx.sandboxRail.updatePayment({ ...current, refunded_amount: current.refunded_amount + 1, updated_at: Date.now() });
           return current.refunded_amount;
         });
-      const locked = gate();
-      const release = gate();
-      const first = take(a, async () => {
-        locked.open();
-        await release.promise;
-      });
-      await locked.promise;
-      let secondDone = false;
-      const second = take(b).finally(() => (secondDone = true));
-      try {
-        await sleep(100);
-        assert.equal(secondDone, false, 'the second waits while the first holds the rail payment');
-      } finally {
-        release.open();
-      }
-      assert.deepEqual(await Promise.all([first, second]), [0, 1], 'the second read what the first wrote');
+      assert.deepEqual(await takeTurns(a, b, 'rail payment', take), [0, 1], 'the second read what the first wrote');
       assert.equal((await a.sandboxRail.payment(row.payment_id))!.refunded_amount, 2);
     });
 
@@ -907,22 +902,7 @@ for (const store of STORES) {
           await tx.subscriptions.update({ ...current, failed_attempts: current.failed_attempts + 1, updated_at: Date.now() }, current.version);
           return current.version;
         });
-      const locked = gate();
-      const release = gate();
-      const first = take(a, async () => {
-        locked.open();
-        await release.promise;
-      });
-      await locked.promise;
-      let secondDone = false;
-      const second = take(b).finally(() => (secondDone = true));
-      try {
-        await sleep(100);
-        if (concurrent) assert.equal(secondDone, false, 'the second waits while the first holds the subscription');
-      } finally {
-        release.open();
-      }
-      assert.deepEqual(await Promise.all([first, second]), [1, 2], 'the second read what the first wrote');
+      assert.deepEqual(await takeTurns(a, b, 'subscription', take), [1, 2], 'the second read what the first wrote');
       const final = (await a.subscriptions.get(row.id))!;
       assert.deepEqual([final.failed_attempts, final.version], [2, 3], 'no write was lost');
     });
