@@ -12,8 +12,10 @@ export async function renderSession(row: SessionRow, reads: Pick<Reads, 'session
   const payments = await reads.sessions.payments(row.id);
   // Only a payment that took money can have refunds (a failed one only when the rail took it late: refunded_amount then): the others have no rows to read.
   const refunds = await Promise.all(payments.map((p) => (p.status === 'succeeded' || p.refunded_amount > 0 ? reads.sessions.refunds(p.id) : [])));
-  // Only a succeeded payment made to keep its card has a recurrent token to show.
-  const recurrent = await Promise.all(payments.map((p) => (p.status === 'succeeded' && p.card_token && p.method !== 'recurrent' ? reads.cards.get(p.card_token) : undefined)));
+  const details = payments.map((p) => JSON.parse(p.details_json) as PaymentDetails);
+  // Only a succeeded payment made to keep its card has a recurrent token to show: the others' cards are not read.
+  const keptCard = (p: PaymentRow, d: PaymentDetails) => p.status === 'succeeded' && p.card_token && p.method !== 'recurrent' && d.payment_options?.recurrent === true;
+  const recurrent = await Promise.all(payments.map((p, i) => (keptCard(p, details[i]!) ? reads.cards.get(p.card_token!) : undefined)));
   const active = payments.find((p) => p.status === 'in_progress' || p.status === 'pending') ?? null;
   const next = nextAction(active && paymentState(active));
   return {
@@ -28,7 +30,7 @@ export async function renderSession(row: SessionRow, reads: Pick<Reads, 'session
     amount_details: { amount: row.amount, currency: row.currency },
     ...data,
     ...(row.close_reason ? { close_reason: row.close_reason } : {}),
-    acquiring_payments: payments.map((p, i) => renderPayment(p, refunds[i]!, recurrent[i])),
+    acquiring_payments: payments.map((p, i) => renderPayment(p, details[i]!, refunds[i]!, recurrent[i])),
     ...(sandbox ? { sandbox: true } : {}),
   };
 }
@@ -47,8 +49,11 @@ export function renderRecurrent(card: CardTokenRow) {
   return { token: card.id, type: 'card' as const, is_active: card.disabled_at === null, created_at: iso(card.created_at), finished_at: card.recurrent_at === null ? null : iso(card.recurrent_at) };
 }
 
-function renderPayment(p: PaymentRow, refunds: RefundRow[], card: CardTokenRow | undefined) {
-  const details = JSON.parse(p.details_json) as { payment_details: unknown; metadata?: unknown; customer?: unknown; payment_options?: Record<string, unknown> };
+/** What a payment records of its request (sessions/payment-record.ts), as rendering reads it. */
+type PaymentDetails = { payment_details: unknown; metadata?: unknown; customer?: unknown; payment_options?: Record<string, unknown> };
+
+/** `card`: the kept card of a payment made with payment_options.recurrent, read only for those. */
+function renderPayment(p: PaymentRow, details: PaymentDetails, refunds: RefundRow[], card: CardTokenRow | undefined) {
   const interaction = interactionOf(p);
   const refunded = refunds.reduce((sum, r) => sum + (r.status === 'succeeded' ? r.amount : 0), 0);
   return {
@@ -64,7 +69,7 @@ function renderPayment(p: PaymentRow, refunds: RefundRow[], card: CardTokenRow |
     ...(interaction && p.action_expires_at ? { customer_interaction: { ...interaction, expires_at: iso(p.action_expires_at) } } : {}),
     ...(p.confirm_expires_at ? { confirm_expires_at: iso(p.confirm_expires_at) } : {}),
     ...(p.failure_code ? { failure: { code: p.failure_code, description: p.failure_description } } : {}),
-    ...(card?.recurrent && details.payment_options?.recurrent ? { recurrent: renderRecurrent(card) } : {}),
+    ...(card?.recurrent ? { recurrent: renderRecurrent(card) } : {}),
     ...(refunds.length
       ? {
           refunded_amount_details: { amount: refunded, currency: p.currency },
