@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from './harness';
 import { launch, newContext, shoot, typeCard, waitForEvent } from './browser';
+import { eventually } from '../support/eventually';
 
 let stack: Stack;
 let browser: Browser;
@@ -24,13 +25,6 @@ after(async () => {
   await stack?.close();
 });
 
-async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const subscription = async (id: string) => (await stack.call('subscription/get', { id })).subscription;
 /** How many verified webhooks of `type` the merchant received (this stack has one subscription). */
@@ -63,15 +57,15 @@ test('subscribe by card on the merchant page, renewed by the server a month on, 
   await pay.click();
   await waitForEvent(page, 'sg-success');
   await shoot(page, 'subscription-desktop-ru-paid');
-  await eventually('the subscription active', async () => (await subscription(id)).status === 'active');
-  await eventually('subscription_activated at the merchant', () => verifiedHooks('subscription_activated') >= 1);
+  await eventually('the subscription active', async () => (await subscription(id)).status === 'active', 15_000);
+  await eventually('subscription_activated at the merchant', () => verifiedHooks('subscription_activated') >= 1, 15_000);
   await context.close();
 
   // A month on the test clock: the server charges the renewal with no customer.
   const moved = await fetch(`${stack.apiUrl}/sandbox/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: '32d' }) });
   assert.equal(moved.status, 200);
-  await eventually('the renewal', async () => (await subscription(id)).periods_paid === 2);
-  await eventually('subscription_charged at the merchant', () => verifiedHooks('subscription_charged') >= 1);
+  await eventually('the renewal', async () => (await subscription(id)).periods_paid === 2, 15_000);
+  await eventually('subscription_charged at the merchant', () => verifiedHooks('subscription_charged') >= 1, 15_000);
 
   // The customer's page, on a phone, in English: both payments; cancel (a second step), ends with the period.
   const phone = await newContext(browser, 'phone', 'en-US');

@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { PostgresStorage } from '../../server/store/postgres/storage';
 import { freshDatabase } from '../support/pg-databases';
@@ -137,11 +136,4 @@ export async function startCluster(count: number, opts: { confirmation?: 'auto' 
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
-/** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+export { eventually } from '../support/eventually';
