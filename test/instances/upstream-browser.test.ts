@@ -51,6 +51,8 @@ test("desktop, Russian: a 3-D Secure card typed into B's card form; B's challeng
     await o.page.locator('sg-checkout [role=tab]', { hasText: 'Карта' }).click();
     await o.page.locator('sg-checkout sg-card-view iframe').waitFor();
     const form = await frameOf(o.page, 'sg-checkout sg-card-view iframe');
+    // The element is there before its frame has navigated (its URL is empty until then).
+    await form.waitForURL(/\/widget\/card-frame\.html/);
     assert.equal(new URL(form.url()).origin, pair.b.url, "the card fields are B's, not A's");
     await typeCard(o.page, '4000000000003220');
     await shoot(o.page, 'upstream-desktop-ru-card');
