@@ -24,10 +24,12 @@ import { SessionMoved, StorageUnavailable } from '../../server/store/errors';
 import type { Storage } from '../../server/store/port';
 import type {
   CardTokenRow,
+  FpsBindingRow,
   LinkRow,
   NewProject,
   PaymentRow,
   RefundRow,
+  SandboxRailBindingRow,
   SandboxRailPaymentRow,
   SandboxRailRefundRow,
   SessionRow,
@@ -44,6 +46,8 @@ type Opened = { a: Storage; b: Storage; close(): Promise<void> };
  * version, with rows in it, is what an upgrade starts from.
  */
 const BEFORE_ISSUE_13 = { sqlite: 5, postgres: 1 };
+/** How many migrations each store had before FPS account bindings. */
+const BEFORE_BINDINGS = { sqlite: 9, postgres: 5 };
 
 const noPostgres = postgresAvailable()
   ? false
@@ -212,7 +216,7 @@ function railPaymentRow(over: Partial<SandboxRailPaymentRow> = {}): SandboxRailP
     payment_id: uid('pay'), method: 'fps', status: 'awaiting_customer', amount: 125_000, currency: 'RUB', refunded_amount: 0,
     card_token: null, ref: uid('qr'), capture_on_approval: 1, decline_code: null, decline_description: null,
     interaction_json: '{"type":"qr","redirect":{"url":"https://qr.nspk.ru/x","method":"GET"}}', expires_at: now + 900_000,
-    created_at: now, updated_at: now, ...over,
+    binds: 0, created_at: now, updated_at: now, ...over,
   };
 }
 
@@ -220,11 +224,22 @@ function subscriptionRow(firstSessionId: string, over: Partial<SubscriptionRow> 
   const now = Date.now();
   return {
     id: uid('sub'), project: 'shop', status: 'pending', customer_json: '{"reference":"customer-1"}', amount: 99_000, currency: 'RUB',
-    period_unit: 'month', period_count: 1, description: null, return_url: null, card_token: null, first_session_id: firstSessionId,
+    period_unit: 'month', period_count: 1, description: null, return_url: null, card_token: null, binding_id: null, first_session_id: firstSessionId,
     started_at: null, current_period_end: null, next_charge_at: null, charge_session_id: null, periods_paid: 0, failed_attempts: 0,
     cancel_at_period_end: 0, cancelled_at: null, cancel_reason: null, page_token_hash: randomBytes(32).toString('hex'), version: 1,
     created_at: now, updated_at: now, ...over,
   };
+}
+
+function bindingRow(sessionId: string, paymentId: string, over: Partial<FpsBindingRow> = {}): FpsBindingRow {
+  return {
+    id: uid('bnd'), project: 'shop', session_id: sessionId, payment_id: paymentId, rail_ref: uid('AS'), bank_id: '100000000111',
+    bank_name: 'Sandbox Bank', disabled_at: null, disabled_by: null, created_at: Date.now(), ...over,
+  };
+}
+
+function railBindingRow(paymentId: string, over: Partial<SandboxRailBindingRow> = {}): SandboxRailBindingRow {
+  return { ref: uid('AS'), payment_id: paymentId, bank_id: '100000000111', status: 'active', created_at: Date.now(), revoked_at: null, ...over };
 }
 
 function newEvent(createdAt: number, sessionId: string | null = null) {
@@ -724,6 +739,101 @@ for (const store of STORES) {
       assert.equal((await a.sandboxRail.payment(row.payment_id))!.refunded_amount, 2);
     });
 
+    /** A succeeded FPS payment and its session, committed: what a binding is made by. */
+    const insertFpsPayment = async () => {
+      const session = sessionRow();
+      const payment = paymentRow(session.id, { status: 'succeeded', method: 'fps', rail_ref: uid('qr') });
+      await a.transaction(async (tx) => {
+        await tx.sessions.insert(session);
+        await tx.sessions.insertPayment(payment);
+      });
+      return payment;
+    };
+
+    it('gives an FPS binding back as it was written, by id, by its payment and by its rail ref', async () => {
+      const payment = await insertFpsPayment();
+      const binding = bindingRow(payment.session_id, payment.id, { created_at: 5_000_000_000_000 });
+      const bare = await insertFpsPayment();
+      const unnamed = bindingRow(bare.session_id, bare.id, { bank_id: null, bank_name: null });
+      await a.transaction(async (tx) => {
+        await tx.bindings.insert(binding);
+        await tx.bindings.insert(unnamed);
+        assert.deepEqual(await tx.bindings.get(binding.id), binding, 'the transaction sees its own write');
+      });
+      assert.deepEqual(await b.bindings.get(binding.id), binding);
+      assert.deepEqual(await b.bindings.byPayment(payment.id), binding);
+      assert.deepEqual(await b.bindings.byRailRef(binding.rail_ref), binding);
+      assert.deepEqual(await b.bindings.get(unnamed.id), unnamed, 'the bank is optional');
+      assert.equal(await b.bindings.get(uid('bnd')), undefined);
+      assert.equal(await b.bindings.byPayment(uid('pay')), undefined);
+      assert.equal(await b.bindings.byRailRef(uid('AS')), undefined);
+
+      const other = await insertFpsPayment();
+      const refused = (row: FpsBindingRow, why: string) => assert.rejects(a.transaction((tx) => tx.bindings.insert(row)), why);
+      await refused({ ...binding, id: uid('bnd') }, 'a payment binds once');
+      await refused({ ...binding, payment_id: other.id }, 'an id names one binding');
+      await refused(bindingRow(other.session_id, uid('pay')), 'a payment that does not exist');
+      await refused(bindingRow(uid('ses'), other.id), 'a session that does not exist');
+      await refused(bindingRow(other.session_id, other.id, { project: uid('nobody') }), 'a project that does not exist');
+      await refused(bindingRow(other.session_id, other.id, { disabled_at: 1, disabled_by: 'customer' as never }), 'an unknown disabler');
+      assert.equal(await b.bindings.byPayment(other.id), undefined, 'nothing of the refused ones was written');
+    });
+
+    it('disables an FPS binding once: the second time answers false and keeps who did it first', async () => {
+      const payment = await insertFpsPayment();
+      const binding = bindingRow(payment.session_id, payment.id);
+      await a.transaction((tx) => tx.bindings.insert(binding));
+      const t = Date.now();
+      assert.equal(await a.transaction((tx) => tx.bindings.disable(binding.id, t, 'bank')), true);
+      assert.deepEqual(await b.bindings.get(binding.id), { ...binding, disabled_at: t, disabled_by: 'bank' });
+      assert.equal(await a.transaction((tx) => tx.bindings.disable(binding.id, t + 1, 'merchant')), false, 'already disabled');
+      assert.deepEqual(await b.bindings.get(binding.id), { ...binding, disabled_at: t, disabled_by: 'bank' }, 'the first disable stays on record');
+      assert.equal(await a.transaction((tx) => tx.bindings.disable(uid('bnd'), t, 'merchant')), false, 'no such binding');
+    });
+
+    it("keeps the sandbox bank's bindings: by ref, newest first, revoked once", async () => {
+      const payment = railPaymentRow({ binds: 1 });
+      const plain = railPaymentRow();
+      await a.transaction(async (tx) => {
+        await tx.sandboxRail.insertPayment(payment);
+        await tx.sandboxRail.insertPayment(plain);
+      });
+      assert.equal((await b.sandboxRail.payment(payment.payment_id))!.binds, 1, 'binds is saved by insertPayment');
+      assert.deepEqual(await b.sandboxRail.payment(plain.payment_id), plain);
+      // updatePayment leaves binds as the payment was started with.
+      await a.transaction((tx) => tx.sandboxRail.updatePayment({ ...payment, status: 'captured', binds: 0, updated_at: payment.updated_at + 1 }));
+      assert.deepEqual(await b.sandboxRail.payment(payment.payment_id), { ...payment, status: 'captured', updated_at: payment.updated_at + 1 });
+      await assert.rejects(a.transaction((tx) => tx.sandboxRail.insertPayment(railPaymentRow({ binds: 2 }))), 'binds is 0 or 1');
+
+      // Far in the future, so no other test's binding is newer; two in one millisecond are ordered by ref.
+      const t = 6_000_000_000_000;
+      const older = railBindingRow(payment.payment_id, { created_at: t, ref: `AS_b_${randomBytes(4).toString('hex')}` });
+      const tieLow = railBindingRow(payment.payment_id, { created_at: t + 10, ref: `AS_a_${randomBytes(4).toString('hex')}` });
+      const tieHigh = railBindingRow(payment.payment_id, { created_at: t + 10, ref: `AS_c_${randomBytes(4).toString('hex')}` });
+      const newest = railBindingRow(payment.payment_id, { created_at: t + 20, status: 'revoked', revoked_at: t + 30 });
+      await a.transaction(async (tx) => {
+        for (const row of [tieLow, older, newest, tieHigh]) await tx.sandboxRail.insertBinding(row);
+        assert.deepEqual(await tx.sandboxRail.binding(older.ref), older, 'the transaction sees its own write');
+      });
+      assert.deepEqual(await b.sandboxRail.binding(tieLow.ref), tieLow);
+      assert.deepEqual(await b.sandboxRail.binding(newest.ref), newest);
+      assert.equal(await b.sandboxRail.binding(uid('AS')), undefined);
+      assert.deepEqual(await b.sandboxRail.bindings(4), [newest, tieHigh, tieLow, older]);
+      assert.deepEqual(await b.sandboxRail.bindings(2), [newest, tieHigh], 'at most limit');
+      await assert.rejects(a.transaction((tx) => tx.sandboxRail.insertBinding({ ...older })), 'a ref names one binding');
+      await assert.rejects(a.transaction((tx) => tx.sandboxRail.insertBinding(railBindingRow(uid('pay')))), 'a payment the rail never had');
+      await assert.rejects(a.transaction((tx) => tx.sandboxRail.insertBinding(railBindingRow(payment.payment_id, { status: 'paused' as never }))), 'an unknown status');
+
+      const now = Date.now();
+      assert.equal(await a.transaction((tx) => tx.sandboxRail.revokeBinding(older.ref, now)), true);
+      assert.deepEqual(await b.sandboxRail.binding(older.ref), { ...older, status: 'revoked', revoked_at: now });
+      assert.equal(await a.transaction((tx) => tx.sandboxRail.revokeBinding(older.ref, now + 1)), false, 'revoked already');
+      assert.deepEqual(await b.sandboxRail.binding(older.ref), { ...older, status: 'revoked', revoked_at: now }, 'the first revocation stays');
+      assert.equal(await a.transaction((tx) => tx.sandboxRail.revokeBinding(newest.ref, now)), false, 'one that was never active');
+      assert.deepEqual(await b.sandboxRail.binding(newest.ref), newest);
+      assert.equal(await a.transaction((tx) => tx.sandboxRail.revokeBinding(uid('AS'), now)), false, 'no such binding');
+    });
+
     it("signs a project's webhooks the Standard Webhooks way unless it asks for Smart Glocal's, and saves a change", async () => {
       const plain = { ...PROJECT, name: uid('plain') };
       const sg = { ...PROJECT, name: uid('sg'), webhookSigning: 'smartglocal' as const };
@@ -828,6 +938,24 @@ for (const store of STORES) {
         'nullable columns are cleared too',
       );
       assert.equal(await a.transaction((tx) => tx.subscriptions.lock(uid('sub'))), undefined);
+    });
+
+    it("saves a subscription's FPS binding: by insert, and by update", async () => {
+      const payment = await insertFpsPayment();
+      const binding = bindingRow(payment.session_id, payment.id);
+      const later = await insertFpsPayment();
+      const next = bindingRow(later.session_id, later.id);
+      await a.transaction(async (tx) => {
+        await tx.bindings.insert(binding);
+        await tx.bindings.insert(next);
+      });
+      const row = await insertSubscription({ binding_id: binding.id });
+      assert.deepEqual(await b.subscriptions.get(row.id), row, 'insert saves binding_id');
+      await a.transaction((tx) => tx.subscriptions.update({ ...row, binding_id: next.id }, row.version));
+      assert.deepEqual(await b.subscriptions.get(row.id), { ...row, binding_id: next.id, version: 2 }, 'update saves binding_id');
+      await a.transaction((tx) => tx.subscriptions.update({ ...row, binding_id: null }, 2));
+      assert.deepEqual(await b.subscriptions.get(row.id), { ...row, binding_id: null, version: 3 }, 'and clears it');
+      await assert.rejects(insertSubscription({ binding_id: uid('bnd') }), 'a binding that does not exist');
     });
 
     it('claims the due subscriptions only, oldest due first (ties by id), at most limit', async () => {
@@ -989,6 +1117,40 @@ for (const store of STORES) {
         const sub = subscriptionRow('ses_old', { project: 'old', next_charge_at: at });
         await s.transaction((tx) => tx.subscriptions.insert(sub));
         assert.deepEqual(await s.transaction((tx) => tx.subscriptions.claimDue(at, 10)), [sub], 'and subscriptions');
+      } finally {
+        await upgraded.close();
+      }
+    });
+
+    it('brings a database of before FPS bindings up to date: its rail payments bind nothing, its subscriptions have no binding', async () => {
+      const at = 1_700_000_000_000;
+      const seed = `
+        INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('old', 'pem', 'https://old.example/h', 'whsec_old', ${at});
+        INSERT INTO sessions (id, project, status, amount, currency, confirmation, data_json, expires_at, created_at, updated_at)
+          VALUES ('ses_old', 'old', 'accepted', 10000, 'RUB', 'auto', '{}', ${at + 60_000}, ${at}, ${at});
+        INSERT INTO payments (id, session_id, status, method, stage, amount, currency, refunded_amount, rail_ref, details_json, created_at, updated_at)
+          VALUES ('pay_old', 'ses_old', 'succeeded', 'fps', 'done', 10000, 'RUB', 0, 'qr_old', '{}', ${at}, ${at});
+        INSERT INTO sandbox_rail_payments (payment_id, method, status, amount, currency, ref, capture_on_approval, created_at, updated_at)
+          VALUES ('pay_old', 'fps', 'captured', 10000, 'RUB', 'qr_old', 1, ${at}, ${at});
+        INSERT INTO subscriptions (id, project, status, customer_json, amount, currency, period_unit, period_count, first_session_id,
+            page_token_hash, created_at, updated_at)
+          VALUES ('sub_old', 'old', 'pending', '{}', 10000, 'RUB', 'month', 1, 'ses_old', 'hash_old', ${at}, ${at});
+      `;
+      const upgraded = await store.openMigratedFrom(BEFORE_BINDINGS[store.name], seed);
+      try {
+        const s = upgraded.a;
+        assert.equal((await s.sandboxRail.payment('pay_old'))?.binds, 0);
+        assert.equal((await s.subscriptions.get('sub_old'))?.binding_id, null);
+        // And the new tables take rows tied to the old ones.
+        const binding = bindingRow('ses_old', 'pay_old', { project: 'old' });
+        await s.transaction((tx) => tx.bindings.insert(binding));
+        assert.deepEqual(await s.bindings.byPayment('pay_old'), binding);
+        const railBinding = railBindingRow('pay_old');
+        await s.transaction((tx) => tx.sandboxRail.insertBinding(railBinding));
+        assert.deepEqual(await s.sandboxRail.bindings(10), [railBinding]);
+        const sub = (await s.subscriptions.get('sub_old'))!;
+        await s.transaction((tx) => tx.subscriptions.update({ ...sub, binding_id: binding.id }, sub.version));
+        assert.equal((await s.subscriptions.get('sub_old'))?.binding_id, binding.id);
       } finally {
         await upgraded.close();
       }

@@ -307,4 +307,34 @@ export const PG_MIGRATIONS: readonly string[] = [
     offset_ms BIGINT NOT NULL CHECK (offset_ms >= 0)
   );
   `,
+  // FPS account bindings: SQLite's migration 10, translated. The sandbox bank's bindings list
+  // newest first with ties by ref (as on SQLite), so they need no `seq`.
+  `
+  CREATE TABLE fps_bindings (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    payment_id TEXT NOT NULL UNIQUE REFERENCES payments(id),
+    rail_ref TEXT NOT NULL,
+    bank_id TEXT,
+    bank_name TEXT,
+    disabled_at BIGINT,
+    disabled_by TEXT CHECK (disabled_by IN ('merchant', 'bank')),
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX fps_bindings_by_rail_ref ON fps_bindings (rail_ref);
+
+  CREATE TABLE sandbox_rail_bindings (
+    ref TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES sandbox_rail_payments(payment_id),
+    bank_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+  );
+  CREATE INDEX sandbox_rail_bindings_newest ON sandbox_rail_bindings (created_at, ref);
+
+  ALTER TABLE sandbox_rail_payments ADD COLUMN binds INTEGER NOT NULL DEFAULT 0 CHECK (binds IN (0, 1));
+  ALTER TABLE subscriptions ADD COLUMN binding_id TEXT REFERENCES fps_bindings(id);
+  `,
 ];

@@ -85,6 +85,7 @@ export class PostgresStorage implements Storage {
   readonly projects;
   readonly sessions;
   readonly cards;
+  readonly bindings;
   readonly outbox;
   readonly idempotency;
   readonly links;
@@ -102,7 +103,7 @@ export class PostgresStorage implements Storage {
     feedConfig: pg.ClientConfig,
   ) {
     this.pooled = guarded(pool);
-    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, subscriptions: this.subscriptions, pushes: this.pushes, sandboxRail: this.sandboxRail } =
+    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, bindings: this.bindings, outbox: this.outbox, idempotency: this.idempotency, links: this.links, subscriptions: this.subscriptions, pushes: this.pushes, sandboxRail: this.sandboxRail } =
       new PgTables(this.pooled, this.cache));
     this.feed = new ChangeFeed(feedConfig, instanceId, (sessionId) => this.announce(sessionId));
   }

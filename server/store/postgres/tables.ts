@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type {
+  BindingTable,
   CardTable,
   IdempotencyTable,
   LinkTable,
@@ -25,6 +26,7 @@ import {
   projectFromRow,
   projectParams,
   type CardTokenRow,
+  type FpsBindingRow,
   type LinkRow,
   type NewProject,
   type PaymentRow,
@@ -32,6 +34,7 @@ import {
   type ProjectRow,
   type RefundRow,
   type SandboxPush,
+  type SandboxRailBindingRow,
   type SandboxRailPaymentRow,
   type SandboxRailRefundRow,
   type SessionRow,
@@ -82,6 +85,10 @@ const CARD = columns<CardTokenRow>({
   id: true, project: true, session_id: true, brand: true, last4: true, expiry_month: true, expiry_year: true,
   holder: true, scenario: true, recurrent: true, recurrent_at: true, used_at: true, disabled_at: true, created_at: true,
 });
+const BINDING = columns<FpsBindingRow>({
+  id: true, project: true, session_id: true, payment_id: true, rail_ref: true, bank_id: true, bank_name: true,
+  disabled_at: true, disabled_by: true, created_at: true,
+});
 const EVENT = columns<WebhookEventRow>({
   id: true, project: true, session_id: true, type: true, url: true, payload_json: true, status: true, attempts: true,
   next_attempt_at: true, first_attempt_at: true, last_response_status: true, last_error: true, created_at: true,
@@ -91,7 +98,7 @@ const ATTEMPT = columns<WebhookAttemptRow>({ event_id: true, attempt: true, at: 
 const LINK = columns<LinkRow>({ id: true, project: true, data_json: true, disabled_at: true, created_at: true });
 const SUBSCRIPTION = columns<SubscriptionRow>({
   id: true, project: true, status: true, customer_json: true, amount: true, currency: true, period_unit: true,
-  period_count: true, description: true, return_url: true, card_token: true, first_session_id: true,
+  period_count: true, description: true, return_url: true, card_token: true, binding_id: true, first_session_id: true,
   started_at: true, current_period_end: true, next_charge_at: true, charge_session_id: true, periods_paid: true, failed_attempts: true,
   cancel_at_period_end: true, cancelled_at: true, cancel_reason: true, page_token_hash: true, version: true,
   created_at: true, updated_at: true,
@@ -107,9 +114,10 @@ const PUSH = columns<SandboxPush>({ id: true, payment_id: true, phone: true, tex
 const RAIL_PAYMENT = columns<SandboxRailPaymentRow>({
   payment_id: true, method: true, status: true, amount: true, currency: true, refunded_amount: true, card_token: true,
   ref: true, capture_on_approval: true, decline_code: true, decline_description: true, interaction_json: true,
-  expires_at: true, created_at: true, updated_at: true,
+  expires_at: true, binds: true, created_at: true, updated_at: true,
 });
 const RAIL_REFUND = columns<SandboxRailRefundRow>({ refund_id: true, payment_id: true, amount: true, status: true, created_at: true });
+const RAIL_BINDING = columns<SandboxRailBindingRow>({ ref: true, payment_id: true, bank_id: true, status: true, created_at: true, revoked_at: true });
 
 // Every SELECT names its columns, never `*`: statements are prepared once per connection, and a
 // prepared `*` fails ("cached plan must not change result type") once a migration adds a column
@@ -117,6 +125,7 @@ const RAIL_REFUND = columns<SandboxRailRefundRow>({ refund_id: true, payment_id:
 const projects = PROJECT.join(', ');
 const sessions = SESSION.join(', ');
 const cards = CARD.join(', ');
+const bindings = BINDING.join(', ');
 const attempts = ATTEMPT.join(', ');
 const pushes = PUSH.join(', ');
 const payments = PAYMENT.join(', ');
@@ -127,6 +136,7 @@ const subscriptions = SUBSCRIPTION.join(', ');
 const subscriptionCharges = SUBSCRIPTION_CHARGE.join(', ');
 const railPayments = RAIL_PAYMENT.join(', ');
 const railRefunds = RAIL_REFUND.join(', ');
+const railBindings = RAIL_BINDING.join(', ');
 
 export class PgProjectTable implements ProjectTable {
   constructor(
@@ -320,6 +330,29 @@ export class PgCardTable implements CardTable {
        ON CONFLICT (project, reference) DO UPDATE SET last_card_token = excluded.last_card_token, updated_at = excluded.updated_at`,
       [project, customerReference, tokenId, now],
     );
+  }
+}
+
+const insertBinding = inserter<FpsBindingRow>('fps_bindings', BINDING);
+
+export class PgBindingTable implements BindingTable {
+  constructor(private readonly db: Queryable) {}
+
+  get(id: string): Promise<FpsBindingRow | undefined> {
+    return one(this.db, `SELECT ${bindings} FROM fps_bindings WHERE id = $1`, [id]);
+  }
+  byPayment(paymentId: string): Promise<FpsBindingRow | undefined> {
+    return one(this.db, `SELECT ${bindings} FROM fps_bindings WHERE payment_id = $1`, [paymentId]);
+  }
+  byRailRef(railRef: string): Promise<FpsBindingRow | undefined> {
+    return one(this.db, `SELECT ${bindings} FROM fps_bindings WHERE rail_ref = $1`, [railRef]);
+  }
+  async insert(row: FpsBindingRow): Promise<void> {
+    await insertBinding(this.db, row);
+  }
+  async disable(id: string, now: number, by: 'merchant' | 'bank'): Promise<boolean> {
+    const sql = 'UPDATE fps_bindings SET disabled_at = $2, disabled_by = $3 WHERE id = $1 AND disabled_at IS NULL';
+    return (await changes(this.db, sql, [id, now, by])) === 1;
   }
 }
 
@@ -518,6 +551,7 @@ export class PgPushTable implements PushTable {
 
 const insertRailPayment = inserter<SandboxRailPaymentRow>('sandbox_rail_payments', RAIL_PAYMENT);
 const insertRailRefund = inserter<SandboxRailRefundRow>('sandbox_rail_refunds', RAIL_REFUND);
+const insertRailBinding = inserter<SandboxRailBindingRow>('sandbox_rail_bindings', RAIL_BINDING);
 
 /** The sandbox rail's own books: what a remote acquirer keeps on its side of each payment and refund. */
 export class PgSandboxRailTable implements SandboxRailTable {
@@ -550,6 +584,20 @@ export class PgSandboxRailTable implements SandboxRailTable {
   async insertRefund(row: SandboxRailRefundRow): Promise<void> {
     await insertRailRefund(this.db, row);
   }
+  binding(ref: string): Promise<SandboxRailBindingRow | undefined> {
+    return one(this.db, `SELECT ${railBindings} FROM sandbox_rail_bindings WHERE ref = $1`, [ref]);
+  }
+  /** Newest first, ties by ref (as on SQLite): the (created_at, ref) index read backwards. */
+  bindings(limit: number): Promise<SandboxRailBindingRow[]> {
+    return all(this.db, `SELECT ${railBindings} FROM sandbox_rail_bindings ORDER BY created_at DESC, ref DESC LIMIT $1`, [limit]);
+  }
+  async insertBinding(row: SandboxRailBindingRow): Promise<void> {
+    await insertRailBinding(this.db, row);
+  }
+  async revokeBinding(ref: string, now: number): Promise<boolean> {
+    const sql = `UPDATE sandbox_rail_bindings SET status = 'revoked', revoked_at = $2 WHERE ref = $1 AND status = 'active'`;
+    return (await changes(this.db, sql, [ref, now])) === 1;
+  }
   async clockOffset(): Promise<number> {
     return (await one<{ offset_ms: number }>(this.db, 'SELECT offset_ms FROM sandbox_clock WHERE id = 1', []))?.offset_ms ?? 0;
   }
@@ -563,11 +611,12 @@ export class PgSandboxRailTable implements SandboxRailTable {
   }
 }
 
-/** The nine tables over one connection (the pool, or a transaction's client), sharing the storage's project cache. */
+/** The ten tables over one connection (the pool, or a transaction's client), sharing the storage's project cache. */
 export class PgTables {
   readonly projects: PgProjectTable;
   readonly sessions: PgSessionTable;
   readonly cards: PgCardTable;
+  readonly bindings: PgBindingTable;
   readonly outbox: PgOutboxTable;
   readonly idempotency: PgIdempotencyTable;
   readonly links: PgLinkTable;
@@ -579,6 +628,7 @@ export class PgTables {
     this.projects = new PgProjectTable(db, projects);
     this.sessions = new PgSessionTable(db);
     this.cards = new PgCardTable(db);
+    this.bindings = new PgBindingTable(db);
     this.outbox = new PgOutboxTable(db);
     this.idempotency = new PgIdempotencyTable(db);
     this.links = new PgLinkTable(db);

@@ -319,4 +319,38 @@ export const MIGRATIONS: readonly string[] = [
     offset_ms INTEGER NOT NULL CHECK (offset_ms >= 0)
   );
   `,
+  // FPS account bindings (NSPK's subscriptions): a payment by FPS may also bind the customer's
+  // account, which makes a recurrent token a subscription can charge instead of a card. The
+  // gateway's side is fps_bindings, found by the rail's id when the customer revokes it at their
+  // bank; the sandbox bank keeps its own in sandbox_rail_bindings, listed newest first (ties by
+  // ref, so both stores give one order; PostgreSQL has no rowid). Existing rows get binds = 0 and
+  // no binding.
+  `
+  CREATE TABLE fps_bindings (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL REFERENCES projects(name),
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    payment_id TEXT NOT NULL UNIQUE REFERENCES payments(id),
+    rail_ref TEXT NOT NULL,
+    bank_id TEXT,
+    bank_name TEXT,
+    disabled_at INTEGER,
+    disabled_by TEXT CHECK (disabled_by IN ('merchant', 'bank')),
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX fps_bindings_by_rail_ref ON fps_bindings (rail_ref);
+
+  CREATE TABLE sandbox_rail_bindings (
+    ref TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES sandbox_rail_payments(payment_id),
+    bank_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX sandbox_rail_bindings_newest ON sandbox_rail_bindings (created_at, ref);
+
+  ALTER TABLE sandbox_rail_payments ADD COLUMN binds INTEGER NOT NULL DEFAULT 0 CHECK (binds IN (0, 1));
+  ALTER TABLE subscriptions ADD COLUMN binding_id TEXT REFERENCES fps_bindings(id);
+  `,
 ];

@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import type { SandboxRailTable } from '../port';
-import type { SandboxRailPaymentRow, SandboxRailRefundRow } from '../rows';
+import type { SandboxRailBindingRow, SandboxRailPaymentRow, SandboxRailRefundRow } from '../rows';
 
 /** The sandbox rail's own books: what a remote acquirer keeps on its side of each payment and refund. */
 export class SandboxRailRepo implements SandboxRailTable {
@@ -13,9 +13,9 @@ export class SandboxRailRepo implements SandboxRailTable {
       refund: db.prepare<[string], SandboxRailRefundRow>('SELECT * FROM sandbox_rail_refunds WHERE refund_id = ?'),
       insertPayment: db.prepare(
         `INSERT INTO sandbox_rail_payments (payment_id, method, status, amount, currency, refunded_amount, card_token, ref,
-           capture_on_approval, decline_code, decline_description, interaction_json, expires_at, created_at, updated_at)
+           capture_on_approval, decline_code, decline_description, interaction_json, expires_at, binds, created_at, updated_at)
          VALUES (@payment_id, @method, @status, @amount, @currency, @refunded_amount, @card_token, @ref,
-           @capture_on_approval, @decline_code, @decline_description, @interaction_json, @expires_at, @created_at, @updated_at)`,
+           @capture_on_approval, @decline_code, @decline_description, @interaction_json, @expires_at, @binds, @created_at, @updated_at)`,
       ),
       updatePayment: db.prepare(
         `UPDATE sandbox_rail_payments SET status = @status, refunded_amount = @refunded_amount, ref = @ref,
@@ -31,6 +31,14 @@ export class SandboxRailRepo implements SandboxRailTable {
         `INSERT INTO sandbox_rail_refunds (refund_id, payment_id, amount, status, created_at)
          VALUES (@refund_id, @payment_id, @amount, @status, @created_at)`,
       ),
+      binding: db.prepare<[string], SandboxRailBindingRow>('SELECT * FROM sandbox_rail_bindings WHERE ref = ?'),
+      // Newest first, ties by ref: the (created_at, ref) index read backwards, the order PostgreSQL gives too.
+      bindings: db.prepare<[number], SandboxRailBindingRow>('SELECT * FROM sandbox_rail_bindings ORDER BY created_at DESC, ref DESC LIMIT ?'),
+      insertBinding: db.prepare(
+        `INSERT INTO sandbox_rail_bindings (ref, payment_id, bank_id, status, created_at, revoked_at)
+         VALUES (@ref, @payment_id, @bank_id, @status, @created_at, @revoked_at)`,
+      ),
+      revokeBinding: db.prepare(`UPDATE sandbox_rail_bindings SET status = 'revoked', revoked_at = ? WHERE ref = ? AND status = 'active'`),
     };
   }
 
@@ -55,6 +63,18 @@ export class SandboxRailRepo implements SandboxRailTable {
   }
   async insertRefund(row: SandboxRailRefundRow): Promise<void> {
     this.s.insertRefund.run(row);
+  }
+  async binding(ref: string): Promise<SandboxRailBindingRow | undefined> {
+    return this.s.binding.get(ref);
+  }
+  async bindings(limit: number): Promise<SandboxRailBindingRow[]> {
+    return this.s.bindings.all(limit);
+  }
+  async insertBinding(row: SandboxRailBindingRow): Promise<void> {
+    this.s.insertBinding.run(row);
+  }
+  async revokeBinding(ref: string, now: number): Promise<boolean> {
+    return this.s.revokeBinding.run(now, ref).changes === 1;
   }
   async clockOffset(): Promise<number> {
     return this.s.clockOffset.get()?.offset_ms ?? 0;

@@ -5,6 +5,7 @@ import { Checkpointer } from './checkpointer';
 import { ProjectRepo } from './project-repo';
 import { SessionRepo } from './session-repo';
 import { CardRepo } from './card-repo';
+import { BindingRepo } from './binding-repo';
 import { OutboxRepo } from './outbox-repo';
 import { IdempotencyRepo } from './idempotency-repo';
 import { LinkRepo } from './link-repo';
@@ -29,6 +30,7 @@ class Tables {
   readonly projects: ProjectRepo;
   readonly sessions: SessionRepo;
   readonly cards: CardRepo;
+  readonly bindings: BindingRepo;
   readonly outbox: OutboxRepo;
   readonly idempotency: IdempotencyRepo;
   readonly links: LinkRepo;
@@ -40,6 +42,7 @@ class Tables {
     this.projects = new ProjectRepo(db, projects);
     this.sessions = new SessionRepo(db);
     this.cards = new CardRepo(db);
+    this.bindings = new BindingRepo(db);
     this.outbox = new OutboxRepo(db);
     this.idempotency = new IdempotencyRepo(db);
     this.links = new LinkRepo(db);
@@ -75,6 +78,7 @@ export class SqliteStorage implements Storage {
   readonly projects;
   readonly sessions;
   readonly cards;
+  readonly bindings;
   readonly outbox;
   readonly idempotency;
   readonly links;
@@ -98,7 +102,7 @@ export class SqliteStorage implements Storage {
   ) {
     this.writer = new Tables(db, this.cache);
     const reads = new Tables(reader, this.cache);
-    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, outbox: this.outbox, idempotency: this.idempotency, links: this.links, subscriptions: this.subscriptions, pushes: this.pushes, sandboxRail: this.sandboxRail } = reads);
+    ({ projects: this.projects, sessions: this.sessions, cards: this.cards, bindings: this.bindings, outbox: this.outbox, idempotency: this.idempotency, links: this.links, subscriptions: this.subscriptions, pushes: this.pushes, sandboxRail: this.sandboxRail } = reads);
     this.statements = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),

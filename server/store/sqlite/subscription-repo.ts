@@ -16,18 +16,18 @@ export class SubscriptionRepo implements SubscriptionTable {
       byPageToken: db.prepare<[string], SubscriptionRow>('SELECT * FROM subscriptions WHERE page_token_hash = ?'),
       insert: db.prepare(
         `INSERT INTO subscriptions (id, project, status, customer_json, amount, currency, period_unit, period_count,
-           description, return_url, card_token, first_session_id, started_at, current_period_end, next_charge_at, charge_session_id,
+           description, return_url, card_token, binding_id, first_session_id, started_at, current_period_end, next_charge_at, charge_session_id,
            periods_paid, failed_attempts, cancel_at_period_end, cancelled_at, cancel_reason, page_token_hash, version,
            created_at, updated_at)
          VALUES (@id, @project, @status, @customer_json, @amount, @currency, @period_unit, @period_count,
-           @description, @return_url, @card_token, @first_session_id, @started_at, @current_period_end, @next_charge_at, @charge_session_id,
+           @description, @return_url, @card_token, @binding_id, @first_session_id, @started_at, @current_period_end, @next_charge_at, @charge_session_id,
            @periods_paid, @failed_attempts, @cancel_at_period_end, @cancelled_at, @cancel_reason, @page_token_hash, @version,
            @created_at, @updated_at)`,
       ),
       update: db.prepare(
         `UPDATE subscriptions SET status = @status, customer_json = @customer_json, amount = @amount, currency = @currency,
            period_unit = @period_unit, period_count = @period_count, description = @description, return_url = @return_url,
-           card_token = @card_token, started_at = @started_at, current_period_end = @current_period_end, next_charge_at = @next_charge_at,
+           card_token = @card_token, binding_id = @binding_id, started_at = @started_at, current_period_end = @current_period_end, next_charge_at = @next_charge_at,
            charge_session_id = @charge_session_id, periods_paid = @periods_paid, failed_attempts = @failed_attempts,
            cancel_at_period_end = @cancel_at_period_end, cancelled_at = @cancelled_at, cancel_reason = @cancel_reason,
            version = version + 1, updated_at = @updated_at
