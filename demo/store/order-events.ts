@@ -2,11 +2,18 @@
  * What a verified webhook does to an order. Deliveries come at least once and not always in
  * order (a retried `payment_finished` can arrive after `payment_refunded`), so every rule reads
  * the session snapshot in the event and only ever moves an order forward.
+ *
+ * The subscription events (`{"type", "created_at", "subscription"}`) update an order's
+ * subscription: the newest snapshot by `subscription.version` is kept, and `subscription_activated`
+ * and `subscription_charged` say when a period was paid. The order itself is paid by the first
+ * session's `payment_finished`, as any other; each renewal is a session of its own (with its own
+ * `payment_finished`, which names no order of this store), told to the order by `subscription_charged`.
  */
 import type { Order, OrderStatus, OrdersDb } from './orders-db';
+import { snapshotOf, type SubscriptionObject } from './subscription-object';
 
-/** The part of the webhook body (`{"type", "session"}`) the store relies on. */
-export type WebhookEvent = {
+/** The part of a session event's body (`{"type", "session"}`) the store relies on. */
+export type SessionEvent = {
   type: string;
   session: {
     id: string;
@@ -16,8 +23,22 @@ export type WebhookEvent = {
   };
 };
 
+/** A subscription event's body. */
+export type SubscriptionEvent = {
+  type: 'subscription_activated' | 'subscription_charged' | 'subscription_payment_failed' | 'subscription_cancelled';
+  /** When it happened, on the payment server's clock. */
+  created_at: string;
+  subscription: SubscriptionObject;
+};
+
+export type WebhookEvent = SessionEvent | SubscriptionEvent;
+
+/** The events that say a period was just paid. */
+const PAID: ReadonlySet<string> = new Set(['subscription_activated', 'subscription_charged']);
+
 /** Applies `event` (already verified) to its order; answers a line for the log. */
 export function applyEvent(orders: OrdersDb, webhookId: string, event: WebhookEvent): string {
+  if ('subscription' in event) return applySubscriptionEvent(orders, webhookId, event);
   const session = event.session;
   if (!session?.id) return `${event.type}: not about a session; ignored`;
   const order = orders.bySession(session.id);
@@ -33,7 +54,23 @@ export function applyEvent(orders: OrdersDb, webhookId: string, event: WebhookEv
   return ran ? outcome : `${event.type}: ${webhookId} was handled before; ignored`;
 }
 
-function nextState(order: Order, event: WebhookEvent): { status: OrderStatus; refundedMinor: number } | null {
+function applySubscriptionEvent(orders: OrdersDb, webhookId: string, event: SubscriptionEvent): string {
+  const subscription = event.subscription;
+  if (!subscription?.id) return `${event.type}: no subscription in it; ignored`;
+  const kept = orders.bySubscription(subscription.id);
+  if (!kept) return `${event.type} for ${subscription.id}: no order of this store has that subscription; ignored`;
+  let outcome = `${event.type}: order ${kept.orderId} keeps its newer subscription snapshot (version ${kept.version}, this one ${subscription.version})`;
+  const ran = orders.once(webhookId, event.type, () => {
+    const paidAt = Date.parse(event.created_at);
+    if (PAID.has(event.type) && Number.isFinite(paidAt)) orders.subscriptionPaid(subscription.id, paidAt);
+    if (orders.updateSubscription(snapshotOf(subscription))) {
+      outcome = `${event.type}: order ${kept.orderId}, subscription ${subscription.id} ${kept.status} → ${subscription.status}, ${subscription.periods_paid} paid`;
+    }
+  });
+  return ran ? outcome : `${event.type}: ${webhookId} was handled before; ignored`;
+}
+
+function nextState(order: Order, event: SessionEvent): { status: OrderStatus; refundedMinor: number } | null {
   const { session } = event;
   const refunded = Math.max(order.refundedMinor, refundedOf(session));
   const fullyRefunded = refunded >= order.amountMinor;
@@ -56,5 +93,5 @@ function nextState(order: Order, event: WebhookEvent): { status: OrderStatus; re
   }
 }
 
-const refundedOf = (session: WebhookEvent['session']) =>
+const refundedOf = (session: SessionEvent['session']) =>
   (session.acquiring_payments ?? []).reduce((sum, p) => sum + (p.refunded_amount_details?.amount ?? 0), 0);

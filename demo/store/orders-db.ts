@@ -3,12 +3,39 @@
  * server's. An order is `awaiting_payment` until a verified `payment_finished` says its session
  * was paid; only then is it `paid`, and a verified `payment_refunded` for all of it makes it
  * `refunded`. Webhook ids already handled are kept, so a redelivery changes nothing.
+ *
+ * An order of a subscription has a row in `order_subscriptions` too: the subscription as the
+ * latest verified event told it (the highest `version` wins), and when it was last paid.
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { OrderLine } from './catalog';
 
 export type OrderStatus = 'awaiting_payment' | 'paid' | 'refunded' | 'cancelled';
+
+export type SubscriptionStatus = 'pending' | 'active' | 'past_due' | 'cancelled';
+
+/** A subscription as the store knows it. Times are epoch milliseconds, on the payment server's clock. */
+export type OrderSubscription = {
+  orderId: string;
+  subscriptionId: string;
+  status: SubscriptionStatus;
+  periodsPaid: number;
+  /** When the last period was paid (the first payment or a renewal), or null before the first. */
+  lastPaidAt: number | null;
+  nextChargeAt: number | null;
+  currentPeriodEnd: number | null;
+  cancelAtPeriodEnd: boolean;
+  cancelledAt: number | null;
+  failedAttempts: number;
+  /** The customer's own page (the subscription's unsubscribe_url). */
+  manageUrl: string;
+  /** The subscription's version in the snapshot kept: an older one is never applied over it. */
+  version: number;
+};
+
+/** A subscription snapshot to keep (everything but what only events tell: lastPaidAt). */
+export type SubscriptionSnapshot = Omit<OrderSubscription, 'orderId' | 'lastPaidAt'>;
 
 export type Order = {
   id: string;
@@ -53,6 +80,21 @@ const SCHEMA = `
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS order_subscriptions (
+    order_id TEXT PRIMARY KEY REFERENCES orders (id),
+    subscription_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'past_due', 'cancelled')),
+    periods_paid INTEGER NOT NULL,
+    last_paid_at INTEGER,
+    next_charge_at INTEGER,
+    current_period_end INTEGER,
+    cancel_at_period_end INTEGER NOT NULL,
+    cancelled_at INTEGER,
+    failed_attempts INTEGER NOT NULL,
+    manage_url TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS processed_webhooks (
     webhook_id TEXT PRIMARY KEY,
     type TEXT NOT NULL,
@@ -74,6 +116,36 @@ const fromRow = (r: Row): Order => ({
   updatedAt: r.updated_at,
 });
 
+type SubscriptionRow = {
+  order_id: string;
+  subscription_id: string;
+  status: SubscriptionStatus;
+  periods_paid: number;
+  last_paid_at: number | null;
+  next_charge_at: number | null;
+  current_period_end: number | null;
+  cancel_at_period_end: number;
+  cancelled_at: number | null;
+  failed_attempts: number;
+  manage_url: string;
+  version: number;
+};
+
+const subscriptionFromRow = (r: SubscriptionRow): OrderSubscription => ({
+  orderId: r.order_id,
+  subscriptionId: r.subscription_id,
+  status: r.status,
+  periodsPaid: r.periods_paid,
+  lastPaidAt: r.last_paid_at,
+  nextChargeAt: r.next_charge_at,
+  currentPeriodEnd: r.current_period_end,
+  cancelAtPeriodEnd: r.cancel_at_period_end === 1,
+  cancelledAt: r.cancelled_at,
+  failedAttempts: r.failed_attempts,
+  manageUrl: r.manage_url,
+  version: r.version,
+});
+
 export class OrdersDb {
   private readonly s;
 
@@ -90,6 +162,22 @@ export class OrdersDb {
       attach: db.prepare('UPDATE orders SET session_id = ?, public_token = ?, updated_at = ? WHERE id = ?'),
       setState: db.prepare('UPDATE orders SET status = @status, refunded_amount = @refunded, updated_at = @now WHERE id = @id'),
       seen: db.prepare('INSERT OR IGNORE INTO processed_webhooks (webhook_id, type, received_at) VALUES (?, ?, ?)'),
+      subscriptionOf: db.prepare<[string], SubscriptionRow>('SELECT * FROM order_subscriptions WHERE order_id = ?'),
+      bySubscription: db.prepare<[string], SubscriptionRow>('SELECT * FROM order_subscriptions WHERE subscription_id = ?'),
+      insertSubscription: db.prepare(
+        `INSERT INTO order_subscriptions (order_id, subscription_id, status, periods_paid, next_charge_at, current_period_end, cancel_at_period_end,
+           cancelled_at, failed_attempts, manage_url, version, updated_at)
+         VALUES (@order_id, @subscription_id, @status, @periods_paid, @next_charge_at, @current_period_end, @cancel_at_period_end,
+           @cancelled_at, @failed_attempts, @manage_url, @version, @now)`,
+      ),
+      // Only a newer snapshot replaces the one kept: deliveries may come out of order.
+      updateSubscription: db.prepare(
+        `UPDATE order_subscriptions SET status = @status, periods_paid = @periods_paid, next_charge_at = @next_charge_at,
+           current_period_end = @current_period_end, cancel_at_period_end = @cancel_at_period_end, cancelled_at = @cancelled_at,
+           failed_attempts = @failed_attempts, manage_url = @manage_url, version = @version, updated_at = @now
+         WHERE subscription_id = @subscription_id AND version < @version`,
+      ),
+      paidAt: db.prepare('UPDATE order_subscriptions SET last_paid_at = MAX(COALESCE(last_paid_at, 0), @at), updated_at = @now WHERE subscription_id = @subscription_id'),
     };
   }
 
@@ -121,6 +209,31 @@ export class OrdersDb {
     this.s.setState.run({ id: orderId, status, refunded: refundedMinor, now });
   }
 
+  /** Keeps the subscription an order is for, as subscription/create answered it. */
+  attachSubscription(orderId: string, snapshot: SubscriptionSnapshot, now = Date.now()): void {
+    this.s.insertSubscription.run({ order_id: orderId, ...snapshotParams(snapshot), now });
+  }
+
+  subscriptionOf(orderId: string): OrderSubscription | null {
+    const row = this.s.subscriptionOf.get(orderId);
+    return row ? subscriptionFromRow(row) : null;
+  }
+
+  bySubscription(subscriptionId: string): OrderSubscription | null {
+    const row = this.s.bySubscription.get(subscriptionId);
+    return row ? subscriptionFromRow(row) : null;
+  }
+
+  /** Keeps `snapshot` if it is newer than the one kept; true when it was. */
+  updateSubscription(snapshot: SubscriptionSnapshot, now = Date.now()): boolean {
+    return this.s.updateSubscription.run({ ...snapshotParams(snapshot), now }).changes > 0;
+  }
+
+  /** A period was paid at `at` (ms): kept if it is the latest payment heard of. */
+  subscriptionPaid(subscriptionId: string, at: number, now = Date.now()): void {
+    this.s.paidAt.run({ subscription_id: subscriptionId, at, now });
+  }
+
   /** Runs `fn` unless this webhook id was handled before; true when it ran. */
   once(webhookId: string, type: string, fn: () => void, now = Date.now()): boolean {
     return this.db.transaction(() => {
@@ -134,3 +247,16 @@ export class OrdersDb {
     this.db.close();
   }
 }
+
+const snapshotParams = (s: SubscriptionSnapshot) => ({
+  subscription_id: s.subscriptionId,
+  status: s.status,
+  periods_paid: s.periodsPaid,
+  next_charge_at: s.nextChargeAt,
+  current_period_end: s.currentPeriodEnd,
+  cancel_at_period_end: s.cancelAtPeriodEnd ? 1 : 0,
+  cancelled_at: s.cancelledAt,
+  failed_attempts: s.failedAttempts,
+  manage_url: s.manageUrl,
+  version: s.version,
+});

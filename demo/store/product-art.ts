@@ -34,7 +34,23 @@ const tea = html`<svg viewBox="0 0 200 150" role="img" aria-label="A tin of sea-
   <circle cx="110" cy="94" r="4" fill="#f97316"/><circle cx="112" cy="66" r="3" fill="#fb923c"/>
 </svg>`;
 
-export const PRODUCT_ART: Record<string, ReturnType<typeof html>> = { 'baikal-mug': mug, 'wool-socks': socks, 'buckthorn-tea': tea };
+const teaSubscription = html`<svg viewBox="0 0 200 150" role="img" aria-label="A box of Baikal herbal tea, with an arrow going round: it comes every month">
+  <rect width="200" height="150" fill="#dcfce7"/>
+  <ellipse cx="92" cy="130" rx="62" ry="8" fill="#bbf7d0"/>
+  <rect x="42" y="52" width="100" height="76" rx="6" fill="#15803d"/>
+  <rect x="38" y="42" width="108" height="18" rx="5" fill="#14532d"/>
+  <rect x="58" y="72" width="68" height="44" rx="4" fill="#f0fdf4"/>
+  <path d="M92 110 v-32" stroke="#166534" stroke-width="3" stroke-linecap="round"/>
+  <ellipse cx="85" cy="86" rx="8" ry="3.5" transform="rotate(-35 85 86)" fill="#22c55e"/>
+  <ellipse cx="99" cy="92" rx="8" ry="3.5" transform="rotate(35 99 92)" fill="#16a34a"/>
+  <ellipse cx="85" cy="100" rx="8" ry="3.5" transform="rotate(-35 85 100)" fill="#16a34a"/>
+  <ellipse cx="99" cy="80" rx="7" ry="3" transform="rotate(35 99 80)" fill="#22c55e"/>
+  <circle cx="110" cy="104" r="3" fill="#a855f7"/><circle cx="114" cy="98" r="2.5" fill="#c084fc"/>
+  <path d="M176 26 a18 18 0 1 0 4 16" fill="none" stroke="#15803d" stroke-width="5" stroke-linecap="round"/>
+  <path d="M168 24 l9 2 l1 -9" fill="none" stroke="#15803d" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/>
+</svg>`;
+
+export const PRODUCT_ART: Record<string, ReturnType<typeof html>> = { 'baikal-mug': mug, 'wool-socks': socks, 'buckthorn-tea': tea, 'baikal-tea-monthly': teaSubscription };
 
 /** The shop's logo: a wave over a mountain. */
 /** The shop's logo, as a file (`/demo/logo.svg`: the project's logo_url on the hosted pages) and inline in the header. */

@@ -42,11 +42,11 @@ ${opts.sandbox ? html`<link rel="stylesheet" href="/demo/sandbox-phone.css">` : 
   <section class="products" aria-label="${t.products}">
     ${CATALOG.map((p) => {
       const text = productText(p, lang);
-      return html`<article class="product" data-sku="${p.sku}" data-name="${text.name}" data-price="${p.priceMinor}">
+      return html`<article class="product" data-sku="${p.sku}" data-name="${text.name}" data-price="${p.priceMinor}"${p.subscription ? html` data-period="${p.subscription.period.unit}"` : ''}>
         <div class="art">${PRODUCT_ART[p.sku]}</div>
         <h2>${text.name}</h2>
         <p class="muted">${text.description}</p>
-        <div class="buy"><span class="price">${money(p.priceMinor)}</span><button type="button" class="add">${t.addToCart}</button></div>
+        <div class="buy"><span class="price">${p.subscription ? t.perMonth(money(p.priceMinor)) : money(p.priceMinor)}</span><button type="button" class="add">${t.addToCart}</button></div>
       </article>`;
     })}
   </section>
@@ -55,6 +55,7 @@ ${opts.sandbox ? html`<link rel="stylesheet" href="/demo/sandbox-phone.css">` : 
     <p class="muted" id="cart-empty">${t.cartEmpty}</p>
     <ul id="cart-lines"></ul>
     <p class="total">${t.total} <output id="cart-total">${money(0)}</output></p>
+    <p class="cart-note" id="cart-note" hidden>${t.subscriptionAlone}</p>
     <button type="button" class="approve" id="checkout" disabled>${t.checkout}</button>
     <p class="error" id="cart-error" role="alert" hidden></p>
   </aside>

@@ -3,11 +3,12 @@
  * cart, the order (priced by the backend), the widget for the order's session, the sandbox
  * phone fed by the widget's events, and the order's status as the backend knows it.
  */
-import { h, replace } from '../dom';
+import { h, replace, type Child } from '../dom';
 import { formatAmount } from '../../widget/i18n/money';
 import { STORE_WORDS } from './words';
 import { Cart } from './cart';
-import { isFinal, orderStatusLine, type OrderView } from './order-status';
+import { subscriptionIn } from './catalog';
+import { isFinal, orderStatusLine, subscriptionStatus, type OrderView } from './order-status';
 import { SandboxPhone } from '../sandbox-phone/sandbox-phone';
 
 /** How often the page asks the backend for the order's status while the checkout is open. */
@@ -20,7 +21,10 @@ const money = (amountMinor: number) => formatAmount(amountMinor, 'RUB', lang);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const products = new Map(
-  [...document.querySelectorAll<HTMLElement>('.product')].map((el) => [el.dataset.sku!, { el, name: el.dataset.name!, priceMinor: Number(el.dataset.price) }]),
+  [...document.querySelectorAll<HTMLElement>('.product')].map((el) => [
+    el.dataset.sku!,
+    { el, add: el.querySelector<HTMLButtonElement>('button.add')!, name: el.dataset.name!, priceMinor: Number(el.dataset.price) },
+  ]),
 );
 const cart = new Cart(sessionStorage, (sku) => products.has(sku));
 const els = {
@@ -28,6 +32,7 @@ const els = {
   empty: $('cart-empty'),
   total: $<HTMLOutputElement>('cart-total'),
   checkout: $<HTMLButtonElement>('checkout'),
+  note: $('cart-note'),
   cartError: $('cart-error'),
   section: $('checkout-section'),
   summary: $('order-summary'),
@@ -38,11 +43,18 @@ const els = {
 
 let openOrder: string | null = null;
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
+/** What the status shows now (showStatus): unchanged, it is left alone. */
+let shownStatus = '';
 
 function renderCart(): void {
   const items = cart.items();
   const locked = openOrder !== null;
+  const subscription = subscriptionIn(items);
+  // A subscription is bought on its own (catalog.ts says why): with other goods beside it, the
+  // customer is told so and picks one; the backend would refuse the mix anyway.
+  const mixed = subscription !== undefined && items.length > 1;
   els.empty.hidden = items.length > 0;
+  els.note.hidden = !mixed;
   replace(
     els.lines,
     items.map(({ sku, qty }) => {
@@ -56,14 +68,21 @@ function renderCart(): void {
           { class: 'qty' },
           h('button', { type: 'button', 'aria-label': t.oneLess(p.name), disabled: locked, onclick: () => change(sku, -1) }, '−'),
           h('span', {}, qty),
-          h('button', { type: 'button', 'aria-label': t.oneMore(p.name), disabled: locked, onclick: () => change(sku, 1) }, '+'),
+          h('button', { type: 'button', 'aria-label': t.oneMore(p.name), disabled: locked || !cart.canAdd(sku), onclick: () => change(sku, 1) }, '+'),
         ),
-        h('span', { class: 'line-total' }, money(p.priceMinor * qty)),
+        h('span', { class: 'line-total' }, sku === subscription?.sku ? t.perMonthShort(money(p.priceMinor)) : money(p.priceMinor * qty)),
       );
     }),
   );
   els.total.value = money(cart.totalMinor((sku) => products.get(sku)!.priceMinor));
-  els.checkout.disabled = locked || items.length === 0;
+  els.checkout.disabled = locked || items.length === 0 || mixed;
+  els.checkout.textContent = subscription && !mixed ? t.subscribe : t.checkout;
+  for (const [sku, p] of products) {
+    // One subscription is all an order takes (ten of anything else): its button says it is in.
+    const full = !cart.canAdd(sku);
+    p.add.disabled = full;
+    p.add.textContent = full ? t.inCart : t.addToCart;
+  }
 }
 
 function change(sku: string, delta: number): void {
@@ -121,11 +140,30 @@ async function pollOrder(delayMs = ORDER_POLL_MS): Promise<void> {
   const order = res?.ok ? ((await res.json()) as OrderView) : null;
   if (openOrder !== orderId) return;
   if (order) {
-    els.status.textContent = orderStatusLine(order, lang);
-    els.status.dataset.status = order.status;
+    showStatus(order);
     if (isFinal(order.status)) return;
   }
   void pollOrder();
+}
+
+/** The order's status; a paid subscription's with its state, payments and a link to the customer's page. */
+function showStatus(order: OrderView): void {
+  const sub = subscriptionStatus(order, lang);
+  const lines: Child[] = sub
+    ? [
+        h('span', { class: 'status-line' }, sub.headline),
+        ...sub.details.map((d) => h('span', { class: 'status-line detail' }, d)),
+        // Its own page, beside this one: the customer comes back here to shop.
+        h('a', { class: 'status-line', href: sub.link.href, target: '_blank', rel: 'noopener', id: 'subscription-page' }, sub.link.text),
+      ]
+    : [orderStatusLine(order, lang)];
+  // Asked every 2 s: the same words again would be announced again (role="status") and drop the link's focus.
+  const shown = JSON.stringify([order.status, sub ?? lines]);
+  if (shown !== shownStatus) replace(els.status, ...lines);
+  shownStatus = shown;
+  els.status.dataset.status = order.status;
+  if (order.subscription) els.status.dataset.subscription = order.subscription.status;
+  else delete els.status.dataset.subscription;
 }
 
 function newOrder(): void {
@@ -136,6 +174,8 @@ function newOrder(): void {
   els.section.hidden = true;
   els.status.textContent = '';
   delete els.status.dataset.status; // else the next order would read as the last one's "paid" until its first poll
+  delete els.status.dataset.subscription;
+  shownStatus = '';
   replace(els.slot);
   renderCart();
   window.scrollTo({ top: 0, behavior: 'smooth' });
@@ -151,7 +191,7 @@ async function resume(): Promise<void> {
   openCheckout(order.order_id, order.token);
 }
 
-for (const [sku, p] of products) p.el.querySelector('button.add')!.addEventListener('click', () => change(sku, 1));
+for (const [sku, p] of products) p.add.addEventListener('click', () => change(sku, 1));
 els.checkout.addEventListener('click', () => void placeOrder());
 $('new-order').addEventListener('click', newOrder);
 renderCart();

@@ -5,6 +5,12 @@
  */
 import type { StoreLanguage } from './catalog';
 
+/** Russian's three plural forms of a count (1 месяц, 2 месяца, 5 месяцев; 21 месяц). */
+const ruPlural = (n: number, one: string, few: string, many: string) => ({ one, few, many })[new Intl.PluralRules('ru').select(n) as 'one' | 'few' | 'many'] ?? many;
+
+/** Ends a sentence with its full stop, unless a date ends it with one already ("1 января 2027 г."). */
+const sentence = (text: string) => (text.endsWith('.') ? text : `${text}.`);
+
 const en = {
   title: 'Baikal Goods · sg-checkout demo store',
   heading: 'Baikal Goods: gifts from Lake Baikal',
@@ -14,6 +20,8 @@ const en = {
   language: 'Language',
   products: 'Products',
   addToCart: 'Add to cart',
+  /** On a product's button once the cart holds all an order may take of it. */
+  inCart: 'In the cart',
   cart: 'Cart',
   cartEmpty: 'Empty. Add something you like.',
   total: 'Total',
@@ -33,6 +41,26 @@ const en = {
     refunded: 'Refunded: the store received a verified payment_refunded webhook.',
     cancelled: 'Cancelled: the payment session ended unpaid.',
   },
+  /** A subscription's price on its card: what each month costs. */
+  perMonth: (price: string) => `${price} a month`,
+  /** The same, in the cart's narrow column. */
+  perMonthShort: (price: string) => `${price} / month`,
+  subscribe: 'Subscribe',
+  /** Why the checkout is off while the cart holds a subscription and other goods (catalog.ts says why). */
+  subscriptionAlone: 'A subscription is bought on its own: keep either the subscription or the other goods in the cart, and order the rest next.',
+  /** The order's status once its subscription's first payment is in. Dates are the customer's, amounts formatted. */
+  subscription: {
+    starting: 'Payment received: your subscription starts in a moment.',
+    active: 'Your subscription is active.',
+    pastDue: 'The last payment did not go through.',
+    ending: (date: string) => `Cancelled: your subscription ends on ${date}, with no further payments.`,
+    ended: (date: string) => `Your subscription ended on ${date}.`,
+    paid: (months: number, date: string) => `${months === 1 ? '1 month' : `${months} months`} paid, the last payment on ${date}.`,
+    next: (amount: string, date: string) => `Next payment: ${amount} on ${date}.`,
+    retry: (date: string) => `We will try again on ${date}.`,
+    manage: 'Manage your subscription: payments, cancel',
+    page: 'Your subscription’s page',
+  },
 };
 
 export type StoreWords = typeof en;
@@ -46,6 +74,7 @@ const ru: StoreWords = {
   language: 'Язык',
   products: 'Товары',
   addToCart: 'В корзину',
+  inCart: 'В корзине',
   cart: 'Корзина',
   cartEmpty: 'Пусто. Добавьте то, что нравится.',
   total: 'Итого',
@@ -63,6 +92,22 @@ const ru: StoreWords = {
     partlyRefunded: (amount) => `Оплачено; возвращено ${amount}.`,
     refunded: 'Возвращено: магазин получил проверенный вебхук payment_refunded.',
     cancelled: 'Отменено: сессия оплаты закончилась без оплаты.',
+  },
+  perMonth: (price) => `${price} в месяц`,
+  perMonthShort: (price) => `${price} / мес.`,
+  subscribe: 'Оформить подписку',
+  subscriptionAlone: 'Подписка оформляется отдельно от других товаров: оставьте в корзине либо подписку, либо товары, а остальное закажите следующим заказом.',
+  subscription: {
+    starting: 'Платёж получен: подписка вот-вот начнётся.',
+    active: 'Подписка активна.',
+    pastDue: 'Последний платёж не прошёл.',
+    ending: (date) => `Подписка отменена: она закончится ${date}, больше списаний не будет.`,
+    ended: (date) => sentence(`Подписка закончилась ${date}`),
+    paid: (months, date) => sentence(`${ruPlural(months, `Оплачен ${months} месяц`, `Оплачено ${months} месяца`, `Оплачено ${months} месяцев`)}, последний платёж ${date}`),
+    next: (amount, date) => sentence(`Следующий платёж ${amount} — ${date}`),
+    retry: (date) => sentence(`Попробуем списать снова ${date}`),
+    manage: 'Управление подпиской: платежи, отмена',
+    page: 'Страница подписки',
   },
 };
 

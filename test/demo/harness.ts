@@ -56,7 +56,8 @@ export function shopper(request: (path: string, init?: RequestInit) => Response 
   };
   return {
     cookie: () => cookie,
-    order: (items: unknown) => send('/demo/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) }),
+    /** `lang`: the page's language, as the shop page sends it. */
+    order: (items: unknown, lang?: 'ru' | 'en') => send('/demo/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items, ...(lang ? { lang } : {}) }) }),
     status: (orderId: string) => send(`/demo/orders/${orderId}`),
   };
 }
