@@ -24,9 +24,10 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROME_PATH, args: CHROME_ARGS });
 }
 
-export async function newShopperContext(browser: Browser, device: Device): Promise<BrowserContext> {
-  // English, to match the demo page; the rest as for the bare widget's tests.
-  const context = await newContext(browser, device, 'en-US');
+/** `locale`: the browser's language (English by default, to match the demo page). */
+export async function newShopperContext(browser: Browser, device: Device, locale = 'en-US'): Promise<BrowserContext> {
+  // The rest as for the bare widget's tests.
+  const context = await newContext(browser, device, locale);
   // Injected by the browser itself, so the page's CSP (no inline script) does not apply to it.
   await context.addInitScript(() => {
     const w = window as unknown as { sgEvents: { type: string; detail: unknown }[] };
