@@ -155,7 +155,7 @@ export function createServer(options: ServerOptions) {
   const trustProxy = options.trustProxy ?? false;
   app.route('/', merchantApi({ store, clock, sessions, rails, subscriptions, links, limiter, publicUrl: options.publicUrl, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => Date.now() };
-  app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm: sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
+  app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm: sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null, bindsFps: acquirer.bindsFpsAccounts === true, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   // The sandbox bank acts for any customer: it exists only where no money moves.
   if (sandbox) app.route('/', sandboxRoutes({ store, rail: sandbox }));
   if (sandbox && testClock) app.route('/', testClockRoutes(testClock));
@@ -165,7 +165,9 @@ export function createServer(options: ServerOptions) {
   app.route('/', favicon());
   app.route('/', receiptPages(store, { sandbox: sandbox !== null }));
   app.route('/', subscriptionPages({ store, subscriptions, publicUrl: options.publicUrl }));
-  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions }), store, { limiter, trustProxy }, acquirer.framedSources));
+  // A subscription link's subscriptions: the app's own service, opening the first payment's session as the link's (link-checkout.ts).
+  const linkSubscriptions = (linkSessions: SessionService) => new SubscriptionService({ store, clock, sessions: linkSessions, publicUrl: options.publicUrl, onWebhookQueued: () => sender.wake() });
+  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions, subscriptions: linkSubscriptions }), store, { limiter, trustProxy }, acquirer.framedSources));
   mountDocs(app, options.publicUrl);
 
   const stopHooks: (() => Promise<void>)[] = [];

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 
 /** Id prefixes of design.md: the prefix tells a reader what an id names. */
-export type IdPrefix = 'ps' | 'pm' | 'rf' | 'pl' | 'sub' | 'evt' | 'cus' | 'tok' | 'pt';
+export type IdPrefix = 'ps' | 'pm' | 'rf' | 'pl' | 'sub' | 'evt' | 'cus' | 'tok' | 'bnd' | 'pt';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 

@@ -31,7 +31,12 @@ export type StartRequest = {
   capture: boolean;
   /** The rail's token for the card (a card, saved-card or recurrent payment). */
   cardToken: string | null;
-  /** Keep the card as a recurrent token for later charges (payment_options.recurrent; the customer agreed). */
+  /** A recurrent payment by FPS account binding: the rail's id of the binding (see `RailBinding`). */
+  bindingRef: string | null;
+  /**
+   * Keep the means of payment for later charges (payment_options.recurrent; the customer agreed):
+   * the card as a recurrent token, or, for FPS, the customer's account bound as they pay.
+   */
   keepRecurrent: boolean;
   /** A recurrent payment's initiator: the merchant (no customer, exempt from 3-D Secure) or the customer (one click; the issuer may ask). */
   initiator: 'merchant' | 'client' | null;
@@ -52,13 +57,21 @@ export type RailPaymentState =
   | { state: 'awaiting_customer'; interaction: CustomerInteraction; railRef: string | null; expiresAt: number | null }
   /** Authorised and held: `capture` or `void` next. */
   | { state: 'authorized'; railRef: string | null }
-  | { state: 'captured'; railRef: string | null }
+  /** Taken; `binding`: an FPS payment with keepRecurrent bound the customer's account as well. */
+  | { state: 'captured'; railRef: string | null; binding?: RailBinding }
   | { state: 'declined'; code: string; description: string }
   | { state: 'voided' }
   /** The rail has it and has not decided yet: ask again later. */
   | { state: 'processing'; railRef: string | null }
   /** (`status` only) The rail never received this payment: nothing was, or will be, charged. */
   | { state: 'not_found' };
+
+/**
+ * An FPS account binding the customer approved in their bank app (NSPK's subscription): `ref` is
+ * the rail's id of it, which later charges name (`StartRequest.bindingRef`); `bankId` the
+ * customer's bank (its FPS member id), where they may revoke it at any time.
+ */
+export type RailBinding = { ref: string; bankId: string | null };
 
 export type RefundRequest = { refundId: string; paymentId: string; railRef: string | null; amount: Money };
 
@@ -84,6 +97,8 @@ export interface Acquirer {
   readonly name: string;
   /** True for the simulation: views and webhooks say `"sandbox": true`, the widget shows "Test mode". */
   readonly sandbox: boolean;
+  /** True when an FPS payment with keepRecurrent binds the account and a `bindingRef` can be charged; otherwise only cards recur. */
+  readonly bindsFpsAccounts?: boolean;
   start(request: StartRequest, signal: AbortSignal): Promise<RailPaymentState>;
   /** Takes the held money of an authorised payment (the merchant's `session/confirm`). */
   capture(payment: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState>;
@@ -125,6 +140,8 @@ export interface RailReports {
   refund(refundId: string, state: RailRefundState): Promise<void>;
   /** The rail says a payment's refunds changed without naming them (an upstream's payment_refunded): ask it about each pending one now. */
   reconcileRefunds(paymentId: string): Promise<void>;
+  /** The customer revoked an FPS account binding at their bank: it is charged no more. */
+  bindingRevoked(bindingRef: string): Promise<void>;
   /** The gateway's payment the rail knows by its own reference (an upstream session id), if any. */
   paymentIdByRailRef(railRef: string): Promise<string | null>;
 }

@@ -7,7 +7,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { html } from 'hono/html';
 import type { WebhookType } from '../domain/types';
 
-const TYPES = ['ready_to_confirm', 'action_required', 'payment_finished', 'payment_refunded'] as const satisfies readonly WebhookType[];
+const TYPES = ['ready_to_confirm', 'action_required', 'payment_finished', 'payment_refunded', 'recurrent_disabled'] as const satisfies readonly WebhookType[];
 const SUBSCRIPTION_TYPES = ['subscription_activated', 'subscription_charged', 'subscription_payment_failed', 'subscription_cancelled'] as const satisfies readonly WebhookType[];
 
 // Every event type is documented: a type added to WebhookType and missing here fails to compile.
@@ -62,8 +62,10 @@ export function registerWebhookDocs(app: OpenAPIHono<any>): void {
   app.openAPIRegistry.registerWebhook({
     method: 'post',
     path: 'session-event',
-    summary: 'A session event: ready_to_confirm, action_required, payment_finished or payment_refunded',
-    description: EVENT_DESCRIPTION,
+    summary: 'A session event: ready_to_confirm, action_required, payment_finished, payment_refunded or recurrent_disabled',
+    description:
+      EVENT_DESCRIPTION +
+      ' recurrent_disabled: the customer revoked an FPS account binding in their bank app; the session is the one whose payment made it, and that payment\'s recurrent.is_active is now false (a charge of it is refused; a subscription on it ends at its next date, token_inactive).',
     request: { headers, body: { content: { 'application/json': { schema: event } } } },
     responses,
   });
@@ -75,7 +77,9 @@ export function webhooksSection() {
     <p>Events <code>${TYPES.join(', ')}</code> are POSTed to the project's webhook URL with the body
       <code>{"type", "created_at", "session"}</code> and the event's id in <code>webhook-id</code>, the same on every attempt.
       They arrive at least once and may arrive out of order: drop a <code>webhook-id</code> you have processed and keep the
-      highest <code>session.version</code> per session. Answer 2xx to acknowledge; 410 disables the endpoint.</p>
+      highest <code>session.version</code> per session. Answer 2xx to acknowledge; 410 disables the endpoint.
+      <code>recurrent_disabled</code> says the customer revoked an FPS account binding in their bank app: its session is the one
+      whose payment made the binding, with that payment's <code>recurrent.is_active</code> now false.</p>
     <p>Subscriptions add <code>${SUBSCRIPTION_TYPES.join(', ')}</code>, with the body <code>{"type", "created_at", "subscription"}</code>
       (keep the highest <code>subscription.version</code>); each charge is also a session with its usual <code>payment_finished</code>.</p>
     <p>How a delivery is signed is the project's <code>webhook_signing</code>, chosen with

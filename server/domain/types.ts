@@ -29,7 +29,9 @@ export type WebhookType =
   | 'subscription_activated'
   | 'subscription_charged'
   | 'subscription_payment_failed'
-  | 'subscription_cancelled';
+  | 'subscription_cancelled'
+  /** The customer revoked an FPS account binding at their bank: its recurrent token is inactive. */
+  | 'recurrent_disabled';
 
 export type Money = { amount: number; currency: string };
 

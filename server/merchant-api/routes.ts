@@ -21,7 +21,8 @@ import * as sub from '../subscriptions/schemas';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
-import { renderRecurrent } from '../sessions/render';
+import { isBindingToken } from '../sessions/bindings';
+import { findRecurrent } from '../sessions/render';
 
 export type MerchantDeps = {
   store: Storage;
@@ -165,12 +166,19 @@ export function merchantApi(d: MerchantDeps) {
   );
 
   method('recurrent/status', 'Read a recurrent token: whether it can still be charged', s.recurrentStatusBody, async (tx, project, b) => {
-    const card = await tx.cards.get(b.token);
-    if (!card || card.project !== project.name || !card.recurrent) throw notFound('recurrent token', b.token);
-    return { status: 'ok', recurrent: renderRecurrent(card) };
+    const recurrent = await findRecurrent(tx, project.name, b.token);
+    if (!recurrent) throw notFound('recurrent token', b.token);
+    return { status: 'ok', recurrent };
   });
 
-  method('recurrent/disable', 'Disable a recurrent card token', s.recurrentDisableBody, async (tx, project, b) => {
+  // Disabling a binding here stops this gateway charging it; the customer's consent at their bank is theirs to end.
+  method('recurrent/disable', 'Disable a recurrent token: a card token, or an FPS account binding', s.recurrentDisableBody, async (tx, project, b) => {
+    if (isBindingToken(b.token)) {
+      const binding = await tx.bindings.get(b.token);
+      if (!binding || binding.project !== project.name) throw notFound('recurrent token', b.token);
+      await tx.bindings.disable(b.token, d.clock.now(), 'merchant');
+      return { status: 'ok', token: b.token, disabled: true };
+    }
     const card = await tx.cards.get(b.token);
     if (!card || card.project !== project.name) throw notFound('card token', b.token);
     await tx.cards.disable(b.token, d.clock.now());

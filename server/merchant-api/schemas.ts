@@ -52,7 +52,7 @@ export const customer = z
 
 const paymentOptions = z.strictObject({
   return_url: httpUrl.optional().openapi({ description: 'Where the customer returns after paying.' }),
-  recurrent: z.boolean().optional().openapi({ description: 'Keep the card as a recurrent token for later merchant-initiated charges.' }),
+  recurrent: z.boolean().optional().openapi({ description: 'Keep the means of payment for later merchant-initiated charges: the card as a recurrent token (tok_…), or, paid by FPS, the customer\'s bank account bound by NSPK (bnd_…). The customer must agree; the widget asks.' }),
   save_card: z
     .boolean()
     .optional()
@@ -78,6 +78,9 @@ const sessionOptions = paymentOptions
 
 const sessionId = z.string().regex(/^ps_[0-9a-z]{20}$/, { message: 'must be a session id such as ps_…, as session/create returned it' });
 export const cardToken = z.string().regex(/^tok_[0-9a-z]{20}$/, { message: 'must be a card token tok_… from the card form' });
+const recurrentToken = z.string().regex(/^(tok|bnd)_[0-9a-z]{20}$/, {
+  message: "must be a recurrent token as a payment's recurrent.token gave it: tok_… (a card) or bnd_… (an FPS account binding)",
+});
 
 export const paymentDetails = z
   .discriminatedUnion('type', [
@@ -85,7 +88,7 @@ export const paymentDetails = z
     z.strictObject({
       type: z.literal('recurrent'),
       recurrent: z.strictObject({
-        token: cardToken,
+        token: recurrentToken,
         initiator: z.enum(['merchant', 'client']).default('merchant').openapi({
           description: 'merchant (default): charged with no customer present, exempt from 3-D Secure; client: the customer pays with one click on your page, and the issuer may ask for 3-D Secure (action_required).',
         }),
@@ -134,8 +137,8 @@ const linkId = z.string().regex(/^pl_[0-9a-z]{20}$/, { message: 'must be a payme
 export const linkRef = z.strictObject({ id: linkId }).openapi('LinkRef');
 export const linkList = z.strictObject({}).openapi('LinkList');
 
-export const recurrentDisableBody = z.strictObject({ token: cardToken }).openapi('RecurrentDisable');
-export const recurrentStatusBody = z.strictObject({ token: cardToken }).openapi('RecurrentStatus');
+export const recurrentDisableBody = z.strictObject({ token: recurrentToken }).openapi('RecurrentDisable');
+export const recurrentStatusBody = z.strictObject({ token: recurrentToken }).openapi('RecurrentStatus');
 
 export const okReply = z
   .looseObject({ status: z.literal('ok'), session: z.looseObject({ id: z.string(), status: z.string() }).optional() })

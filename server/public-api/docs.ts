@@ -34,7 +34,7 @@ export const sessionViewReply = z
     description: z.string().nullable(),
     merchant: z.string().openapi({ description: "The shop's display name." }),
     methods: z.array(z.enum(['saved_card', 'fps', 'card', 'sberpay'])).openapi({ description: 'The methods to offer, in order.' }),
-    recurrent: z.boolean().openapi({ description: "The session keeps the card for the shop's later charges: send recurrent_consent: true (the customer agreed); only card is offered." }),
+    recurrent: z.boolean().openapi({ description: "The session keeps the means of payment for the shop's later charges: send recurrent_consent: true (the customer agreed); only what can recur is offered (card, and fps where the rail binds accounts)." }),
     subscription: z
       .strictObject({
         amount_details: z.strictObject({ amount: z.number().int(), currency: z.string() }),
@@ -166,7 +166,7 @@ export function registerPublicApiDocs(app: OpenAPIHono<any>): void {
       'card takes a token from POST …/cards on this same session (card_form server), or from the rail\'s card form with the card it showed (card_form acquirer: card is then required).',
     request: { params: token, ...json(startBody) },
     responses: responses(VIEW, {
-      400: `${INVALID}; field consent: the session asks for consent and it is not true; field card: a token of the rail's card form came without the card it showed; on a recurrent session, field recurrent_consent: it is not true, field method: not card`,
+      400: `${INVALID}; field consent: the session asks for consent and it is not true; field card: a token of the rail's card form came without the card it showed; on a recurrent session, field recurrent_consent: it is not true, field method: not one of the methods the view offers`,
       403: ORIGIN,
       404: `${TOKEN}, or card_token names no card of this project`,
       409: "order_refused: the merchant's order check said no (its error_message is the description); invalid_state: the session cannot take a payment now, or the card token was made on another session, already used or disabled, or there is no saved card",

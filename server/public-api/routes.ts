@@ -28,7 +28,7 @@ import type { RateLimiter } from '../http/rate-limits';
 import { clientAddress } from '../http/client-address';
 import { hstsHeader } from '../http/security-headers';
 import { cardToken, phoneSchema } from '../merchant-api/schemas';
-import { consentOf, sessionView, type CardFormKind } from './view';
+import { consentOf, recurringMethods, sessionView, type CardFormKind } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
 
 export type PublicDeps = {
@@ -40,6 +40,8 @@ export type PublicDeps = {
   sandbox: boolean;
   /** Who tokenises the cards (see CardFormKind). */
   cardForm: CardFormKind;
+  /** The rail binds FPS accounts, so a recurrent session may be paid by FPS too. */
+  bindsFps: boolean;
   notifier: SessionNotifier;
   publicUrl: string;
   orderCheck: OrderCheckDeps;
@@ -165,7 +167,7 @@ export function publicApi(d: PublicDeps) {
   };
   const render = async (sessionId: string, now: number, watch: Watch): Promise<CachedView> => {
     const { row, payment, latest } = (await d.sessions.current(sessionId))!;
-    const view = await sessionView(row, latest, d.store, { sandbox: d.sandbox, cardForm: d.cardForm, now });
+    const view = await sessionView(row, latest, d.store, { sandbox: d.sandbox, cardForm: d.cardForm, bindsFps: d.bindsFps, now });
     const open = row.status === 'created' || row.status === 'in_progress';
     const deadline = nextDeadline(row, payment);
     const entry = { version: row.version, open, json: JSON.stringify(view), deadline, validUntil: Math.min(now + VIEW_TTL_MS, deadline) };
@@ -246,7 +248,10 @@ export function publicApi(d: PublicDeps) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
       const recurrent = data.payment_options?.recurrent === true;
-      if (recurrent && body.method !== 'card') throw badRequest('method', "this session keeps the card for the shop's later charges: pay by card");
+      const recurring = recurringMethods(d.cardForm, d.bindsFps);
+      if (recurrent && !recurring.includes(body.method)) {
+        throw badRequest('method', `this session keeps the means of payment for the shop's later charges: pay by ${recurring.join(' or ')}`);
+      }
       if (recurrent && body.recurrent_consent !== true) {
         throw badRequest('recurrent_consent', "the customer must agree to the shop's later charges first: tick that box, then pay");
       }

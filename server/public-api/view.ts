@@ -18,8 +18,12 @@ export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 /** FPS leads (the cheapest rail for a merchant and the customer's habit in Russia); a saved card goes first when there is one. */
 const METHOD_ORDER: readonly MethodId[] = ['fps', 'card', 'sberpay'];
 const WITHOUT_CARDS: readonly MethodId[] = ['fps', 'sberpay'];
-/** What can pay now and be charged again later without the customer (FPS account binding is still to come). */
-const RECURRING_METHODS: readonly MethodId[] = ['card'];
+/**
+ * What can pay now and be charged again later without the customer, in METHOD_ORDER: FPS when
+ * the rail binds the account as it pays (`bindsFps`), cards when this server takes them.
+ */
+export const recurringMethods = (cardForm: CardFormKind, bindsFps: boolean): MethodId[] =>
+  METHOD_ORDER.filter((m) => (m === 'fps' && bindsFps) || (m === 'card' && cardForm !== null));
 
 /**
  * Who tokenises the cards: this server (`server`, only the sandbox: its cards are test cards) or
@@ -31,9 +35,9 @@ export type CardFormKind = 'server' | 'acquirer' | null;
 /** `latest`: the session's latest payment, live or finished (a failed one tells the customer why before they retry). */
 /**
  * `sandbox`: the server runs the sandbox rail (the widget shows "Test mode"); `cardForm`: who
- * tokenises cards; `now`: the server's clock (a subscription's next date is counted from it).
+ * tokenises cards; `bindsFps`: the rail binds FPS accounts (see `recurringMethods`); `now`: the server's clock (a subscription's next date is counted from it).
  */
-export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, opts: { sandbox: boolean; cardForm: CardFormKind; now: number }) {
+export async function sessionView(row: SessionRow, latest: PaymentRow | null, store: Reads, opts: { sandbox: boolean; cardForm: CardFormKind; bindsFps: boolean; now: number }) {
   const { sandbox, cardForm } = opts;
   const data = JSON.parse(row.data_json) as SessionData;
   // A saved card's last digits are shown only to a customer someone vouched for: never to whoever typed a name.
@@ -58,9 +62,9 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     description: data.description ?? null,
     /** The shop as its customers know it: its display name, never the project's internal name when it has one. */
     merchant: project?.displayName ?? row.project,
-    methods: recurrent ? RECURRING_METHODS.filter((m) => m !== 'card' || cardForm) : !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    methods: recurrent ? recurringMethods(cardForm, opts.bindsFps) : !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
     card_form: cardForm,
-    /** The session keeps the card for the shop's later charges: the customer must agree (recurrent_consent), and only cards are offered. */
+    /** The session keeps the means of payment for the shop's later charges: the customer must agree (recurrent_consent), and only what can recur is offered. */
     recurrent,
     /** The subscription this session's payment begins: the regular-payment notice says what, how often and when next. */
     subscription: subscription ? regularPayment(subscription, opts.now) : null,

@@ -11,20 +11,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Acquirer, CustomerInteraction, RailPaymentRef, RailPaymentState, RailRefundState, RailReports, RefundRequest, StartRequest } from '../acquirers/port';
 import type { Clock } from '../clock';
 import { conflict, notFound } from '../errors';
-import type { Storage, Tx } from '../store/port';
+import type { SandboxRailReads, Storage, Tx } from '../store/port';
 import type { SandboxRailPaymentRow, SandboxRailRefundRow } from '../store/rows';
 import { SandboxFaults, SandboxRailFailure, type SandboxOp } from './faults';
-import { fpsLink, newFpsQrId } from './fps';
+import { fpsBindingLink, fpsLink, newFpsBindingId, newFpsQrId } from './fps';
 import { formatAmount } from '../../widget/i18n/money';
 
 /** The FPS member id (bank) that receives sandbox payments. */
 export const SANDBOX_FPS_MEMBER_ID = '100000000111';
+/** The customer's bank when the sandbox bank page answers without naming one (the bank list names the one tapped). */
+export const SANDBOX_CUSTOMER_BANK_ID = '100000000111';
 
 export type SandboxRailDeps = { store: Storage; clock: Clock; publicUrl: string };
 
 export class SandboxRail implements Acquirer {
   readonly name = 'sandbox';
   readonly sandbox = true;
+  readonly bindsFpsAccounts = true;
   readonly faults = new SandboxFaults();
   private reports: RailReports | null = null;
 
@@ -39,7 +42,7 @@ export class SandboxRail implements Acquirer {
     return this.call('start', signal, () =>
       this.d.store.transaction(async (tx) => {
         const known = await tx.sandboxRail.lockPayment(request.paymentId);
-        if (known) return stateOf(known); // the same key: the same payment, never a second one
+        if (known) return answerOf(tx, known); // the same key: the same payment, never a second one
         const row = await this.newPayment(tx, request);
         await tx.sandboxRail.insertPayment(row);
         return stateOf(row);
@@ -75,7 +78,7 @@ export class SandboxRail implements Acquirer {
   status(ref: RailPaymentRef, signal: AbortSignal): Promise<RailPaymentState> {
     return this.call('status', signal, async () => {
       const row = await this.d.store.sandboxRail.payment(ref.paymentId);
-      return row ? stateOf(row) : { state: 'not_found' };
+      return row ? answerOf(this.d.store, row) : { state: 'not_found' };
     });
   }
 
@@ -108,9 +111,10 @@ export class SandboxRail implements Acquirer {
 
   /**
    * The customer answers at their bank (the sandbox bank page, the 3-D Secure page, a test): the
-   * rail records it and reports it to the gateway, as a real rail's callback would.
+   * rail records it and reports it to the gateway, as a real rail's callback would. Approving an
+   * FPS payment that binds also binds the account at `bankId`, the customer's bank.
    */
-  async customerAnswer(paymentId: string, approved: boolean): Promise<RailPaymentState> {
+  async customerAnswer(paymentId: string, approved: boolean, bankId: string = SANDBOX_CUSTOMER_BANK_ID): Promise<RailPaymentState> {
     const state = await this.d.store.transaction(async (tx) => {
       const row = await tx.sandboxRail.lockPayment(paymentId);
       if (!row) throw notFound('payment', paymentId);
@@ -129,11 +133,25 @@ export class SandboxRail implements Acquirer {
             updated_at: now,
           };
       await tx.sandboxRail.updatePayment(next);
-      return stateOf(next);
+      if (approved && row.binds) await tx.sandboxRail.insertBinding({ ref: row.ref!, payment_id: paymentId, bank_id: bankId, status: 'active', created_at: now, revoked_at: null });
+      return answerOf(tx, next);
     });
     // The callback: lost when a test says so (the gateway then learns it by reconciliation).
     if (this.faults.take('report') === undefined) await this.reports?.payment(paymentId, state);
     return state;
+  }
+
+  /**
+   * The customer revokes a binding in their bank app (the sandbox bank's list of subscriptions, a
+   * test): the bank charges it no more and tells the gateway, as NSPK tells the acquirer.
+   */
+  async revokeBinding(ref: string): Promise<void> {
+    const revoked = await this.d.store.transaction(async (tx) => {
+      if (!(await tx.sandboxRail.binding(ref))) throw notFound('binding', ref);
+      return tx.sandboxRail.revokeBinding(ref, this.d.clock.now());
+    });
+    if (!revoked) throw conflict(`binding ${ref} was already revoked`);
+    if (this.faults.take('report') === undefined) await this.reports?.bindingRevoked(ref);
   }
 
   /** Runs one call as a remote rail would answer it, with the injected latency and faults. */
@@ -180,6 +198,7 @@ export class SandboxRail implements Acquirer {
       decline_description: null,
       interaction_json: null,
       expires_at: null,
+      binds: r.method === 'fps' && r.keepRecurrent ? 1 : 0,
       created_at: now,
       updated_at: now,
     };
@@ -188,6 +207,12 @@ export class SandboxRail implements Acquirer {
       return { ...base, status: 'awaiting_customer', ref: step.ref, interaction_json: JSON.stringify(step.interaction), expires_at: now + r.customerActionTtlMs };
     };
     if (r.method === 'fps' || r.method === 'sberpay') return waitForCustomer();
+    if (r.bindingRef) {
+      // A charge of a bound account: the customer agreed once, in their bank app; the bank pays while the binding stands.
+      const binding = await tx.sandboxRail.binding(r.bindingRef);
+      if (binding?.status === 'active') return { ...base, status: r.capture ? 'captured' : 'authorized' };
+      return { ...base, status: 'declined', decline_code: 'binding_revoked', decline_description: binding ? 'The customer revoked the account binding in their bank app' : 'The bank does not know this account binding' };
+    }
     const card = r.cardToken ? await tx.cards.get(r.cardToken) : undefined;
     if (!card) return { ...base, status: 'declined', decline_code: 'card_not_found', decline_description: 'The bank does not know this card token' };
     const held = r.capture ? 'captured' : 'authorized';
@@ -212,6 +237,10 @@ export class SandboxRail implements Acquirer {
 
 /** What the customer is shown, and the rail's reference for it (the QR id, the invoice id). */
 function customerStep(publicUrl: string, r: StartRequest): { ref: string | null; interaction: CustomerInteraction } {
+  if (r.method === 'fps' && r.keepRecurrent) {
+    const qrId = newFpsBindingId();
+    return { ref: qrId, interaction: { type: 'qr', redirect: { url: fpsBindingLink({ qrId, memberId: SANDBOX_FPS_MEMBER_ID, amountMinor: r.amount.amount }), method: 'GET' } } };
+  }
   if (r.method === 'fps') {
     const qrId = newFpsQrId();
     return { ref: qrId, interaction: { type: 'qr', redirect: { url: fpsLink({ qrId, memberId: SANDBOX_FPS_MEMBER_ID, amountMinor: r.amount.amount }), method: 'GET' } } };
@@ -238,6 +267,14 @@ function stateOf(row: SandboxRailPaymentRow): RailPaymentState {
     case 'voided':
       return { state: 'voided' };
   }
+}
+
+/** `stateOf`, with the binding a captured binding payment made (its bank is in the binding's row). */
+async function answerOf(reads: { sandboxRail: SandboxRailReads }, row: SandboxRailPaymentRow): Promise<RailPaymentState> {
+  const state = stateOf(row);
+  if (state.state !== 'captured' || !row.binds || !row.ref) return state;
+  const binding = await reads.sandboxRail.binding(row.ref);
+  return binding ? { ...state, binding: { ref: binding.ref, bankId: binding.bank_id } } : state;
 }
 
 const refundStateOf = (row: SandboxRailRefundRow): RailRefundState =>

@@ -1,7 +1,8 @@
 /**
  * The sandbox's customer side: the endpoints that act as the customer's bank for any rail
  * (`POST /sandbox/payments/:id/approve|decline`), and the pages a developer uses in its place: the
- * bank app that scanned an FPS QR, the SberPay app, the 3-D Secure challenge and the push inbox.
+ * bank app that scanned an FPS QR (or a binding link), the SberPay app, the 3-D Secure challenge,
+ * the push inbox, and the customer's FPS subscriptions at their bank (bindings-page.ts).
  * The pages post plain forms to the same endpoints, so tests and people drive one code path.
  *
  * Framing: a card payment's page (the 3-D Secure challenge, and its result after the answer's
@@ -23,7 +24,10 @@ import { LOCAL_TIME_PATH, timeElement } from '../pages/local-time';
 import { shopHeader, shopNamed, type Shop } from '../pages/shop';
 import { cardLabel } from '../pages/card-label';
 import { sessionFramers } from '../http/security-headers';
+import { badRequest } from '../errors';
+import { BANKS } from './banks';
 import { parseFpsLink } from './fps';
+import { bindingRoutes } from './bindings-page';
 export type SandboxDeps = { store: Storage; rail: SandboxRail };
 
 export function sandboxRoutes(d: SandboxDeps) {
@@ -39,7 +43,7 @@ export function sandboxRoutes(d: SandboxDeps) {
       if (!(await d.store.sandboxRail.payment(paymentId)) && (await d.store.sessions.payment(paymentId))) {
         throw conflict(`payment ${paymentId} has not reached the bank: it waits for the merchant's confirmation (or has ended), so there is nothing to answer`);
       }
-      await d.rail.customerAnswer(paymentId, answer === 'approve');
+      await d.rail.customerAnswer(paymentId, answer === 'approve', customerBank(c.req.query('bank')));
       // What the gateway made of it (its callback may have been lost by an injected fault: then what it knew before).
       const payment = (await d.store.sessions.payment(paymentId))!;
       const session = (await d.store.sessions.get(payment.session_id))!;
@@ -48,6 +52,8 @@ export function sandboxRoutes(d: SandboxDeps) {
       return c.json({ status: 'ok', payment: { id: payment.id, status: payment.status }, session: { id: session.id, status: session.status } });
     });
   }
+
+  app.route('/', bindingRoutes(d));
 
   /** The page of one payment as its bank shows it: approve / decline, or its result. */
   app.get('/sandbox/payments/:paymentId', async (c) => paymentOr(c, c.req.param('paymentId'), 'noPayment'));
@@ -62,7 +68,8 @@ export function sandboxRoutes(d: SandboxDeps) {
     const parsed = parseFpsLink(c.req.query('link') ?? '');
     if (!parsed) return c.html(notFoundPage(pageLanguage(c), 'pasteLink'), 400);
     if (!parsed.crcValid) return c.html(notFoundPage(pageLanguage(c), 'damaged'), 400);
-    return paymentOr(c, (await d.store.sandboxRail.paymentByRef(parsed.qrId))?.payment_id, 'noQr');
+    // `bank`: the bank whose app opened the link (a phone's deep link names it), so a binding is made there.
+    return paymentOr(c, (await d.store.sandboxRail.paymentByRef(parsed.qrId))?.payment_id, 'noQr', customerBank(c.req.query('bank')));
   });
 
   app.get('/sandbox/sberpay/:invoiceId', async (c) => paymentOr(c, (await d.store.sandboxRail.paymentByRef(c.req.param('invoiceId')))?.payment_id, 'noSberPay'));
@@ -86,7 +93,7 @@ export function sandboxRoutes(d: SandboxDeps) {
   });
 
   /** The payment's page, or a not-found page saying `missing`. */
-  async function paymentOr(c: Context, paymentId: string | undefined, missing: keyof (typeof TEXT)['en']['missing']) {
+  async function paymentOr(c: Context, paymentId: string | undefined, missing: keyof (typeof TEXT)['en']['missing'], bank?: string) {
     // The bank's own record says whether it waits for an answer; the gateway's, how the payment ended.
     const [atBank, payment] = paymentId ? await Promise.all([d.store.sandboxRail.payment(paymentId), d.store.sessions.payment(paymentId)]) : [];
     if (!payment || !atBank) return c.html(notFoundPage(pageLanguage(c), missing), 404);
@@ -96,10 +103,18 @@ export function sandboxRoutes(d: SandboxDeps) {
     const challenged = payment.method === 'card' || payment.method === 'saved_card';
     c.header('Content-Security-Policy', pageCsp({ logoUrl: shop?.logoUrl, framers: challenged ? await sessionFramers(d.store, session) : [] }));
     const card = payment.card_token ? await d.store.cards.get(payment.card_token) : undefined;
-    return c.html(paymentPage(payment, atBank, card, lang, shop, langQuery(c)));
+    const query = [langQuery(c).slice(1), bank ? `bank=${bank}` : ''].filter(Boolean).join('&');
+    return c.html(paymentPage(payment, atBank, card, lang, shop, query ? `?${query}` : ''));
   }
 
   return app;
+}
+
+/** The customer's bank named by `?bank=` (an FPS member id of the directory); undefined: the sandbox's default. */
+function customerBank(id: string | undefined): string | undefined {
+  if (id === undefined || id === '') return undefined;
+  if (!BANKS.some((b) => b.id === id)) throw badRequest('bank', `no FPS bank has member id "${id}": give one of /public/v1/banks, or leave bank out`);
+  return id;
 }
 
 const isForm = (type: string | undefined) => !!type && /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type);
@@ -118,6 +133,9 @@ const TEXT = {
     withCard: (card: string) => ` картой ${card}`,
     confirmWithCode: 'Подтвердить кодом',
     pay: 'Оплатить',
+    payAndBind: 'Оплатить и привязать счёт',
+    bindingNote: (shop: string) => `Привязка счёта: «${shop}» сможет списывать следующие платежи с вашего счёта без подтверждения. Отключить её можно в приложении банка, в подписках СБП.`,
+    yourBindings: 'Подписки СБП в банке',
     decline: 'Отклонить',
     youPlayTheBank: 'Вы играете роль банка покупателя: подтвердите или отклоните, как сделал бы телефон.',
     paid: 'Оплачено. Можно вернуться в магазин.',
@@ -127,7 +145,7 @@ const TEXT = {
     missing: {
       noPayment: 'В песочнице нет такого платежа.',
       no3ds: 'Такого запроса 3-D Secure нет.',
-      pasteLink: 'Вставьте ссылку СБП, например https://qr.nspk.ru/AD…?type=02&…',
+      pasteLink: 'Вставьте ссылку СБП, например https://qr.nspk.ru/AD…?type=02&… или https://sub.nspk.ru/AB…?type=03&…',
       damaged: 'Ссылка СБП повреждена: её контрольная сумма (checksum) не совпадает.',
       noQr: 'В песочнице нет платежа с этим QR-кодом; возможно, код уже обновился.',
       noSberPay: 'Заказа SberPay с таким номером нет.',
@@ -147,6 +165,9 @@ const TEXT = {
     withCard: (card: string) => ` with ${card}`,
     confirmWithCode: 'Confirm with code',
     pay: 'Pay',
+    payAndBind: 'Pay and link account',
+    bindingNote: (shop: string) => `Account binding: ${shop} may take the next payments from your account without asking. You can end it in your bank app, under FPS subscriptions.`,
+    yourBindings: 'FPS subscriptions at the bank',
     decline: 'Decline',
     youPlayTheBank: "You play the customer's bank: approve or decline, as a phone would.",
     paid: 'Paid. You can return to the shop.',
@@ -156,7 +177,7 @@ const TEXT = {
     missing: {
       noPayment: 'This payment does not exist in the sandbox.',
       no3ds: 'This 3-D Secure request does not exist.',
-      pasteLink: 'Paste an FPS link such as https://qr.nspk.ru/AD…?type=02&…',
+      pasteLink: 'Paste an FPS link such as https://qr.nspk.ru/AD…?type=02&… or https://sub.nspk.ru/AB…?type=03&…',
       damaged: 'This FPS link is damaged: its checksum does not match.',
       noQr: 'No sandbox payment has this QR; it may have been renewed.',
       noSberPay: 'No SberPay order has this id.',
@@ -183,15 +204,23 @@ function paymentPage(p: PaymentRow, atBank: SandboxRailPaymentRow, card: CardTok
     <div class="amount">${formatAmount(p.amount, p.currency, lang)}</div>
     ${waiting
       ? html`<form method="post" class="actions">
-          <button class="approve" formaction="/sandbox/payments/${p.id}/approve${query}" autofocus>${isCard ? t.confirmWithCode : t.pay}</button>
+          <button class="approve" formaction="/sandbox/payments/${p.id}/approve${query}" autofocus>${isCard ? t.confirmWithCode : atBank.binds ? t.payAndBind : t.pay}</button>
           <button class="decline" formaction="/sandbox/payments/${p.id}/decline${query}">${t.decline}</button>
         </form>
+        ${atBank.binds && shop ? html`<p>${t.bindingNote(shop.name)}</p>` : ''}
         <p class="muted">${t.youPlayTheBank}</p>`
       : html`<div class="result ${p.status === 'failed' ? 'failed' : ''}" role="status">
           ${p.status === 'succeeded' ? t.paid : p.status === 'failed' ? `${t.notPaid} ${failure}` : t.waitingForShop}
-        </div>`}`;
+        </div>
+        ${atBank.binds && p.status === 'succeeded' ? html`<p><a href="/sandbox/bindings${langOnly(query)}">${t.yourBindings}</a></p>` : ''}`}`;
   return page(`${t.titles[p.method]} · ${t.badge}`, body, lang);
 }
+
+/** `?lang=…` alone of a page's query (the bank stays behind). */
+const langOnly = (query: string) => {
+  const lang = /(?:^\?|&)lang=(ru|en)/.exec(query)?.[1];
+  return lang ? `?lang=${lang}` : '';
+};
 
 const notFoundPage = (lang: PageLanguage, missing: keyof (typeof TEXT)['en']['missing']) =>
   page(TEXT[lang].badge, html`<span class="badge">${TEXT[lang].badge}</span><h1>${TEXT[lang].notFound}</h1><p>${TEXT[lang].missing[missing]}</p>`, lang);

@@ -1,7 +1,7 @@
 /** What a payment records of its request, and which rail its details choose. */
 import { iso } from '../clock';
 import type { PaymentMethod } from '../domain/types';
-import type { CardTokenRow } from '../store/rows';
+import type { CardTokenRow, FpsBindingRow } from '../store/rows';
 import type { SessionData, SessionRow } from '../store/rows';
 
 export type PaymentDetailsInput =
@@ -38,8 +38,11 @@ export function methodOf(d: PaymentDetailsInput): PaymentMethod {
   }
 }
 
-/** What the payment records of its request: card data only as brand, last4 and expiry. */
-export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInput, card: CardTokenRow | null) {
+/**
+ * What the payment records of its request: card data only as brand, last4 and expiry; for a
+ * charge of an FPS account binding, the binding (its rail's id is what the rail is asked to charge).
+ */
+export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInput, card: CardTokenRow | null, binding: FpsBindingRow | null = null) {
   const data = JSON.parse(session.data_json) as SessionData;
   const cardInfo = card && {
     token: card.id,
@@ -53,6 +56,7 @@ export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInp
   const payment_details =
     d.type === 'saved_card' ? { type: 'card', card: { ...cardInfo, saved: true } }
     : d.type === 'card' ? { type: 'card', card: cardInfo }
+    : d.type === 'recurrent' && binding ? { type: 'recurrent', recurrent: { token: binding.id, initiator: d.recurrent.initiator ?? 'merchant' }, faster_payment_system: { bank: binding.bank_name, rail_ref: binding.rail_ref } }
     : d.type === 'recurrent' ? { type: 'recurrent', recurrent: { token: card!.id, initiator: d.recurrent.initiator ?? 'merchant' }, card: cardInfo }
     : d;
   return {

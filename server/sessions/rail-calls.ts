@@ -90,6 +90,10 @@ export class PaymentRails implements RailReports {
     await this.reconcileDue();
   }
 
+  async bindingRevoked(bindingRef: string): Promise<void> {
+    await this.d.store.transaction((tx) => this.d.sessions.bindingRevoked(tx, bindingRef));
+  }
+
   async paymentIdByRailRef(railRef: string): Promise<string | null> {
     return (await this.d.store.sessions.paymentByRailRef(railRef))?.id ?? null;
   }

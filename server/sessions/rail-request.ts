@@ -8,7 +8,11 @@ import type { PaymentRow, Project, SessionData, SessionRow } from '../store/rows
 import { actionLifetimeMs } from './windows';
 
 type StoredDetails = {
-  payment_details?: { internet_banking?: { sber_pay?: { channel?: SberPayChannel; phone?: string } }; recurrent?: { initiator?: 'merchant' | 'client' } };
+  payment_details?: {
+    internet_banking?: { sber_pay?: { channel?: SberPayChannel; phone?: string } };
+    recurrent?: { initiator?: 'merchant' | 'client' };
+    faster_payment_system?: { rail_ref?: string };
+  };
   customer?: SessionData['customer'];
   payment_options?: { return_url?: string; recurrent?: boolean };
 };
@@ -24,6 +28,7 @@ export function startRequestOf(session: SessionRow, payment: PaymentRow, project
     // FPS and SberPay cannot hold money: the merchant's confirmation, if asked for, came before the rail was.
     capture: session.confirmation === 'auto' || payment.method === 'fps' || payment.method === 'sberpay',
     cardToken: payment.card_token,
+    bindingRef: payment.method === 'recurrent' ? (details.payment_details?.faster_payment_system?.rail_ref ?? null) : null,
     keepRecurrent: details.payment_options?.recurrent === true && payment.method !== 'recurrent',
     initiator: payment.method === 'recurrent' ? (details.payment_details?.recurrent?.initiator ?? 'merchant') : null,
     customerVerified: data.customer?.verified !== false,

@@ -25,6 +25,7 @@ import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/ro
 import { renderSession } from './render';
 import { actionLifetimeMs, confirmWindowMs } from './windows';
 import { CommitOutcomeUnknown, StorageUnavailable } from '../store/errors';
+import { chargeableBinding, isBindingToken, keepBinding } from './bindings';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
 
@@ -159,7 +160,7 @@ export class SessionService {
     }
   }
 
-  render(reads: Pick<Reads, 'sessions' | 'cards'>, row: SessionRow) {
+  render(reads: Pick<Reads, 'sessions' | 'cards' | 'bindings'>, row: SessionRow) {
     return renderSession(row, reads, this.d.sandbox);
   }
 
@@ -178,7 +179,9 @@ export class SessionService {
       row = await this.commit(tx, project, row, waiting, machine.abandon(sessionState(row), paymentState(waiting), 'superseded'));
     }
     const method = methodOf(input.payment_details);
-    const card = await this.cardFor(tx, project, row, input.payment_details, opts.byCustomer === true);
+    const d = input.payment_details;
+    const binding = d.type === 'recurrent' && isBindingToken(d.recurrent.token) ? await chargeableBinding(tx, project, d.recurrent.token) : null;
+    const card = binding ? null : await this.cardFor(tx, project, row, d, opts.byCustomer === true);
     const now = this.d.clock.now();
     const payment: PaymentRow = {
       id: newSecretId('pm'),
@@ -191,7 +194,7 @@ export class SessionService {
       refunded_amount: 0,
       card_token: card?.id ?? null,
       rail_ref: null,
-      details_json: JSON.stringify(paymentDetailsRecord(row, input, card)),
+      details_json: JSON.stringify(paymentDetailsRecord(row, input, card, binding)),
       rail_op: null,
       reconcile_at: null,
       rail_checks: 0,
@@ -513,7 +516,10 @@ export class SessionService {
     if (payment && step.payment) {
       const saved = { ...withPaymentState(payment, step.payment, now), ...this.railFields(tx, row.id, payment, { ...step, payment: step.payment }, answer) };
       await tx.sessions.updatePayment(saved);
-      if (saved.status === 'succeeded') await this.rememberCard(tx, project, row, saved);
+      if (saved.status === 'succeeded') {
+        await this.rememberCard(tx, project, row, saved);
+        await keepBinding(tx, project, saved, answer, now);
+      }
     }
     return this.afterChange(tx, project, { ...row, ...update, version: row.version + 1 }, step.events);
   }
@@ -571,18 +577,33 @@ export class SessionService {
 
   /** Writes the outbox rows of `events` with the session as it now is (`row`, as written), and announces the change. */
   private async afterChange(tx: Tx, project: Project, row: SessionRow, events: WebhookType[]): Promise<SessionRow> {
-    if (events.length) {
-      const now = this.d.clock.now();
-      const url = row.webhook_url ?? project.webhookUrl;
-      const session = await this.render(tx, row);
-      for (const type of events) {
-        await tx.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, created_at: iso(now), session }), created_at: now });
-      }
-      tx.afterCommit(() => this.d.onWebhookQueued?.());
-    }
+    await this.queueWebhooks(tx, project, row, events);
     if (row.status === 'accepted' || row.status === 'cancelled' || row.status === 'error') await this.d.onSessionClosed?.(tx, project, row);
     tx.sessionChanged(row.id);
     return row;
+  }
+
+  private async queueWebhooks(tx: Tx, project: Project, row: SessionRow, events: WebhookType[]): Promise<void> {
+    if (!events.length) return;
+    const now = this.d.clock.now();
+    const url = row.webhook_url ?? project.webhookUrl;
+    const session = await this.render(tx, row);
+    for (const type of events) {
+      await tx.outbox.insert({ id: newId('evt'), project: project.name, session_id: row.id, type, url, payload_json: JSON.stringify({ type, created_at: iso(now), session }), created_at: now });
+    }
+    tx.afterCommit(() => this.d.onWebhookQueued?.());
+  }
+
+  /**
+   * The customer revoked an FPS account binding in their bank app (the rail says so): it is
+   * inactive from now on, and the merchant hears it as `recurrent_disabled` with the session that
+   * made it (whose payment's `recurrent.is_active` is now false). Told twice, it changes nothing.
+   */
+  async bindingRevoked(tx: Tx, railRef: string): Promise<void> {
+    const binding = await tx.bindings.byRailRef(railRef);
+    if (!binding || !(await tx.bindings.disable(binding.id, this.d.clock.now(), 'bank'))) return;
+    const row = (await tx.sessions.get(binding.session_id))!;
+    await this.queueWebhooks(tx, await this.project(tx, row.project), row, ['recurrent_disabled']);
   }
 
   /**

@@ -20,12 +20,14 @@
  */
 import type {
   CardTokenRow,
+  FpsBindingRow,
   LinkRow,
   NewProject,
   PaymentRow,
   Project,
   RefundRow,
   SandboxPush,
+  SandboxRailBindingRow,
   SandboxRailPaymentRow,
   SandboxRailRefundRow,
   SessionRow,
@@ -106,6 +108,19 @@ export interface CardTable extends CardReads {
   /** The customer removed their saved card: it is offered no more (a recurrent token made from it stays). */
   forgetLastCard(project: string, customerReference: string, now: number): Promise<void>;
   rememberLastCard(project: string, customerReference: string, tokenId: string, now: number): Promise<void>;
+}
+
+export interface BindingReads {
+  get(id: string): Promise<FpsBindingRow | undefined>;
+  /** The binding a payment made, if it made one. */
+  byPayment(paymentId: string): Promise<FpsBindingRow | undefined>;
+  /** By the rail's id of it (what a rail names when the customer revokes it). */
+  byRailRef(railRef: string): Promise<FpsBindingRow | undefined>;
+}
+export interface BindingTable extends BindingReads {
+  insert(row: FpsBindingRow): Promise<void>;
+  /** False when it was already disabled. */
+  disable(id: string, now: number, by: 'merchant' | 'bank'): Promise<boolean>;
 }
 
 export type NewWebhookEvent = Pick<WebhookEventRow, 'id' | 'project' | 'session_id' | 'type' | 'url' | 'payload_json' | 'created_at'>;
@@ -198,6 +213,9 @@ export interface SandboxRailReads {
   /** By the QR id or SberPay invoice id the customer's bank app scanned. */
   paymentByRef(ref: string): Promise<SandboxRailPaymentRow | undefined>;
   refund(refundId: string): Promise<SandboxRailRefundRow | undefined>;
+  binding(ref: string): Promise<SandboxRailBindingRow | undefined>;
+  /** The bank's bindings, newest first (the sandbox bank's list of the customer's subscriptions). */
+  bindings(limit: number): Promise<SandboxRailBindingRow[]>;
   /** How far the sandbox's test clock runs ahead of the real time, in ms (0 until it is moved). */
   clockOffset(): Promise<number>;
 }
@@ -210,12 +228,16 @@ export interface SandboxRailTable extends SandboxRailReads {
   /** Saves status, refunded_amount, ref, decline_*, interaction_json, expires_at and updated_at. */
   updatePayment(row: SandboxRailPaymentRow): Promise<void>;
   insertRefund(row: SandboxRailRefundRow): Promise<void>;
+  insertBinding(row: SandboxRailBindingRow): Promise<void>;
+  /** False when it was not active. */
+  revokeBinding(ref: string, now: number): Promise<boolean>;
 }
 
 export interface Reads {
   readonly projects: ProjectReads;
   readonly sessions: SessionReads;
   readonly cards: CardReads;
+  readonly bindings: BindingReads;
   readonly outbox: OutboxReads;
   readonly idempotency: IdempotencyReads;
   readonly links: LinkReads;
@@ -228,6 +250,7 @@ export interface Tx {
   readonly projects: ProjectTable;
   readonly sessions: SessionTable;
   readonly cards: CardTable;
+  readonly bindings: BindingTable;
   readonly outbox: OutboxTable;
   readonly idempotency: IdempotencyTable;
   readonly links: LinkTable;

@@ -173,8 +173,23 @@ export type SandboxRailPaymentRow = {
   /** The interaction the rail returned (JSON), while it waits for the customer. */
   interaction_json: string | null;
   expires_at: number | null;
+  /** 1: an FPS payment that also binds the customer's account (the link is NSPK's binding link); its binding is under `ref`. */
+  binds: number;
   created_at: number;
   updated_at: number;
+};
+
+/** A binding the sandbox bank keeps, as NSPK keeps a subscription: charged without the customer while active. */
+export type SandboxRailBindingRow = {
+  /** The binding link's id (NSPK's subscription id), which the gateway knows it by. */
+  ref: string;
+  /** The payment whose approval made it. */
+  payment_id: string;
+  /** The customer's bank (its FPS member id), where they can revoke it. */
+  bank_id: string;
+  status: 'active' | 'revoked';
+  created_at: number;
+  revoked_at: number | null;
 };
 
 export type SandboxRailRefundRow = { refund_id: string; payment_id: string; amount: number; status: 'succeeded' | 'failed'; created_at: number };
@@ -196,6 +211,28 @@ export type CardTokenRow = {
   recurrent_at: number | null;
   used_at: number | null;
   disabled_at: number | null;
+  created_at: number;
+};
+
+/**
+ * An FPS account binding: the customer agreed in their bank app that the shop may charge their
+ * account later (NSPK's subscription), which makes a recurrent token of type faster_payment_system.
+ */
+export type FpsBindingRow = {
+  /** `bnd_…`: the recurrent token the merchant charges with. */
+  id: string;
+  project: string;
+  session_id: string;
+  /** The payment that bound it. */
+  payment_id: string;
+  /** The rail's id of the binding. */
+  rail_ref: string;
+  /** The customer's bank (FPS member id and name), as the rail reported it. */
+  bank_id: string | null;
+  bank_name: string | null;
+  disabled_at: number | null;
+  /** Who ended it: the merchant (recurrent/disable) or the customer at their bank. */
+  disabled_by: 'merchant' | 'bank' | null;
   created_at: number;
 };
 
@@ -252,8 +289,10 @@ export type SubscriptionRow = {
   period_count: number;
   description: string | null;
   return_url: string | null;
-  /** The recurrent card token, once the first payment made one. */
+  /** The recurrent card token, once the first payment made one (or null: see binding_id). */
   card_token: string | null;
+  /** The FPS account binding, once a first payment by FPS made one. */
+  binding_id: string | null;
   /** The session of the first payment (the widget's or the hosted page's). */
   first_session_id: string;
   /** When the first payment succeeded: every period is counted from it (see subscriptions/schedule.ts). */

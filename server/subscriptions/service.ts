@@ -1,8 +1,9 @@
 /**
  * Subscriptions: the server keeps the schedule. `create` makes the subscription and the session
- * of its first payment (a card kept as a recurrent token, with the customer's consent); once that
- * payment succeeds the subscription is active and the scheduler (`chargeDue`, every second on
- * every instance) charges each later period with the token, merchant-initiated.
+ * of its first payment (a card kept as a recurrent token, or an FPS account bound as it pays, with
+ * the customer's consent); once that payment succeeds the subscription is active and the
+ * scheduler (`chargeDue`, every second on every instance) charges each later period with the
+ * token, merchant-initiated.
  *
  * Every charge is a session of its own, recorded in subscription_charges under (subscription,
  * period, attempt), which is unique: however many instances run the scheduler, and whatever
@@ -76,6 +77,7 @@ export class SubscriptionService {
       description: input.description ?? null,
       return_url: input.returnUrl ?? null,
       card_token: null,
+      binding_id: null,
       first_session_id: session.id,
       started_at: null,
       current_period_end: null,
@@ -168,7 +170,8 @@ export class SubscriptionService {
     const now = this.d.clock.now();
     if (session.status === 'accepted') {
       const paid = (await tx.sessions.payments(session.id)).find((p) => p.status === 'succeeded');
-      await this.save(tx, project, row.status === 'pending' ? activated(row, paid?.card_token ?? null, now) : charged(row));
+      const binding = paid && !paid.card_token ? await tx.bindings.byPayment(paid.id) : undefined;
+      await this.save(tx, project, row.status === 'pending' ? activated(row, { card_token: paid?.card_token ?? null, binding_id: binding?.id ?? null }, now) : charged(row));
       return;
     }
     if (row.status === 'pending') {
@@ -195,7 +198,7 @@ export class SubscriptionService {
       cancel_at_period_end: row.cancel_at_period_end === 1,
       cancelled_at: row.cancelled_at === null ? null : iso(row.cancelled_at),
       cancel_reason: row.cancel_reason,
-      ...(row.card_token ? { recurrent: { token: row.card_token } } : {}),
+      ...(row.card_token || row.binding_id ? { recurrent: { token: (row.card_token ?? row.binding_id)!, type: row.card_token ? 'card' : 'faster_payment_system' } } : {}),
       /** The customer's own page: what they pay, how often, the next date; cancel there. */
       unsubscribe_url: `${this.d.publicUrl}/s/${pageToken(project, row.id)}`,
       version: row.version,
@@ -212,9 +215,9 @@ export class SubscriptionService {
       await this.save(tx, project, ended(row, row.cancel_reason ?? 'merchant', now));
       return;
     }
-    const card = row.card_token ? await tx.cards.get(row.card_token) : undefined;
-    if (!card || card.disabled_at !== null) {
-      // The token was disabled (recurrent/disable, or the customer's bank revoked it): no retry can succeed.
+    const token = row.card_token ? await tx.cards.get(row.card_token) : row.binding_id ? await tx.bindings.get(row.binding_id) : undefined;
+    if (!token || token.disabled_at !== null) {
+      // The token was disabled (recurrent/disable, or the customer revoked the binding at their bank): no retry can succeed.
       await this.save(tx, project, ended(row, 'token_inactive', now));
       return;
     }
@@ -225,7 +228,7 @@ export class SubscriptionService {
       data: { ...(row.description ? { description: row.description } : {}), customer, subscription_id: row.id },
     });
     await tx.subscriptions.insertCharge({ session_id: session.id, subscription_id: row.id, period: row.periods_paid + 1, attempt: row.failed_attempts + 1, created_at: now });
-    await this.d.sessions.startPayment(tx, project, session.id, { payment_details: { type: 'recurrent', recurrent: { token: card.id, initiator: 'merchant' } } });
+    await this.d.sessions.startPayment(tx, project, session.id, { payment_details: { type: 'recurrent', recurrent: { token: token.id, initiator: 'merchant' } } });
     await this.save(tx, project, { row: { ...row, charge_session_id: session.id, next_charge_at: null }, events: [] });
   }
 
@@ -248,10 +251,11 @@ export class SubscriptionService {
   }
 }
 
-function activated(row: SubscriptionRow, token: string | null, now: number): Transition {
+/** `means`: what its first payment kept to charge the later periods with, a card or an FPS account binding. */
+function activated(row: SubscriptionRow, means: Pick<SubscriptionRow, 'card_token' | 'binding_id'>, now: number): Transition {
   const end = periodEnd(now, row.period_unit, row.period_count, 1);
   return {
-    row: { ...row, status: 'active', card_token: token, started_at: now, periods_paid: 1, current_period_end: end, next_charge_at: end, charge_session_id: null },
+    row: { ...row, status: 'active', ...means, started_at: now, periods_paid: 1, current_period_end: end, next_charge_at: end, charge_session_id: null },
     events: ['subscription_activated'],
   };
 }

@@ -41,18 +41,21 @@ const charge = (h: Harness, token: string, initiator?: 'merchant' | 'client') =>
   h.call('session/init/payment', { amount_details: RUB(49_900), payment_details: { type: 'recurrent', recurrent: { token, ...(initiator ? { initiator } : {}) } } });
 
 forEachStore('recurring tokens', (store) => {
-  test("the widget's customer must agree to later charges, and may pay only by card", async (t) => {
+  test("the widget's customer must agree to later charges, and may pay only by what can recur (card, FPS with binding)", async (t) => {
     const h = await harness(t, store);
     const c = await recurrentCheckout(h);
     const view = (await h.publicCall(`sessions/${c.token}`)).body;
     assert.equal(view.recurrent, true);
-    assert.deepEqual(view.methods, ['card']);
+    assert.deepEqual(view.methods, ['fps', 'card'], 'the sandbox binds FPS accounts');
     assert.equal(view.can_save_card, false, 'the card is kept anyway: no "remember this card"');
 
     const unticked = await c.pay({ method: 'card', card_token: c.card });
     assert.deepEqual([unticked.status, unticked.body.error.field], [400, 'recurrent_consent']);
-    const fps = await c.pay({ method: 'fps', recurrent_consent: true });
-    assert.deepEqual([fps.status, fps.body.error.field], [400, 'method']);
+    const fps = await c.pay({ method: 'fps' });
+    assert.deepEqual([fps.status, fps.body.error.field], [400, 'recurrent_consent']);
+    const sberPay = await c.pay({ method: 'sberpay', channel: 'web', recurrent_consent: true });
+    assert.deepEqual([sberPay.status, sberPay.body.error.field], [400, 'method']);
+    assert.match(sberPay.body.error.description, /pay by fps or card/);
     assert.equal((await h.publicCall(`sessions/${c.token}`)).body.payment, null, 'nothing was started');
 
     const paid = await c.pay({ method: 'card', card_token: c.card, recurrent_consent: true });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bankDeepLinks, crc16CcittFalse, fpsLink, newFpsQrId, parseFpsLink } from '../../server/sandbox/fps';
+import { bankDeepLinks, crc16CcittFalse, fpsBindingLink, fpsLink, newFpsBindingId, newFpsQrId, parseFpsLink } from '../../server/sandbox/fps';
 
 /** Links issued by real FPS acquirers, published in public code. */
 const REAL_LINKS = {
@@ -35,6 +35,7 @@ test('crc16CcittFalse reproduces the checksum of real NSPK links', () => {
 
 test('parseFpsLink reads real dynamic links and finds their checksum valid', () => {
   assert.deepEqual(parseFpsLink(REAL_LINKS.raiffeisen), {
+    binding: false,
     qrId: 'AD100004BAL7227F9BNP6KNE007J9B3K',
     memberId: '100000000007',
     amountMinor: 1,
@@ -49,11 +50,30 @@ test('fpsLink builds the NSPK format and round-trips through parseFpsLink', () =
   const qrId = newFpsQrId();
   const link = fpsLink({ qrId, memberId: '100000000111', amountMinor: 150050 });
   assert.match(link, new RegExp(`^https://qr\\.nspk\\.ru/${qrId}\\?type=02&bank=100000000111&sum=150050&cur=RUB&crc=[0-9A-F]{4}$`));
-  assert.deepEqual(parseFpsLink(link), { qrId, memberId: '100000000111', amountMinor: 150050, crcValid: true });
+  assert.deepEqual(parseFpsLink(link), { binding: false, qrId, memberId: '100000000111', amountMinor: 150050, crcValid: true });
   assert.equal(
     fpsLink({ qrId: 'AD100004BAL7227F9BNP6KNE007J9B3K', memberId: '100000000007', amountMinor: 1 }),
     REAL_LINKS.raiffeisen,
   );
+});
+
+// A binding link as NSPK issues it (published in an acquirer's documentation of binding an account).
+const REAL_BINDING_LINK = 'https://sub.nspk.ru/AB1S002LBQ7PDTTE88HQ1SE2PVFVTP04?type=03&bank=100000000111&crc=3B02';
+
+test('parseFpsLink reads a real binding link, and fpsBindingLink writes it back', () => {
+  assert.deepEqual(parseFpsLink(REAL_BINDING_LINK), { binding: true, qrId: 'AB1S002LBQ7PDTTE88HQ1SE2PVFVTP04', memberId: '100000000111', amountMinor: null, crcValid: true });
+  assert.equal(fpsBindingLink({ qrId: 'AB1S002LBQ7PDTTE88HQ1SE2PVFVTP04', memberId: '100000000111', amountMinor: null }), REAL_BINDING_LINK);
+});
+
+test('a binding link that also pays carries its sum before the checksum, and round-trips', () => {
+  const qrId = newFpsBindingId();
+  assert.match(qrId, /^AB[A-Z0-9]{30}$/);
+  const link = fpsBindingLink({ qrId, memberId: '100000000111', amountMinor: 49900 });
+  assert.match(link, new RegExp(`^https://sub\\.nspk\\.ru/${qrId}\\?type=03&bank=100000000111&sum=49900&cur=RUB&crc=[0-9A-F]{4}$`));
+  assert.deepEqual(parseFpsLink(link), { binding: true, qrId, memberId: '100000000111', amountMinor: 49900, crcValid: true });
+  assert.equal(parseFpsLink(link.replace('sum=49900', 'sum=49901'))?.crcValid, false);
+  assert.equal(parseFpsLink(link.replace('type=03', 'type=02')), null, 'a binding link is type 03');
+  assert.deepEqual(bankDeepLinks(link, { schema: 'bank100000000004', package: null }).ios, link.replace('https:', 'bank100000000004:'));
 });
 
 test('a tampered amount, member or id makes the checksum invalid', () => {

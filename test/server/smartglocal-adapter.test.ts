@@ -35,6 +35,7 @@ const reports: RailReports = {
   refund: async () => {},
   reconcileRefunds: async (paymentId) => void reconciled.push(paymentId),
   paymentIdByRailRef: async () => null,
+  bindingRevoked: async () => {},
 };
 /** Our callback route on a real port, where the upstream delivers its webhooks. */
 let receiver: Server;
@@ -82,6 +83,7 @@ function startRequest(overrides: Partial<StartRequest> = {}): StartRequest {
     amount: { amount: 1000, currency: 'RUB' },
     capture: true,
     cardToken: null,
+    bindingRef: null,
     keepRecurrent: false,
     initiator: null,
     customerVerified: true,

@@ -70,6 +70,7 @@ const start = (overrides: Partial<StartRequest> = {}): StartRequest => ({
   amount: { amount: 1000, currency: 'rub' },
   capture: true,
   cardToken: null,
+  bindingRef: null,
   keepRecurrent: false,
   initiator: null,
   customerVerified: true,
@@ -207,6 +208,7 @@ describe('the webhook route', () => {
       refund: async (...a) => void log.push(['refund', ...a]),
       reconcileRefunds: async (...a) => void log.push(['reconcileRefunds', ...a]),
       paymentIdByRailRef: async (ref) => (ref === 'ps_known' ? 'pm_by_ref' : null),
+      bindingRevoked: async () => {},
     };
     return { log, reports };
   };

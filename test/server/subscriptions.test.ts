@@ -75,7 +75,7 @@ forEachStore('subscriptions', (store) => {
     assert.equal(created.body.session.payment_options.recurrent, true);
     assert.equal(created.body.session.subscription_id, s.id);
     const view = (await h.publicCall(`sessions/${created.body.public_token}`)).body;
-    assert.deepEqual([view.recurrent, view.methods, view.description], [true, ['card'], 'Подписка на канал']);
+    assert.deepEqual([view.recurrent, view.methods, view.description], [true, ['fps', 'card'], 'Подписка на канал']);
     assert.deepEqual(view.subscription, { amount_details: RUB(49_900), period: { unit: 'month', count: 1 }, next_payment_at: '2027-01-01T10:00:00.000Z' }, 'the notice: what, how often, next when paid now');
 
     const card = await tokenize(h, created.body.public_token, VISA_SUCCESS);
@@ -86,7 +86,7 @@ forEachStore('subscriptions', (store) => {
     assert.equal(active.started_at, '2026-12-01T10:00:00.000Z');
     assert.equal(active.current_period_end, '2027-01-01T10:00:00.000Z');
     assert.equal(active.next_charge_at, '2027-01-01T10:00:00.000Z');
-    assert.deepEqual(active.recurrent, { token: card });
+    assert.deepEqual(active.recurrent, { token: card, type: 'card' });
     assert.equal(active.unsubscribe_url, s.unsubscribe_url, 'the same page for the life of the subscription');
     const receipt = await (await h.app.request(`/receipt/${(await h.server.store.sessions.payments(created.body.session.id))[0]!.id}`)).text();
     assert.ok(receipt.includes(`href="${new URL(s.unsubscribe_url).pathname}"`), 'the receipt links to the subscription page');

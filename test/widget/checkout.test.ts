@@ -870,6 +870,23 @@ describe('<sg-checkout>', () => {
         }
       });
 
+      it('by FPS: the consent names the account binding, and the QR is asked for only once it is ticked (ru and en)', async () => {
+        const words = {
+          ru: 'Я согласен привязать счёт: магазин «<b>Кофейня</b> & Co» будет списывать оплату через СБП без моего подтверждения',
+          en: 'I agree to link my bank account: <b>Кофейня</b> & Co may take later payments through FPS without asking me each time',
+        };
+        for (const locale of ['ru', 'en'] as const) {
+          const server = new FakeServer({ ...RECURRENT_VIEW, methods: ['fps', 'card'] });
+          const el = await mount(server, { locale });
+          expect(text($(el, '.recurrent')), locale).to.equal(words[locale]);
+          expect(payButton(el)!.disabled, `${locale}: no QR before the customer agrees`).to.equal(true);
+          await tick(el, box(el)!);
+          await showQr(el);
+          expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'fps', recurrent_consent: true }]);
+          el.remove();
+        }
+      });
+
       it('pays only once the box is ticked, with the consent and the card token', async () => {
         const server = new FakeServer(RECURRENT_VIEW);
         const el = await mount(server);

@@ -80,10 +80,11 @@ export function methodPanel(p: MethodPanel) {
   return qrMethodPanel(p, p.method as QrMethodId);
 }
 
-/** The shop keeps this card for later charges: the customer's consent, next to the button it unblocks. */
-function recurrentConsentBox(p: MethodPanel) {
+/** The shop keeps this card (or, by FPS, binds the account) for later charges: the customer's consent, next to the button it unblocks. */
+function recurrentConsentBox(p: MethodPanel, method: 'card' | 'fps' = 'card') {
+  const words = method === 'fps' ? p.t.recurrentConsentFps : p.t.recurrentConsent;
   return html`<label class="recurrent"><input type="checkbox" .checked=${p.recurrentConsent}
-      @change=${(e: Event) => p.setRecurrentConsent((e.target as HTMLInputElement).checked)} /><span>${p.t.recurrentConsent(p.view.merchant)}</span></label>`;
+      @change=${(e: Event) => p.setRecurrentConsent((e.target as HTMLInputElement).checked)} /><span>${words(p.view.merchant)}</span></label>`;
 }
 
 /** "Remember this card", for a customer the shop or Telegram vouched for (view.can_save_card). */
@@ -101,7 +102,8 @@ function qrMethodPanel(p: MethodPanel, method: QrMethodId) {
   const interaction = mine?.status === 'in_progress' ? mine.customer_interaction : undefined;
   if (!interaction) {
     const label = p.mobile ? (method === 'fps' ? t.payFps : t.paySberPay) : t.showQr;
-    return html`<p class="muted intro">${method === 'fps' ? t.fpsIntro : t.sberIntro}</p>${payButton(p, method, label, () => p.startQr(method))}`;
+    return html`<p class="muted intro">${method === 'fps' ? t.fpsIntro : t.sberIntro}</p>
+      ${view.recurrent && method === 'fps' ? recurrentConsentBox(p, 'fps') : nothing}${payButton(p, method, label, () => p.startQr(method))}`;
   }
   const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, p.locale);
   const expiresAt = Date.parse(interaction.expires_at) - p.clockOffsetMs;

@@ -77,6 +77,7 @@ const en = {
   removeCard: 'Remove this card',
   consentMissing: 'To pay, accept the offer terms above.',
   recurrentConsent: (merchant: string) => `I agree that ${merchant} may charge this card later without asking me each time`,
+  recurrentConsentFps: (merchant: string) => `I agree to link my bank account: ${merchant} may take later payments through FPS without asking me each time`,
   recurrentConsentMissing: 'To pay, tick the consent to later charges above.',
   /** How often a subscription charges: "every month", "every 3 weeks". */
   every: (unit: SubscriptionPeriod['unit'], count: number) => (count === 1 ? `every ${unit}` : `every ${count} ${unit}s`),
@@ -164,6 +165,7 @@ const ru: Dictionary = {
   removeCard: 'Удалить эту карту',
   consentMissing: 'Чтобы оплатить, примите условия оферты выше.',
   recurrentConsent: (merchant) => `Я согласен, что магазин «${merchant}» будет списывать оплату с этой карты без моего подтверждения`,
+  recurrentConsentFps: (merchant) => `Я согласен привязать счёт: магазин «${merchant}» будет списывать оплату через СБП без моего подтверждения`,
   recurrentConsentMissing: 'Чтобы оплатить, отметьте согласие на списания выше.',
   // The browser spells the unit with its number in the right plural form (2 недели, 5 дней, 21 месяц); "каждый"
   // agrees with that number as the noun does, and a week after it is accusative: каждую неделю, каждую 21 неделю.

@@ -1,0 +1,51 @@
+/**
+ * FPS account bindings as recurrent tokens (`bnd_…`): made when an FPS payment with
+ * payment_options.recurrent succeeds and its rail reports the binding, charged later by
+ * `payment_details {type: "recurrent", recurrent {token: "bnd_…"}}` like a card's `tok_…`, and
+ * ended by the merchant (recurrent/disable) or by the customer in their bank app (the rail says so).
+ */
+import { conflict, notFound } from '../errors';
+import { newId } from '../ids';
+import type { RailPaymentState } from '../acquirers/port';
+import { BANKS } from '../sandbox/banks';
+import type { Tx } from '../store/port';
+import type { FpsBindingRow, PaymentRow, Project } from '../store/rows';
+
+/** Whether a recurrent token names an FPS account binding rather than a card. */
+export const isBindingToken = (token: string) => token.startsWith('bnd_');
+
+/** The binding a recurrent charge names, if the project may charge it. */
+export async function chargeableBinding(tx: Tx, project: Project, token: string): Promise<FpsBindingRow> {
+  const binding = await tx.bindings.get(token);
+  if (!binding || binding.project !== project.name) throw notFound('recurrent token', token);
+  if (binding.disabled_at !== null) {
+    const by = binding.disabled_by === 'bank' ? 'the customer revoked the binding in their bank app' : 'it was disabled (recurrent/disable)';
+    throw conflict(`recurrent token ${token} is inactive: ${by}; ask the customer to pay again with payment_options.recurrent`);
+  }
+  return binding;
+}
+
+/**
+ * Records the binding a succeeded FPS payment made, in the transaction of its success: only when
+ * it was made to keep one (payment_options.recurrent, with the customer's consent) and the rail
+ * reported one. A payment already recorded is left as it is (a success is applied once, but a
+ * rail's answer may be seen twice).
+ */
+export async function keepBinding(tx: Tx, project: Project, payment: PaymentRow, answer: RailPaymentState | null | undefined, now: number): Promise<void> {
+  if (payment.method !== 'fps' || answer?.state !== 'captured' || !answer.binding) return;
+  const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean } };
+  if (details.payment_options?.recurrent !== true || (await tx.bindings.byPayment(payment.id))) return;
+  const bankId = answer.binding.bankId;
+  await tx.bindings.insert({
+    id: newId('bnd'),
+    project: project.name,
+    session_id: payment.session_id,
+    payment_id: payment.id,
+    rail_ref: answer.binding.ref,
+    bank_id: bankId,
+    bank_name: (bankId && BANKS.find((b) => b.id === bankId)?.name) || null,
+    disabled_at: null,
+    disabled_by: null,
+    created_at: now,
+  });
+}
