@@ -1,12 +1,14 @@
 /**
  * One purchase on a payment link. Each is its own session, opened only with the customer's
  * consent, identified by the link's user field (or the Telegram user), with the link id and the
- * field values in its metadata, so the merchant's webhook says who bought what.
+ * field values in its metadata, so the merchant's webhook says who bought what. On a subscription
+ * link the purchase is a subscription, and that session is its first payment.
  */
 import { iso, type Clock } from '../clock';
 import { ApiError, badRequest } from '../errors';
-import type { SessionService } from '../sessions/service';
+import type { CreateSessionInput, SessionService } from '../sessions/service';
 import type { Storage } from '../store/port';
+import type { SubscriptionService } from '../subscriptions/service';
 import type { LinkInput } from './link-schema';
 import type { LinkService } from './link-service';
 import { verifyInitData } from './telegram';
@@ -17,10 +19,31 @@ export type CheckoutInput = { user: string; extra: string[]; consent: boolean; m
 /** The longest value a customer may type into a link's field. */
 export const MAX_FIELD_VALUE = 255;
 
-export class LinkCheckout {
-  constructor(private readonly d: { store: Storage; clock: Clock; links: LinkService; sessions: SessionService }) {}
+/** How long a purchase on a link may take to pay, in minutes. */
+const LINK_SESSION_LIFETIME_MINUTES = 60;
 
-  /** Opens a session for one purchase on the link; refused unless the offer is accepted, or with invalid Telegram data. */
+export type LinkCheckoutDeps = {
+  store: Storage;
+  clock: Clock;
+  links: LinkService;
+  sessions: SessionService;
+  /**
+   * A subscription service that opens its sessions through the given ones (app.ts builds the app's
+   * own over them). Without it, subscription links are refused (a checkout built for plain links only).
+   */
+  subscriptions?: (sessions: SessionService) => SubscriptionService;
+};
+
+/** What one purchase makes of a link's sessions: the link's settings, the customer and the metadata. */
+type Purchase = { linkId: string; link: LinkInput; reference: string; verified: boolean; metadata: Record<string, string> };
+
+export class LinkCheckout {
+  constructor(private readonly d: LinkCheckoutDeps) {}
+
+  /**
+   * Opens a session for one purchase on the link (on a subscription link, the subscription and the
+   * session of its first payment); refused unless the offer is accepted, or with invalid Telegram data.
+   */
   async open(id: string, input: CheckoutInput): Promise<{ sessionId: string; token: string }> {
     const found = await this.d.links.active(id);
     if (!found) throw new ApiError(404, 'not_found', 'this payment link does not exist or was disabled: ask the shop for a new one');
@@ -50,24 +73,24 @@ export class LinkCheckout {
       ['marketing_consent', input.marketing === true ? 'yes' : 'no'],
       ...(telegramUser ? [['telegram_user_id', String(telegramUser.id)]] : []),
     ]);
+    const purchase: Purchase = { linkId: row.id, link, reference, verified: telegramUser !== null, metadata };
     return this.d.store.transaction(async (tx) => {
-      const session = await this.d.sessions.create(tx, project, {
-        amount: link.amount_details.amount,
-        currency: link.amount_details.currency,
-        confirmation: link.confirmation,
-        webhookUrl: link.webhook_url,
-        linkId: row.id,
-        orderCheckUrl: link.order_check_url,
-        lifetimeMinutes: 60,
-        data: {
+      const token = (sessionId: string) => this.d.sessions.issuePublicToken(tx, project, sessionId);
+      if (link.subscription) {
+        if (!this.d.subscriptions) throw new Error('this LinkCheckout was built without subscriptions: pass them to open a subscription link');
+        // The subscription service opens the first payment's session itself; through these sessions it opens it as the link's.
+        const { session } = await this.d.subscriptions(linkSessions(this.d.sessions, purchase)).create(tx, project, {
+          amount: link.amount_details.amount,
+          currency: link.amount_details.currency,
+          period: link.subscription.period,
           description: link.product_name,
-          metadata,
-          // Only a Telegram user is verified; a typed value is anybody's claim (see the sandbox's saved-card rule).
-          customer: { reference, verified: telegramUser !== null },
-          payment_options: { return_url: link.return_url },
-        },
-      });
-      return { sessionId: session.id, token: await this.d.sessions.issuePublicToken(tx, project, session.id) };
+          customer: { reference },
+          returnUrl: link.return_url,
+        });
+        return { sessionId: session.id, token: await token(session.id) };
+      }
+      const session = await this.d.sessions.create(tx, project, asLinkSession(purchase, { amount: link.amount_details.amount, currency: link.amount_details.currency, data: {} }));
+      return { sessionId: session.id, token: await token(session.id) };
     });
   }
 
@@ -77,4 +100,42 @@ export class LinkCheckout {
     if (!verified.ok) throw new ApiError(401, 'invalid_init_data', `Telegram initData refused: ${verified.reason}`);
     return verified.user;
   }
+}
+
+/**
+ * A session of a purchase on the link: the link's confirmation, webhook URL, order check and hour
+ * to pay; its product as the description, the field values in the metadata, the customer, and the
+ * way back. What `input` says besides (a subscription's id, `recurrent`) is kept.
+ */
+function asLinkSession(p: Purchase, input: CreateSessionInput): CreateSessionInput {
+  return {
+    ...input,
+    confirmation: p.link.confirmation,
+    webhookUrl: p.link.webhook_url,
+    linkId: p.linkId,
+    orderCheckUrl: p.link.order_check_url,
+    lifetimeMinutes: LINK_SESSION_LIFETIME_MINUTES,
+    data: {
+      ...input.data,
+      description: p.link.product_name,
+      metadata: p.metadata,
+      // Only a Telegram user is verified; a typed value is anybody's claim (see the sandbox's saved-card rule).
+      customer: { ...input.data.customer, reference: p.reference, verified: p.verified },
+      payment_options: { ...input.data.payment_options, return_url: p.link.return_url },
+    },
+  };
+}
+
+/**
+ * The session service with `create` opening every session as the purchase's (asLinkSession). A
+ * subscription link's first payment needs it: SubscriptionService.create opens that session
+ * through the SessionService it is given, which knows nothing of links. As the link's, the session
+ * keeps what a plain purchase has: the metadata that tells the merchant who subscribed, the link's
+ * webhook and order check, its hour to pay, and the link id, by which Telegram's web client may
+ * frame the card form (server/http/security-headers.ts) and the widget shows the link's support.
+ */
+function linkSessions(sessions: SessionService, p: Purchase): SessionService {
+  const linked = Object.create(sessions) as SessionService;
+  linked.create = (tx, project, input) => sessions.create(tx, project, asLinkSession(p, input));
+  return linked;
 }

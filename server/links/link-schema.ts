@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { amountDetails, httpUrl } from '../merchant-api/schemas';
+import { subscriptionPeriod } from '../subscriptions/schemas';
 
 export const MAX_LINK_DESCRIPTION = 150;
 export const MAX_EXTRA_FIELDS = 2;
@@ -45,6 +46,18 @@ export const linkBody = z
     return_url: httpUrl.openapi({ description: 'Where the customer goes back to: the channel, bot or chat (e.g. https://t.me/…).' }),
     confirmation: z.enum(['auto', 'manual']).default('auto'),
     order_check_url: httpUrl.optional().openapi({ description: 'Asked before every charge; see "The order check".' }),
+    subscription: z
+      .strictObject({ period: subscriptionPeriod })
+      .optional()
+      .openapi({
+        description:
+          'Makes it a subscription link: each purchase subscribes the customer to amount_details every period (a subscription as subscription/create makes one, ' +
+          'its customer.reference what user_field identifies, its description product_name). The page says how often and that it can be cancelled, and offers ' +
+          "only a card, kept with the customer's consent; the server charges each later period itself. The link's webhook_url gets the first payment's " +
+          "payment_finished (with the fields in its metadata); the subscription_* webhooks and the later charges go to the project's webhook URL. " +
+          'An order check is asked before the first payment only. Needs confirmation auto.',
+        example: { period: { unit: 'year', count: 1 } },
+      }),
     telegram_bot_token: z
       .string()
       .regex(/^\d{5,16}:[A-Za-z0-9_-]{30,64}$/, { message: 'must be a bot token as @BotFather gives it, such as 123456:ABC-DEF…' })
@@ -52,6 +65,17 @@ export const linkBody = z
       .openapi({ description: "Set it to verify the Telegram Mini App's initData and identify the customer as their Telegram user." }),
   })
   .superRefine((link, ctx) => {
+    // Manual confirmation promises that the merchant approves each payment before it is taken. A subscription's
+    // later periods are charged by the server on its own clock, merchant-initiated, with no one there to approve
+    // them: the promise could hold for the first payment only and would quietly fail every later one. Refused,
+    // rather than half honoured.
+    if (link.subscription && link.confirmation === 'manual') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['confirmation'],
+        message: 'a subscription link cannot ask for manual confirmation: the server charges each later period by itself, with no one to confirm it; set confirmation to auto (or leave it out)',
+      });
+    }
     const seen = new Set<string>();
     [link.user_field, ...(link.extra_fields ?? [])].forEach((f, i) => {
       const path = i === 0 ? ['user_field', 'name'] : ['extra_fields', i - 1, 'name'];

@@ -22,6 +22,7 @@ import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
 import { page } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
 import { shopHeader, shopNamed, supportBlock, type Shop } from './shop';
+import { everyPeriod } from './subscription-page';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -46,6 +47,8 @@ const TEXT = {
     gone: 'Ссылка на оплату не найдена или отключена. Попросите у магазина новую.',
     notFoundTitle: 'Страница оплаты не найдена',
     notFound: 'Проверьте ссылку или попросите у магазина новую.',
+    /** Under a subscription link's price, which it continues: "1 499,00 ₽ каждый год. Отменить можно в любой момент." */
+    regular: (every: string) => `${every}. Отменить можно в любой момент.`,
   },
   en: {
     payTitle: 'Payment',
@@ -58,6 +61,8 @@ const TEXT = {
     gone: 'This payment link does not exist or was disabled. Ask the shop for a new one.',
     notFoundTitle: 'Payment page not found',
     notFound: 'Check the link or ask the shop for a new one.',
+    /** Under a subscription link's price, which it continues: "1,499.00 ₽ every year; cancel at any time." */
+    regular: (every: string) => `${every}; cancel at any time.`,
   },
 } satisfies Record<PageLanguage, unknown>;
 
@@ -152,7 +157,10 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
           ${link.image_url ? html`<img class="product-image" src="${link.image_url}" alt="">` : ''}
           <h1>${link.product_name}</h1>
           ${link.description ? html`<p class="muted">${link.description}</p>` : ''}
-          <div class="amount">${formatAmount(link.amount_details.amount, link.amount_details.currency, lang)}</div>
+          <div class="amount">${formatAmount(link.amount_details.amount, link.amount_details.currency, lang)}${
+            // The regular-payment notice, before anything is paid: read with the price, it says what is charged, how often, and that it can end.
+            link.subscription ? html` <span class="per" id="regular-payment">${t.regular(everyPeriod(link.subscription.period.unit, link.subscription.period.count, lang))}</span>` : ''
+          }</div>
           <form id="link-form" class="link-form" data-words="${JSON.stringify(words)}" novalidate>
             ${fields.map(
               (f, i) => html`<label>${f.name}<input name="${i === 0 ? 'user' : 'extra'}" placeholder="${f.placeholder}" maxlength="255" required autocomplete="off"></label>`,

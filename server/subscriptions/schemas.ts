@@ -4,15 +4,18 @@ import { amountDetails, httpUrl, phoneSchema } from '../merchant-api/schemas';
 
 const subscriptionId = z.string().regex(/^sub_[0-9a-z]{20}$/, { message: 'must be a subscription id such as sub_…, as subscription/create returned it' });
 
+/** How often a subscription is charged; payment links' `subscription.period` too (link-schema.ts). */
+export const subscriptionPeriod = z
+  .strictObject({
+    unit: z.enum(['day', 'week', 'month', 'year'], { message: 'must be day, week, month or year' }),
+    count: z.number().int({ message: 'must be a whole number of units' }).min(1).max(366).default(1),
+  })
+  .openapi({ description: 'How often it is charged: every count × unit (a month keeps the day of the month it began on, or the month\'s last day).' });
+
 export const subscriptionCreateBody = z
   .strictObject({
     amount_details: amountDetails.openapi({ description: 'What each period costs.' }),
-    period: z
-      .strictObject({
-        unit: z.enum(['day', 'week', 'month', 'year'], { message: 'must be day, week, month or year' }),
-        count: z.number().int({ message: 'must be a whole number of units' }).min(1).max(366).default(1),
-      })
-      .openapi({ description: 'How often it is charged: every count × unit (a month keeps the day of the month it began on, or the month\'s last day).' }),
+    period: subscriptionPeriod,
     description: z.string().max(255).optional().openapi({ description: 'Shown to the customer as text, as "Annual subscription to the channel".' }),
     customer: z
       .strictObject({

@@ -3,7 +3,8 @@
  * product and the form, in the page's language; this script keeps "Continue" disabled, with a
  * hint saying what is missing, until every field is filled and the offer is accepted, opens the
  * checkout session, and mounts `<sg-checkout>` for it in the page's language without its own
- * summary (the page already shows the product and the amount). Inside Telegram only, it loads
+ * summary (the page already shows the product and the amount; on a subscription link the widget's
+ * regular-payment notice then replaces the page's). Inside Telegram only, it loads
  * Telegram's Mini App script, follows Telegram's theme, sends the Mini App's initData so the
  * server knows the Telegram user, and closes the app after the payment.
  */
@@ -134,6 +135,8 @@ if (form && pay) {
     // the customer back (a typed customer is never offered a one-tap card that could skip it).
     if (telegram) checkout.addEventListener('sg-success', () => setTimeout(() => telegram.close(), 1500));
     checkout.addEventListener('sg-fail', () => document.getElementById('support')?.classList.add('highlight'));
+    // A subscription's notice under the price gives way to the widget's, which says it again with the next payment's date.
+    checkout.addEventListener('sg-ready', () => document.getElementById('regular-payment')?.setAttribute('hidden', ''));
     pay.append(checkout);
     checkout.scrollIntoView({ behavior: 'smooth', block: 'start' });
   });
