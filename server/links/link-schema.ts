@@ -51,11 +51,12 @@ export const linkBody = z
       .optional()
       .openapi({
         description:
-          'Makes it a subscription link: each purchase subscribes the customer to amount_details every period (a subscription as subscription/create makes one, ' +
-          'its customer.reference what user_field identifies, its description product_name). The page says how often and that it can be cancelled, and offers ' +
-          "only a card, kept with the customer's consent; the server charges each later period itself. The link's webhook_url gets the first payment's " +
-          "payment_finished (with the fields in its metadata); the subscription_* webhooks and the later charges go to the project's webhook URL. " +
-          'An order check is asked before the first payment only. Needs confirmation auto.',
+          'Makes it a subscription link: each purchase subscribes the customer to amount_details every period (a subscription as subscription/create ' +
+          'makes one, its customer.reference what user_field identifies, its description product_name). The page says how often and that it can be ' +
+          "cancelled, and offers only what can be charged again (a card, or FPS where the rail binds the account), kept with the customer's consent; " +
+          "the server charges each later period itself. The link's webhook_url gets the first payment's payment_finished (with the fields in its " +
+          "metadata); the subscription_* webhooks and the later charges go to the project's webhook URL. An order check is asked before the first " +
+          'payment only. Needs confirmation auto.',
         example: { period: { unit: 'year', count: 1 } },
       }),
     telegram_bot_token: z

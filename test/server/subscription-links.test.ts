@@ -249,3 +249,15 @@ forEachStore('subscription links', (store: StoreKind) => {
     });
   });
 });
+
+test('/docs documents the link\'s subscription, with the very period of subscription/create', async (t) => {
+  const h = await startHarness({ keys: KEYS });
+  t.after(() => h.close());
+  const doc = (await (await h.app.request('/docs/openapi.json')).json()) as any;
+  const field = doc.components.schemas.PaymentLink.properties.subscription;
+  assert.match(field.description, /^Makes it a subscription link: each purchase subscribes the customer/);
+  assert.match(field.description, /Needs confirmation auto\.$/);
+  assert.deepEqual(field.required, ['period']);
+  assert.deepEqual(field.properties.period, doc.components.schemas.SubscriptionCreate.properties.period, 'one period schema');
+  assert.ok(!(doc.components.schemas.PaymentLink.required ?? []).includes('subscription'), 'optional');
+});

@@ -4,9 +4,9 @@
  * hint saying what is missing, until every field is filled and the offer is accepted, opens the
  * checkout session, and mounts `<sg-checkout>` for it in the page's language without its own
  * summary (the page already shows the product and the amount; on a subscription link the widget's
- * regular-payment notice then replaces the page's). Inside Telegram only, it loads
- * Telegram's Mini App script, follows Telegram's theme, sends the Mini App's initData so the
- * server knows the Telegram user, and closes the app after the payment.
+ * regular-payment notice stands in for the page's until the payment succeeds). Inside Telegram
+ * only, it loads Telegram's Mini App script, follows Telegram's theme, sends the Mini App's
+ * initData so the server knows the Telegram user, and closes the app after the payment.
  */
 import { checkoutError, missingHint, type LinkWords } from './link-words';
 
@@ -135,8 +135,11 @@ if (form && pay) {
     // the customer back (a typed customer is never offered a one-tap card that could skip it).
     if (telegram) checkout.addEventListener('sg-success', () => setTimeout(() => telegram.close(), 1500));
     checkout.addEventListener('sg-fail', () => document.getElementById('support')?.classList.add('highlight'));
-    // A subscription's notice under the price gives way to the widget's, which says it again with the next payment's date.
-    checkout.addEventListener('sg-ready', () => document.getElementById('regular-payment')?.setAttribute('hidden', ''));
+    // A subscription's notice under the price gives way to the widget's, which says it again with the next payment's
+    // date, and is back once the payment succeeds (the success screen says nothing of what comes next).
+    const notice = document.getElementById('regular-payment');
+    checkout.addEventListener('sg-ready', () => notice?.setAttribute('hidden', ''));
+    checkout.addEventListener('sg-success', () => notice?.removeAttribute('hidden'));
     pay.append(checkout);
     checkout.scrollIntoView({ behavior: 'smooth', block: 'start' });
   });
