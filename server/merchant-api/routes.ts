@@ -16,7 +16,7 @@ import * as s from './schemas';
 import { validationError } from '../http/validation';
 import type { RateLimiter } from '../http/rate-limits';
 import type { LinkRow, Project, SessionRow, SubscriptionRow } from '../store/rows';
-import type { SubscriptionService } from '../subscriptions/service';
+import { DEFAULT_TRIAL_AMOUNT, type SubscriptionService } from '../subscriptions/service';
 import * as sub from '../subscriptions/schemas';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
@@ -194,6 +194,7 @@ export function merchantApi(d: MerchantDeps) {
       description: b.description,
       customer: b.customer,
       returnUrl: b.return_url,
+      ...(b.trial ? { trial: { days: b.trial.days, amount: b.trial.amount_details?.amount ?? DEFAULT_TRIAL_AMOUNT } } : {}),
     });
     const token = await d.sessions.issuePublicToken(tx, project, created.session.id);
     return {

@@ -10,7 +10,7 @@ import type { Reads } from '../store/port';
 import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
 import type { PaymentRow, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
-import { periodEnd } from '../subscriptions/schedule';
+import { dueAfter } from '../subscriptions/schedule';
 import { vouchedCustomer } from '../sessions/service';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
@@ -96,12 +96,19 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
 
 export type SessionView = Awaited<ReturnType<typeof sessionView>>;
 
-/** What the customer agrees to pay regularly: the price, the period, and the next date if they pay now. */
+/**
+ * What the customer agrees to pay regularly: the price, the period, the next date if they pay
+ * now, and the trial (its days and price, what this payment is) when it begins with one.
+ */
 function regularPayment(s: SubscriptionRow, now: number) {
+  // Not begun, this payment pays the first period (or the trial) if made now; begun, the next is due after the last paid.
+  const paid = s.started_at !== null ? s.periods_paid : s.trial_days === null ? 1 : 0;
   return {
     amount_details: { amount: s.amount, currency: s.currency },
     period: { unit: s.period_unit, count: s.period_count },
-    next_payment_at: iso(periodEnd(s.started_at ?? now, s.period_unit, s.period_count, Math.max(1, s.periods_paid))),
+    next_payment_at: iso(dueAfter(s.started_at ?? now, s.trial_days, s.period_unit, s.period_count, paid)),
+    // What this payment is, while it is the trial's: once begun, the trial is behind the customer.
+    ...(s.trial_days !== null && s.started_at === null ? { trial: { days: s.trial_days, amount_details: { amount: s.trial_amount!, currency: s.currency } } } : {}),
   };
 }
 

@@ -293,6 +293,9 @@ export type SubscriptionRow = {
   card_token: string | null;
   /** The FPS account binding, once a first payment by FPS made one. */
   binding_id: string | null;
+  /** A trial: its length; the first payment is then `trial_amount`, and the periods are counted from the trial's end. */
+  trial_days: number | null;
+  trial_amount: number | null;
   /** The session of the first payment (the widget's or the hosted page's). */
   first_session_id: string;
   /** When the first payment succeeded: every period is counted from it (see subscriptions/schedule.ts). */

@@ -23,6 +23,18 @@ export function periodEnd(anchor: number, unit: PeriodUnit, count: number, n: nu
   return Date.UTC(year, month, day, start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds(), start.getUTCMilliseconds());
 }
 
+/** Where a subscription's periods are counted from: when it began (its first payment), or its trial's end. */
+export const periodsAnchor = (began: number, trialDays: number | null): number => began + (trialDays ?? 0) * DAY_MS;
+
+/**
+ * When the payment after `periodsPaid` paid periods falls due, for a subscription that began at
+ * `began`: the trial's end while none is paid yet, else the end of the last period paid.
+ */
+export function dueAfter(began: number, trialDays: number | null, unit: PeriodUnit, count: number, periodsPaid: number): number {
+  const anchor = periodsAnchor(began, trialDays);
+  return periodsPaid === 0 ? anchor : periodEnd(anchor, unit, count, periodsPaid);
+}
+
 /**
  * After a failed charge the next try comes this long after the one that failed: a card short of
  * funds today often has them by payday. After the last, the subscription ends

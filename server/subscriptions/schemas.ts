@@ -25,6 +25,17 @@ export const subscriptionCreateBody = z
       })
       .openapi({ description: 'Who subscribes: required, since the server charges them later without asking.' }),
     return_url: httpUrl.optional().openapi({ description: 'Where the customer returns after the first payment.' }),
+    trial: z
+      .strictObject({
+        days: z.number().int({ message: 'must be a whole number of days' }).min(1).max(366),
+        amount_details: amountDetails.optional().openapi({ description: 'What the trial costs, paid now (default 100 kopecks, 1 ₽): at least a kopeck, since a payment is what proves the card or the account.' }),
+      })
+      .optional()
+      .openapi({ description: 'A trial: the first payment is the trial\'s price, and the first full period is charged when the trial ends (then every period from that day).' }),
+  })
+  .refine((b) => !b.trial?.amount_details || b.trial.amount_details.currency === b.amount_details.currency, {
+    message: "must be in the subscription's currency",
+    path: ['trial', 'amount_details', 'currency'],
   })
   .openapi('SubscriptionCreate');
 

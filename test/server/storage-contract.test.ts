@@ -224,7 +224,7 @@ function subscriptionRow(firstSessionId: string, over: Partial<SubscriptionRow> 
   const now = Date.now();
   return {
     id: uid('sub'), project: 'shop', status: 'pending', customer_json: '{"reference":"customer-1"}', amount: 99_000, currency: 'RUB',
-    period_unit: 'month', period_count: 1, description: null, return_url: null, card_token: null, binding_id: null, first_session_id: firstSessionId,
+    period_unit: 'month', period_count: 1, description: null, return_url: null, card_token: null, binding_id: null, trial_days: null, trial_amount: null, first_session_id: firstSessionId,
     started_at: null, current_period_end: null, next_charge_at: null, charge_session_id: null, periods_paid: 0, failed_attempts: 0,
     cancel_at_period_end: 0, cancelled_at: null, cancel_reason: null, page_token_hash: randomBytes(32).toString('hex'), version: 1,
     created_at: now, updated_at: now, ...over,

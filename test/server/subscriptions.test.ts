@@ -199,6 +199,54 @@ forEachStore('subscriptions', (store) => {
     const update = await h.call('subscription/update', { id: second.body.subscription.id, description: 'x' });
     assert.equal(update.status, 409, 'an ended subscription takes no changes');
   });
+
+  test('a trial: the first payment is its price, the first full period is charged when it ends, and every period counts from that day', async (t) => {
+    const h = await harness(t, store);
+    const created = await h.call('subscription/create', { ...MONTHLY, trial: { days: 7 } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.deepEqual(created.body.subscription.trial, { days: 7, amount_details: RUB(100) }, '1 ₽ when the merchant names no price');
+    assert.deepEqual(created.body.session.amount_details, RUB(100));
+    const view = (await h.publicCall(`sessions/${created.body.public_token}`)).body;
+    assert.deepEqual(view.subscription, {
+      amount_details: RUB(49_900),
+      period: { unit: 'month', count: 1 },
+      next_payment_at: '2026-12-08T10:00:00.000Z',
+      trial: { days: 7, amount_details: RUB(100) },
+    });
+    const card = await tokenize(h, created.body.public_token, VISA_SUCCESS);
+    await h.publicCall(`sessions/${created.body.public_token}/payments`, post({ method: 'card', card_token: card, recurrent_consent: true }));
+    const id = created.body.subscription.id as string;
+    const trialing = await get(h, id);
+    assert.deepEqual([trialing.status, trialing.periods_paid, trialing.next_charge_at], ['active', 0, '2026-12-08T10:00:00.000Z']);
+
+    advanceTo(h, Date.parse('2026-12-08T10:00:00Z'));
+    assert.equal(await runScheduler(h, [id]), 1);
+    const charged = await get(h, id);
+    assert.deepEqual([charged.periods_paid, charged.next_charge_at], [1, '2027-01-08T10:00:00.000Z'], 'a month from the trial\'s end');
+    const [, first] = await chargesOf(h, id);
+    assert.deepEqual((await h.call('session/status', { session_id: first!.session_id })).body.session.amount_details, RUB(49_900), 'the full price');
+  });
+
+  test("a trial cancelled at its end costs nothing more; a trial's price must be in the subscription's currency", async (t) => {
+    const h = await harness(t, store);
+    const created = await h.call('subscription/create', { ...MONTHLY, trial: { days: 14, amount_details: RUB(1_000) } });
+    const card = await tokenize(h, created.body.public_token, VISA_SUCCESS);
+    await h.publicCall(`sessions/${created.body.public_token}/payments`, post({ method: 'card', card_token: card, recurrent_consent: true }));
+    const id = created.body.subscription.id as string;
+    assert.equal((await h.call('subscription/cancel', { id })).status, 200);
+    advanceTo(h, Date.parse('2026-12-15T10:00:00Z'));
+    await runScheduler(h, [id]);
+    const ended = await get(h, id);
+    assert.deepEqual([ended.status, ended.periods_paid], ['cancelled', 0]);
+    assert.equal((await chargesOf(h, id)).length, 1, 'only the trial was paid');
+
+    const free = await h.call('subscription/create', { ...MONTHLY, trial: { days: 7, amount_details: RUB(0) } });
+    assert.deepEqual([free.status, free.body.error.field], [400, 'trial.amount_details.amount']);
+    const dollars = await h.call('subscription/create', { ...MONTHLY, trial: { days: 7, amount_details: { amount: 100, currency: 'USD' } } });
+    assert.equal(dollars.status, 400);
+    const long = await h.call('subscription/create', { ...MONTHLY, trial: { days: 400 } });
+    assert.deepEqual([long.status, long.body.error.field], [400, 'trial.days']);
+  });
 });
 
 describe('the schedule', () => {

@@ -989,6 +989,20 @@ describe('<sg-checkout>', () => {
         }
       });
 
+      it('begins with the trial when the subscription has one: its days and price, then the price and when it is due (ru and en)', async () => {
+        const view = subscribed({ unit: 'month', count: 1 }, localNoon(THIS_YEAR, 0, 8));
+        const trial = { ...view, amount_details: { amount: 100, currency: 'RUB' }, subscription: { ...view.subscription!, trial: { days: 7, amount_details: { amount: 100, currency: 'RUB' } } } };
+        const words = {
+          ru: 'Пробный период: 7 дней за 1,00\u00a0₽, затем 499,00\u00a0₽ каждый месяц с 8\u00a0января. Отменить можно в любой момент.',
+          en: 'Trial: 7 days for 1.00\u00a0₽, then 499.00\u00a0₽ every month from 8\u00a0January. Cancel at any time.',
+        };
+        for (const locale of ['ru', 'en'] as const) {
+          const el = await mount(new FakeServer(trial), { locale });
+          expect(text(notice(el)), locale).to.equal(words[locale]);
+          el.remove();
+        }
+      });
+
       it('counts the periods with the right plural forms', async () => {
         const cases = [
           ['ru', 'month', 2, 'каждые 2 месяца'],

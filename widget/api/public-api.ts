@@ -43,8 +43,14 @@ export type SessionView = {
    * The subscription whose first payment this session is, or null: what it charges each period
    * (kopecks), how often, and when next if the customer pays now (ISO-8601 UTC). The widget shows
    * it by the total, so the customer sees before paying that it repeats. Comes with `recurrent`.
+   * `trial`: this payment is a trial's (its days and price); the period's price is due at its end.
    */
-  subscription: { amount_details: { amount: number; currency: string }; period: SubscriptionPeriod; next_payment_at: string } | null;
+  subscription: {
+    amount_details: { amount: number; currency: string };
+    period: SubscriptionPeriod;
+    next_payment_at: string;
+    trial?: { days: number; amount_details: { amount: number; currency: string } } | null;
+  } | null;
   support: { phone?: string; email?: string; telegram?: string; url?: string } | null;
   expires_at: string;
   server_time: string;

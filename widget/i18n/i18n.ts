@@ -82,6 +82,8 @@ const en = {
   /** How often a subscription charges: "every month", "every 3 weeks". */
   every: (unit: SubscriptionPeriod['unit'], count: number) => (count === 1 ? `every ${unit}` : `every ${count} ${unit}s`),
   regularPayment: (amount: string, every: string, day: string) => `${amount} ${every}, next payment on ${day}. Cancel at any time.`,
+  trialPayment: (trial: string, days: number, amount: string, every: string, day: string) =>
+    `Trial: ${days} ${days === 1 ? 'day' : 'days'} for ${trial}, then ${amount} ${every} from ${day}. Cancel at any time.`,
   pushTitle: 'Or get a push on your phone',
   pushHint: 'We will send a payment request to the SberBank Online app on this number.',
   paidWith: (how: string) => `Paid ${how}`,
@@ -175,6 +177,8 @@ const ru: Dictionary = {
   },
   // A day with its year ends in "г.", which ends the sentence too (no second full stop).
   regularPayment: (amount, every, day) => `${amount} ${every}, следующий платёж ${day}${day.endsWith('.') ? '' : '.'} Отменить можно в любой момент.`,
+  trialPayment: (trial, days, amount, every, day) =>
+    `Пробный период: ${days} ${ruPlural(days, 'день', 'дня', 'дней')} за ${trial}, затем ${amount} ${every} с ${day}${day.endsWith('.') ? '' : '.'} Отменить можно в любой момент.`,
   pushTitle: 'Или получите push на телефон',
   pushHint: 'Пришлём запрос на оплату в приложение СберБанк Онлайн на этот номер.',
   paidWith: (how) => `Оплачено ${how}`,
@@ -220,7 +224,9 @@ export function regularPaymentText(t: Dictionary, locale: Locale, s: NonNullable
   const year = day.getFullYear() === new Date().getFullYear() ? undefined : 'numeric';
   // No-break spaces: "1 января 2027 г." is never split across lines.
   const when = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'long', year }).format(day).replace(/ /g, '\u00a0');
-  return t.regularPayment(formatAmount(s.amount_details.amount, s.amount_details.currency, locale), t.every(s.period.unit, s.period.count), when);
+  const amount = formatAmount(s.amount_details.amount, s.amount_details.currency, locale);
+  if (s.trial) return t.trialPayment(formatAmount(s.trial.amount_details.amount, s.trial.amount_details.currency, locale), s.trial.days, amount, t.every(s.period.unit, s.period.count), when);
+  return t.regularPayment(amount, t.every(s.period.unit, s.period.count), when);
 }
 
 export { formatAmount } from './money';

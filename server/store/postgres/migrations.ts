@@ -336,5 +336,8 @@ export const PG_MIGRATIONS: readonly string[] = [
 
   ALTER TABLE sandbox_rail_payments ADD COLUMN binds INTEGER NOT NULL DEFAULT 0 CHECK (binds IN (0, 1));
   ALTER TABLE subscriptions ADD COLUMN binding_id TEXT REFERENCES fps_bindings(id);
+  -- A trial: the first payment is the trial's price (at least 1 kopeck: a payment proves the card or account), and the periods start when it ends.
+  ALTER TABLE subscriptions ADD COLUMN trial_days INTEGER CHECK (trial_days BETWEEN 1 AND 366);
+  ALTER TABLE subscriptions ADD COLUMN trial_amount INTEGER CHECK (trial_amount > 0);
   `,
 ];

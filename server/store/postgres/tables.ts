@@ -98,7 +98,7 @@ const ATTEMPT = columns<WebhookAttemptRow>({ event_id: true, attempt: true, at: 
 const LINK = columns<LinkRow>({ id: true, project: true, data_json: true, disabled_at: true, created_at: true });
 const SUBSCRIPTION = columns<SubscriptionRow>({
   id: true, project: true, status: true, customer_json: true, amount: true, currency: true, period_unit: true,
-  period_count: true, description: true, return_url: true, card_token: true, binding_id: true, first_session_id: true,
+  period_count: true, description: true, return_url: true, card_token: true, binding_id: true, trial_days: true, trial_amount: true, first_session_id: true,
   started_at: true, current_period_end: true, next_charge_at: true, charge_session_id: true, periods_paid: true, failed_attempts: true,
   cancel_at_period_end: true, cancelled_at: true, cancel_reason: true, page_token_hash: true, version: true,
   created_at: true, updated_at: true,

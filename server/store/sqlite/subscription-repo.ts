@@ -16,11 +16,11 @@ export class SubscriptionRepo implements SubscriptionTable {
       byPageToken: db.prepare<[string], SubscriptionRow>('SELECT * FROM subscriptions WHERE page_token_hash = ?'),
       insert: db.prepare(
         `INSERT INTO subscriptions (id, project, status, customer_json, amount, currency, period_unit, period_count,
-           description, return_url, card_token, binding_id, first_session_id, started_at, current_period_end, next_charge_at, charge_session_id,
+           description, return_url, card_token, binding_id, trial_days, trial_amount, first_session_id, started_at, current_period_end, next_charge_at, charge_session_id,
            periods_paid, failed_attempts, cancel_at_period_end, cancelled_at, cancel_reason, page_token_hash, version,
            created_at, updated_at)
          VALUES (@id, @project, @status, @customer_json, @amount, @currency, @period_unit, @period_count,
-           @description, @return_url, @card_token, @binding_id, @first_session_id, @started_at, @current_period_end, @next_charge_at, @charge_session_id,
+           @description, @return_url, @card_token, @binding_id, @trial_days, @trial_amount, @first_session_id, @started_at, @current_period_end, @next_charge_at, @charge_session_id,
            @periods_paid, @failed_attempts, @cancel_at_period_end, @cancelled_at, @cancel_reason, @page_token_hash, @version,
            @created_at, @updated_at)`,
       ),
