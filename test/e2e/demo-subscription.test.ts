@@ -5,8 +5,9 @@
  * the regular-payment notice and the consent box; paid by card, the order's status says the
  * subscription is active, with its next payment and a link to the customer's page, which the
  * store learnt from verified webhooks. A month on the test clock, the server renews it and the
- * status shows two months paid. In English on a phone: subscribed, cancelled on the customer's
- * page, and once the paid month is over the store shows it ended. Screenshots go to
+ * status shows two months paid. In English on a phone: subscribed by FPS (the bank account bound,
+ * the sandbox phone playing the bank), cancelled on the customer's page, and once the paid month
+ * is over the store shows it ended. Screenshots go to
  * test-results/demo-e2e/subscription-*.png.
  */
 import assert from 'node:assert/strict';
@@ -91,7 +92,7 @@ async function storeVerified(sessionId: string, type: string, count = 1): Promis
   await stack.waitForHooks(sessionId, (hs) => hs.filter((h) => h.type === type && h.verifiedByStore && h.delivery === 'delivered').length >= count, `${count} verified ${type}`);
 }
 
-describe('the demo store’s subscription, subscribed by card in Chromium', () => {
+describe('the demo store’s subscription in Chromium, by card and by FPS', () => {
   test('Russian, desktop: bought alone, paid by card, active with its next payment; renewed a month on; the customer’s page', async () => {
     const s = await shopper('desktop', 'ru-RU');
     const { page } = s;
@@ -156,18 +157,30 @@ describe('the demo store’s subscription, subscribed by card in Chromium', () =
     assert.equal((await sgEvents(page)).filter((e) => e.type === 'sg-success').length, 1);
   });
 
-  test('English, phone: subscribed by card, cancelled on the customer’s page, shown ended once the paid month is over', async () => {
+  test('English, phone: subscribed by FPS, cancelled on the customer’s page, shown ended once the paid month is over', async () => {
     const s = await shopper('phone', 'en-US');
     const { page } = s;
     const card = page.locator(`.product[data-sku="${TEA}"]`);
     assert.equal((await card.locator('.price').textContent())!.replace(/\s/g, ' '), '499.00 ₽ a month');
+    await card.scrollIntoViewIfNeeded();
+    await shoot(page, 'subscription-en-phone-card');
     await card.locator('button.add').click();
     assert.equal((await page.locator('#checkout').textContent())!.trim(), 'Subscribe');
     const order = await checkout(s);
     await toCheckout(page);
     await shoot(page, 'subscription-en-phone-checkout');
-    await payByCard(s, /may charge this card later/);
+    // FPS: the consent names the binding of the bank account; the bank list, then the bank (the sandbox phone) approves.
+    const w = widget(page);
+    await w.getByRole('tab', { name: 'FPS' }).click();
+    const ask = w.getByRole('button', { name: 'Pay via FPS' });
+    assert.equal(await ask.isDisabled(), true, 'nothing is made before the consent');
+    await w.getByRole('checkbox', { name: /link my bank account/ }).check();
+    await ask.click();
+    await w.locator('sg-bank-list a[part~="bank"]').first().waitFor();
+    await page.locator('#phone-content .phone-answer button.approve').click();
+    await page.getByRole('heading', { name: 'Payment successful' }).waitFor({ timeout: 15_000 });
     await page.locator('#order-status[data-status="paid"][data-subscription="active"]').waitFor({ timeout: SHOWN_MS });
+    assert.equal((await sgEvents(page)).find((e) => e.type === 'sg-success')?.detail.method, 'fps');
     const active = await statusText(page);
     assert.match(active, /^Your subscription is active\.\n1 month paid, the last payment on \d{1,2} [A-Z][a-z]+ \d{4}\.\nNext payment: 499\.00 ₽ on \d{1,2} [A-Z][a-z]+ \d{4}\.\nManage your subscription: payments, cancel$/, active);
     assert.doesNotMatch(active, /[а-яё]/i, 'in English only');
