@@ -38,13 +38,13 @@ export function bindingRoutes(d: { store: Storage; rail: SandboxRail }) {
         html`<span class="badge">${t.badge}</span><h1>${t.title}</h1><p class="muted">${t.hint}</p>
           ${rows.length === 0
             ? html`<p>${t.none}</p>`
-            : html`<table><tr><th>${t.shop}</th><th>${t.bank}</th><th>${t.since}</th><th>${t.state}</th><th><span class="sr">${t.action}</span></th></tr>
+            : html`<ul class="history">
               ${rows.map(
-                (b) => html`<tr data-binding="${b.ref}"><td>${b.shop}</td><td>${b.bank}</td><td>${timeElement(b.created_at, lang)}</td>
-                  <td>${b.status === 'active' ? t.active : t.revoked}</td>
-                  <td>${b.status === 'active' ? html`<form method="post" action="/sandbox/bindings/${b.ref}/revoke${query}"><button class="decline">${t.revoke}</button></form>` : ''}</td></tr>`,
+                (b) => html`<li data-binding="${b.ref}"><strong>${b.shop}</strong> · ${b.bank}
+                  <span class="when">${t.since} ${timeElement(b.created_at, lang)} · ${b.status === 'active' ? t.active : t.revoked}</span>
+                  ${b.status === 'active' ? html`<form method="post" action="/sandbox/bindings/${b.ref}/revoke${query}" class="actions"><button class="decline">${t.revoke}</button></form>` : ''}</li>`,
               )}
-              </table>`}`,
+              </ul>`}`,
         lang,
         { head: html`<script defer src="${LOCAL_TIME_PATH}"></script>` },
       ),
@@ -69,11 +69,7 @@ const TEXT = {
     title: 'Подписки СБП',
     hint: 'Привязки счёта, которые покупатель дал магазинам в приложении банка. Отключите привязку, как сделал бы покупатель: магазин больше не сможет списывать по ней.',
     none: 'Привязок пока нет: оплатите подписку через СБП.',
-    shop: 'Магазин',
-    bank: 'Банк',
-    since: 'С',
-    state: 'Состояние',
-    action: 'Действие',
+    since: 'Подключена',
     active: 'Действует',
     revoked: 'Отключена',
     revoke: 'Отключить',
@@ -83,11 +79,7 @@ const TEXT = {
     title: 'FPS subscriptions',
     hint: 'The account bindings the customer gave shops in their bank app. Disable one as the customer would: the shop can charge it no more.',
     none: 'No bindings yet: pay for a subscription by FPS.',
-    shop: 'Shop',
-    bank: 'Bank',
     since: 'Since',
-    state: 'State',
-    action: 'Action',
     active: 'Active',
     revoked: 'Disabled',
     revoke: 'Disable',
