@@ -23,9 +23,13 @@ export type SessionEvent = {
   };
 };
 
-/** A subscription event's body. */
+/**
+ * A subscription event's body: `subscription_activated`, `_charged`, `_payment_failed`,
+ * `_cancelled`, or any the server adds later (each carries the whole subscription, so its newer
+ * snapshot is kept whatever the type).
+ */
 export type SubscriptionEvent = {
-  type: 'subscription_activated' | 'subscription_charged' | 'subscription_payment_failed' | 'subscription_cancelled';
+  type: string;
   /** When it happened, on the payment server's clock. */
   created_at: string;
   subscription: SubscriptionObject;
