@@ -30,6 +30,8 @@ export type WebhookType =
   | 'subscription_charged'
   | 'subscription_payment_failed'
   | 'subscription_cancelled'
+  /** The customer gave the subscription a new card or FPS account on their page: its `recurrent` is the new token. */
+  | 'subscription_updated'
   /** The customer revoked an FPS account binding at their bank: its recurrent token is inactive. */
   | 'recurrent_disabled';
 

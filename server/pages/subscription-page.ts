@@ -1,9 +1,10 @@
 /**
  * `/s/:token`: the customer's own subscription page, the `unsubscribe_url` of every subscription
  * object. What they pay for and to which shop, how much and how often, where it stands, the next
- * payment, the card and the payments so far; and a cancel button (at the end of a paid period,
- * else at once), then a resume button while it is set to end. No script is needed: the buttons
- * are plain forms, answered with a 303 back to the page.
+ * payment, the card or bank and the payments so far; a button to change the card or bank (a
+ * checkout of its own, `/pay/:token`, that returns here); a cancel button (at the end of a paid
+ * period, else at once), then a resume button while it is set to end. No script is needed: the
+ * buttons are plain forms, answered with a 303 (back to the page, or to the checkout).
  *
  * The token (subscriptions/service.ts `pageToken`) is the customer's key, so the page is never
  * framed, sends no referrer, is not cached, and takes a form only from this server's own pages.
@@ -17,7 +18,7 @@ import { StateConflict } from '../domain/session-machine';
 import { SessionMoved } from '../store/errors';
 import type { Reads, Storage, Tx } from '../store/port';
 import type { PeriodUnit, Project, SubscriptionRow } from '../store/rows';
-import type { SubscriptionService } from '../subscriptions/service';
+import { METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
 import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
 import { asLanguage, pageLanguage, type PageLanguage } from './language';
@@ -58,6 +59,17 @@ const TEXT = {
     confirmCancel: 'Да, отменить подписку',
     resume: 'Возобновить подписку',
     resumeHint: (at: At) => html`Подписка продолжится, следующий платёж — ${at}.`,
+    fps: 'СБП',
+    changeMethod: 'Сменить карту или банк',
+    changeMethodHint: (check: string) => `Новую карту или счёт проверим платежом: спишем ${check} и сразу вернём.`,
+    methodChange: (check: string, description: string | null) =>
+      `${description ? `Смена способа оплаты «${description}»` : 'Смена способа оплаты подписки'}: спишем ${check} и сразу вернём`,
+    methodRefused: 'Способ оплаты не изменён',
+    methodRefusedHints: {
+      ended: 'Подписка уже завершена: списаний по ней больше не будет.',
+      pending: 'Подписка ждёт первого платежа: карта или счёт, которыми вы его оплатите, и станут способом оплаты.',
+      ending: 'Подписка завершится в конце оплаченного периода. Чтобы сменить способ оплаты, сначала возобновите её.',
+    },
     notices: {
       cancelled: 'Готово: больше платежей по подписке не будет.',
       restored: 'Готово: подписка снова действует.',
@@ -99,6 +111,17 @@ const TEXT = {
     confirmCancel: 'Yes, cancel the subscription',
     resume: 'Resume subscription',
     resumeHint: (at: At) => html`It carries on; the next payment is on ${at}.`,
+    fps: 'FPS',
+    changeMethod: 'Change card or bank',
+    changeMethodHint: (check: string) => `We check the new card or account with a payment: ${check} is charged and refunded at once.`,
+    methodChange: (check: string, description: string | null) =>
+      `New payment method for ${description ?? 'your subscription'}: ${check} is charged and refunded at once`,
+    methodRefused: 'The payment method was not changed',
+    methodRefusedHints: {
+      ended: 'This subscription has already ended: no further payments will be taken.',
+      pending: 'This subscription is waiting for its first payment: the card or account you pay it with becomes its payment method.',
+      ending: 'This subscription ends with the period paid for. To change its payment method, resume it first.',
+    },
     notices: {
       cancelled: 'Done: no further payments will be taken.',
       restored: 'Done: your subscription is active again.',
@@ -113,7 +136,10 @@ const TEXT = {
       year: { single: 'every year', other: 'every # years' },
     },
   },
-} satisfies Record<PageLanguage, { every: PeriodWords; notices: Record<Notice, string> } & Record<string, unknown>>;
+} satisfies Record<PageLanguage, { every: PeriodWords; notices: Record<Notice, string>; methodRefusedHints: Record<MethodRefusal, string> } & Record<string, unknown>>;
+
+/** Why a method change was refused: the subscription ended, waits for its first payment, or is set to end. */
+type MethodRefusal = 'ended' | 'pending' | 'ending';
 
 type Notice = 'cancelled' | 'restored' | 'ended' | 'busy' | 'retry';
 const NOTICES: readonly string[] = ['cancelled', 'restored', 'ended', 'busy', 'retry'] satisfies Notice[];
@@ -182,6 +208,30 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
     return d.subscriptions.cancel(tx, project, id, { atPeriodEnd: status === 'active', reason: 'customer' });
   });
   action('restore', (tx, project, id) => d.subscriptions.restore(tx, project, id));
+
+  // A new card or account: paid for in a checkout of its own (a 1 ₽ check, refunded), which returns here.
+  app.post('/s/:token/method', async (c) => {
+    guardHeaders(c);
+    if (!fromOwnPage(c.req.raw, ownOrigin)) return refusedPage(c);
+    const token = c.req.param('token');
+    const found = await find(token);
+    if (!found) return notFoundPage(c);
+    const t = TEXT[pageLanguage(c, found.project.locale)];
+    const check = wholeAmount(METHOD_CHECK_AMOUNT, found.row.currency, pageLanguage(c, found.project.locale));
+    try {
+      const { publicToken } = await d.store.transaction((tx) =>
+        d.subscriptions.changeMethod(tx, found.project, found.row.id, {
+          description: t.methodChange(check, found.row.description),
+          returnUrl: `${d.publicUrl}/s/${token}${langQuery(c)}`,
+        }),
+      );
+      return c.redirect(`/pay/${publicToken}${langQuery(c)}`, 303);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409)) throw err;
+      const now = await d.store.subscriptions.get(found.row.id);
+      return methodRefusedPage(c, found.project, now?.status === 'pending' ? 'pending' : now?.status === 'cancelled' || !now ? 'ended' : 'ending');
+    }
+  });
   return app;
 }
 
@@ -220,7 +270,7 @@ async function subscriptionPage(
   const t = TEXT[lang];
   const shop = shopOf(project);
   const at = (ms: number) => timeElement(ms, lang);
-  const card = row.card_token ? await store.cards.get(row.card_token) : undefined;
+  const method = row.status === 'cancelled' ? null : await methodLabel(store, row, lang);
   const ending = row.status === 'active' && row.cancel_at_period_end === 1 && row.current_period_end !== null;
   const status =
     row.status === 'cancelled' ? t.statuses.cancelled(at(row.cancelled_at ?? row.updated_at))
@@ -232,9 +282,10 @@ async function subscriptionPage(
   const rows: [string, unknown][] = [
     [t.status, status],
     ...(next ? [[t.nextPayment, next] as [string, unknown]] : []),
-    ...(card && row.status !== 'cancelled' ? [[t.method, cardLabel(card, lang)] as [string, unknown]] : []),
+    ...(method ? [[t.method, method] as [string, unknown]] : []),
   ];
-  // Changing the card would go here, beside the method: not built yet (the design lists it).
+  // What changeMethod takes: a subscription that still charges (active or overdue) and is not set to end.
+  const changeable = (row.status === 'active' && !ending) || row.status === 'past_due';
   const history = await paymentsOf(store, row);
   const form = (path: string, label: string, className: string) =>
     html`<form method="post" action="/s/${token}/${path}${query}"><button type="submit" class="${className}">${label}</button></form>`;
@@ -246,6 +297,8 @@ async function subscriptionPage(
       <div class="amount">${formatAmount(row.amount, row.currency, lang)} <span class="per">${everyPeriod(row.period_unit, row.period_count, lang)}</span></div>
       ${notice ? html`<p class="${notice === 'cancelled' || notice === 'restored' ? 'result' : 'result failed'}" role="status">${t.notices[notice]}</p>` : ''}
       <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
+      ${changeable ? html`<div class="actions">${form('method', t.changeMethod, 'approve')}</div>
+        <p class="fine-print">${t.changeMethodHint(wholeAmount(METHOD_CHECK_AMOUNT, row.currency, lang))}</p>` : ''}
       ${row.status === 'cancelled' ? ''
         : ending ? html`<div class="actions">${form('restore', t.resume, 'approve')}</div><p class="fine-print">${t.resumeHint(at(row.current_period_end!))}</p>`
         : html`<details class="confirm"><summary>${t.cancel}</summary>
@@ -283,6 +336,47 @@ async function paymentsOf(store: Reads, row: SubscriptionRow): Promise<{ entries
 function notFoundPage(c: Context) {
   const t = TEXT[pageLanguage(c)];
   return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);
+}
+
+/** What the customer knows the subscription's method by: "Visa •••• 4242", «СБП · Т-Банк» (their bank, when known), or null. */
+async function methodLabel(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<string | null> {
+  const card = row.card_token ? await store.cards.get(row.card_token) : undefined;
+  if (card) return cardLabel(card, lang);
+  const binding = row.binding_id ? await store.bindings.get(row.binding_id) : undefined;
+  if (!binding) return null;
+  return binding.bank_name ? `${TEXT[lang].fps}\u00a0· ${bankName(binding.bank_name, lang)}` : TEXT[lang].fps;
+}
+
+/** A bank's name from the FPS directory (in Russian) as an English page writes it: its own Latin brand, else transliterated ("Т-Банк" → "T-Bank"). */
+function bankName(name: string, lang: PageLanguage): string {
+  if (lang === 'ru') return name;
+  return LATIN_BANK_NAMES[name] ?? name.replace(/[а-яё]/gi, (ch) => {
+    const latin = CYRILLIC_TO_LATIN[ch.toLowerCase()] ?? ch;
+    return ch === ch.toLowerCase() ? latin : latin.charAt(0).toUpperCase() + latin.slice(1);
+  });
+}
+
+/** Where a bank's own Latin spelling differs from the transliteration. */
+const LATIN_BANK_NAMES: Record<string, string> = { 'АЛЬФА-БАНК': 'Alfa-Bank', 'Банк ВТБ': 'VTB Bank', Райффайзенбанк: 'Raiffeisenbank', Совкомбанк: 'Sovcombank' };
+
+const CYRILLIC_TO_LATIN: Record<string, string> = Object.fromEntries(
+  'а a б b в v г g д d е e ё e ж zh з z и i й y к k л l м m н n о o п p р r с s т t у u ф f х kh ц ts ч ch ш sh щ shch ъ _ ы y ь _ э e ю yu я ya'
+    .match(/\S+ \S+/g)!
+    .map((pair) => pair.split(' ') as [string, string])
+    .map(([cyr, lat]) => [cyr, lat === '_' ? '' : lat]),
+);
+
+/** "1 ₽", not "1,00 ₽": a round sum as the customer says it. */
+const wholeAmount = (minor: number, currency: string, lang: PageLanguage) => formatAmount(minor, currency, lang).replace(/[.,]00(?=\u00a0)/, '');
+
+/** A method change refused (409): why, in the customer's words, and the way back to their page. */
+function methodRefusedPage(c: Context, project: Project, why: MethodRefusal) {
+  const lang = pageLanguage(c, project.locale);
+  const t = TEXT[lang];
+  return c.html(
+    page(t.methodRefused, html`<h1>${t.methodRefused}</h1><p class="muted">${t.methodRefusedHints[why]}</p><p><a href="/s/${c.req.param('token')}${langQuery(c)}">${t.backToPage}</a></p>`, lang),
+    409,
+  );
 }
 
 function refusedPage(c: Context) {

@@ -23,7 +23,7 @@ import type { WebhookType } from '../domain/types';
 import type { SessionService } from '../sessions/service';
 import type { Storage, Tx } from '../store/port';
 import type { PeriodUnit, Project, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
-import { periodEnd, retryAt } from './schedule';
+import { dueAfter, retryAt } from './schedule';
 
 export type SubscriptionDeps = { store: Storage; clock: Clock; sessions: SessionService; publicUrl: string; onWebhookQueued?: () => void };
 
@@ -34,7 +34,12 @@ export type CreateSubscriptionInput = {
   description?: string;
   customer: { reference: string; email?: string; phone?: string };
   returnUrl?: string;
+  /** The first payment is `amount` for `days`; the periods start when the trial ends. */
+  trial?: { days: number; amount: number };
 };
+
+/** A trial's price when the merchant names none: 1 ₽, the least a card or an account is proven with. */
+export const DEFAULT_TRIAL_AMOUNT = 100;
 
 export type SubscriptionChanges = { amount?: number; description?: string };
 
@@ -56,7 +61,7 @@ export class SubscriptionService {
     const now = this.d.clock.now();
     const id = newId('sub');
     const session = await this.d.sessions.create(tx, project, {
-      amount: input.amount,
+      amount: input.trial?.amount ?? input.amount,
       currency: input.currency,
       data: {
         ...(input.description ? { description: input.description } : {}),
@@ -78,6 +83,8 @@ export class SubscriptionService {
       return_url: input.returnUrl ?? null,
       card_token: null,
       binding_id: null,
+      trial_days: input.trial?.days ?? null,
+      trial_amount: input.trial?.amount ?? null,
       first_session_id: session.id,
       started_at: null,
       current_period_end: null,
@@ -94,7 +101,8 @@ export class SubscriptionService {
       updated_at: now,
     };
     await tx.subscriptions.insert(row);
-    await tx.subscriptions.insertCharge({ session_id: session.id, subscription_id: id, period: 1, attempt: 1, created_at: now });
+    // A trial's payment is period 0: the first full period is the first charge after it.
+    await tx.subscriptions.insertCharge({ session_id: session.id, subscription_id: id, period: input.trial ? 0 : 1, attempt: 1, created_at: now });
     return { subscription: row, session };
   }
 
@@ -138,6 +146,36 @@ export class SubscriptionService {
   }
 
   /**
+   * A session in which the customer gives a new card or FPS account for the later charges: it
+   * takes effect once that session is accepted (`sessionClosed`). A card or an account is proven
+   * only by a payment, so the session pays METHOD_CHECK_AMOUNT (1 ₽), refunded in full as soon as
+   * it succeeds («спишем и сразу вернём 1 ₽», as Russian shops do). `description` tells the
+   * customer so, in their language; `returnUrl` is their subscription page. Returns the session
+   * and its public token (the hosted checkout `/pay/:token`).
+   */
+  async changeMethod(tx: Tx, project: Project, id: string, text: { description: string; returnUrl: string }): Promise<{ session: SessionRow; publicToken: string }> {
+    const row = await this.load(tx, project, id);
+    if (row.status === 'cancelled') throw conflict(`subscription ${id} has ended: there is no method to change`);
+    if (row.status === 'pending') throw conflict(`subscription ${id} waits for its first payment: that payment gives its method`);
+    if (row.cancel_at_period_end) throw conflict(`subscription ${id} is set to end: restore it first (subscription/restore)`);
+    const change: MethodChange = { replaces: methodOf(row) };
+    const session = await this.d.sessions.create(tx, project, {
+      amount: METHOD_CHECK_AMOUNT,
+      currency: row.currency,
+      // Captured at once, whatever the project's confirmation: it is no order for the merchant to confirm, only a check refunded at once.
+      confirmation: 'auto',
+      data: {
+        description: text.description,
+        customer: JSON.parse(row.customer_json) as SessionData['customer'],
+        subscription_id: row.id,
+        [METHOD_CHANGE]: change,
+        payment_options: { recurrent: true, return_url: text.returnUrl },
+      },
+    });
+    return { session, publicToken: await this.d.sessions.issuePublicToken(tx, project, session.id) };
+  }
+
+  /**
    * Charges the subscriptions whose time has come, one transaction each: the period's end, or a
    * retry; until none is due or `budgetMs` of real time has gone (the rest wait for the next
    * round). Run every second by the app's scheduler on each instance; returns how many it took.
@@ -163,6 +201,8 @@ export class SubscriptionService {
    * a session the subscription no longer waits on changes nothing.
    */
   async sessionClosed(tx: Tx, project: Project, session: SessionRow): Promise<void> {
+    const data = JSON.parse(session.data_json) as SessionData;
+    if (data[METHOD_CHANGE]) return this.methodChangeClosed(tx, project, session, data);
     const charge = await tx.subscriptions.chargeOf(session.id);
     if (!charge) return;
     const row = await tx.subscriptions.lock(charge.subscription_id);
@@ -188,6 +228,7 @@ export class SubscriptionService {
       amount_details: { amount: row.amount, currency: row.currency },
       period: { unit: row.period_unit, count: row.period_count },
       description: row.description,
+      ...(row.trial_days !== null ? { trial: { days: row.trial_days, amount_details: { amount: row.trial_amount, currency: row.currency } } } : {}),
       customer: JSON.parse(row.customer_json) as unknown,
       first_session_id: row.first_session_id,
       periods_paid: row.periods_paid,
@@ -232,6 +273,29 @@ export class SubscriptionService {
     await this.save(tx, project, { row: { ...row, charge_session_id: session.id, next_charge_at: null }, events: [] });
   }
 
+  /**
+   * A method change's session closed. Accepted: the payment's card or binding becomes the
+   * subscription's (the old one disabled), `subscription_updated` tells the merchant, and the
+   * check is refunded in full. Not if the subscription ended or its method changed meanwhile (a
+   * second change paid first): then only the refund. Declined or cancelled: nothing changes.
+   * Applied once: the refund's own changes close the session again, and find the refund made.
+   */
+  private async methodChangeClosed(tx: Tx, project: Project, session: SessionRow, data: SessionData): Promise<void> {
+    if (session.status !== 'accepted') return;
+    const paid = (await tx.sessions.payments(session.id)).find((p) => p.status === 'succeeded');
+    if (!paid || (await tx.sessions.refunds(paid.id)).length) return;
+    const row = typeof data.subscription_id === 'string' ? await tx.subscriptions.lock(data.subscription_id) : undefined;
+    const binding = paid.card_token ? undefined : await tx.bindings.byPayment(paid.id);
+    const means = { card_token: paid.card_token, binding_id: paid.card_token ? null : (binding?.id ?? null) };
+    const now = this.d.clock.now();
+    if (row && row.project === project.name && row.status !== 'cancelled' && methodOf(row) === (data[METHOD_CHANGE] as MethodChange).replaces && (means.card_token || means.binding_id)) {
+      if (row.card_token && row.card_token !== means.card_token) await tx.cards.disable(row.card_token, now);
+      if (row.binding_id && row.binding_id !== means.binding_id) await tx.bindings.disable(row.binding_id, now, 'merchant');
+      await this.save(tx, project, { row: { ...row, ...means }, events: ['subscription_updated'] });
+    }
+    await this.d.sessions.refund(tx, project, session.id, undefined, undefined);
+  }
+
   /** Saves a transition with its version, and its webhooks in the same transaction. */
   private async save(tx: Tx, project: Project, t: Transition): Promise<SubscriptionRow> {
     const now = this.d.clock.now();
@@ -253,16 +317,18 @@ export class SubscriptionService {
 
 /** `means`: what its first payment kept to charge the later periods with, a card or an FPS account binding. */
 function activated(row: SubscriptionRow, means: Pick<SubscriptionRow, 'card_token' | 'binding_id'>, now: number): Transition {
-  const end = periodEnd(now, row.period_unit, row.period_count, 1);
+  // A trial's payment pays for the trial, not for a period: the first period is due when it ends.
+  const paid = row.trial_days === null ? 1 : 0;
+  const end = dueAfter(now, row.trial_days, row.period_unit, row.period_count, paid);
   return {
-    row: { ...row, status: 'active', ...means, started_at: now, periods_paid: 1, current_period_end: end, next_charge_at: end, charge_session_id: null },
+    row: { ...row, status: 'active', ...means, started_at: now, periods_paid: paid, current_period_end: end, next_charge_at: end, charge_session_id: null },
     events: ['subscription_activated'],
   };
 }
 
 function charged(row: SubscriptionRow): Transition {
   const paid = row.periods_paid + 1;
-  const end = periodEnd(row.started_at!, row.period_unit, row.period_count, paid);
+  const end = dueAfter(row.started_at!, row.trial_days, row.period_unit, row.period_count, paid);
   return { row: { ...row, status: 'active', periods_paid: paid, current_period_end: end, next_charge_at: end, failed_attempts: 0, charge_session_id: null }, events: ['subscription_charged'] };
 }
 
@@ -282,6 +348,18 @@ function ended(row: SubscriptionRow, reason: string, now: number): Transition {
     events: ['subscription_cancelled'],
   };
 }
+
+/** What a method change's check costs, in minor units (kopecks): 1 ₽, refunded in full once paid (see `changeMethod`). */
+export const METHOD_CHECK_AMOUNT = 100;
+
+/** The key in a session's data that marks it a method change (beside `subscription_id`); merchants see it in session/status. */
+export const METHOD_CHANGE = 'subscription_method_change';
+
+/** A method change's mark: the token it replaces. Another change applied first makes it stale, and it changes nothing. */
+type MethodChange = { replaces: string | null };
+
+/** The token a subscription is charged with: a card token or an FPS binding id; null while pending. */
+const methodOf = (row: SubscriptionRow): string | null => row.card_token ?? row.binding_id;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
