@@ -9,7 +9,8 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from './cluster';
-import { approveAtB, checkout, finishedFor, merchantLearnsSucceeded, query, sessionAtB, startPair, type Gateway, type Pair } from './upstream-pair';
+import { parseFpsLink } from '../../server/sandbox/fps';
+import { approveAtB, checkout, finishedFor, merchantLearnsSucceeded, query, randomOrder, sessionAtB, startPair, type Gateway, type Pair } from './upstream-pair';
 
 const QR = /^https:\/\/qr\.nspk\.ru\/[0-9A-Za-z]{32}\?/;
 
@@ -128,6 +129,38 @@ describe('A (ACQUIRER=smartglocal) over B (a sandbox sg-checkout)', () => {
     assert.equal(refundsAtB[0]!.status, 'succeeded');
     assert.deepEqual(refundsAtB[0]!.amount_details, { amount: 1500, currency: 'RUB' });
     await eventually("payment_refunded at A's merchant", () => finishedFor(a, sessionId, 'payment_refunded').length > 0, 15_000);
+    assert.deepEqual(a.receiver.rejected, []);
+  });
+
+  test("FPS with account binding through B: B's binding link, B binds, A charges the binding with no customer; revoked at B's bank, A's merchant is told", async () => {
+    const { a } = pair;
+    const created = await a.call('session/create', { amount_details: { amount: 1500, currency: 'RUB' }, description: randomOrder(), payment_options: { recurrent: true }, customer: { reference: 'cus-bind' } });
+    const sessionId = created.body.session.id as string;
+    const publicToken = (await a.call('token', { session_id: sessionId })).body.public_token as string;
+    assert.deepEqual((await view(a, publicToken)).methods, ['fps', 'card'], 'B binds FPS accounts, so A offers FPS on a recurrent session');
+    const started = await pay(a, publicToken, { method: 'fps', recurrent_consent: true });
+    assert.equal(started.status, 200, JSON.stringify(started.view));
+    const link = started.view.payment.customer_interaction.redirect.url as string;
+    const parsed = parseFpsLink(link);
+    assert.ok(parsed?.binding, `B's binding link: ${link}`);
+    const paymentId = started.view.payment.id as string;
+    await approveAtB(a, paymentId);
+    await merchantLearnsSucceeded(a, sessionId, paymentId);
+    const recurrent = finishedFor(a, sessionId)[0]!.payload.session.acquiring_payments.at(-1).recurrent;
+    assert.equal(recurrent.type, 'faster_payment_system');
+    assert.match(recurrent.token, /^bnd_[0-9a-z]{20}$/, "A's own token");
+
+    const charged = await a.call('session/init/payment', { amount_details: { amount: 1500, currency: 'RUB' }, payment_details: { type: 'recurrent', recurrent: { token: recurrent.token } } });
+    assert.equal(charged.status, 200, JSON.stringify(charged.body));
+    const chargeId = charged.body.session.id as string;
+    await eventually('the charge of the binding accepted', async () => (await a.call('session/status', { session_id: chargeId })).body.session.status === 'accepted', 15_000);
+
+    const revoked = await fetch(`${pair.b.url}/sandbox/bindings/${parsed.qrId}/revoke`, { method: 'POST' });
+    assert.equal(revoked.status, 200, await revoked.text());
+    await eventually("recurrent_disabled at A's merchant", () => finishedFor(a, sessionId, 'recurrent_disabled').length > 0, 15_000);
+    assert.equal((await a.call('recurrent/status', { token: recurrent.token })).body.recurrent.is_active, false);
+    const refused = await a.call('session/init/payment', { amount_details: { amount: 1500, currency: 'RUB' }, payment_details: { type: 'recurrent', recurrent: { token: recurrent.token } } });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
     assert.deepEqual(a.receiver.rejected, []);
   });
 

@@ -109,7 +109,7 @@ forEachStore("the rail's card form", (store) => {
     const h = await harness(t, store);
     const { id, token } = await sessionWithToken(h, { payment_options: { recurrent: true } });
     const view = (await h.publicCall(`sessions/${token}`)).body;
-    assert.deepEqual([view.recurrent, view.methods], [true, ['card']]);
+    assert.deepEqual([view.recurrent, view.methods], [true, ['fps', 'card']], 'the upstream binds FPS accounts too');
     const card = await tokenizeThere((await openForm(h, token)).body, '4242424242424242');
     const paid = await pay(h, token, { method: 'card', card_token: card.token, card: card.shown, recurrent_consent: true });
     assert.equal(paid.body.payment?.status, 'succeeded', JSON.stringify(paid.body));

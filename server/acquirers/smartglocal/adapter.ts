@@ -53,9 +53,12 @@ function paymentDetails(r: StartRequest): JsonObject | Refused {
     case 'saved_card':
       if (!r.cardToken) return refusal('card_token_missing', `a ${r.method} payment needs the upstream's card token (tok_…) from its card frame`);
       return { type: 'card', card: { token: r.cardToken } };
-    case 'recurrent':
-      if (!r.cardToken) return refusal('card_token_missing', "a recurrent payment needs the upstream's recurrent token");
-      return { type: 'recurrent', recurrent: { token: r.cardToken, initiator: r.initiator ?? 'merchant' } };
+    case 'recurrent': {
+      // A card's recurrent token, or the upstream's token of an FPS binding: both are the upstream's own.
+      const token = r.bindingRef ?? r.cardToken;
+      if (!token) return refusal('card_token_missing', "a recurrent payment needs the upstream's recurrent token");
+      return { type: 'recurrent', recurrent: { token, initiator: r.initiator ?? 'merchant' } };
+    }
     default:
       return refusal('method_not_supported', `the Smart Glocal upstream takes no ${String(r.method)} payments`);
   }
@@ -66,6 +69,8 @@ const refusal = (code: string, description: string): Refused => new Refused({ co
 export class SmartGlocalAcquirer implements Acquirer {
   readonly name = 'smartglocal';
   readonly sandbox = false;
+  /** An FPS payment with payment_options.recurrent binds the account at the upstream, whose binding token later charges name. */
+  readonly bindsFpsAccounts = true;
   private readonly client: SmartGlocalClient;
 
   constructor(private readonly o: SmartGlocalOptions) {

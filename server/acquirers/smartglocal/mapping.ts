@@ -7,7 +7,7 @@
  * | `in_progress` with `customer_interaction`       | awaiting_customer (interaction, expires_at)  |
  * | `in_progress` without one                       | processing                                   |
  * | `pending` (session `next_action: confirm`)      | authorized                                   |
- * | `succeeded`                                     | captured                                     |
+ * | `succeeded`                                     | captured (with the FPS binding it made, if any) |
  * | `failed`, failure code `cancelled`              | voided (only our session/cancel makes it)    |
  * | `failed`, any other code                        | declined (code, description)                 |
  * | no payment, session `cancelled`                 | voided                                       |
@@ -50,8 +50,11 @@ export function railStateOf(session: UpstreamSession): RailPaymentState {
     }
     case 'pending':
       return { state: 'authorized', railRef };
-    case 'succeeded':
-      return { state: 'captured', railRef };
+    case 'succeeded': {
+      // The upstream's own binding token (bnd_…) is the binding's railRef: later charges name it, its revocation names it.
+      const r = p.recurrent;
+      return r?.type === 'faster_payment_system' ? { state: 'captured', railRef, binding: { ref: r.token, bankId: r.bank?.id ?? null } } : { state: 'captured', railRef };
+    }
     case 'failed': {
       const code = p.failure?.code ?? 'declined';
       if (code === 'cancelled') return { state: 'voided' };
@@ -61,6 +64,10 @@ export function railStateOf(session: UpstreamSession): RailPaymentState {
       return { state: 'processing', railRef };
   }
 }
+
+/** The FPS bindings a session's payments made that the upstream now shows inactive (the customer revoked them at their bank). */
+export const revokedBindings = (session: UpstreamSession): string[] =>
+  session.acquiring_payments.flatMap((p) => (p.recurrent?.type === 'faster_payment_system' && p.recurrent.is_active === false ? [p.recurrent.token] : []));
 
 /** The payment's refund `refundId`, if the session shows it. */
 export function findRefund(session: UpstreamSession, refundId: string): UpstreamRefund | null {

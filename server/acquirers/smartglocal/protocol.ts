@@ -30,6 +30,10 @@ const payment = z.object({
   customer_interaction: interaction.optional(),
   failure: failure.optional(),
   refunds: z.array(refund).optional(),
+  /** What a payment made with payment_options.recurrent kept: a card token, or an FPS account binding with its bank. */
+  recurrent: z
+    .object({ token: z.string().min(1), type: z.string().optional(), is_active: z.boolean().optional(), bank: z.object({ id: z.string().optional() }).nullish() })
+    .optional(),
 });
 
 export const upstreamSession = z.object({

@@ -4,13 +4,14 @@
  * upstream's key). The signature is checked over the exact bytes before anything parses them.
  * A verified event becomes the same report as an answer to a call (`reports.payment`), so it is
  * applied once however often the upstream delivers it; a failure to hand it over answers 5xx, so
- * the upstream delivers it again.
+ * the upstream delivers it again. `recurrent_disabled` (an FPS binding revoked at the customer's
+ * bank) becomes `reports.bindingRevoked` for each binding the session shows inactive.
  */
 import type { KeyObject } from 'node:crypto';
 import { partnerVerify } from '../../webhooks/signature-headers';
 import { Hono } from 'hono';
 import type { RailReports } from '../port';
-import { latestPayment, railStateOf } from './mapping';
+import { latestPayment, railStateOf, revokedBindings } from './mapping';
 import { webhookBody } from './protocol';
 
 export const WEBHOOK_PATH = '/acquirer/smartglocal/webhooks';
@@ -53,6 +54,16 @@ export function smartGlocalWebhooks(reports: RailReports, upstreamPublicKey: Key
     }
     if (!parsed.success) return c.json(error('invalid_request', 'the body is not a Smart Glocal webhook {"type", "session"}'), 400);
     const { type, session } = parsed.data;
+    if (type === 'recurrent_disabled') {
+      // The customer revoked an FPS binding at their bank: the session is the one whose payment made it.
+      try {
+        for (const token of revokedBindings(session)) await reports.bindingRevoked(token);
+      } catch (cause) {
+        console.error(`smartglocal webhook recurrent_disabled for ${session.id}: not recorded (${cause instanceof Error ? cause.message : String(cause)}); the upstream will deliver it again`);
+        return c.json(error('not_recorded', 'the event could not be recorded now: deliver it again later'), 503);
+      }
+      return c.json({ status: 'ok' });
+    }
     const payment = latestPayment(session);
     // Subscription events and the like carry no payment of ours: nothing to report, and nothing to retry.
     if (!payment) return c.json({ status: 'ok' });
