@@ -106,8 +106,8 @@ test('serves the shop page under a CSP with no inline script or style, embedding
   assert.match(page, /<script src="\/widget\/sg-checkout.js"><\/script>/);
   assert.match(page, /<script src="\/demo\/store-page.js"><\/script>/);
   assert.doesNotMatch(page, /<script>|<style|style="/, 'no inline script or style');
-  assert.equal((page.match(/<article class="product"/g) ?? []).length, 3);
-  assert.equal((page.match(/<svg viewBox="0 0 200 150"/g) ?? []).length, 3, 'a picture per product, drawn inline');
+  assert.equal((page.match(/<article class="product"/g) ?? []).length, 4, 'three goods and the tea subscription');
+  assert.equal((page.match(/<svg viewBox="0 0 200 150"/g) ?? []).length, 4, 'a picture per product, drawn inline');
   assert.doesNotMatch(page, /(src|href)="https?:/, 'no external assets');
   assert.match(page, /id="sandbox-phone"/, 'the sandbox phone beside the widget');
   for (const file of ['/demo/store.css', '/demo/sandbox-phone.css']) {

@@ -151,8 +151,8 @@ describe('the demo store: full purchases by every method, shown paid only on a v
   test('card, frictionless: the store page, a card typed into the iframe, the order paid', async () => {
     cardShopper = await shopper('desktop');
     const { page } = cardShopper;
-    // A first-time visitor: three products, an empty cart, the console one click away.
-    assert.equal(await page.locator('.product').count(), 3);
+    // A first-time visitor: three goods and the tea subscription, an empty cart, the console one click away.
+    assert.equal(await page.locator('.product').count(), 4);
     assert.equal(await page.locator('#checkout').isDisabled(), true, 'nothing to check out yet');
     await page.locator('.product[data-sku="baikal-mug"] button.add').click();
     await page.locator('.product[data-sku="buckthorn-tea"] button.add').click();
