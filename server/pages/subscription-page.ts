@@ -17,8 +17,8 @@ import { ApiError } from '../errors';
 import { StateConflict } from '../domain/session-machine';
 import { SessionMoved } from '../store/errors';
 import type { Reads, Storage, Tx } from '../store/port';
-import type { PeriodUnit, Project, SubscriptionRow } from '../store/rows';
-import { METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
+import type { PeriodUnit, Project, SessionData, SubscriptionRow } from '../store/rows';
+import { METHOD_CHANGE, METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
 import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
 import { asLanguage, pageLanguage, type PageLanguage } from './language';
@@ -62,8 +62,9 @@ const TEXT = {
     fps: 'СБП',
     changeMethod: 'Сменить карту или банк',
     changeMethodHint: (check: string) => `Новую карту или счёт проверим платежом: спишем ${check} и сразу вернём.`,
-    methodChange: (check: string, description: string | null) =>
-      `${description ? `Смена способа оплаты «${description}»` : 'Смена способа оплаты подписки'}: спишем ${check} и сразу вернём`,
+    methodChange: (check: string, description: string | null) => `Смена способа оплаты ${description ? `«${description}»` : 'подписки'}: ${check} вернём сразу`,
+    methodChanged: (method: string) => `Готово, новый способ оплаты: ${method}. Проверочный 1\u00a0₽ возвращаем.`,
+    methodUnchanged: (method: string) => `Способ оплаты не изменился, остался прежний: ${method}.`,
     methodRefused: 'Способ оплаты не изменён',
     methodRefusedHints: {
       ended: 'Подписка уже завершена: списаний по ней больше не будет.',
@@ -114,8 +115,9 @@ const TEXT = {
     fps: 'FPS',
     changeMethod: 'Change card or bank',
     changeMethodHint: (check: string) => `We check the new card or account with a payment: ${check} is charged and refunded at once.`,
-    methodChange: (check: string, description: string | null) =>
-      `New payment method for ${description ?? 'your subscription'}: ${check} is charged and refunded at once`,
+    methodChange: (check: string, description: string | null) => `New payment method for ${description ? `“${description}”` : 'your subscription'}: ${check}, refunded at once`,
+    methodChanged: (method: string) => `Done, the new payment method is ${method}. The 1\u00a0₽ check is being refunded.`,
+    methodUnchanged: (method: string) => `The payment method was not changed: it is still ${method}.`,
     methodRefused: 'The payment method was not changed',
     methodRefusedHints: {
       ended: 'This subscription has already ended: no further payments will be taken.',
@@ -178,7 +180,16 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
     if (!found) return notFoundPage(c);
     const notice = c.req.query('notice') ?? '';
     const lang = pageLanguage(c, found.project.locale);
-    return c.html(await subscriptionPage(d.store, found, { token: c.req.param('token'), lang, query: langQuery(c), notice: NOTICES.includes(notice) ? (notice as Notice) : null }));
+    return c.html(
+      await subscriptionPage(d.store, found, {
+        token: c.req.param('token'),
+        lang,
+        query: langQuery(c),
+        notice: NOTICES.includes(notice) ? (notice as Notice) : null,
+        // Back from a method change's checkout (its return_url): the page says which method the next payments use.
+        backFromChange: notice === 'method',
+      }),
+    );
   });
 
   const action = (name: 'cancel' | 'restore', run: (tx: Tx, project: Project, id: string) => Promise<unknown>) =>
@@ -216,13 +227,15 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
     const token = c.req.param('token');
     const found = await find(token);
     if (!found) return notFoundPage(c);
-    const t = TEXT[pageLanguage(c, found.project.locale)];
-    const check = wholeAmount(METHOD_CHECK_AMOUNT, found.row.currency, pageLanguage(c, found.project.locale));
+    const lang = pageLanguage(c, found.project.locale);
+    const check = wholeAmount(METHOD_CHECK_AMOUNT, found.row.currency, lang);
+    const back = new URLSearchParams(langQuery(c));
+    back.set('notice', 'method');
     try {
       const { publicToken } = await d.store.transaction((tx) =>
         d.subscriptions.changeMethod(tx, found.project, found.row.id, {
-          description: t.methodChange(check, found.row.description),
-          returnUrl: `${d.publicUrl}/s/${token}${langQuery(c)}`,
+          description: TEXT[lang].methodChange(check, found.row.description),
+          returnUrl: `${d.publicUrl}/s/${token}?${back}`,
         }),
       );
       return c.redirect(`/pay/${publicToken}${langQuery(c)}`, 303);
@@ -265,12 +278,13 @@ function fromOwnPage(req: Request, ownOrigin: string): boolean {
 async function subscriptionPage(
   store: Reads,
   { row, project }: { row: SubscriptionRow; project: Project },
-  { token, lang, query, notice }: { token: string; lang: PageLanguage; query: string; notice: Notice | null },
+  { token, lang, query, notice, backFromChange }: { token: string; lang: PageLanguage; query: string; notice: Notice | null; backFromChange: boolean },
 ) {
   const t = TEXT[lang];
   const shop = shopOf(project);
   const at = (ms: number) => timeElement(ms, lang);
-  const method = row.status === 'cancelled' ? null : await methodLabel(store, row, lang);
+  const means = row.status === 'cancelled' ? null : await meansOf(store, row, lang);
+  const method = means?.label ?? null;
   const ending = row.status === 'active' && row.cancel_at_period_end === 1 && row.current_period_end !== null;
   const status =
     row.status === 'cancelled' ? t.statuses.cancelled(at(row.cancelled_at ?? row.updated_at))
@@ -295,6 +309,7 @@ async function subscriptionPage(
     html`${shopHeader(shop, lang)}
       <h1>${title}</h1>
       <div class="amount">${formatAmount(row.amount, row.currency, lang)} <span class="per">${everyPeriod(row.period_unit, row.period_count, lang)}</span></div>
+      ${backFromChange && means ? html`<p class="${means.byChange ? 'result' : 'result failed'}" role="status">${means.byChange ? t.methodChanged(means.label) : t.methodUnchanged(means.label)}</p>` : ''}
       ${notice ? html`<p class="${notice === 'cancelled' || notice === 'restored' ? 'result' : 'result failed'}" role="status">${t.notices[notice]}</p>` : ''}
       <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
       ${changeable ? html`<div class="actions">${form('method', t.changeMethod, 'approve')}</div>
@@ -338,13 +353,20 @@ function notFoundPage(c: Context) {
   return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);
 }
 
-/** What the customer knows the subscription's method by: "Visa •••• 4242", «СБП · Т-Банк» (their bank, when known), or null. */
-async function methodLabel(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<string | null> {
+/**
+ * The subscription's method as the customer knows it ("Visa •••• 4242", «СБП · Т-Банк», their
+ * bank when known), and whether a method change on this page gave it (its session is marked so),
+ * else the first payment did. Null while there is none.
+ */
+async function meansOf(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<{ label: string; byChange: boolean } | null> {
   const card = row.card_token ? await store.cards.get(row.card_token) : undefined;
-  if (card) return cardLabel(card, lang);
-  const binding = row.binding_id ? await store.bindings.get(row.binding_id) : undefined;
+  const binding = !card && row.binding_id ? await store.bindings.get(row.binding_id) : undefined;
+  const made = card?.session_id ?? binding?.session_id;
+  const session = made ? await store.sessions.get(made) : undefined;
+  const byChange = session !== undefined && (JSON.parse(session.data_json) as SessionData)[METHOD_CHANGE] !== undefined;
+  if (card) return { label: cardLabel(card, lang), byChange };
   if (!binding) return null;
-  return binding.bank_name ? `${TEXT[lang].fps}\u00a0· ${bankName(binding.bank_name, lang)}` : TEXT[lang].fps;
+  return { label: binding.bank_name ? `${TEXT[lang].fps}\u00a0· ${bankName(binding.bank_name, lang)}` : TEXT[lang].fps, byChange };
 }
 
 /** A bank's name from the FPS directory (in Russian) as an English page writes it: its own Latin brand, else transliterated ("Т-Банк" → "T-Bank"). */

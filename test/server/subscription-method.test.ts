@@ -87,9 +87,9 @@ forEachStore('changing the payment method', (store) => {
     assert.equal((await h.app.request(location)).status, 200, 'the hosted checkout opens');
     const view = (await h.publicCall(`sessions/${publicToken}`)).body;
     assert.deepEqual(view.amount_details, RUB(100));
-    assert.equal(view.description, 'Смена способа оплаты «Подписка на чай»: спишем 1\u00a0₽ и сразу вернём');
+    assert.equal(view.description, 'Смена способа оплаты «Подписка на чай»: 1\u00a0₽ вернём сразу');
     assert.equal(view.recurrent, true, 'the customer agrees to later charges, and only what can recur is offered');
-    assert.equal(view.return_url, `${PUBLIC_URL}${sub.path}`);
+    assert.equal(view.return_url, `${PUBLIC_URL}${sub.path}?notice=method`);
     assert.ok(view.subscription, 'the widget shows the regular-payment notice');
 
     const payment = await payByCard(h, publicToken, MASTERCARD);
@@ -111,8 +111,9 @@ forEachStore('changing the payment method', (store) => {
     assert.equal(updated.length, 1);
     assert.equal(updated[0]!.payload.subscription.recurrent.token, s.recurrent.token);
 
-    page = await pageOf(h, sub.path, { 'accept-language': 'ru' });
+    page = await pageOf(h, view.return_url, { 'accept-language': 'ru' });
     assert.match(page, /<td>Mastercard\u00a0••••\u00a04444<\/td>/);
+    assert.match(page, /<p class="result" role="status">Готово, новый способ оплаты: Mastercard\u00a0••••\u00a04444\. Проверочный 1\u00a0₽ возвращаем\.<\/p>/);
     assert.doesNotMatch(page, /1,00|0,01/, 'the check is not one of the subscription\'s payments');
 
     const renewal = await renew(h, sub.id);
@@ -125,9 +126,9 @@ forEachStore('changing the payment method', (store) => {
     const sub = await subscribe(h);
     const { publicToken } = await changeMethod(h, sub.path, '?lang=en');
     const view = (await h.publicCall(`sessions/${publicToken}`)).body;
-    assert.equal(view.description, 'New payment method for Подписка на чай: 1\u00a0₽ is charged and refunded at once');
+    assert.equal(view.description, 'New payment method for “Подписка на чай”: 1\u00a0₽, refunded at once');
     assert.ok(view.methods.includes('fps'));
-    assert.equal(view.return_url, `${PUBLIC_URL}${sub.path}?lang=en`);
+    assert.equal(view.return_url, `${PUBLIC_URL}${sub.path}?lang=en&notice=method`);
     const started = await h.publicCall(`sessions/${publicToken}/payments`, json({ method: 'fps', recurrent_consent: true }));
     assert.match(started.body.payment.customer_interaction.redirect.url, /^https:\/\/sub\.nspk\.ru\//, 'the binding link');
     const approved = await h.app.request(`/sandbox/payments/${started.body.payment.id}/approve?bank=${T_BANK}`, { method: 'POST' });
@@ -140,7 +141,9 @@ forEachStore('changing the payment method', (store) => {
     assert.equal((await recurrentStatus(h, sub.token)).is_active, false);
     assert.deepEqual((await h.call('session/status', { session_id: view.session_id })).body.session.acquiring_payments[0].refunded_amount_details, RUB(100));
     assert.match(await pageOf(h, sub.path, { 'accept-language': 'ru' }), /<th scope="row">Способ оплаты<\/th><td>СБП\u00a0· Т-Банк<\/td>/);
-    assert.match(await pageOf(h, `${sub.path}?lang=en`), /<th scope="row">Payment method<\/th><td>FPS\u00a0· T-Bank<\/td>/);
+    const back = await pageOf(h, view.return_url);
+    assert.match(back, /<th scope="row">Payment method<\/th><td>FPS\u00a0· T-Bank<\/td>/);
+    assert.match(back, /Done, the new payment method is FPS\u00a0· T-Bank\./);
 
     const renewal = await renew(h, sub.id);
     assert.deepEqual([renewal.status, renewal.payment_details.recurrent.token], ['succeeded', s.recurrent.token]);
@@ -155,7 +158,9 @@ forEachStore('changing the payment method', (store) => {
     assert.equal(s.recurrent.token, sub.token);
     assert.equal((await recurrentStatus(h, sub.token)).is_active, true);
     assert.equal((await h.events(sub.firstSession)).filter((e) => e.type === 'subscription_updated').length, 0);
-    assert.match(await pageOf(h, sub.path), /<td>Visa\u00a0••••\u00a00341<\/td>/);
+    const back = await pageOf(h, `${sub.path}?notice=method`);
+    assert.match(back, /<td>Visa\u00a0••••\u00a00341<\/td>/);
+    assert.match(back, /<p class="result failed" role="status">Способ оплаты не изменился, остался прежний: Visa\u00a0••••\u00a00341\.<\/p>/);
 
     assert.equal((await renew(h, sub.id)).status, 'failed');
     assert.equal((await merchantView(h, sub.id)).status, 'past_due');

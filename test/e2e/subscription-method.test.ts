@@ -1,0 +1,124 @@
+/**
+ * The customer changes their subscription's card on their own page, in headless Chromium against
+ * the sandbox: «Сменить карту или банк» opens a hosted checkout of its own (1 ₽, said to be
+ * refunded at once, with the regular-payment notice and the consent to later charges); they pay
+ * with a new card, return to their page and see its last four digits. The merchant hears
+ * subscription_updated (verified), and the 1 ₽ is refunded. In English on a phone, in Russian on a
+ * desktop. Screenshots: test-results/screenshots/subscription-method-*.png.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { startStack, type Stack } from './harness';
+import { launch, newContext, shoot, typeCard, type Device } from './browser';
+import { eventually } from '../support/eventually';
+
+let stack: Stack;
+let browser: Browser;
+
+before(async () => {
+  [stack, browser] = await Promise.all([startStack(), launch()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+const subscription = async (id: string) => (await stack.call('subscription/get', { id })).subscription;
+/** How many verified subscription_updated the merchant received (the stack's subscriptions together: the tests run one after another). */
+const verifiedUpdates = () => stack.hooks.filter((h) => h.verified && h.type === 'subscription_updated').length;
+
+/** A monthly subscription whose first payment the customer made by Visa …4242 (through the public API, as the widget does). */
+async function subscribed(reference: string) {
+  const created = await stack.call('subscription/create', {
+    amount_details: { amount: 49_900, currency: 'RUB' },
+    period: { unit: 'month', count: 1 },
+    description: 'Подписка на канал «Утки»',
+    customer: { reference },
+  });
+  const base = `${stack.apiUrl}/public/v1/sessions/${created.public_token}`;
+  const post = async (path: string, body: unknown) => (await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+  const card = await post('/cards', { number: '4242424242424242', expiry_month: 12, expiry_year: new Date().getUTCFullYear() + 3, cvc: '123' });
+  const paid = await post('/payments', { method: 'card', card_token: card.token, recurrent_consent: true });
+  assert.equal(paid.payment?.status, 'succeeded', JSON.stringify(paid));
+  return { id: created.subscription.id as string, url: created.subscription.unsubscribe_url as string };
+}
+
+const CASES: { device: Device; locale: string; lang: 'ru' | 'en'; change: string; cardTab: string; notice: RegExp; consent: RegExp; method: RegExp; done: RegExp }[] = [
+  {
+    device: 'desktop',
+    locale: 'ru-RU',
+    lang: 'ru',
+    change: 'Сменить карту или банк',
+    cardTab: 'Карта',
+    notice: /Смена способа оплаты «Подписка на канал «Утки»»: 1\s₽ вернём сразу/,
+    consent: /каждый месяц/,
+    method: /Способ оплаты\s+Mastercard\s•{4}\s4444/,
+    done: /Готово, новый способ оплаты: Mastercard\s•{4}\s4444\./,
+  },
+  {
+    device: 'phone',
+    locale: 'en-US',
+    lang: 'en',
+    change: 'Change card or bank',
+    cardTab: 'Card',
+    notice: /New payment method for “Подписка на канал «Утки»”: 1\s₽, refunded at once/,
+    consent: /every month/,
+    method: /Payment method\s+Mastercard\s•{4}\s4444/,
+    done: /Done, the new payment method is Mastercard\s•{4}\s4444\./,
+  },
+];
+
+for (const c of CASES) {
+  test(`${c.lang} on a ${c.device}: change the card on the customer page, pay 1 ₽ with the new one in the hosted checkout, back to the page`, async () => {
+    const sub = await subscribed(`e2e-method-${c.lang}`);
+    const updatesBefore = verifiedUpdates();
+    const context = await newContext(browser, c.device, c.locale);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    await page.goto(sub.url);
+    assert.match(await page.locator('body').innerText(), /Visa\s•{4}\s4242/);
+    await shoot(page, `subscription-method-${c.device}-${c.lang}-page`);
+    await page.getByRole('button', { name: c.change }).click();
+    await page.waitForURL(/\/pay\/pt_/);
+    const changeSession = (await stack.publicView(new URL(page.url()).pathname.split('/').at(-1)!)).session_id as string;
+
+    const widget = page.locator('sg-checkout');
+    const pay = widget.locator('[part~="pay-button"]');
+    await pay.waitFor();
+    assert.match(await widget.locator('h2').first().innerText(), c.notice, 'the customer is told what the 1 ₽ is');
+    assert.match(await widget.locator('.regular').innerText(), c.consent, 'the regular-payment notice');
+    // FPS leads the methods (public-api/view.ts): the customer picks the card.
+    await widget.getByRole('tab', { name: c.cardTab, exact: true }).click();
+    await typeCard(page, '5555555555554444');
+    assert.equal(await pay.isDisabled(), true, 'no payment before the consent');
+    await widget.locator('label.recurrent input').check();
+    await shoot(page, `subscription-method-${c.device}-${c.lang}-checkout`);
+    await pay.click();
+    const back = widget.locator('a.primary.button');
+    await back.waitFor({ timeout: 15_000 });
+    await shoot(page, `subscription-method-${c.device}-${c.lang}-paid`);
+    await back.click();
+    await page.waitForURL((url) => url.href.startsWith(sub.url));
+
+    const text = await page.locator('body').innerText();
+    assert.match(text, c.method, `the new card: ${text}`);
+    assert.match(text, c.done, 'the page says it is done');
+    assert.doesNotMatch(text, /4242/, 'the old card is gone');
+    await shoot(page, `subscription-method-${c.device}-${c.lang}-changed`);
+
+    const s = await subscription(sub.id);
+    assert.equal(s.recurrent.type, 'card');
+    await eventually('subscription_updated at the merchant, verified', () => verifiedUpdates() === updatesBefore + 1, 15_000);
+    await eventually('the 1 ₽ refunded in full', async () => {
+      const payment = (await stack.call('session/status', { session_id: changeSession })).session.acquiring_payments[0];
+      return payment.amount_details.amount === 100 && payment.refunded_amount_details?.amount === 100;
+    }, 15_000);
+    await eventually('payment_refunded at the merchant, verified', () => stack.hooks.some((h) => h.verified && h.type === 'payment_refunded' && h.session?.id === changeSession), 15_000);
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+}
