@@ -12,7 +12,7 @@ type Reading = { now: string; offset_ms: number };
 /** The buttons: what each says and how far it moves the clock (the route's duration syntax). */
 const STEPS = [
   { label: '+1 day', by: '1d' },
-  { label: '+1 month', by: '30d' },
+  { label: '+1 month', by: '1mo' },
 ] as const;
 
 const MINUTE_MS = 60_000;

@@ -54,7 +54,7 @@ export function registerWebhookDocs(app: OpenAPIHono<any>): void {
     path: 'subscription-event',
     summary: 'A subscription event: subscription_activated, subscription_charged, subscription_payment_failed, subscription_cancelled or subscription_updated',
     description:
-      'activated: its first payment succeeded; charged: a later period was paid; payment_failed: a charge was declined (status past_due and next_charge_at the retry, or cancelled after the last); cancelled: it ended (cancel_reason merchant, customer, payment_failed, token_inactive or not_paid); updated: the customer gave a new card or FPS account on their page, and `recurrent` is its token, charged from the next payment on (the old token is disabled). ' +
+      'activated: its first payment succeeded; charged: a later period was paid; payment_failed: a charge was declined (status past_due and next_charge_at the retry, or cancelled after the last); cancelled: it ended (cancel_reason merchant, customer, payment_failed, token_inactive or not_paid); updated: it was set to end at the period\'s end (cancel_at_period_end true, by the merchant or the customer on their page) or restored, or the customer gave a new card or FPS account on their page, and `recurrent` is its token, charged from the next payment on (the old token is disabled). ' +
       'A method change is a session of its own too, of 1 ₽ (its data carries subscription_id and subscription_method_change), refunded in full as soon as it is paid: it has its payment_finished and payment_refunded. ' +
       'Each charge is also a session of its own, with its usual payment_finished. Delivered and signed as the session events are.',
     request: { headers, body: { content: { 'application/json': { schema: subscriptionEvent } } } },
@@ -83,8 +83,8 @@ export function webhooksSection() {
       whose payment made the binding, with that payment's <code>recurrent.is_active</code> now false.</p>
     <p>Subscriptions add <code>${SUBSCRIPTION_TYPES.join(', ')}</code>, with the body <code>{"type", "created_at", "subscription"}</code>
       (keep the highest <code>subscription.version</code>); each charge is also a session with its usual <code>payment_finished</code>.
-      <code>subscription_updated</code> says the customer changed the card or FPS account on their page: <code>recurrent</code> is
-      the new token, the old one is disabled. That change is proven by a session of 1 ₽ (its data carries
+      <code>subscription_updated</code> says it was set to end with its period (<code>cancel_at_period_end</code>) or restored, or
+      that the customer changed the card or FPS account on their page: <code>recurrent</code> is the new token, the old one is disabled. That change is proven by a session of 1 ₽ (its data carries
       <code>subscription_id</code> and <code>subscription_method_change</code>), refunded in full as soon as it is paid.</p>
     <p>How a delivery is signed is the project's <code>webhook_signing</code>, chosen with
       <code>npm run cli -- project add … --webhook-signing standard|smartglocal</code> (or <code>project update</code>):</p>

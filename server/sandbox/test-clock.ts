@@ -8,6 +8,7 @@
  * instance reads it again on its background tick (every second). It exists only in sandbox mode:
  * a server with a real rail keeps the real time.
  */
+import { periodEnd } from '../subscriptions/schedule';
 import { Hono } from 'hono';
 import { iso, type Clock } from '../clock';
 import { badRequest } from '../errors';
@@ -39,12 +40,18 @@ export class SandboxClock implements Clock {
   }
 }
 
-/** `30d`, `12h`, `90m`, `45s`: how far to move the clock, in ms; null when it is not such a duration. */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d{1,6})([dhms])$/.exec(text.trim());
+/**
+ * `1mo`, `30d`, `12h`, `90m`, `45s`: how far to move the clock from `from`, in ms; null when it
+ * is not such a duration. Months are the calendar's, as subscriptions count them (from 1 January,
+ * `1mo` is 31 days; from 1 February, 28 or 29), so one month on renews a monthly subscription.
+ */
+export function parseDuration(text: string, from: number): number | null {
+  const m = /^(\d{1,6})(mo|[dhms])$/.exec(text.trim());
   if (!m) return null;
+  const n = Number(m[1]);
+  if (m[2] === 'mo') return n > 1200 ? null : periodEnd(from, 'month', n, 1) - from;
   const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | 'h' | 'm' | 's'];
-  return Number(m[1]) * unit;
+  return n * unit;
 }
 
 /**
@@ -59,8 +66,8 @@ export function testClockRoutes(clock: SandboxClock) {
   app.post('/sandbox/clock/advance', async (c) => {
     requireJson(c.req.raw);
     const body = (await readJson(c.req.raw, 1024)) as { by?: unknown } | null;
-    const ms = typeof body?.by === 'string' ? parseDuration(body.by) : null;
-    if (!ms) throw badRequest('by', 'give how far to move the test clock forward as a number and a unit, such as "30d", "12h", "90m" or "45s"');
+    const ms = typeof body?.by === 'string' ? parseDuration(body.by, clock.now()) : null;
+    if (!ms) throw badRequest('by', 'give how far to move the test clock forward as a number and a unit, such as "1mo", "30d", "12h", "90m" or "45s"');
     await clock.advance(ms);
     return c.json(reading());
   });

@@ -120,7 +120,8 @@ export class SubscriptionService {
     const row = await this.load(tx, project, id);
     if (row.status === 'cancelled') throw conflict(`subscription ${id} is already cancelled`);
     if (row.status === 'active' && opts.atPeriodEnd) {
-      return this.save(tx, project, { row: { ...row, cancel_at_period_end: 1, cancel_reason: opts.reason }, events: [] });
+      // The merchant hears it now (the customer may have asked on their page): no further charge will come.
+      return this.save(tx, project, { row: { ...row, cancel_at_period_end: 1, cancel_reason: opts.reason }, events: ['subscription_updated'] });
     }
     if (row.charge_session_id && row.status !== 'pending') throw conflict(`subscription ${id} has a charge under way: cancel again once it has finished (a second or two)`);
     // Saved first: the first session's cancellation below then finds nothing waiting on it.
@@ -135,7 +136,7 @@ export class SubscriptionService {
     const row = await this.load(tx, project, id);
     if (row.status === 'cancelled') throw conflict(`subscription ${id} has ended: a cancelled subscription cannot be restored, create a new one`);
     if (!row.cancel_at_period_end) throw conflict(`subscription ${id} is not set to end: there is nothing to restore`);
-    return this.save(tx, project, { row: { ...row, cancel_at_period_end: 0, cancel_reason: null }, events: [] });
+    return this.save(tx, project, { row: { ...row, cancel_at_period_end: 0, cancel_reason: null }, events: ['subscription_updated'] });
   }
 
   /** A new amount or description, for the charges from the next one on. */
@@ -253,7 +254,8 @@ export class SubscriptionService {
     const project = (await tx.projects.get(row.project))!;
     const now = this.d.clock.now();
     if (row.cancel_at_period_end) {
-      await this.save(tx, project, ended(row, row.cancel_reason ?? 'merchant', now));
+      // It ended when the period paid for did, whenever the scheduler got to it (a clock moved far, an instance down).
+      await this.save(tx, project, ended(row, row.cancel_reason ?? 'merchant', Math.min(now, row.current_period_end ?? now)));
       return;
     }
     const token = row.card_token ? await tx.cards.get(row.card_token) : row.binding_id ? await tx.bindings.get(row.binding_id) : undefined;

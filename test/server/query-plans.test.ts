@@ -17,6 +17,7 @@ const BOUNDED = new Map([
   ['SELECT * FROM sessions ORDER BY rowid DESC LIMIT ?', 'reads LIMIT rows from the end of the table'],
   ['SELECT * FROM sandbox_pushes ORDER BY id DESC LIMIT ?', 'reads LIMIT rows from the end of the table'],
   ['SELECT * FROM sandbox_pushes WHERE phone = ? ORDER BY id DESC LIMIT ?', "the sandbox phone's inbox, newest first until LIMIT"],
+  ['SELECT * FROM sandbox_rail_bindings ORDER BY created_at DESC, ref DESC LIMIT ?', 'walks its newest-first index until LIMIT'],
 ]);
 
 const prepared = new Set<string>();

@@ -159,6 +159,14 @@ forEachStore('subscriptions', (store) => {
     assert.equal(await runScheduler(h, [sub.id]), 1);
     let s = await get(h, sub.id);
     assert.deepEqual([s.status, s.cancel_reason, s.periods_paid], ['cancelled', 'merchant', 1], 'ended at the period end, not charged');
+    assert.deepEqual(await subscriptionEvents(h, sub.firstSession), [
+      'subscription_activated active',
+      'subscription_updated active', // set to end
+      'subscription_updated active', // restored
+      'subscription_updated active', // set to end again
+      'subscription_cancelled cancelled',
+    ]);
+
     assert.equal((await h.call('subscription/cancel', { id: sub.id })).status, 409);
 
     const other = await subscribe(h);
@@ -172,6 +180,13 @@ forEachStore('subscriptions', (store) => {
     s = await get(h, third.id);
     assert.deepEqual([s.status, s.cancel_reason], ['cancelled', 'token_inactive']);
     assert.deepEqual((await chargesOf(h, third.id)).length, 1, 'a disabled token is not tried');
+
+    const late = await subscribe(h); // 1 February: its period ends on 1 March
+    await h.call('subscription/cancel', { id: late.id });
+    advanceTo(h, Date.parse('2027-03-20T10:00:00Z')); // the scheduler gets to it late (a clock moved far, every instance down)
+    await runScheduler(h, [late.id]);
+    const ended = await get(h, late.id);
+    assert.deepEqual([ended.status, ended.cancelled_at], ['cancelled', '2027-03-01T10:00:00.000Z'], 'it ended when its period did');
   });
 
   test('a first payment never made ends the pending subscription; the list is newest first; unknown ids are 404', async (t) => {

@@ -39,7 +39,7 @@ test('POST /sandbox/clock/advance moves the server clock forward; a bad duration
   for (const by of ['-1d', '2 weeks', 5, '']) {
     const bad = await advance(server, { by });
     assert.equal(bad.status, 400, String(by));
-    assert.match(((await bad.json()) as { error: { description: string } }).error.description, /such as "30d"/);
+    assert.match(((await bad.json()) as { error: { description: string } }).error.description, /such as "1mo", "30d"/);
   }
 });
 
@@ -56,10 +56,12 @@ test("the CLI moves the same clock: the running server takes it on its tick", as
   assert.ok(Math.abs(server.clock.now() - (Date.now() + 30 * DAY + 3_600_000)) < 1000);
   const wrong = await runCli(dir, 'clock', 'advance', 'soon');
   assert.notEqual(wrong.code, 0);
-  assert.match(wrong.stderr, /not a duration: give a number and a unit, such as 30d/);
+  assert.match(wrong.stderr, /not a duration: give a number and a unit, such as 1mo, 30d/);
 });
 
-test('durations: days, hours, minutes, seconds; nothing else', () => {
-  assert.deepEqual(['30d', '12h', '90m', '45s'].map(parseDuration), [30 * DAY, 12 * 3_600_000, 90 * 60_000, 45_000]);
-  for (const text of ['0.5d', '1w', 'd', '-1d', '1000000d']) assert.equal(parseDuration(text), null, text);
+test('durations: calendar months, days, hours, minutes, seconds; nothing else', () => {
+  const from = Date.parse('2027-01-01T10:00:00Z');
+  assert.deepEqual(['30d', '12h', '90m', '45s'].map((t) => parseDuration(t, from)), [30 * DAY, 12 * 3_600_000, 90 * 60_000, 45_000]);
+  assert.deepEqual([parseDuration('1mo', from), parseDuration('1mo', Date.parse('2027-02-01T10:00:00Z')), parseDuration('2mo', from)], [31 * DAY, 28 * DAY, 59 * DAY], "the calendar's months");
+  for (const text of ['0.5d', '1w', 'd', '-1d', '1000000d', '1m0', '2000mo']) assert.equal(parseDuration(text, from), null, text);
 });
