@@ -165,9 +165,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', favicon());
   app.route('/', receiptPages(store, { sandbox: sandbox !== null }));
   app.route('/', subscriptionPages({ store, subscriptions, publicUrl: options.publicUrl }));
-  // A subscription link's subscriptions: the app's own service, opening the first payment's session as the link's (link-checkout.ts).
-  const linkSubscriptions = (linkSessions: SessionService) => new SubscriptionService({ store, clock, sessions: linkSessions, publicUrl: options.publicUrl, onWebhookQueued: () => sender.wake() });
-  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions, subscriptions: linkSubscriptions }), store, { limiter, trustProxy }, acquirer.framedSources));
+  app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions, subscriptions }), store, { limiter, trustProxy }, acquirer.framedSources));
   mountDocs(app, options.publicUrl);
 
   const stopHooks: (() => Promise<void>)[] = [];

@@ -27,11 +27,8 @@ export type LinkCheckoutDeps = {
   clock: Clock;
   links: LinkService;
   sessions: SessionService;
-  /**
-   * A subscription service that opens its sessions through the given ones (app.ts builds the app's
-   * own over them). Without it, subscription links are refused (a checkout built for plain links only).
-   */
-  subscriptions?: (sessions: SessionService) => SubscriptionService;
+  /** Without it, subscription links are refused (a checkout built for plain links only). */
+  subscriptions?: SubscriptionService;
 };
 
 /** What one purchase makes of a link's sessions: the link's settings, the customer and the metadata. */
@@ -78,15 +75,21 @@ export class LinkCheckout {
       const token = (sessionId: string) => this.d.sessions.issuePublicToken(tx, project, sessionId);
       if (link.subscription) {
         if (!this.d.subscriptions) throw new Error('this LinkCheckout was built without subscriptions: pass them to open a subscription link');
-        // The subscription service opens the first payment's session itself; through these sessions it opens it as the link's.
-        const { session } = await this.d.subscriptions(linkSessions(this.d.sessions, purchase)).create(tx, project, {
-          amount: link.amount_details.amount,
-          currency: link.amount_details.currency,
-          period: link.subscription.period,
-          description: link.product_name,
-          customer: { reference },
-          returnUrl: link.return_url,
-        });
+        // The subscription's first payment is the link's purchase: its metadata (who subscribed), webhook, order check and
+        // hour to pay, and the link id, by which Telegram's web client may frame the card form and the widget shows the support.
+        const { session } = await this.d.subscriptions.create(
+          tx,
+          project,
+          {
+            amount: link.amount_details.amount,
+            currency: link.amount_details.currency,
+            period: link.subscription.period,
+            description: link.product_name,
+            customer: { reference },
+            returnUrl: link.return_url,
+          },
+          (first) => asLinkSession(purchase, first),
+        );
         return { sessionId: session.id, token: await token(session.id) };
       }
       const session = await this.d.sessions.create(tx, project, asLinkSession(purchase, { amount: link.amount_details.amount, currency: link.amount_details.currency, data: {} }));
@@ -124,18 +127,4 @@ function asLinkSession(p: Purchase, input: CreateSessionInput): CreateSessionInp
       payment_options: { ...input.data.payment_options, return_url: p.link.return_url },
     },
   };
-}
-
-/**
- * The session service with `create` opening every session as the purchase's (asLinkSession). A
- * subscription link's first payment needs it: SubscriptionService.create opens that session
- * through the SessionService it is given, which knows nothing of links. As the link's, the session
- * keeps what a plain purchase has: the metadata that tells the merchant who subscribed, the link's
- * webhook and order check, its hour to pay, and the link id, by which Telegram's web client may
- * frame the card form (server/http/security-headers.ts) and the widget shows the link's support.
- */
-function linkSessions(sessions: SessionService, p: Purchase): SessionService {
-  const linked = Object.create(sessions) as SessionService;
-  linked.create = (tx, project, input) => sessions.create(tx, project, asLinkSession(p, input));
-  return linked;
 }

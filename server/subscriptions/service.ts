@@ -20,7 +20,7 @@ import { conflict, notFound } from '../errors';
 import { iso, type Clock } from '../clock';
 import { newId } from '../ids';
 import type { WebhookType } from '../domain/types';
-import type { SessionService } from '../sessions/service';
+import type { CreateSessionInput, SessionService } from '../sessions/service';
 import type { Storage, Tx } from '../store/port';
 import type { PeriodUnit, Project, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
 import { dueAfter, retryAt } from './schedule';
@@ -56,20 +56,33 @@ type Transition = { row: SubscriptionRow; events: WebhookType[] };
 export class SubscriptionService {
   constructor(private readonly d: SubscriptionDeps) {}
 
-  /** The subscription, pending, and the session of its first payment. */
-  async create(tx: Tx, project: Project, input: CreateSubscriptionInput): Promise<{ subscription: SubscriptionRow; session: SessionRow }> {
+  /**
+   * The subscription, pending, and the session of its first payment. `firstSession` shapes that
+   * session beyond what a subscription gives it (a payment link's purchase makes it the link's:
+   * its metadata, webhook URL, order check and hour to pay); what it gives is kept.
+   */
+  async create(
+    tx: Tx,
+    project: Project,
+    input: CreateSubscriptionInput,
+    firstSession: (session: CreateSessionInput) => CreateSessionInput = (session) => session,
+  ): Promise<{ subscription: SubscriptionRow; session: SessionRow }> {
     const now = this.d.clock.now();
     const id = newId('sub');
-    const session = await this.d.sessions.create(tx, project, {
-      amount: input.trial?.amount ?? input.amount,
-      currency: input.currency,
-      data: {
-        ...(input.description ? { description: input.description } : {}),
-        customer: input.customer,
-        subscription_id: id,
-        payment_options: { recurrent: true, ...(input.returnUrl ? { return_url: input.returnUrl } : {}) },
-      },
-    });
+    const session = await this.d.sessions.create(
+      tx,
+      project,
+      firstSession({
+        amount: input.trial?.amount ?? input.amount,
+        currency: input.currency,
+        data: {
+          ...(input.description ? { description: input.description } : {}),
+          customer: input.customer,
+          subscription_id: id,
+          payment_options: { recurrent: true, ...(input.returnUrl ? { return_url: input.returnUrl } : {}) },
+        },
+      }),
+    );
     const row: SubscriptionRow = {
       id,
       project: project.name,

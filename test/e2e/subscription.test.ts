@@ -51,6 +51,8 @@ test('subscribe by card on the merchant page, renewed by the server a month on, 
   assert.match(await widget.locator('.regular').innerText(), /^499,00\s₽ каждый месяц, следующий платёж .+\. Отменить можно в любой момент\.$/);
   const pay = widget.locator('[part~="pay-button"]');
   assert.equal(await pay.isDisabled(), true, 'no payment before the consent');
+  // FPS leads (it binds the account); the card is the second tab.
+  await widget.getByRole('tab', { name: 'Карта' }).click();
   await typeCard(page, '4242424242424242');
   await widget.locator('label.recurrent input').check();
   await shoot(page, 'subscription-desktop-ru-consent');
