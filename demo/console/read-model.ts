@@ -105,10 +105,12 @@ export class ConsoleReadModel {
     );
   }
 
-  // Whitelisted fields only: the recurrent card token and the customer page's token hash stay out.
+  // Whitelisted fields only: the recurrent token and the customer page's token hash stay out.
   private async subscription(row: SubscriptionRow) {
     const customer = JSON.parse(row.customer_json) as { reference?: string };
     return {
+      method: await this.methodOf(row),
+      trial_days: row.trial_days,
       id: row.id,
       project: row.project,
       status: row.status,
@@ -127,6 +129,16 @@ export class ConsoleReadModel {
       created_at: iso(row.created_at)!,
       charges: await Promise.all((await this.store.subscriptions.charges(row.id)).map((c) => this.charge(c))),
     };
+  }
+
+  /** What the subscription charges, as its customer knows it: the card's brand and last 4, or FPS and their bank; null before its first payment. */
+  private async methodOf(row: SubscriptionRow): Promise<string | null> {
+    if (row.card_token) {
+      const card = await this.store.cards.get(row.card_token);
+      return card ? `${card.brand} •••• ${card.last4}${card.disabled_at === null ? '' : ' (disabled)'}` : null;
+    }
+    const binding = row.binding_id ? await this.store.bindings.get(row.binding_id) : undefined;
+    return binding ? `FPS · ${binding.bank_name ?? 'bank'}${binding.disabled_at === null ? '' : ` (${binding.disabled_by === 'bank' ? 'revoked at the bank' : 'disabled'})`}` : null;
   }
 
   private async charge(c: SubscriptionChargeRow) {

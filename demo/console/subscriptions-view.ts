@@ -38,6 +38,8 @@ function subscriptionEntry(s: SubscriptionSummary): HTMLElement {
       fact('Failed attempts', String(s.failed_attempts)),
       fact('Cancel at period end', s.cancel_at_period_end ? 'yes' : 'no'),
       s.cancelled_at ? fact('Cancelled', `${dateTime(s.cancelled_at)}${s.cancel_reason ? ` (${s.cancel_reason})` : ''}`) : null,
+      s.method ? fact('Paid with', s.method) : null,
+      s.trial_days !== null ? fact('Trial', `${s.trial_days} d`) : null,
     ),
     h(
       'table',
@@ -52,7 +54,7 @@ function chargeRow(c: Charge): HTMLElement {
   return h(
     'tr',
     {},
-    h('td', { class: 'charge-number', title: `period ${c.period}, attempt ${c.attempt}` }, `${c.period}.${c.attempt}`),
+    h('td', { class: 'charge-number', title: c.period === 0 ? 'the trial' : `period ${c.period}, attempt ${c.attempt}` }, c.period === 0 ? 'trial' : `${c.period}.${c.attempt}`),
     h('td', { class: 'time' }, dateTime(c.created_at)),
     h('td', { class: 'num' }, c.amount === null ? '—' : formatMoney(c.amount)),
     h('td', {}, h('a', { href: `#sessions/${c.session_id}` }, c.session_id)),
