@@ -11,6 +11,7 @@ import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
 import type { PaymentRow, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
 import { dueAfter } from '../subscriptions/schedule';
+import { METHOD_CHANGE } from '../subscriptions/service';
 import { vouchedCustomer } from '../sessions/service';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
@@ -66,6 +67,8 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     card_form: cardForm,
     /** The session keeps the means of payment for the shop's later charges: the customer must agree (recurrent_consent), and only what can recur is offered. */
     recurrent,
+    /** The session checks a subscription's new card or account (1 ₽, refunded): the widget's success says the method was saved. */
+    method_change: data[METHOD_CHANGE] !== undefined,
     /** The subscription this session's payment begins: the regular-payment notice says what, how often and when next. */
     subscription: subscription ? regularPayment(subscription, opts.now) : null,
     saved_card: saved ? { brand: saved.brand, last4: saved.last4 } : null,

@@ -382,6 +382,18 @@ describe('<sg-checkout>', () => {
       await expect(el).to.be.accessible();
     });
 
+    it("a subscription's method change: the new method saved, and the way back is to the subscription (ru and en)", async () => {
+      const words = { ru: ['Новый способ оплаты сохранён', 'Вернуться к подписке'], en: ['New payment method saved', 'Back to your subscription'] };
+      for (const locale of ['ru', 'en'] as const) {
+        const p = succeeded(waitingPayment('fps', sessionView()));
+        const el = await mount(new FakeServer(sessionView({ status: 'accepted', payment: p, method_change: true, return_url: 'https://pay.example.test/s/abc' })), { locale });
+        expect(text($(el, 'h2')), locale).to.equal(words[locale][0]);
+        const back = $<HTMLAnchorElement>(el, 'a.primary')!;
+        expect([text(back), back.getAttribute('href')], locale).to.deep.equal([words[locale][1], 'https://pay.example.test/s/abc']);
+        el.remove();
+      }
+    });
+
     it('shows a failure with the reason and "try another method" that returns to the methods', async () => {
       const base = sessionView({ methods: ['card', 'fps', 'sberpay'] });
       const p = failed(waitingPayment('card', base), 'card_declined', 'The issuer declined the card');

@@ -39,6 +39,8 @@ export type SessionView = {
    * methods that can recur, and offers no saved card nor "remember this card".
    */
   recurrent: boolean;
+  /** It checks a subscription's new card or account (1 ₽, refunded): success is "the method was saved", and the way back is to the subscription. */
+  method_change?: boolean;
   /**
    * The subscription whose first payment this session is, or null: what it charges each period
    * (kopecks), how often, and when next if the customer pays now (ISO-8601 UTC). The widget shows

@@ -41,7 +41,7 @@ export function resultAnnouncement(view: SessionView, t: Dictionary, locale: Loc
 export function resultView(s: ResultState, t: Dictionary, locale: Locale, api: string, retry: () => void) {
   const view = s.view;
   const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, locale);
-  const back = view.return_url ? html`<a class="primary button" href=${view.return_url}>${t.backToShop}</a>` : nothing;
+  const back = view.return_url ? html`<a class="primary button" href=${view.return_url}>${view.method_change ? t.backToSubscription : t.backToShop}</a>` : nothing;
   const badge = testBadge(view, t);
   if (s.kind === 'checking') {
     // Nothing to press: no methods, no retry (either could pay twice); the long-poll brings the outcome.
@@ -53,7 +53,7 @@ export function resultView(s: ResultState, t: Dictionary, locale: Locale, api: s
     const receipt = view.payment ? html`<a class="secondary button" href=${`${api}/receipt/${view.payment.id}?lang=${locale}`} target="_blank" rel="noopener">${t.receipt}</a>` : nothing;
     const when = paidWhen(view, locale);
     return html`<div class="panel result" part="panel">${badge}
-      <div class="icon" aria-hidden="true">✓</div><h2 tabindex="-1">${t.success}</h2><p class="total">${amount}</p>
+      <div class="icon" aria-hidden="true">✓</div><h2 tabindex="-1">${view.method_change ? t.methodSaved : t.success}</h2><p class="total">${amount}</p>
       ${view.description ? html`<p class="muted">${view.description}</p>` : nothing}
       <p class="muted paid">${t.paidWith(paidHow(view, t))}${when ? html` <time datetime=${view.payment!.paid_at!}>${when}</time>` : nothing}</p>
       ${back}${receipt}</div>`;
