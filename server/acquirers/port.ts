@@ -71,7 +71,7 @@ export type RailPaymentState =
  * the rail's id of it, which later charges name (`StartRequest.bindingRef`); `bankId` the
  * customer's bank (its FPS member id), where they may revoke it at any time.
  */
-export type RailBinding = { ref: string; bankId: string | null };
+export type RailBinding = { ref: string; bankId: string | null; /** False: already revoked when the rail reported it. */ active?: boolean };
 
 export type RefundRequest = { refundId: string; paymentId: string; railRef: string | null; amount: Money };
 

@@ -17,8 +17,8 @@ import { ApiError } from '../errors';
 import { StateConflict } from '../domain/session-machine';
 import { SessionMoved } from '../store/errors';
 import type { Reads, Storage, Tx } from '../store/port';
-import type { PeriodUnit, Project, SessionData, SubscriptionRow } from '../store/rows';
-import { METHOD_CHANGE, METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
+import type { PeriodUnit, Project, SubscriptionRow } from '../store/rows';
+import { METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
 import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
 import { asLanguage, pageLanguage, type PageLanguage } from './language';
@@ -186,8 +186,8 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
         lang,
         query: langQuery(c),
         notice: NOTICES.includes(notice) ? (notice as Notice) : null,
-        // Back from a method change's checkout (its return_url): the page says which method the next payments use.
-        backFromChange: notice === 'method',
+        // Back from a method change's checkout (its return_url, which names the method it began with): changed or not, and the method now.
+        backFromChange: notice === 'method' && c.req.query('was') ? { changed: methodTag(found.row) !== c.req.query('was') } : null,
       }),
     );
   });
@@ -231,6 +231,7 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
     const check = wholeAmount(METHOD_CHECK_AMOUNT, found.row.currency, lang);
     const back = new URLSearchParams(langQuery(c));
     back.set('notice', 'method');
+    back.set('was', methodTag(found.row));
     try {
       const { publicToken } = await d.store.transaction((tx) =>
         d.subscriptions.changeMethod(tx, found.project, found.row.id, {
@@ -278,7 +279,7 @@ function fromOwnPage(req: Request, ownOrigin: string): boolean {
 async function subscriptionPage(
   store: Reads,
   { row, project }: { row: SubscriptionRow; project: Project },
-  { token, lang, query, notice, backFromChange }: { token: string; lang: PageLanguage; query: string; notice: Notice | null; backFromChange: boolean },
+  { token, lang, query, notice, backFromChange }: { token: string; lang: PageLanguage; query: string; notice: Notice | null; backFromChange: { changed: boolean } | null },
 ) {
   const t = TEXT[lang];
   const shop = shopOf(project);
@@ -309,7 +310,7 @@ async function subscriptionPage(
     html`${shopHeader(shop, lang)}
       <h1>${title}</h1>
       <div class="amount">${formatAmount(row.amount, row.currency, lang)} <span class="per">${everyPeriod(row.period_unit, row.period_count, lang)}</span></div>
-      ${backFromChange && means ? html`<p class="${means.byChange ? 'result' : 'result failed'}" role="status">${means.byChange ? t.methodChanged(means.label) : t.methodUnchanged(means.label)}</p>` : ''}
+      ${backFromChange && means ? html`<p class="${backFromChange.changed ? 'result' : 'result failed'}" role="status">${backFromChange.changed ? t.methodChanged(means.label) : t.methodUnchanged(means.label)}</p>` : ''}
       ${notice ? html`<p class="${notice === 'cancelled' || notice === 'restored' ? 'result' : 'result failed'}" role="status">${t.notices[notice]}</p>` : ''}
       <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
       ${changeable ? html`<div class="actions">${form('method', t.changeMethod, 'approve')}</div>
@@ -353,21 +354,17 @@ function notFoundPage(c: Context) {
   return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);
 }
 
-/**
- * The subscription's method as the customer knows it ("Visa •••• 4242", «СБП · Т-Банк», their
- * bank when known), and whether a method change on this page gave it (its session is marked so),
- * else the first payment did. Null while there is none.
- */
-async function meansOf(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<{ label: string; byChange: boolean } | null> {
+/** The subscription's method as the customer knows it ("Visa •••• 4242", «СБП · Т-Банк», their bank when known); null while there is none. */
+async function meansOf(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<{ label: string } | null> {
   const card = row.card_token ? await store.cards.get(row.card_token) : undefined;
   const binding = !card && row.binding_id ? await store.bindings.get(row.binding_id) : undefined;
-  const made = card?.session_id ?? binding?.session_id;
-  const session = made ? await store.sessions.get(made) : undefined;
-  const byChange = session !== undefined && (JSON.parse(session.data_json) as SessionData)[METHOD_CHANGE] !== undefined;
-  if (card) return { label: cardLabel(card, lang), byChange };
+  if (card) return { label: cardLabel(card, lang) };
   if (!binding) return null;
-  return { label: binding.bank_name ? `${TEXT[lang].fps}\u00a0· ${bankName(binding.bank_name, lang)}` : TEXT[lang].fps, byChange };
+  return { label: binding.bank_name ? `${TEXT[lang].fps}\u00a0· ${bankName(binding.bank_name, lang)}` : TEXT[lang].fps };
 }
+
+/** A short tag of the token the subscription charges now, which the method change's way back carries: a token's id stays out of the URL. */
+const methodTag = (row: SubscriptionRow) => createHash('sha256').update(row.card_token ?? row.binding_id ?? '').digest('base64url').slice(0, 12);
 
 /** A bank's name from the FPS directory (in Russian) as an English page writes it: its own Latin brand, else transliterated ("Т-Банк" → "T-Bank"). */
 function bankName(name: string, lang: PageLanguage): string {

@@ -109,7 +109,8 @@ function regularPayment(s: SubscriptionRow, now: number) {
   return {
     amount_details: { amount: s.amount, currency: s.currency },
     period: { unit: s.period_unit, count: s.period_count },
-    next_payment_at: iso(dueAfter(s.started_at ?? now, s.trial_days, s.period_unit, s.period_count, paid)),
+    // Begun, the scheduler's own date (a retry, when overdue); never one already past (a charge under way, or due now).
+    next_payment_at: iso(Math.max(now, s.started_at !== null && s.next_charge_at !== null ? s.next_charge_at : dueAfter(s.started_at ?? now, s.trial_days, s.period_unit, s.period_count, paid))),
     // What this payment is, while it is the trial's: once begun, the trial is behind the customer.
     ...(s.trial_days !== null && s.started_at === null ? { trial: { days: s.trial_days, amount_details: { amount: s.trial_amount!, currency: s.currency } } } : {}),
   };

@@ -44,8 +44,9 @@ export async function keepBinding(tx: Tx, project: Project, payment: PaymentRow,
     rail_ref: answer.binding.ref,
     bank_id: bankId,
     bank_name: (bankId && BANKS.find((b) => b.id === bankId)?.name) || null,
-    disabled_at: null,
-    disabled_by: null,
+    // Revoked before we heard of it (the rail's revocation came first, or with it): kept, but never charged.
+    disabled_at: answer.binding.active === false ? now : null,
+    disabled_by: answer.binding.active === false ? 'bank' : null,
     created_at: now,
   });
 }

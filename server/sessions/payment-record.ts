@@ -56,11 +56,13 @@ export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInp
   const payment_details =
     d.type === 'saved_card' ? { type: 'card', card: { ...cardInfo, saved: true } }
     : d.type === 'card' ? { type: 'card', card: cardInfo }
-    : d.type === 'recurrent' && binding ? { type: 'recurrent', recurrent: { token: binding.id, initiator: d.recurrent.initiator ?? 'merchant' }, faster_payment_system: { bank: binding.bank_name, rail_ref: binding.rail_ref } }
+    : d.type === 'recurrent' && binding ? { type: 'recurrent', recurrent: { token: binding.id, initiator: d.recurrent.initiator ?? 'merchant' }, faster_payment_system: { bank: binding.bank_name } }
     : d.type === 'recurrent' ? { type: 'recurrent', recurrent: { token: card!.id, initiator: d.recurrent.initiator ?? 'merchant' }, card: cardInfo }
     : d;
   return {
     payment_details,
+    // What the rail is asked to charge (its own id of the binding): kept beside the details, never rendered to the merchant.
+    ...(binding ? { binding_rail_ref: binding.rail_ref } : {}),
     metadata: input.metadata ?? data.metadata,
     customer: input.customer ?? data.customer,
     payment_options: { ...data.payment_options, ...input.payment_options },

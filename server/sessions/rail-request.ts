@@ -11,8 +11,8 @@ type StoredDetails = {
   payment_details?: {
     internet_banking?: { sber_pay?: { channel?: SberPayChannel; phone?: string } };
     recurrent?: { initiator?: 'merchant' | 'client' };
-    faster_payment_system?: { rail_ref?: string };
   };
+  binding_rail_ref?: string;
   customer?: SessionData['customer'];
   payment_options?: { return_url?: string; recurrent?: boolean };
 };
@@ -25,10 +25,11 @@ export function startRequestOf(session: SessionRow, payment: PaymentRow, project
     paymentId: payment.id,
     method: payment.method,
     amount: { amount: payment.amount, currency: payment.currency },
-    // FPS and SberPay cannot hold money: the merchant's confirmation, if asked for, came before the rail was.
+    // FPS and SberPay cannot hold money: the merchant's confirmation, if asked for, came before the rail was. A charge of a
+    // bound account under manual confirmation is approved by the bank and debited on the merchant's confirm (ready_to_confirm first).
     capture: session.confirmation === 'auto' || payment.method === 'fps' || payment.method === 'sberpay',
     cardToken: payment.card_token,
-    bindingRef: payment.method === 'recurrent' ? (details.payment_details?.faster_payment_system?.rail_ref ?? null) : null,
+    bindingRef: payment.method === 'recurrent' ? (details.binding_rail_ref ?? null) : null,
     keepRecurrent: details.payment_options?.recurrent === true && payment.method !== 'recurrent',
     initiator: payment.method === 'recurrent' ? (details.payment_details?.recurrent?.initiator ?? 'merchant') : null,
     customerVerified: data.customer?.verified !== false,

@@ -180,6 +180,10 @@ export class SessionService {
     }
     const method = methodOf(input.payment_details);
     const d = input.payment_details;
+    // SberPay keeps nothing to charge later: a session that must keep the means of payment (a subscription's) is paid otherwise.
+    if (method === 'sberpay' && (JSON.parse(row.data_json) as SessionData).payment_options?.recurrent === true) {
+      throw badRequest('payment_details.type', 'this session keeps the means of payment for later charges (payment_options.recurrent): pay it by card or faster_payment_system, which can recur');
+    }
     const binding = d.type === 'recurrent' && isBindingToken(d.recurrent.token) ? await chargeableBinding(tx, project, d.recurrent.token) : null;
     const card = binding ? null : await this.cardFor(tx, project, row, d, opts.byCustomer === true);
     const now = this.d.clock.now();

@@ -133,6 +133,7 @@ export class SubscriptionService {
     const row = await this.load(tx, project, id);
     if (row.status === 'cancelled') throw conflict(`subscription ${id} is already cancelled`);
     if (row.status === 'active' && opts.atPeriodEnd) {
+      if (row.cancel_at_period_end) return row; // asked twice (a double submit): nothing changes, nothing is sent
       // The merchant hears it now (the customer may have asked on their page): no further charge will come.
       return this.save(tx, project, { row: { ...row, cancel_at_period_end: 1, cancel_reason: opts.reason }, events: ['subscription_updated'] });
     }
@@ -281,6 +282,8 @@ export class SubscriptionService {
     const session = await this.d.sessions.create(tx, project, {
       amount: row.amount,
       currency: row.currency,
+      // The server charges each period by itself: nobody is there to confirm a renewal, whatever the project's confirmation.
+      confirmation: 'auto',
       data: { ...(row.description ? { description: row.description } : {}), customer, subscription_id: row.id },
     });
     await tx.subscriptions.insertCharge({ session_id: session.id, subscription_id: row.id, period: row.periods_paid + 1, attempt: row.failed_attempts + 1, created_at: now });
@@ -298,7 +301,7 @@ export class SubscriptionService {
   private async methodChangeClosed(tx: Tx, project: Project, session: SessionRow, data: SessionData): Promise<void> {
     if (session.status !== 'accepted') return;
     const paid = (await tx.sessions.payments(session.id)).find((p) => p.status === 'succeeded');
-    if (!paid || (await tx.sessions.refunds(paid.id)).length) return;
+    if (!paid || (await tx.sessions.refunds(paid.id)).some((r) => r.status !== 'failed')) return;
     const row = typeof data.subscription_id === 'string' ? await tx.subscriptions.lock(data.subscription_id) : undefined;
     const binding = paid.card_token ? undefined : await tx.bindings.byPayment(paid.id);
     const means = { card_token: paid.card_token, binding_id: paid.card_token ? null : (binding?.id ?? null) };
@@ -306,7 +309,13 @@ export class SubscriptionService {
     if (row && row.project === project.name && row.status !== 'cancelled' && methodOf(row) === (data[METHOD_CHANGE] as MethodChange).replaces && (means.card_token || means.binding_id)) {
       if (row.card_token && row.card_token !== means.card_token) await tx.cards.disable(row.card_token, now);
       if (row.binding_id && row.binding_id !== means.binding_id) await tx.bindings.disable(row.binding_id, now, 'merchant');
-      await this.save(tx, project, { row: { ...row, ...means }, events: ['subscription_updated'] });
+      // Overdue, it is tried again at once with what the customer just proved can pay.
+      const retryNow = row.status === 'past_due' && !row.charge_session_id ? { next_charge_at: now } : {};
+      await this.save(tx, project, { row: { ...row, ...means, ...retryNow }, events: ['subscription_updated'] });
+    } else {
+      // Not applied (it ended, or another change came first): what the customer agreed to was for this subscription, so nothing keeps it.
+      if (means.card_token) await tx.cards.disable(means.card_token, now);
+      if (means.binding_id) await tx.bindings.disable(means.binding_id, now, 'merchant');
     }
     await this.d.sessions.refund(tx, project, session.id, undefined, undefined);
   }
@@ -335,8 +344,20 @@ function activated(row: SubscriptionRow, means: Pick<SubscriptionRow, 'card_toke
   // A trial's payment pays for the trial, not for a period: the first period is due when it ends.
   const paid = row.trial_days === null ? 1 : 0;
   const end = dueAfter(now, row.trial_days, row.period_unit, row.period_count, paid);
+  // Paid, but the rail kept nothing to charge later (an upstream that did not bind the account): the period paid stands, and then it ends.
+  const kept = means.card_token !== null || means.binding_id !== null;
   return {
-    row: { ...row, status: 'active', ...means, started_at: now, periods_paid: paid, current_period_end: end, next_charge_at: end, charge_session_id: null },
+    row: {
+      ...row,
+      status: 'active',
+      ...means,
+      started_at: now,
+      periods_paid: paid,
+      current_period_end: end,
+      next_charge_at: end,
+      charge_session_id: null,
+      ...(kept ? {} : { cancel_at_period_end: 1, cancel_reason: 'token_missing' }),
+    },
     events: ['subscription_activated'],
   };
 }

@@ -168,6 +168,29 @@ forEachStore('FPS account binding', (store) => {
     assert.deepEqual([ended.status, ended.cancel_reason, ended.periods_paid], ['cancelled', 'token_inactive', 2]);
   });
 
+  test('under manual confirmation a charge of the binding waits for the merchant (ready_to_confirm), and is debited on the confirm', async (t) => {
+    const h = await harness(t, store);
+    const { token } = await boundAccount(h);
+    const charged = await h.call('session/init/payment', { amount_details: RUB(49_900), payment_options: { confirmation: 'manual' }, payment_details: { type: 'recurrent', recurrent: { token } } });
+    assert.equal(charged.status, 200, JSON.stringify(charged.body));
+    const id = charged.body.session.id as string;
+    await h.server.rails.settled(id);
+    const waiting = (await h.call('session/status', { session_id: id })).body.session;
+    assert.deepEqual([waiting.next_action, waiting.acquiring_payments[0].status], ['confirm', 'pending'], JSON.stringify(waiting));
+    assert.equal((await h.call('session/confirm', { session_id: id })).status, 200);
+    await h.server.rails.settled(id);
+    const paid = (await h.call('session/status', { session_id: id })).body.session;
+    assert.deepEqual([paid.status, paid.acquiring_payments[0].status], ['accepted', 'succeeded']);
+    assert.equal('rail_ref' in (paid.acquiring_payments[0].payment_details.faster_payment_system ?? {}), false, "the rail's own id of the binding is not the merchant's to see");
+  });
+
+  test('a recurrent session is not paid by SberPay, which keeps nothing to charge later', async (t) => {
+    const h = await harness(t, store);
+    const created = await h.call('session/create', { amount_details: RUB(1000), payment_options: { recurrent: true } });
+    const refused = await h.call('session/start/payment', { session_id: created.body.session.id, payment_details: { type: 'internet_banking', internet_banking: { type: 'sber_pay', sber_pay: { channel: 'web' } } } });
+    assert.deepEqual([refused.status, refused.body.error.field], [400, 'payment_details.type']);
+  });
+
   test('the bank page refuses a bank that is not in the FPS directory', async (t) => {
     const h = await harness(t, store);
     const s = await sessionWithToken(h, { payment_options: { recurrent: true } });

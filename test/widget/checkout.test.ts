@@ -899,6 +899,14 @@ describe('<sg-checkout>', () => {
         }
       });
 
+      it("a consent given on one method's tab is not carried to another's: each says something else", async () => {
+        const el = await mount(new FakeServer({ ...RECURRENT_VIEW, methods: ['fps', 'card'] }));
+        await tick(el, box(el)!);
+        await chooseTab(el, 'Карта');
+        expect(box(el)?.checked, 'the card tab asks again').to.equal(false);
+        expect(payButton(el)!.disabled).to.equal(true);
+      });
+
       it('pays only once the box is ticked, with the consent and the card token', async () => {
         const server = new FakeServer(RECURRENT_VIEW);
         const el = await mount(server);

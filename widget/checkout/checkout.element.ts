@@ -266,6 +266,8 @@ export class SgCheckout extends LitElement {
     const changed = method !== this.chosen;
     this.chosen = method;
     this.actionError = null;
+    // Each method's consent says something else (this card; binding the account): one given for another method is none for this.
+    if (changed) this.recurrentConsentGiven = false;
     if (changed) this.emitStatus();
   }
 

@@ -53,7 +53,7 @@ export function railStateOf(session: UpstreamSession): RailPaymentState {
     case 'succeeded': {
       // The upstream's own binding token (bnd_…) is the binding's railRef: later charges name it, its revocation names it.
       const r = p.recurrent;
-      return r?.type === 'faster_payment_system' ? { state: 'captured', railRef, binding: { ref: r.token, bankId: r.bank?.id ?? null } } : { state: 'captured', railRef };
+      return r?.type === 'faster_payment_system' ? { state: 'captured', railRef, binding: { ref: r.token, bankId: r.bank?.id ?? null, active: r.is_active !== false } } : { state: 'captured', railRef };
     }
     case 'failed': {
       const code = p.failure?.code ?? 'declined';

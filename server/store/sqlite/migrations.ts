@@ -338,7 +338,7 @@ export const MIGRATIONS: readonly string[] = [
     disabled_by TEXT CHECK (disabled_by IN ('merchant', 'bank')),
     created_at INTEGER NOT NULL
   );
-  CREATE INDEX fps_bindings_by_rail_ref ON fps_bindings (rail_ref);
+  CREATE UNIQUE INDEX fps_bindings_by_rail_ref ON fps_bindings (rail_ref);
 
   CREATE TABLE sandbox_rail_bindings (
     ref TEXT PRIMARY KEY,
