@@ -172,7 +172,7 @@ export function merchantApi(d: MerchantDeps) {
   });
 
   // Disabling a binding here stops this gateway charging it; the customer's consent at their bank is theirs to end.
-  method('recurrent/disable', 'Disable a recurrent token: a card token, or an FPS account binding', s.recurrentDisableBody, async (tx, project, b) => {
+  method('recurrent/disable', "Disable a recurrent token: a card token, or an FPS account binding (this gateway charges it no more; the consent in the customer's bank app is theirs to end there)", s.recurrentDisableBody, async (tx, project, b) => {
     if (isBindingToken(b.token)) {
       const binding = await tx.bindings.get(b.token);
       if (!binding || binding.project !== project.name) throw notFound('recurrent token', b.token);

@@ -62,7 +62,8 @@ const TEXT = {
     fps: 'СБП',
     changeMethod: 'Сменить карту или банк',
     changeMethodHint: (check: string) => `Новую карту или счёт проверим платежом: спишем ${check} и сразу вернём.`,
-    methodChange: (check: string, description: string | null) => `Смена способа оплаты ${description ? `«${description}»` : 'подписки'}: ${check} вернём сразу`,
+    // Quotes within quotes are „…“ (the description may have its own «…»).
+    methodChange: (check: string, description: string | null) => `Смена способа оплаты ${description ? `«${description.replace(/«/g, '„').replace(/»/g, '“')}»` : 'подписки'}: ${check} вернём сразу`,
     methodChanged: (method: string) => `Готово, новый способ оплаты: ${method}. Проверочный 1\u00a0₽ возвращаем.`,
     methodUnchanged: (method: string) => `Способ оплаты не изменился, остался прежний: ${method}.`,
     methodRefused: 'Способ оплаты не изменён',

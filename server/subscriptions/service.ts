@@ -173,7 +173,7 @@ export class SubscriptionService {
     if (row.status === 'cancelled') throw conflict(`subscription ${id} has ended: there is no method to change`);
     if (row.status === 'pending') throw conflict(`subscription ${id} waits for its first payment: that payment gives its method`);
     if (row.cancel_at_period_end) throw conflict(`subscription ${id} is set to end: restore it first (subscription/restore)`);
-    const change: MethodChange = { replaces: methodOf(row) };
+    const change: MethodChange = { replaces: tokenOf(row) };
     const session = await this.d.sessions.create(tx, project, {
       amount: METHOD_CHECK_AMOUNT,
       currency: row.currency,
@@ -306,7 +306,7 @@ export class SubscriptionService {
     const binding = paid.card_token ? undefined : await tx.bindings.byPayment(paid.id);
     const means = { card_token: paid.card_token, binding_id: paid.card_token ? null : (binding?.id ?? null) };
     const now = this.d.clock.now();
-    if (row && row.project === project.name && row.status !== 'cancelled' && methodOf(row) === (data[METHOD_CHANGE] as MethodChange).replaces && (means.card_token || means.binding_id)) {
+    if (row && row.project === project.name && row.status !== 'cancelled' && tokenOf(row) === (data[METHOD_CHANGE] as MethodChange).replaces && (means.card_token || means.binding_id)) {
       if (row.card_token && row.card_token !== means.card_token) await tx.cards.disable(row.card_token, now);
       if (row.binding_id && row.binding_id !== means.binding_id) await tx.bindings.disable(row.binding_id, now, 'merchant');
       // Overdue, it is tried again at once with what the customer just proved can pay.
@@ -395,7 +395,7 @@ export const METHOD_CHANGE = 'subscription_method_change';
 type MethodChange = { replaces: string | null };
 
 /** The token a subscription is charged with: a card token or an FPS binding id; null while pending. */
-const methodOf = (row: SubscriptionRow): string | null => row.card_token ?? row.binding_id;
+const tokenOf = (row: SubscriptionRow): string | null => row.card_token ?? row.binding_id;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
