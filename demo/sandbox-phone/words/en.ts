@@ -16,11 +16,12 @@ export const en = {
     challenge: 'asks for 3-D Secure',
     decline: 'declined by the bank',
     insufficient_funds: 'insufficient funds',
+    recurring_decline: "paid at once; a subscription's renewals declined",
   } satisfies Record<TestCardScenario, string>,
   idle: {
     cardLabel: 'Bank card: ',
     cardHint: 'type a test card from the list below.',
-    qrLabel: 'FPS or SberPay: ',
+    qrLabel: 'FPS or SberPay (as the checkout offers): ',
     qrHint: 'a QR appears in the checkout; this phone scans it for you.',
   },
   fps: {

@@ -30,11 +30,12 @@ export const ru: PhoneWords = {
     challenge: 'запросит 3\u2011D\u00a0Secure', // a non-breaking hyphen and space: one line in the narrow list
     decline: 'банк отклонит',
     insufficient_funds: 'недостаточно денег',
+    recurring_decline: 'оплата сразу, продления подписки отклонит',
   },
   idle: {
     cardLabel: 'Банковская карта: ',
     cardHint: 'введите тестовую карту из списка ниже.',
-    qrLabel: 'СБП или SberPay: ',
+    qrLabel: 'СБП или SberPay (что предложит форма): ',
     qrHint: 'в форме появится QR-код; этот телефон отсканирует его за вас.',
   },
   fps: {
