@@ -3,6 +3,7 @@
  * storage port's reads). It never writes; the one action, a refund, goes through the
  * SessionService.
  */
+import { cardLabel } from '../../server/pages/card-label';
 import type { Reads } from '../../server/store/port';
 import type { PaymentRow, SessionRow, SubscriptionChargeRow, SubscriptionRow } from '../../server/store/rows';
 import type { WebhookEventRow } from '../../server/store/rows';
@@ -135,7 +136,7 @@ export class ConsoleReadModel {
   private async methodOf(row: SubscriptionRow): Promise<string | null> {
     if (row.card_token) {
       const card = await this.store.cards.get(row.card_token);
-      return card ? `${card.brand} •••• ${card.last4}${card.disabled_at === null ? '' : ' (disabled)'}` : null;
+      return card ? `${cardLabel(card, 'en')}${card.disabled_at === null ? '' : ' (disabled)'}` : null;
     }
     const binding = row.binding_id ? await this.store.bindings.get(row.binding_id) : undefined;
     return binding ? `FPS · ${binding.bank_name ?? 'bank'}${binding.disabled_at === null ? '' : ` (${binding.disabled_by === 'bank' ? 'revoked at the bank' : 'disabled'})`}` : null;
