@@ -52,7 +52,7 @@ const CASES: { device: Device; locale: string; lang: 'ru' | 'en'; change: string
     lang: 'ru',
     change: 'Сменить карту или банк',
     cardTab: 'Карта',
-    notice: /Смена способа оплаты «Подписка на канал «Утки»»: 1\s₽ вернём сразу/,
+    notice: /Смена способа оплаты «Подписка на канал „Утки“»: 1\s₽ вернём сразу/, // quotes within quotes are „…“
     consent: /каждый месяц/,
     method: /Способ оплаты\s+Mastercard\s•{4}\s4444/,
     done: /Готово, новый способ оплаты: Mastercard\s•{4}\s4444\./,
