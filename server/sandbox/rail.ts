@@ -274,7 +274,7 @@ async function answerOf(reads: { sandboxRail: SandboxRailReads }, row: SandboxRa
   const state = stateOf(row);
   if (state.state !== 'captured' || !row.binds || !row.ref) return state;
   const binding = await reads.sandboxRail.binding(row.ref);
-  return binding ? { ...state, binding: { ref: binding.ref, bankId: binding.bank_id } } : state;
+  return binding ? { ...state, binding: { ref: binding.ref, bankId: binding.bank_id, active: binding.status === 'active' } } : state;
 }
 
 const refundStateOf = (row: SandboxRailRefundRow): RailRefundState =>
