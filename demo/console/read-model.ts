@@ -4,6 +4,7 @@
  * SessionService.
  */
 import { cardLabel } from '../../server/pages/card-label';
+import { chargedWith } from '../../server/subscriptions/service';
 import type { Reads } from '../../server/store/port';
 import type { PaymentRow, SessionRow, SubscriptionChargeRow, SubscriptionRow } from '../../server/store/rows';
 import type { WebhookEventRow } from '../../server/store/rows';
@@ -134,12 +135,11 @@ export class ConsoleReadModel {
 
   /** What the subscription charges, as its customer knows it: the card's brand and last 4, or FPS and their bank; null before its first payment. */
   private async methodOf(row: SubscriptionRow): Promise<string | null> {
-    if (row.card_token) {
-      const card = await this.store.cards.get(row.card_token);
-      return card ? `${cardLabel(card, 'en')}${card.disabled_at === null ? '' : ' (disabled)'}` : null;
-    }
-    const binding = row.binding_id ? await this.store.bindings.get(row.binding_id) : undefined;
-    return binding ? `FPS · ${binding.bank_name ?? 'bank'}${binding.disabled_at === null ? '' : ` (${binding.disabled_by === 'bank' ? 'revoked at the bank' : 'disabled'})`}` : null;
+    const charged = await chargedWith(this.store, row);
+    if (!charged) return null;
+    if ('card' in charged) return `${cardLabel(charged.card, 'en')}${charged.card.disabled_at === null ? '' : ' (disabled)'}`;
+    const b = charged.binding;
+    return `FPS · ${b.bank_name ?? 'bank'}${b.disabled_at === null ? '' : ` (${b.disabled_by === 'bank' ? 'revoked at the bank' : 'disabled'})`}`;
   }
 
   private async charge(c: SubscriptionChargeRow) {

@@ -18,7 +18,7 @@ import { StateConflict } from '../domain/session-machine';
 import { SessionMoved } from '../store/errors';
 import type { Reads, Storage, Tx } from '../store/port';
 import type { PeriodUnit, Project, SubscriptionRow } from '../store/rows';
-import { METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
+import { chargedWith, METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
 import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
 import { asLanguage, pageLanguage, type PageLanguage } from './language';
@@ -357,11 +357,11 @@ function notFoundPage(c: Context) {
 
 /** The subscription's method as the customer knows it ("Visa •••• 4242", «СБП · Т-Банк», their bank when known); null while there is none. */
 async function meansOf(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<{ label: string } | null> {
-  const card = row.card_token ? await store.cards.get(row.card_token) : undefined;
-  const binding = !card && row.binding_id ? await store.bindings.get(row.binding_id) : undefined;
-  if (card) return { label: cardLabel(card, lang) };
-  if (!binding) return null;
-  return { label: binding.bank_name ? `${TEXT[lang].fps}\u00a0· ${bankName(binding.bank_name, lang)}` : TEXT[lang].fps };
+  const charged = await chargedWith(store, row);
+  if (!charged) return null;
+  if ('card' in charged) return { label: cardLabel(charged.card, lang) };
+  const bank = charged.binding.bank_name;
+  return { label: bank ? `${TEXT[lang].fps}\u00a0· ${bankName(bank, lang)}` : TEXT[lang].fps };
 }
 
 /** A short tag of the token the subscription charges now, which the method change's way back carries: a token's id stays out of the URL. */

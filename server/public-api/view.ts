@@ -104,13 +104,15 @@ export type SessionView = Awaited<ReturnType<typeof sessionView>>;
  * now, and the trial (its days and price, what this payment is) when it begins with one.
  */
 function regularPayment(s: SubscriptionRow, now: number) {
-  // Not begun, this payment pays the first period (or the trial) if made now; begun, the next is due after the last paid.
-  const paid = s.started_at !== null ? s.periods_paid : s.trial_days === null ? 1 : 0;
+  // Not begun, this payment pays the first period (or the trial) if made now. Begun, the scheduler's own date (a retry,
+  // when overdue), else the end of the last period paid (a charge under way); never a date already past.
+  const next =
+    s.started_at === null ? dueAfter(now, s.trial_days, s.period_unit, s.period_count, s.trial_days === null ? 1 : 0)
+    : (s.next_charge_at ?? dueAfter(s.started_at, s.trial_days, s.period_unit, s.period_count, s.periods_paid));
   return {
     amount_details: { amount: s.amount, currency: s.currency },
     period: { unit: s.period_unit, count: s.period_count },
-    // Begun, the scheduler's own date (a retry, when overdue); never one already past (a charge under way, or due now).
-    next_payment_at: iso(Math.max(now, s.started_at !== null && s.next_charge_at !== null ? s.next_charge_at : dueAfter(s.started_at ?? now, s.trial_days, s.period_unit, s.period_count, paid))),
+    next_payment_at: iso(Math.max(now, next)),
     // What this payment is, while it is the trial's: once begun, the trial is behind the customer.
     ...(s.trial_days !== null && s.started_at === null ? { trial: { days: s.trial_days, amount_details: { amount: s.trial_amount!, currency: s.currency } } } : {}),
   };

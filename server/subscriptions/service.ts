@@ -21,8 +21,8 @@ import { iso, type Clock } from '../clock';
 import { newId } from '../ids';
 import type { WebhookType } from '../domain/types';
 import type { CreateSessionInput, SessionService } from '../sessions/service';
-import type { Storage, Tx } from '../store/port';
-import type { PeriodUnit, Project, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
+import type { Reads, Storage, Tx } from '../store/port';
+import type { CardTokenRow, FpsBindingRow, PaymentRow, PeriodUnit, Project, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
 import { dueAfter, retryAt } from './schedule';
 
 export type SubscriptionDeps = { store: Storage; clock: Clock; sessions: SessionService; publicUrl: string; onWebhookQueued?: () => void };
@@ -224,9 +224,13 @@ export class SubscriptionService {
     if (!row || row.charge_session_id !== session.id) return;
     const now = this.d.clock.now();
     if (session.status === 'accepted') {
+      // Only the first payment's token is the subscription's: a renewal's payment is charged with it.
+      if (row.status !== 'pending') {
+        await this.save(tx, project, charged(row));
+        return;
+      }
       const paid = (await tx.sessions.payments(session.id)).find((p) => p.status === 'succeeded');
-      const binding = paid && !paid.card_token ? await tx.bindings.byPayment(paid.id) : undefined;
-      await this.save(tx, project, row.status === 'pending' ? activated(row, { card_token: paid?.card_token ?? null, binding_id: binding?.id ?? null }, now) : charged(row));
+      await this.save(tx, project, activated(row, await keptBy(tx, paid), now));
       return;
     }
     if (row.status === 'pending') {
@@ -254,7 +258,7 @@ export class SubscriptionService {
       cancel_at_period_end: row.cancel_at_period_end === 1,
       cancelled_at: row.cancelled_at === null ? null : iso(row.cancelled_at),
       cancel_reason: row.cancel_reason,
-      ...(row.card_token || row.binding_id ? { recurrent: { token: (row.card_token ?? row.binding_id)!, type: row.card_token ? 'card' : 'faster_payment_system' } } : {}),
+      ...(tokenOf(row) ? { recurrent: { token: tokenOf(row)!, type: row.card_token ? 'card' : 'faster_payment_system' } } : {}),
       /** The customer's own page: what they pay, how often, the next date; cancel there. */
       unsubscribe_url: `${this.d.publicUrl}/s/${pageToken(project, row.id)}`,
       version: row.version,
@@ -272,7 +276,8 @@ export class SubscriptionService {
       await this.save(tx, project, ended(row, row.cancel_reason ?? 'merchant', Math.min(now, row.current_period_end ?? now)));
       return;
     }
-    const token = row.card_token ? await tx.cards.get(row.card_token) : row.binding_id ? await tx.bindings.get(row.binding_id) : undefined;
+    const means = await chargedWith(tx, row);
+    const token = means && ('card' in means ? means.card : means.binding);
     if (!token || token.disabled_at !== null) {
       // The token was disabled (recurrent/disable, or the customer revoked the binding at their bank): no retry can succeed.
       await this.save(tx, project, ended(row, 'token_inactive', now));
@@ -303,8 +308,7 @@ export class SubscriptionService {
     const paid = (await tx.sessions.payments(session.id)).find((p) => p.status === 'succeeded');
     if (!paid || (await tx.sessions.refunds(paid.id)).some((r) => r.status !== 'failed')) return;
     const row = typeof data.subscription_id === 'string' ? await tx.subscriptions.lock(data.subscription_id) : undefined;
-    const binding = paid.card_token ? undefined : await tx.bindings.byPayment(paid.id);
-    const means = { card_token: paid.card_token, binding_id: paid.card_token ? null : (binding?.id ?? null) };
+    const means = await keptBy(tx, paid);
     const now = this.d.clock.now();
     if (row && row.project === project.name && row.status !== 'cancelled' && tokenOf(row) === (data[METHOD_CHANGE] as MethodChange).replaces && (means.card_token || means.binding_id)) {
       if (row.card_token && row.card_token !== means.card_token) await tx.cards.disable(row.card_token, now);
@@ -396,6 +400,20 @@ type MethodChange = { replaces: string | null };
 
 /** The token a subscription is charged with: a card token or an FPS binding id; null while pending. */
 const tokenOf = (row: SubscriptionRow): string | null => row.card_token ?? row.binding_id;
+
+/** What a succeeded payment kept to charge later: its card, or the account it bound (neither, when it kept nothing). */
+async function keptBy(tx: Tx, paid: PaymentRow | undefined): Promise<Pick<SubscriptionRow, 'card_token' | 'binding_id'>> {
+  if (paid?.card_token) return { card_token: paid.card_token, binding_id: null };
+  return { card_token: null, binding_id: (paid && (await tx.bindings.byPayment(paid.id))?.id) ?? null };
+}
+
+/** What a subscription is charged with, read: its card or its FPS binding (the scheduler, the customer's page, the console); undefined while it has none. */
+export async function chargedWith(reads: Pick<Reads, 'cards' | 'bindings'>, row: SubscriptionRow): Promise<{ card: CardTokenRow } | { binding: FpsBindingRow } | undefined> {
+  const card = row.card_token ? await reads.cards.get(row.card_token) : undefined;
+  if (card) return { card };
+  const binding = row.binding_id ? await reads.bindings.get(row.binding_id) : undefined;
+  return binding && { binding };
+}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
