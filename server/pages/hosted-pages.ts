@@ -17,12 +17,12 @@ import { PUBLIC_BODY_LIMIT_BYTES, readJson } from '../http/body';
 import { clientAddress } from '../http/client-address';
 import type { RateLimiter } from '../http/rate-limits';
 import { frameAncestors, TELEGRAM_WEB_ORIGIN } from '../http/security-headers';
+import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { formatAmount } from '../../widget/i18n/money';
 import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
 import { page } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
 import { shopHeader, shopNamed, supportBlock, type Shop } from './shop';
-import { everyPeriod } from './subscription-page';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -159,7 +159,7 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
           ${link.description ? html`<p class="muted">${link.description}</p>` : ''}
           <div class="amount">${formatAmount(link.amount_details.amount, link.amount_details.currency, lang)}${
             // The regular-payment notice, before anything is paid: read with the price, it says what is charged, how often, and that it can end.
-            link.subscription ? html` <span class="per" id="regular-payment">${t.regular(everyPeriod(link.subscription.period.unit, link.subscription.period.count, lang))}</span>` : ''
+            link.subscription ? html` <span class="per" id="regular-payment">${t.regular(DICTIONARIES[lang].every(link.subscription.period.unit, link.subscription.period.count))}</span>` : ''
           }</div>
           <form id="link-form" class="link-form" data-words="${JSON.stringify(words)}" novalidate>
             ${fields.map(

@@ -17,8 +17,9 @@ import { ApiError } from '../errors';
 import { StateConflict } from '../domain/session-machine';
 import { SessionMoved } from '../store/errors';
 import type { Reads, Storage, Tx } from '../store/port';
-import type { PeriodUnit, Project, SubscriptionRow } from '../store/rows';
+import type { Project, SubscriptionRow } from '../store/rows';
 import { chargedWith, METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
+import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
 import { asLanguage, pageLanguage, type PageLanguage } from './language';
@@ -27,9 +28,6 @@ import { shopHeader, shopOf, supportBlock } from './shop';
 import { cardLabel } from './card-label';
 
 type At = HtmlEscapedString | Promise<HtmlEscapedString>;
-
-/** "every month", "every 3 months": `single` for a count of 1, else the count's plural category (Intl.PluralRules). */
-type PeriodWords = Record<PeriodUnit, { single: string } & Partial<Record<Intl.LDMLPluralRule, string>>>;
 
 const TEXT = {
   ru: {
@@ -79,12 +77,6 @@ const TEXT = {
       busy: 'Сейчас проходит платёж. Попробуйте ещё раз через минуту.',
       retry: 'Не получилось изменить подписку. Попробуйте ещё раз через минуту.',
     },
-    every: {
-      day: { single: 'каждый день', one: 'каждый # день', few: 'каждые # дня', many: 'каждые # дней' },
-      week: { single: 'каждую неделю', one: 'каждую # неделю', few: 'каждые # недели', many: 'каждые # недель' },
-      month: { single: 'каждый месяц', one: 'каждый # месяц', few: 'каждые # месяца', many: 'каждые # месяцев' },
-      year: { single: 'каждый год', one: 'каждый # год', few: 'каждые # года', many: 'каждые # лет' },
-    },
   },
   en: {
     title: 'Subscription',
@@ -132,14 +124,8 @@ const TEXT = {
       busy: 'A payment is going through right now. Please try again in a minute.',
       retry: 'The subscription could not be changed just now. Please try again in a minute.',
     },
-    every: {
-      day: { single: 'every day', other: 'every # days' },
-      week: { single: 'every week', other: 'every # weeks' },
-      month: { single: 'every month', other: 'every # months' },
-      year: { single: 'every year', other: 'every # years' },
-    },
   },
-} satisfies Record<PageLanguage, { every: PeriodWords; notices: Record<Notice, string>; methodRefusedHints: Record<MethodRefusal, string> } & Record<string, unknown>>;
+} satisfies Record<PageLanguage, { notices: Record<Notice, string>; methodRefusedHints: Record<MethodRefusal, string> } & Record<string, unknown>>;
 
 /** Why a method change was refused: the subscription ended, waits for its first payment, or is set to end. */
 type MethodRefusal = 'ended' | 'pending' | 'ending';
@@ -152,13 +138,6 @@ const PAGE_TOKEN = /^[A-Za-z0-9_-]{32}$/;
 
 /** The newest payments shown; a daily subscription would otherwise list hundreds. */
 const HISTORY_LIMIT = 24;
-
-/** "каждый месяц", "каждые 3 месяца", "every 2 weeks". */
-export function everyPeriod(unit: PeriodUnit, count: number, lang: PageLanguage): string {
-  const words: PeriodWords[PeriodUnit] = TEXT[lang].every[unit];
-  if (count === 1) return words.single;
-  return (words[new Intl.PluralRules(lang).select(count)] ?? words.other ?? words.many ?? '').replace('#', String(count));
-}
 
 export type SubscriptionPageDeps = { store: Storage; subscriptions: SubscriptionService; publicUrl: string };
 
@@ -310,7 +289,7 @@ async function subscriptionPage(
     `${title} · ${shop.name}`,
     html`${shopHeader(shop, lang)}
       <h1>${title}</h1>
-      <div class="amount">${formatAmount(row.amount, row.currency, lang)} <span class="per">${everyPeriod(row.period_unit, row.period_count, lang)}</span></div>
+      <div class="amount">${formatAmount(row.amount, row.currency, lang)} <span class="per">${DICTIONARIES[lang].every(row.period_unit, row.period_count)}</span></div>
       ${backFromChange && means ? html`<p class="${backFromChange.changed ? 'result' : 'result failed'}" role="status">${backFromChange.changed ? t.methodChanged(means.label) : t.methodUnchanged(means.label)}</p>` : ''}
       ${notice ? html`<p class="${notice === 'cancelled' || notice === 'restored' ? 'result' : 'result failed'}" role="status">${t.notices[notice]}</p>` : ''}
       <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>

@@ -7,7 +7,7 @@
 import test, { describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../server/clock';
-import { everyPeriod } from '../../server/pages/subscription-page';
+import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { forEachStore, newKeyPair, PUBLIC_URL, RUB, startHarness, tokenize, type Harness, type StoreKind } from './helpers';
 import { VISA_SUCCESS } from './merchant-fixtures';
 
@@ -226,8 +226,9 @@ forEachStore('the subscription page', (store) => {
   });
 });
 
-describe('how often, in words', () => {
+describe("how often, in words (the widget's, which the page and the link page share)", () => {
   test('Russian plurals by Intl.PluralRules, the right gender; English', () => {
+    const everyPeriod = (unit: 'day' | 'week' | 'month' | 'year', n: number, lang: 'ru' | 'en') => DICTIONARIES[lang].every(unit, n);
     const ru = (unit: 'day' | 'week' | 'month' | 'year', n: number) => everyPeriod(unit, n, 'ru');
     assert.deepEqual([ru('day', 1), ru('day', 2), ru('day', 5), ru('day', 21), ru('day', 366)], ['каждый день', 'каждые 2 дня', 'каждые 5 дней', 'каждый 21 день', 'каждые 366 дней']);
     assert.deepEqual([ru('week', 1), ru('week', 2), ru('week', 21)], ['каждую неделю', 'каждые 2 недели', 'каждую 21 неделю']);
