@@ -27,8 +27,8 @@ export type LinkCheckoutDeps = {
   clock: Clock;
   links: LinkService;
   sessions: SessionService;
-  /** Without it, subscription links are refused (a checkout built for plain links only). */
-  subscriptions?: SubscriptionService;
+  /** A subscription link's purchase is a subscription: the app's own service makes it. */
+  subscriptions: SubscriptionService;
 };
 
 /** What one purchase makes of a link's sessions: the link's settings, the customer and the metadata. */
@@ -74,7 +74,6 @@ export class LinkCheckout {
     return this.d.store.transaction(async (tx) => {
       const token = (sessionId: string) => this.d.sessions.issuePublicToken(tx, project, sessionId);
       if (link.subscription) {
-        if (!this.d.subscriptions) throw new Error('this LinkCheckout was built without subscriptions: pass them to open a subscription link');
         // The subscription's first payment is the link's purchase: its metadata (who subscribed), webhook, order check and
         // hour to pay, and the link id, by which Telegram's web client may frame the card form and the widget shows the support.
         const { session } = await this.d.subscriptions.create(

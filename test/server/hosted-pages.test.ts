@@ -23,7 +23,7 @@ async function pages(t: TestContext, branding: Partial<ProjectBranding> = {}) {
   const store = h.server.store;
   await store.transaction(async (tx) => tx.projects.update({ ...(await tx.projects.get('shop'))!, ...branding }));
   const links = new LinkService({ store, clock: h.clock, publicUrl: PUBLIC_URL });
-  const app = new Hono().route('/', hostedPages(links, new LinkCheckout({ store, clock: h.clock, links, sessions: h.server.sessions }), store));
+  const app = new Hono().route('/', hostedPages(links, new LinkCheckout({ store, clock: h.clock, links, sessions: h.server.sessions, subscriptions: h.server.subscriptions }), store));
   const get = async (path: string, acceptLanguage?: string) => {
     const res = await app.request(path, acceptLanguage ? { headers: { 'accept-language': acceptLanguage } } : {});
     return { status: res.status, html: await res.text() };
