@@ -136,6 +136,16 @@ export async function startStack() {
     hooks,
     call,
 
+    /** A subscription as subscription/get answers it. */
+    subscription: async (id: string) => (await call('subscription/get', { id })).subscription,
+    /** How many verified webhooks of `type` the merchant received (this stack's sessions and subscriptions together). */
+    verifiedHooks: (type: string) => hooks.filter((h) => h.verified && h.type === type).length,
+    /** Moves the sandbox's test clock forward (`30d`, `1mo`, …), as the console does. */
+    async advanceClock(by: string) {
+      const moved = await fetch(`${apiUrl}/sandbox/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by }) });
+      if (moved.status !== 200) throw new Error(`the test clock did not move: ${moved.status} ${await moved.text()}`);
+    },
+
     /** A session through the signed merchant API and its public token. */
     async createSession(opts: { amount?: number; customer?: string; description?: string } = {}) {
       const created = await call('session/create', {

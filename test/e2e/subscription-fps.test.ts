@@ -27,12 +27,6 @@ after(async () => {
   await stack?.close();
 });
 
-const subscription = async (id: string) => (await stack.call('subscription/get', { id })).subscription;
-const verifiedHooks = (type: string) => stack.hooks.filter((h) => h.verified && h.type === type).length;
-const advanceClock = async (by: string) => {
-  const moved = await fetch(`${stack.apiUrl}/sandbox/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by }) });
-  assert.equal(moved.status, 200);
-};
 
 async function subscribe(reference: string) {
   const created = await stack.call('subscription/create', {
@@ -81,11 +75,11 @@ test('subscribe by FPS on a desktop: the consent to the binding, the QR of the b
   await shoot(page, 'subscription-fps-desktop-ru-qr');
   await approveAtBank(page, await bindingLink(s.session), null, 'Оплатить и привязать счёт');
   await waitForEvent(page, 'sg-success');
-  await eventually('the subscription active on a binding', async () => (await subscription(s.id)).recurrent?.type === 'faster_payment_system', 15_000);
+  await eventually('the subscription active on a binding', async () => (await stack.subscription(s.id)).recurrent?.type === 'faster_payment_system', 15_000);
 
-  await advanceClock('32d');
-  await eventually('the renewal on the binding', async () => (await subscription(s.id)).periods_paid === 2, 15_000);
-  await eventually('subscription_charged at the merchant', () => verifiedHooks('subscription_charged') >= 1, 15_000);
+  await stack.advanceClock('32d');
+  await eventually('the renewal on the binding', async () => (await stack.subscription(s.id)).periods_paid === 2, 15_000);
+  await eventually('subscription_charged at the merchant', () => stack.verifiedHooks('subscription_charged') >= 1, 15_000);
   await context.close();
   assert.deepEqual(errors, []);
 });
@@ -112,8 +106,8 @@ test("subscribe by FPS on a phone from the bank list; revoked in the bank's subs
   // The bank app opened by that link approves: the sandbox bank page, named by the scheme's member id.
   await approveAtBank(page, link, '100000000004', 'Pay and link account');
   await waitForEvent(page, 'sg-success');
-  await eventually('bound at T-Bank', async () => (await subscription(s.id)).status === 'active', 15_000);
-  const token = (await subscription(s.id)).recurrent.token as string;
+  await eventually('bound at T-Bank', async () => (await stack.subscription(s.id)).status === 'active', 15_000);
+  const token = (await stack.subscription(s.id)).recurrent.token as string;
   assert.deepEqual((await stack.call('recurrent/status', { token })).recurrent.bank, { id: '100000000004', name: 'Т-Банк' });
 
   // The customer ends the binding in their bank app.
@@ -123,12 +117,12 @@ test("subscribe by FPS on a phone from the bank list; revoked in the bank's subs
   await row.getByRole('button', { name: 'Disable' }).click();
   await bankApp.locator('li', { hasText: 'Т-Банк' }).filter({ hasText: 'Disabled' }).first().waitFor();
   await shoot(bankApp, 'subscription-fps-bank-subscriptions-en');
-  await eventually('recurrent_disabled at the merchant', () => verifiedHooks('recurrent_disabled') >= 1, 15_000);
+  await eventually('recurrent_disabled at the merchant', () => stack.verifiedHooks('recurrent_disabled') >= 1, 15_000);
   assert.equal((await stack.call('recurrent/status', { token })).recurrent.is_active, false);
 
-  await advanceClock('32d');
-  await eventually('ended at its next date', async () => (await subscription(s.id)).cancel_reason === 'token_inactive', 15_000);
-  await eventually('subscription_cancelled at the merchant', () => verifiedHooks('subscription_cancelled') >= 1, 15_000);
+  await stack.advanceClock('32d');
+  await eventually('ended at its next date', async () => (await stack.subscription(s.id)).cancel_reason === 'token_inactive', 15_000);
+  await eventually('subscription_cancelled at the merchant', () => stack.verifiedHooks('subscription_cancelled') >= 1, 15_000);
   await context.close();
   assert.deepEqual(errors, []);
 });

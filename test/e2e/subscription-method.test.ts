@@ -25,10 +25,6 @@ after(async () => {
   await stack?.close();
 });
 
-const subscription = async (id: string) => (await stack.call('subscription/get', { id })).subscription;
-/** How many verified subscription_updated the merchant received (the stack's subscriptions together: the tests run one after another). */
-const verifiedUpdates = () => stack.hooks.filter((h) => h.verified && h.type === 'subscription_updated').length;
-
 /** A monthly subscription whose first payment the customer made by Visa …4242 (through the public API, as the widget does). */
 async function subscribed(reference: string) {
   const created = await stack.call('subscription/create', {
@@ -73,7 +69,7 @@ const CASES: { device: Device; locale: string; lang: 'ru' | 'en'; change: string
 for (const c of CASES) {
   test(`${c.lang} on a ${c.device}: change the card on the customer page, pay 1 ₽ with the new one in the hosted checkout, back to the page`, async () => {
     const sub = await subscribed(`e2e-method-${c.lang}`);
-    const updatesBefore = verifiedUpdates();
+    const updatesBefore = stack.verifiedHooks('subscription_updated');
     const context = await newContext(browser, c.device, c.locale);
     const page = await context.newPage();
     const errors: string[] = [];
@@ -110,9 +106,9 @@ for (const c of CASES) {
     assert.doesNotMatch(text, /4242/, 'the old card is gone');
     await shoot(page, `subscription-method-${c.device}-${c.lang}-changed`);
 
-    const s = await subscription(sub.id);
+    const s = await stack.subscription(sub.id);
     assert.equal(s.recurrent.type, 'card');
-    await eventually('subscription_updated at the merchant, verified', () => verifiedUpdates() === updatesBefore + 1, 15_000);
+    await eventually('subscription_updated at the merchant, verified', () => stack.verifiedHooks('subscription_updated') === updatesBefore + 1, 15_000);
     await eventually('the 1 ₽ refunded in full', async () => {
       const payment = (await stack.call('session/status', { session_id: changeSession })).session.acquiring_payments[0];
       return payment.amount_details.amount === 100 && payment.refunded_amount_details?.amount === 100;

@@ -25,11 +25,6 @@ after(async () => {
   await stack?.close();
 });
 
-
-const subscription = async (id: string) => (await stack.call('subscription/get', { id })).subscription;
-/** How many verified webhooks of `type` the merchant received (this stack has one subscription). */
-const verifiedHooks = (type: string) => stack.hooks.filter((h) => h.verified && h.type === type).length;
-
 test('subscribe by card on the merchant page, renewed by the server a month on, cancelled from the customer page', async () => {
   const created = await stack.call('subscription/create', {
     amount_details: { amount: 49_900, currency: 'RUB' },
@@ -59,15 +54,14 @@ test('subscribe by card on the merchant page, renewed by the server a month on, 
   await pay.click();
   await waitForEvent(page, 'sg-success');
   await shoot(page, 'subscription-desktop-ru-paid');
-  await eventually('the subscription active', async () => (await subscription(id)).status === 'active', 15_000);
-  await eventually('subscription_activated at the merchant', () => verifiedHooks('subscription_activated') >= 1, 15_000);
+  await eventually('the subscription active', async () => (await stack.subscription(id)).status === 'active', 15_000);
+  await eventually('subscription_activated at the merchant', () => stack.verifiedHooks('subscription_activated') >= 1, 15_000);
   await context.close();
 
   // A month on the test clock: the server charges the renewal with no customer.
-  const moved = await fetch(`${stack.apiUrl}/sandbox/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: '32d' }) });
-  assert.equal(moved.status, 200);
-  await eventually('the renewal', async () => (await subscription(id)).periods_paid === 2, 15_000);
-  await eventually('subscription_charged at the merchant', () => verifiedHooks('subscription_charged') >= 1, 15_000);
+  await stack.advanceClock('32d');
+  await eventually('the renewal', async () => (await stack.subscription(id)).periods_paid === 2, 15_000);
+  await eventually('subscription_charged at the merchant', () => stack.verifiedHooks('subscription_charged') >= 1, 15_000);
 
   // The customer's page, on a phone, in English: both payments; cancel (a second step), ends with the period.
   const phone = await newContext(browser, 'phone', 'en-US');
@@ -85,7 +79,7 @@ test('subscribe by card on the merchant page, renewed by the server a month on, 
   await own.waitForURL(/\/s\//);
   assert.match(await own.locator('body').innerText(), /[Ee]nds on/);
   await shoot(own, 'subscription-phone-en-cancelled');
-  const ending = await subscription(id);
+  const ending = await stack.subscription(id);
   assert.deepEqual([ending.status, ending.cancel_at_period_end, ending.cancel_reason], ['active', true, 'customer']);
   await phone.close();
   assert.deepEqual(errors, []);
