@@ -153,7 +153,7 @@ export function createServer(options: ServerOptions) {
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
   const trustProxy = options.trustProxy ?? false;
-  app.route('/', merchantApi({ store, clock, sessions, rails, subscriptions, links, limiter, publicUrl: options.publicUrl, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
+  app.route('/', merchantApi({ store, clock, sessions, rails, subscriptions, links, limiter, publicUrl: options.publicUrl, bindsFps: acquirer.bindsFpsAccounts === true, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => Date.now() };
   app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm: sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null, bindsFps: acquirer.bindsFpsAccounts === true, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   // The sandbox bank acts for any customer: it exists only where no money moves.

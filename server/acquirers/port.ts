@@ -26,6 +26,7 @@ export type StartRequest = {
   /** The gateway's payment id: the rail's idempotency key, so a repeated start is the same payment. */
   paymentId: string;
   method: PaymentMethod;
+  /** 0 only for an FPS binding that takes no money (method fps, keepRecurrent): the rail binds the account, and its "captured" carries the binding. */
   amount: Money;
   /** Take the money once authorised (automatic confirmation); false: hold it for `capture`. */
   capture: boolean;

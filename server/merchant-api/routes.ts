@@ -33,6 +33,8 @@ export type MerchantDeps = {
   subscriptions: SubscriptionService;
   limiter: RateLimiter;
   publicUrl: string;
+  /** Whether the rail binds FPS accounts (Acquirer.bindsFpsAccounts): a session may then bind one without paying. */
+  bindsFps: boolean;
   /** The card frame that tokenises cards with a public token, where this server does (the sandbox); null where it does not. */
   cardFormUrl: string | null;
 };
@@ -118,11 +120,18 @@ export function merchantApi(d: MerchantDeps) {
 
   const session = async (tx: Tx, row: Promise<SessionRow>) => ({ status: 'ok', session: await d.sessions.render(tx, await row) });
 
-  method('session/create', 'Create a payment session', s.createSessionBody, (tx, project, b) => session(tx, d.sessions.create(tx, project, toCreate(b))));
+  /** The session a create asks for; a binding only where the rail binds accounts. */
+  const toCreate = (b: s.CreateSessionBody) => {
+    if (b.binding && !d.bindsFps) throw badRequest('binding', "this server's acquirer does not bind FPS accounts: take a payment with payment_options.recurrent by card instead");
+    return createInput(b);
+  };
+
+  method('session/create', 'Create a payment session (or one that binds an FPS account without paying: binding)', s.createSessionBody, (tx, project, b) => session(tx, d.sessions.create(tx, project, toCreate(b))));
 
   method('session/init/payment', 'Create a session and start its payment at once', s.initPaymentBody, async (tx, project, b) => {
     const { payment_details, ...rest } = b;
-    const created = await d.sessions.create(tx, project, toCreate(rest));
+    const binds = payment_details.type === 'faster_payment_system_binding';
+    const created = await d.sessions.create(tx, project, toCreate(binds ? { ...rest, binding: { type: 'faster_payment_system' } } : rest));
     return session(tx, d.sessions.startPayment(tx, project, created.id, { payment_details }));
   });
 
@@ -233,11 +242,16 @@ export function merchantApi(d: MerchantDeps) {
   return api;
 }
 
-function toCreate(b: s.CreateSessionBody) {
-  const { amount_details, payment_options, order_check_url, ...data } = b;
+/**
+ * A session of the request's amount; one that binds (`binding`) takes none (amount 0, RUB, as FPS
+ * settles), keeps what it binds (payment_options.recurrent) and is confirmed at once (nothing is held).
+ */
+function createInput(b: s.CreateSessionBody) {
+  const { amount_details, order_check_url, ...data } = b;
+  const payment_options = b.binding ? { ...b.payment_options, recurrent: true, confirmation: 'auto' as const } : b.payment_options;
   return {
-    amount: amount_details.amount,
-    currency: amount_details.currency,
+    amount: amount_details?.amount ?? 0,
+    currency: amount_details?.currency ?? 'RUB',
     confirmation: payment_options?.confirmation,
     lifetimeMinutes: payment_options?.lifetime_minutes,
     orderCheckUrl: order_check_url,

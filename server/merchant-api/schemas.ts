@@ -95,6 +95,9 @@ export const paymentDetails = z
       }),
     }),
     z.strictObject({ type: z.literal('faster_payment_system') }),
+    z.strictObject({ type: z.literal('faster_payment_system_binding') }).openapi({
+      description: "Binds the customer's bank account by NSPK and takes no money: the session has no amount_details (session/create with binding, or session/init/payment). The payment's recurrent.token (bnd_…) is then charged like any recurrent token.",
+    }),
     z.strictObject({
       type: z.literal('internet_banking'),
       internet_banking: z.strictObject({
@@ -102,11 +105,11 @@ export const paymentDetails = z
         sber_pay: z.strictObject({ phone: phoneSchema.optional(), channel: z.enum(['app', 'mobile_web', 'web']) }),
       }),
     }),
-  ], { message: 'type must be one of card, recurrent, faster_payment_system, internet_banking' })
+  ], { message: 'type must be one of card, recurrent, faster_payment_system, faster_payment_system_binding, internet_banking' })
   .openapi('PaymentDetails');
 
 const sessionFields = {
-  amount_details: amountDetails,
+  amount_details: amountDetails.optional().openapi({ description: 'What the customer pays. Omitted only by a session that binds an FPS account without paying (binding, or payment_details.type faster_payment_system_binding).' }),
   description: z.string().max(255).optional().openapi({ description: 'Shown to the customer as text.' }),
   metadata: metadata.optional(),
   customer: customer.optional(),
@@ -114,8 +117,37 @@ const sessionFields = {
   order_check_url: httpUrl.optional().openapi({ description: 'Asked (signed like a webhook) before every charge the customer starts; only {"ok": true} lets it go on.' }),
 };
 
-export const createSessionBody = z.strictObject(sessionFields).openapi('SessionCreate');
-export const initPaymentBody = z.strictObject({ ...sessionFields, payment_details: paymentDetails }).openapi('SessionInitPayment');
+const binding = z.strictObject({ type: z.literal('faster_payment_system') }).openapi('Binding', {
+  description: "Bind the customer's bank account by FPS (NSPK's subscription) without taking money, instead of amount_details: the widget or hosted page shows the binding link, the customer approves it in their bank app, and the payment's recurrent.token (bnd_…) is charged later. Confirmation is automatic: there is no money to hold.",
+});
+
+/**
+ * What a session takes: money (`amount_details`), or nothing, when it only binds an account. A
+ * binding moves no money, so it has nothing for the merchant to confirm or a card to remember.
+ */
+function amountOrBinding(b: { amount_details?: unknown; payment_options?: { confirmation?: string; save_card?: boolean } }, binds: boolean, ctx: z.RefinementCtx, how: string) {
+  if (!binds && b.amount_details === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['amount_details'], message: `is required: the amount to pay, such as {"amount": 1000, "currency": "RUB"} (to bind an FPS account without paying, ${how})` });
+  }
+  if (binds && b.amount_details !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['amount_details'], message: 'must be omitted: a binding takes no money (to pay and bind, send amount_details with payment_options.recurrent and pay by faster_payment_system)' });
+  }
+  if (binds && b.payment_options?.confirmation === 'manual') {
+    ctx.addIssue({ code: 'custom', path: ['payment_options', 'confirmation'], message: 'must be auto or omitted: a binding holds no money, so there is nothing to confirm' });
+  }
+  if (binds && b.payment_options?.save_card !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['payment_options', 'save_card'], message: 'must be omitted: a binding keeps a bank account, not a card' });
+  }
+}
+
+export const createSessionBody = z
+  .strictObject({ ...sessionFields, binding: binding.optional() })
+  .superRefine((b, ctx) => amountOrBinding(b, b.binding !== undefined, ctx, 'send binding {"type": "faster_payment_system"} instead'))
+  .openapi('SessionCreate');
+export const initPaymentBody = z
+  .strictObject({ ...sessionFields, payment_details: paymentDetails })
+  .superRefine((b, ctx) => amountOrBinding(b, b.payment_details.type === 'faster_payment_system_binding', ctx, 'use payment_details.type faster_payment_system_binding'))
+  .openapi('SessionInitPayment');
 export const startPaymentBody = z
   .strictObject({
     session_id: sessionId,

@@ -60,7 +60,8 @@ export function receiptPages(store: Reads, { sandbox = false }: { sandbox?: bool
   app.route('/', localTimeScript());
   app.get('/receipt/:paymentId', async (c) => {
     const payment = await store.sessions.payment(c.req.param('paymentId'));
-    if (!payment) {
+    // A binding that took no money (amount 0) confirms no payment: it has no receipt.
+    if (!payment || payment.amount === 0) {
       const t = TEXT[pageLanguage(c)];
       c.header('Content-Security-Policy', pageCsp());
       return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);

@@ -28,8 +28,9 @@ import type { RateLimiter } from '../http/rate-limits';
 import { clientAddress } from '../http/client-address';
 import { hstsHeader } from '../http/security-headers';
 import { cardToken, phoneSchema } from '../merchant-api/schemas';
-import { consentOf, recurringMethods, sessionView, type CardFormKind } from './view';
+import { consentOf, keepingMethods, sessionView, type CardFormKind } from './view';
 import { checkOrder, type OrderCheckDeps } from '../links/order-check';
+import { bindsWithoutPaying } from '../sessions/bindings';
 
 export type PublicDeps = {
   store: Storage;
@@ -239,7 +240,7 @@ export function publicApi(d: PublicDeps) {
     const details =
       body.method === 'card' ? { type: 'card' as const, card: { token: body.card_token } }
       : body.method === 'saved_card' ? { type: 'saved_card' as const }
-      : body.method === 'fps' ? { type: 'faster_payment_system' as const }
+      : body.method === 'fps' ? { type: bindsWithoutPaying(session) ? ('faster_payment_system_binding' as const) : ('faster_payment_system' as const) }
       : { type: 'internet_banking' as const, internet_banking: { type: 'sber_pay' as const, sber_pay: { channel: body.channel, ...(body.phone ? { phone: body.phone } : {}) } } };
     await act(sessionId, async (tx) => {
       const data = JSON.parse((await d.sessions.load(tx, project, sessionId)).data_json) as SessionData;
@@ -248,9 +249,10 @@ export function publicApi(d: PublicDeps) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
       const recurrent = data.payment_options?.recurrent === true;
-      const recurring = recurringMethods(d.cardForm, d.bindsFps);
+      const recurring = keepingMethods(session, d.cardForm, d.bindsFps);
       if (recurrent && !recurring.includes(body.method)) {
-        throw badRequest('method', `this session keeps the means of payment for the shop's later charges: pay by ${recurring.join(' or ')}`);
+        const what = bindsWithoutPaying(session) ? 'links your bank account for the shop\'s later charges: link it by fps' : `keeps the means of payment for the shop's later charges: pay by ${recurring.join(' or ')}`;
+        throw badRequest('method', `this session ${what}`);
       }
       if (recurrent && body.recurrent_consent !== true) {
         throw badRequest('recurrent_consent', "the customer must agree to the shop's later charges first: tick that box, then pay");

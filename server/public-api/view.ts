@@ -13,6 +13,7 @@ import type { PaymentRow, SessionData, SessionRow, SubscriptionRow } from '../st
 import { dueAfter } from '../subscriptions/schedule';
 import { METHOD_CHANGE } from '../subscriptions/service';
 import { vouchedCustomer } from '../sessions/service';
+import { bindsWithoutPaying } from '../sessions/bindings';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';
 
@@ -25,6 +26,10 @@ const WITHOUT_CARDS: readonly MethodId[] = ['fps', 'sberpay'];
  */
 export const recurringMethods = (cardForm: CardFormKind, bindsFps: boolean): MethodId[] =>
   METHOD_ORDER.filter((m) => (m === 'fps' && bindsFps) || (m === 'card' && cardForm !== null));
+
+/** What may pay a session that keeps the means of payment: one that binds without paying, FPS alone (only an account binds with no money). */
+export const keepingMethods = (row: SessionRow, cardForm: CardFormKind, bindsFps: boolean): MethodId[] =>
+  bindsWithoutPaying(row) ? (bindsFps ? ['fps'] : []) : recurringMethods(cardForm, bindsFps);
 
 /**
  * Who tokenises the cards: this server (`server`, only the sandbox: its cards are test cards) or
@@ -63,10 +68,12 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     description: data.description ?? null,
     /** The shop as its customers know it: its display name, never the project's internal name when it has one. */
     merchant: project?.displayName ?? row.project,
-    methods: recurrent ? recurringMethods(cardForm, opts.bindsFps) : !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    methods: recurrent ? keepingMethods(row, cardForm, opts.bindsFps) : !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
     card_form: cardForm,
     /** The session keeps the means of payment for the shop's later charges: the customer must agree (recurrent_consent), and only what can recur is offered. */
     recurrent,
+    /** The session binds the customer's FPS account and takes no money (amount 0): the widget asks them to link it, not to pay. */
+    binding: bindsWithoutPaying(row),
     /** The session checks a subscription's new card or account (1 ₽, refunded): the widget's success says the method was saved. */
     method_change: data[METHOD_CHANGE] !== undefined,
     /** The subscription this session's payment begins: the regular-payment notice says what, how often and when next. */

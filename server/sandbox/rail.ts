@@ -239,7 +239,7 @@ export class SandboxRail implements Acquirer {
 function customerStep(publicUrl: string, r: StartRequest): { ref: string | null; interaction: CustomerInteraction } {
   if (r.method === 'fps' && r.keepRecurrent) {
     const qrId = newFpsBindingId();
-    return { ref: qrId, interaction: { type: 'qr', redirect: { url: fpsBindingLink({ qrId, memberId: SANDBOX_FPS_MEMBER_ID, amountMinor: r.amount.amount }), method: 'GET' } } };
+    return { ref: qrId, interaction: { type: 'qr', redirect: { url: fpsBindingLink({ qrId, memberId: SANDBOX_FPS_MEMBER_ID, amountMinor: r.amount.amount === 0 ? null : r.amount.amount }), method: 'GET' } } };
   }
   if (r.method === 'fps') {
     const qrId = newFpsQrId();

@@ -134,6 +134,10 @@ const TEXT = {
     confirmWithCode: 'Подтвердить кодом',
     pay: 'Оплатить',
     payAndBind: 'Оплатить и привязать счёт',
+    bind: 'Привязать счёт',
+    bindingTo: (shop: string) => html`Привязка счёта для магазина <strong>${shop}</strong>`,
+    bound: 'Счёт привязан. Можно вернуться в магазин.',
+    notBound: 'Счёт не привязан:',
     bindingNote: (shop: string) => `Привязка счёта: «${shop}» сможет списывать следующие платежи с вашего счёта без подтверждения. Отключить её можно в приложении банка, в подписках СБП.`,
     yourBindings: 'Подписки СБП в банке',
     decline: 'Отклонить',
@@ -166,6 +170,10 @@ const TEXT = {
     confirmWithCode: 'Confirm with code',
     pay: 'Pay',
     payAndBind: 'Pay and link account',
+    bind: 'Link account',
+    bindingTo: (shop: string) => html`Account link for <strong>${shop}</strong>`,
+    bound: 'Account linked. You can return to the shop.',
+    notBound: 'Not linked:',
     bindingNote: (shop: string) => `Account binding: ${shop} may take the next payments from your account without asking. You can end it in your bank app, under FPS subscriptions.`,
     yourBindings: 'FPS subscriptions at the bank',
     decline: 'Decline',
@@ -196,21 +204,23 @@ function paymentPage(p: PaymentRow, atBank: SandboxRailPaymentRow, card: CardTok
   const t = TEXT[lang];
   const waiting = atBank.status === 'awaiting_customer' && p.stage === 'awaiting_customer';
   const isCard = p.method === 'card' || p.method === 'saved_card';
+  // A binding that takes no money: the bank asks to link the account, with no sum to pay.
+  const onlyBinds = atBank.binds === 1 && p.amount === 0;
   // The widget's words for a failure: the same the customer read in the checkout, never the acquirer's description.
   const failure = p.failure_code ? (DICTIONARIES[lang].failures[p.failure_code] ?? DICTIONARIES[lang].failed) : DICTIONARIES[lang].failed;
   const body = html`${shop ? shopHeader(shop, lang) : ''}<span class="badge">${t.badge}</span>
     <h1>${t.titles[p.method]}</h1>
-    ${shop ? html`<p class="muted">${t.paymentTo(shop.name)}${card ? t.withCard(cardLabel(card, lang)) : ''}</p>` : ''}
-    <div class="amount">${formatAmount(p.amount, p.currency, lang)}</div>
+    ${shop ? html`<p class="muted">${onlyBinds ? t.bindingTo(shop.name) : t.paymentTo(shop.name)}${card ? t.withCard(cardLabel(card, lang)) : ''}</p>` : ''}
+    ${onlyBinds ? '' : html`<div class="amount">${formatAmount(p.amount, p.currency, lang)}</div>`}
     ${waiting
       ? html`<form method="post" class="actions">
-          <button class="approve" formaction="/sandbox/payments/${p.id}/approve${query}" autofocus>${isCard ? t.confirmWithCode : atBank.binds ? t.payAndBind : t.pay}</button>
+          <button class="approve" formaction="/sandbox/payments/${p.id}/approve${query}" autofocus>${isCard ? t.confirmWithCode : onlyBinds ? t.bind : atBank.binds ? t.payAndBind : t.pay}</button>
           <button class="decline" formaction="/sandbox/payments/${p.id}/decline${query}">${t.decline}</button>
         </form>
         ${atBank.binds && shop ? html`<p>${t.bindingNote(shop.name)}</p>` : ''}
         <p class="muted">${t.youPlayTheBank}</p>`
       : html`<div class="result ${p.status === 'failed' ? 'failed' : ''}" role="status">
-          ${p.status === 'succeeded' ? t.paid : p.status === 'failed' ? `${t.notPaid} ${failure}` : t.waitingForShop}
+          ${p.status === 'succeeded' ? (onlyBinds ? t.bound : t.paid) : p.status === 'failed' ? `${onlyBinds ? t.notBound : t.notPaid} ${failure}` : t.waitingForShop}
         </div>
         ${atBank.binds && p.status === 'succeeded' ? html`<p><a href="/sandbox/bindings${langOnly(query)}">${t.yourBindings}</a></p>` : ''}`}`;
   return page(`${t.titles[p.method]} · ${t.badge}`, body, lang);

@@ -4,12 +4,41 @@
  * `payment_details {type: "recurrent", recurrent {token: "bnd_…"}}` like a card's `tok_…`, and
  * ended by the merchant (recurrent/disable) or by the customer in their bank app (the rail says so).
  */
-import { conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import type { RailPaymentState } from '../acquirers/port';
 import { BANKS } from '../sandbox/banks';
 import type { Tx } from '../store/port';
-import type { FpsBindingRow, PaymentRow, Project } from '../store/rows';
+import type { FpsBindingRow, PaymentRow, Project, SessionRow } from '../store/rows';
+
+/**
+ * Whether a session only binds an account (payment_details.type faster_payment_system_binding):
+ * it takes no money, so its amount is 0, and nothing else has that amount.
+ */
+export const bindsWithoutPaying = (row: { amount: number }) => row.amount === 0;
+
+/**
+ * The payment details a session takes: a binding session only its binding, a paying one anything
+ * but (400s that say which to send).
+ */
+export function checkBindingDetails(session: SessionRow, type: string): void {
+  const binds = type === 'faster_payment_system_binding';
+  if (bindsWithoutPaying(session) && !binds) {
+    throw badRequest('payment_details.type', `session ${session.id} binds an FPS account without paying: start it with payment_details.type faster_payment_system_binding`);
+  }
+  if (!bindsWithoutPaying(session) && binds) {
+    throw badRequest('payment_details.type', `session ${session.id} is for ${session.amount} kopecks: faster_payment_system_binding takes no money (create a session with binding for that); to pay and bind, use faster_payment_system with payment_options.recurrent`);
+  }
+}
+
+/**
+ * The rail's answer to a binding that took no money, as the gateway applies it: "captured" with
+ * no binding bound nothing, which for a binding is a decline (nothing was taken to give back).
+ */
+export function asBindingAnswer(payment: PaymentRow, answer: RailPaymentState | null): RailPaymentState | null {
+  if (payment.amount !== 0 || answer?.state !== 'captured' || answer.binding) return answer;
+  return { state: 'declined', code: 'binding_failed', description: 'The bank confirmed, but bound no account' };
+}
 
 /** Whether a recurrent token names an FPS account binding rather than a card. */
 export const isBindingToken = (token: string) => token.startsWith('bnd_');

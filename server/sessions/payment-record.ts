@@ -8,6 +8,8 @@ export type PaymentDetailsInput =
   | { type: 'card'; card: { token: string } }
   | { type: 'recurrent'; recurrent: { token: string; initiator?: 'merchant' | 'client' } }
   | { type: 'faster_payment_system' }
+  /** Binds the customer's account and takes no money: only on a session of amount 0 (see bindings.ts). */
+  | { type: 'faster_payment_system_binding' }
   | { type: 'internet_banking'; internet_banking: { type: 'sber_pay'; sber_pay: { phone?: string; channel: 'app' | 'mobile_web' | 'web' } } }
   /** Public API only: the customer's last used card, one tap. */
   | { type: 'saved_card' };
@@ -32,6 +34,7 @@ export function methodOf(d: PaymentDetailsInput): PaymentMethod {
     case 'recurrent':
       return 'recurrent';
     case 'faster_payment_system':
+    case 'faster_payment_system_binding':
       return 'fps';
     case 'internet_banking':
       return 'sberpay';

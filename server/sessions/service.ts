@@ -25,7 +25,7 @@ import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/ro
 import { renderSession } from './render';
 import { actionLifetimeMs, confirmWindowMs } from './windows';
 import { CommitOutcomeUnknown, StorageUnavailable } from '../store/errors';
-import { chargeableBinding, isBindingToken, keepBinding } from './bindings';
+import { asBindingAnswer, bindsWithoutPaying, chargeableBinding, checkBindingDetails, isBindingToken, keepBinding } from './bindings';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
 
@@ -180,6 +180,7 @@ export class SessionService {
     }
     const method = methodOf(input.payment_details);
     const d = input.payment_details;
+    checkBindingDetails(row, d.type);
     // SberPay keeps nothing to charge later: a session that must keep the means of payment (a subscription's) is paid otherwise.
     if (method === 'sberpay' && (JSON.parse(row.data_json) as SessionData).payment_options?.recurrent === true) {
       throw badRequest('payment_details.type', 'this session keeps the means of payment for later charges (payment_options.recurrent): pay it by card or faster_payment_system, which can recur');
@@ -264,6 +265,7 @@ export class SessionService {
    */
   async refund(tx: Tx, project: Project, sessionId: string, amount: number | undefined, currency: string | undefined): Promise<SessionRow> {
     const row = await this.load(tx, project, sessionId);
+    if (bindsWithoutPaying(row)) throw conflict(`session ${row.id} bound an FPS account and took no money: there is nothing to refund (to stop charging it, recurrent/disable its token)`);
     const payment = (await tx.sessions.payments(row.id)).find((p) => p.status === 'succeeded') ?? null;
     if (currency && payment && currency !== payment.currency) {
       throw conflict(`refund currency ${currency} differs from the payment's ${payment.currency}`);
@@ -324,13 +326,14 @@ export class SessionService {
    * take the money is being withdrawn there (`void`); if the rail took it all the same, it is
    * refunded in full.
    */
-  async railAnswered(tx: Tx, paymentId: string, answer: RailPaymentState | null, op?: RailOp): Promise<void> {
+  async railAnswered(tx: Tx, paymentId: string, told: RailPaymentState | null, op?: RailOp): Promise<void> {
     const known = await tx.sessions.payment(paymentId);
     if (!known) throw notFound('payment', paymentId);
     const locked = (await tx.sessions.lock(known.session_id))!;
     const project = await this.project(tx, locked.project);
     const { row } = await this.settle(tx, locked, project);
     const payment = (await tx.sessions.payment(paymentId))!;
+    const answer = asBindingAnswer(payment, told);
     const asked = op ?? payment.rail_op ?? 'start';
     const now = this.d.clock.now();
     if (payment.status === 'succeeded' || payment.status === 'failed') return this.endedHere(tx, project, row, payment, answer);

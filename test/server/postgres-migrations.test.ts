@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { MIGRATIONS } from '../../server/store/sqlite/migrations';
+import { migrate } from '../../server/store/sqlite/db';
 import { PG_MIGRATIONS } from '../../server/store/postgres/migrations';
 import { migratePostgres } from '../../server/store/postgres/migrate';
 import { freshDatabase, postgresAvailable } from '../support/pg-databases';
@@ -72,7 +72,7 @@ describe('PostgreSQL migrations', { skip }, () => {
     const { client } = await connectedDatabase();
     await migratePostgres(client);
     const lite = new Database(':memory:');
-    MIGRATIONS.forEach((m) => lite.exec(m));
+    migrate(lite);
     const tables = lite
       .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
       .all()
@@ -166,12 +166,14 @@ describe('PostgreSQL migrations', { skip }, () => {
       assert.ok(BigInt(next.rows[0].seq) > BigInt(first.rows[0].seq), 'seq follows insertion order');
     });
 
-    test('money out of range: refunded above the amount, negative or zero amounts', async () => {
+    test('money out of range: refunded above the amount, negative amounts, a card payment of nothing', async () => {
       await refused(payment('ses_1', 'succeeded', { amount: 100, refunded: 101 }), '23514', 'payments_check');
       await refused(payment('ses_1', 'succeeded', { refunded: -1 }), '23514');
       await refused(payment('ses_1', 'succeeded', { amount: -5 }), '23514');
+      await refused(payment('ses_1', 'succeeded', { amount: 0 }), '23514', 'payments_amount_check');
       await refused(session('ses_negative', -1), '23514');
-      await refused(session('ses_zero', 0), '23514');
+      // A session of nothing is one that binds an FPS account without paying.
+      await session('ses_zero', 0);
       // Kopecks beyond 2^31 fit (BIGINT).
       await payment('ses_1', 'succeeded', { amount: 10_000_000_000, refunded: 10_000_000_000 });
     });

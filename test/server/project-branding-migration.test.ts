@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../server/store/sqlite/migrations';
+import { migrate } from '../../server/store/sqlite/db';
 import { SqliteStorage } from '../../server/store/sqlite/storage';
 
 test('a project registered before the branding columns reads as unbranded after the upgrade, and can then be branded', async () => {
@@ -13,10 +14,9 @@ test('a project registered before the branding columns reads as unbranded after 
   const file = join(dir, 'db.sqlite');
   try {
     const old = new Database(file);
-    const before = MIGRATIONS.findIndex((m) => m.includes('display_name'));
+    const before = MIGRATIONS.findIndex((m) => typeof m === 'string' && m.includes('display_name'));
     assert.ok(before > 0, 'the branding migration exists');
-    MIGRATIONS.slice(0, before).forEach((m) => old.exec(m));
-    old.pragma(`user_version = ${before}`);
+    migrate(old, before);
     old.prepare(`INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('old-shop', 'pem', 'https://x.example/h', 'whsec_x', 1)`).run();
     old.close();
 

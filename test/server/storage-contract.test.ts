@@ -18,7 +18,7 @@ import pg from 'pg';
 import Database from 'better-sqlite3';
 import { SqliteStorage } from '../../server/store/sqlite/storage';
 import { PostgresStorage } from '../../server/store/postgres/storage';
-import { MIGRATIONS } from '../../server/store/sqlite/migrations';
+import { migrate } from '../../server/store/sqlite/db';
 import { PG_MIGRATIONS } from '../../server/store/postgres/migrations';
 import { SessionMoved, StorageUnavailable } from '../../server/store/errors';
 import type { Storage } from '../../server/store/port';
@@ -48,6 +48,8 @@ type Opened = { a: Storage; b: Storage; close(): Promise<void> };
 const BEFORE_ISSUE_13 = { sqlite: 5, postgres: 1 };
 /** How many migrations each store had before FPS account bindings. */
 const BEFORE_BINDINGS = { sqlite: 9, postgres: 5 };
+/** The schema before a binding could take no money (SQLite's migration 11, PostgreSQL's 7). */
+const BEFORE_BINDING_ONLY = { sqlite: 10, postgres: 6 };
 
 const noPostgres = postgresAvailable()
   ? false
@@ -70,8 +72,7 @@ const STORES: Store[] = [
       const file = join(mkdtempSync(join(tmpdir(), 'sg-contract-')), 'db.sqlite');
       const old = new Database(file);
       old.pragma('foreign_keys = ON');
-      for (const m of MIGRATIONS.slice(0, migrations)) old.exec(m);
-      old.pragma(`user_version = ${migrations}`);
+      migrate(old, migrations);
       old.exec(seed);
       old.close();
       return sqliteAt(file);
@@ -1151,6 +1152,37 @@ for (const store of STORES) {
         const sub = (await s.subscriptions.get('sub_old'))!;
         await s.transaction((tx) => tx.subscriptions.update({ ...sub, binding_id: binding.id }, sub.version));
         assert.equal((await s.subscriptions.get('sub_old'))?.binding_id, binding.id);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
+    it('brings a database of before bindings without paying up to date: a binding may take 0 kopecks, nothing else may', async () => {
+      const at = 1_700_000_000_000;
+      const seed = `
+        INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('shop', 'pem', 'https://old.example/h', 'whsec_old', ${at});
+        INSERT INTO sessions (id, project, status, amount, currency, confirmation, data_json, expires_at, created_at, updated_at)
+          VALUES ('ses_old', 'shop', 'accepted', 10000, 'RUB', 'auto', '{}', ${at + 60_000}, ${at}, ${at});
+        INSERT INTO payments (id, session_id, status, method, stage, amount, currency, refunded_amount, rail_ref, details_json, created_at, updated_at)
+          VALUES ('pay_old', 'ses_old', 'succeeded', 'fps', 'done', 10000, 'RUB', 0, 'qr_old', '{}', ${at}, ${at});
+      `;
+      const upgraded = await store.openMigratedFrom(BEFORE_BINDING_ONLY[store.name], seed);
+      try {
+        const s = upgraded.a;
+        assert.equal((await s.sessions.payment('pay_old'))?.amount, 10_000, 'the old rows stay');
+        const binding = sessionRow({ amount: 0 });
+        await s.transaction((tx) => tx.sessions.insert(binding));
+        const payment = paymentRow(binding.id, { method: 'fps', amount: 0, status: 'succeeded' });
+        await s.transaction((tx) => tx.sessions.insertPayment(payment));
+        assert.deepEqual(await s.sessions.payment(payment.id), payment);
+        const atBank = railPaymentRow({ amount: 0, binds: 1 });
+        await s.transaction((tx) => tx.sandboxRail.insertPayment(atBank));
+        assert.deepEqual(await s.sandboxRail.payment(atBank.payment_id), atBank);
+
+        await assert.rejects(s.transaction((tx) => tx.sessions.insert(sessionRow({ amount: -1 }))), 'a session of less than nothing');
+        await assert.rejects(s.transaction((tx) => tx.sessions.insertPayment(paymentRow('ses_old', { method: 'card', amount: 0 }))), 'a card payment of nothing');
+        await assert.rejects(s.transaction((tx) => tx.sandboxRail.insertPayment(railPaymentRow({ amount: 0, binds: 0 }))), 'a rail payment of nothing that binds nothing');
+        await assert.rejects(s.transaction((tx) => tx.sessions.updatePayment({ ...payment, refunded_amount: 1 })), 'a refund of a binding');
       } finally {
         await upgraded.close();
       }

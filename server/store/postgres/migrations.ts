@@ -340,4 +340,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE subscriptions ADD COLUMN trial_days INTEGER CHECK (trial_days BETWEEN 1 AND 366);
   ALTER TABLE subscriptions ADD COLUMN trial_amount INTEGER CHECK (trial_amount > 0);
   `,
+  // Binding an FPS account without paying: SQLite's migration 11, where PostgreSQL can alter a
+  // CHECK in place. The constraints are the column checks PostgreSQL named <table>_amount_check.
+  `
+  ALTER TABLE sessions DROP CONSTRAINT sessions_amount_check, ADD CONSTRAINT sessions_amount_check CHECK (amount >= 0);
+  ALTER TABLE payments DROP CONSTRAINT payments_amount_check, ADD CONSTRAINT payments_amount_check CHECK (amount > 0 OR (amount = 0 AND method = 'fps'));
+  ALTER TABLE sandbox_rail_payments DROP CONSTRAINT sandbox_rail_payments_amount_check,
+    ADD CONSTRAINT sandbox_rail_payments_amount_check CHECK (amount > 0 OR (amount = 0 AND binds = 1));
+  `,
 ];

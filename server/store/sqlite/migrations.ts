@@ -6,7 +6,23 @@
  * No column can hold a card number or CVC: a card exists here only as a token with brand, last4
  * and expiry.
  */
-export const MIGRATIONS: readonly string[] = [
+/**
+ * A migration is SQL, or a step SQL alone cannot take: one that loosens CHECK constraints
+ * (`LooseningChecks`), which SQLite's ALTER TABLE cannot change.
+ */
+export type Migration = string | LooseningChecks;
+
+/**
+ * CHECK constraints made less strict in place: each `from` text of a table's CREATE statement
+ * becomes `to`. SQLite documents this as the way to drop or change a CHECK without rebuilding the
+ * table (https://www.sqlite.org/lang_altertable.html#otheralter, "making changes that do not
+ * affect the on-disk content"): a CHECK is read when a row is written, not stored with it, and
+ * every row already there met the stricter one. The rebuild would have to copy sessions and
+ * payments, which six tables reference, with foreign keys on. See `migrate` in db.ts.
+ */
+export type LooseningChecks = { loosen: readonly { table: string; from: string; to: string }[] };
+
+export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE projects (
     name TEXT PRIMARY KEY,
@@ -356,4 +372,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE subscriptions ADD COLUMN trial_days INTEGER CHECK (trial_days BETWEEN 1 AND 366);
   ALTER TABLE subscriptions ADD COLUMN trial_amount INTEGER CHECK (trial_amount > 0);
   `,
+  // Binding an FPS account without paying (payment_details.type faster_payment_system_binding):
+  // its session and payment take no money, so their amount is 0. Only an FPS payment may be 0
+  // (the binding's), and at the sandbox bank only one that binds.
+  {
+    loosen: [
+      { table: 'sessions', from: 'amount INTEGER NOT NULL CHECK (amount > 0)', to: 'amount INTEGER NOT NULL CHECK (amount >= 0)' },
+      { table: 'payments', from: 'amount INTEGER NOT NULL CHECK (amount > 0)', to: "amount INTEGER NOT NULL CHECK (amount > 0 OR (amount = 0 AND method = 'fps'))" },
+      { table: 'sandbox_rail_payments', from: 'amount INTEGER NOT NULL CHECK (amount > 0)', to: 'amount INTEGER NOT NULL CHECK (amount > 0 OR (amount = 0 AND binds = 1))' },
+    ],
+  },
 ];
