@@ -1081,6 +1081,153 @@ describe('<sg-checkout>', () => {
     });
   });
 
+  describe('an FPS account binding (view.binding: nothing is paid now)', () => {
+    /** As the server shows a binding session: 0 ₽, FPS only, the consent to later charges, no subscription. */
+    const BINDING_VIEW = sessionView({
+      binding: true,
+      recurrent: true,
+      amount_details: { amount: 0, currency: 'RUB' },
+      methods: ['fps'],
+      subscription: null,
+      method_change: false,
+      description: null,
+    });
+    const WORDS = {
+      ru: {
+        title: 'Привязка счёта СБП',
+        button: 'Привязать счёт',
+        intro: 'Привязка в приложении банка, деньги сейчас не списываются.',
+        consent: 'Я согласен привязать счёт: магазин «demo-shop» будет списывать оплату через СБП без моего подтверждения',
+        missing: 'Чтобы привязать счёт, отметьте согласие выше.',
+        qrHint: 'Отсканируйте QR-код в приложении банка, чтобы привязать счёт',
+        chooseBank: 'Выберите банк, чтобы привязать счёт',
+        linked: 'Счёт привязан',
+        back: 'Вернуться в магазин',
+        notLinked: 'Счёт не привязан',
+        declined: 'Привязка отклонена в приложении банка.',
+        retry: 'Повторить',
+      },
+      en: {
+        title: 'Link your bank account (FPS)',
+        button: 'Link account',
+        intro: 'Link your account in your bank app: no money is taken now.',
+        consent: 'I agree to link my bank account: demo-shop may take later payments through FPS without asking me each time',
+        missing: 'To link the account, tick the consent above.',
+        qrHint: 'Scan the QR code with your bank app to link your account',
+        chooseBank: 'Choose your bank to link your account',
+        linked: 'Bank account linked',
+        back: 'Return to the shop',
+        notLinked: 'Bank account not linked',
+        declined: 'Linking was declined in the bank app.',
+        retry: 'Try again',
+      },
+    };
+    const box = (el: SgCheckout) => $<HTMLInputElement>(el, '.recurrent input[type=checkbox]');
+    const hintOf = (el: SgCheckout) => text(root(el).getElementById(payButton(el)!.getAttribute('aria-describedby') ?? ''));
+    const live = (el: SgCheckout) => text(root(el).querySelector('[aria-live=polite]:not(.panel *)'));
+    /** Everything the customer reads in the widget, the QR view's and the bank list's own text included. */
+    const allText = (el: SgCheckout) =>
+      [root(el), qrView(el)?.shadowRoot, bankList(el)?.shadowRoot].map((r) => r?.textContent ?? '').join(' ').replace(/\s+/g, ' ');
+    /** No sum anywhere, and no word of paying outside the consent's own (which says the shop will take later payments). */
+    function expectNothingToPay(el: SgCheckout, locale: 'ru' | 'en') {
+      const shown = allText(el).replace(WORDS[locale].consent, '');
+      expect(shown, `${locale}: no amount`).to.not.match(/0[,.]00|₽/);
+      expect(shown, `${locale}: no word of paying`).to.not.match(locale === 'ru' ? /оплат|оплач/i : /\bpa(y|id|yment)/i);
+    }
+
+    it('says what it is where the amount would be, and binds only once the consent is ticked (ru and en, desktop)', async () => {
+      for (const locale of ['ru', 'en'] as const) {
+        const w = WORDS[locale];
+        const server = new FakeServer(BINDING_VIEW);
+        const el = await mount(server, { locale });
+        expect(text($(el, 'h2')), locale).to.equal(w.title);
+        expectAbsent($(el, '.total'), `${locale}: the total`);
+        expect(text($(el, '[role=tabpanel] .intro')), locale).to.equal(w.intro);
+        expect(text(payButton(el)), locale).to.equal(w.button);
+        expect(text($(el, '.recurrent')), locale).to.equal(w.consent);
+        expect(box(el)!.checked, locale).to.equal(false);
+        expect(payButton(el)!.disabled, `${locale}: nothing is bound unticked`).to.equal(true);
+        expect(hintOf(el), locale).to.equal(w.missing);
+        expectNothingToPay(el, locale);
+        await expect(el).to.be.accessible();
+
+        box(el)!.click();
+        await showQr(el);
+        await until(el, () => qrSvg(el), `${locale}: the binding QR appears`);
+        expect(server.callsTo('POST', '/payments').map((c) => c.body), locale).to.deep.equal([{ method: 'fps', recurrent_consent: true }]);
+        const link = server.view.payment!.customer_interaction!.redirect.url;
+        expect(link, 'the fake issues a binding link').to.match(/^https:\/\/sub\.nspk\.ru\/AB[A-Z0-9]{30}\?type=03&bank=\d{12}&crc=[0-9A-F]{4}$/);
+        expect(await decodeSvgQr(qrSvg(el)!), locale).to.equal(link);
+        expect(text(qrView(el)!.shadowRoot!.querySelector('.hint')), locale).to.equal(w.qrHint);
+        expect(qrSvg(el)!.getAttribute('aria-label'), locale).to.equal(w.qrHint);
+        expectAbsent(qrView(el)!.shadowRoot!.querySelector('.amount'), `${locale}: an amount under the QR`);
+        expectNothingToPay(el, locale);
+        el.remove();
+      }
+    });
+
+    it('on a phone, lists the banks to bind the account in (ru and en)', async () => {
+      await setViewport({ width: 390, height: 844 });
+      for (const locale of ['ru', 'en'] as const) {
+        const w = WORDS[locale];
+        const server = new FakeServer(BINDING_VIEW);
+        const el = await mount(server, { locale, layout: 'mobile' });
+        expect(text(payButton(el)), locale).to.equal(w.button);
+        box(el)!.click();
+        await pressPay(el);
+        await until(el, () => bankList(el)?.shadowRoot?.querySelector('a[part=bank]'), `${locale}: the banks appear`);
+        expect(text($(el, '[role=tabpanel] > .muted')), locale).to.equal(w.chooseBank);
+        const rest = server.view.payment!.customer_interaction!.redirect.url.slice('https://'.length);
+        expect(bankList(el)!.shadowRoot!.querySelector('a[part=bank]')!.getAttribute('href'), locale).to.equal(`bank100000000111://${rest}`);
+        expectNothingToPay(el, locale);
+        el.remove();
+      }
+    });
+
+    it('says the account is linked, with no amount, and offers the way back to the shop (ru and en)', async () => {
+      for (const locale of ['ru', 'en'] as const) {
+        const w = WORDS[locale];
+        const server = new FakeServer(BINDING_VIEW);
+        const el = await mount(server, { locale });
+        box(el)!.click();
+        await showQr(el);
+        const payment = server.view.payment!;
+        server.update({ status: 'accepted', payment: succeeded(payment) });
+        await until(el, () => $(el, '.result'), `${locale}: the result arrives by long-poll`);
+        expect(text($(el, 'h2')), locale).to.equal(w.linked);
+        expectAbsent($(el, '.result .total'), `${locale}: the amount`);
+        expectAbsent($(el, '.result .paid'), `${locale}: "paid via FPS"`);
+        expect([...root(el).querySelectorAll('.result a')].map((a) => [text(a), a.getAttribute('href')]), locale).to.deep.equal([[w.back, 'https://shop.example.test/thanks']]);
+        expect(live(el), `${locale}: what a screen reader hears`).to.equal(w.linked);
+        expectNothingToPay(el, locale);
+        await expect(el).to.be.accessible();
+        el.remove();
+      }
+    });
+
+    it('reads a decline as a binding that failed, and offers to try again (ru and en)', async () => {
+      for (const locale of ['ru', 'en'] as const) {
+        const w = WORDS[locale];
+        const p = failed(waitingPayment('fps', BINDING_VIEW));
+        const server = new FakeServer({ ...BINDING_VIEW, status: 'created', payment: p });
+        const el = await mount(server, { locale });
+        expect(text($(el, 'h2')), locale).to.equal(w.notLinked);
+        expect(text($(el, '.result .muted')), locale).to.equal(w.declined);
+        buttonByText(root(el), w.retry)!.click();
+        await until(el, () => payButton(el), `${locale}: back to binding`);
+        expect(text(payButton(el)), locale).to.equal(w.button);
+        el.remove();
+      }
+    });
+
+    it('a payment session keeps its own words', async () => {
+      const el = await mount(new FakeServer(sessionView({ methods: ['fps'], recurrent: true, binding: false })));
+      expect(text($(el, 'h2'))).to.equal('Оплата · Годовая подписка на канал');
+      expect(text($(el, '.total'))).to.equal(RUB_1499);
+      expect(text(payButton(el))).to.equal('Показать QR-код');
+    });
+  });
+
   describe('test mode', () => {
     const badge = (el: SgCheckout) => $(el, '[part=test-badge]');
 

@@ -39,6 +39,12 @@ export type SessionView = {
    * methods that can recur, and offers no saved card nor "remember this card".
    */
   recurrent: boolean;
+  /**
+   * The session only binds the customer's bank account by FPS for the shop's later charges: its
+   * amount is 0 and nothing is paid now (the payment succeeds with amount 0 once the bank binds it).
+   * Comes with `recurrent`, `methods: ['fps']`, no subscription. Absent from older servers: false.
+   */
+  binding?: boolean;
   /** It checks a subscription's new card or account (1 ₽, refunded): success is "the method was saved", and the way back is to the subscription. */
   method_change?: boolean;
   /**

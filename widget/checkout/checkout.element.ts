@@ -3,7 +3,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { defineElement } from '../define-element';
 import { ApiFailure, PublicApi, type Bank, type Fetch, type MethodId, type RailCardForm, type SessionView, type ShownCard, type StartPayment, type Consents } from '../api/public-api';
 import { emit } from '../events';
-import { DICTIONARIES, errorText, formatAmount, pickLocale, regularPaymentText, type Dictionary, type Locale } from '../i18n/i18n';
+import { errorText, formatAmount, pickLocale, regularPaymentText, wordsFor, type Dictionary, type Locale } from '../i18n/i18n';
 import { StatusController } from '../status/status-controller';
 import type { CardToken, CardView } from '../card/card-view';
 import { apiBase, detectLayout, ownScriptUrl } from './platform';
@@ -117,8 +117,9 @@ export class SgCheckout extends LitElement {
     return pickLocale(this.locale, typeof navigator === 'undefined' ? [] : navigator.languages);
   }
 
+  /** The words of this session: a binding's (view.binding) differ from a payment's. */
   private get t(): Dictionary {
-    return DICTIONARIES[this.localeId];
+    return wordsFor(this.localeId, this.view);
   }
 
   private get base(): string {
@@ -399,7 +400,9 @@ export class SgCheckout extends LitElement {
     const view = s.view;
     return html`<div class="panel" part="panel">${testBadge(view, t)}
       <h2 tabindex="-1" class=${this.hideSummary ? 'sr' : ''}>${t.payTitle}${view.description ? html` · ${view.description}` : nothing}</h2>
-      ${this.hideSummary ? nothing : html`<p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId)}</p>`}
+      ${this.hideSummary || view.binding
+        ? nothing // a binding pays nothing: its title says what it is, and no "0,00 ₽" stands where an amount would
+        : html`<p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, this.localeId)}</p>`}
       ${view.subscription
         ? // Shown even under hide-summary: it is a term of the payment, which the page around does not know.
           html`<p class="muted regular">${regularPaymentText(t, this.localeId, view.subscription)}</p>`

@@ -105,7 +105,8 @@ function qrMethodPanel(p: MethodPanel, method: QrMethodId) {
     return html`<p class="muted intro">${method === 'fps' ? t.fpsIntro : t.sberIntro}</p>
       ${view.recurrent && method === 'fps' ? recurrentConsentBox(p, 'fps') : nothing}${payButton(p, method, label, () => p.startQr(method))}`;
   }
-  const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, p.locale);
+  // A binding's link carries no sum: the QR shows none either.
+  const amount = view.binding ? '' : formatAmount(view.amount_details.amount, view.amount_details.currency, p.locale);
   const expiresAt = Date.parse(interaction.expires_at) - p.clockOffsetMs;
   // On a phone the QR itself is not shown, but its countdown, copy button and renewal still are.
   const qr = (compact: boolean) => html`<sg-qr-view .link=${interaction.redirect.url} .method=${method} .amount=${amount}

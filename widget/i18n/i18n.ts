@@ -205,6 +205,63 @@ const ru: Dictionary = {
 
 export const DICTIONARIES: Record<Locale, Dictionary> = { ru, en };
 
+/**
+ * The words that change when the session only binds an FPS account (view.binding: nothing is
+ * paid now): the same keys as a payment's, so every screen reads them from one dictionary.
+ */
+type BindingWords = Pick<
+  Dictionary,
+  | 'payTitle' | 'showQr' | 'payFps' | 'fpsIntro' | 'fpsHint' | 'chooseBank' | 'preparing' | 'minutesLeft' | 'recurrentConsentMissing'
+  | 'success' | 'failed' | 'failedOther' | 'failures' | 'tryOther' | 'expired' | 'checking' | 'checkingHint'
+>;
+
+const enBinding: BindingWords = {
+  payTitle: 'Link your bank account (FPS)',
+  showQr: 'Link account',
+  payFps: 'Link account',
+  fpsIntro: 'Link your account in your bank app: no money is taken now.',
+  fpsHint: 'Scan the QR code with your bank app to link your account',
+  chooseBank: 'Choose your bank to link your account',
+  preparing: 'Preparing…',
+  minutesLeft: (minutes) => `${minutes} ${minutes === 1 ? 'minute' : 'minutes'} left to link the account`,
+  recurrentConsentMissing: 'To link the account, tick the consent above.',
+  success: 'Bank account linked',
+  failed: 'Bank account not linked',
+  failedOther: 'The account could not be linked.',
+  failures: { ...en.failures, declined_by_customer: 'Linking was declined in the bank app.', expired: 'Time to link the account ran out.' },
+  tryOther: en.tryAgain,
+  expired: 'Time to link the account has run out',
+  checking: 'Checking with the bank…',
+  checkingHint: 'This can take a minute: the result will appear here.',
+};
+
+const ruBinding: BindingWords = {
+  payTitle: 'Привязка счёта СБП',
+  showQr: 'Привязать счёт',
+  payFps: 'Привязать счёт',
+  fpsIntro: 'Привязка в приложении банка, деньги сейчас не списываются.',
+  fpsHint: 'Отсканируйте QR-код в приложении банка, чтобы привязать счёт',
+  chooseBank: 'Выберите банк, чтобы привязать счёт',
+  preparing: 'Готовим привязку…',
+  minutesLeft: (minutes) => `На привязку ${ruPlural(minutes, 'осталась', 'осталось', 'осталось')} ${minutes} ${ruPlural(minutes, 'минута', 'минуты', 'минут')}`,
+  recurrentConsentMissing: 'Чтобы привязать счёт, отметьте согласие выше.',
+  success: 'Счёт привязан',
+  failed: 'Счёт не привязан',
+  failedOther: 'Привязать счёт не удалось.',
+  failures: { ...ru.failures, declined_by_customer: 'Привязка отклонена в приложении банка.', expired: 'Время на привязку истекло.' },
+  tryOther: ru.tryAgain,
+  expired: 'Время на привязку истекло',
+  checking: 'Проверяем привязку…',
+  checkingHint: 'Это может занять минуту: результат появится здесь.',
+};
+
+const BINDING_DICTIONARIES: Record<Locale, Dictionary> = { ru: { ...ru, ...ruBinding }, en: { ...en, ...enBinding } };
+
+/** The dictionary for a session: a payment's words, or a binding's (view.binding) where they differ. */
+export function wordsFor(locale: Locale, view: Pick<SessionView, 'binding'> | null): Dictionary {
+  return (view?.binding ? BINDING_DICTIONARIES : DICTIONARIES)[locale];
+}
+
 /** The customer's words for an error code of the public API; never the server's description, which is written for developers. */
 export function errorText(t: Dictionary, code: string): string {
   // An answer that is not the server's JSON (a proxy's error page, an HTML 502) means it was not reached.

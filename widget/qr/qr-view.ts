@@ -7,7 +7,7 @@ import { MARK_SHARE, qrPath } from './qr-code';
 import { QR_METHODS } from './qr-methods';
 
 /**
- * The QR of an FPS or SberPay link, its amount, a countdown to the server's deadline and a
+ * The QR of an FPS or SberPay link, its amount (if any), a countdown to the server's deadline and a
  * copy-link button. Asks its host to renew the link shortly before it expires.
  *
  * @event qr-renew - the link is about to expire (internal: the checkout renews it)
@@ -19,6 +19,7 @@ import { QR_METHODS } from './qr-methods';
 export class QrView extends LitElement {
   @property() link = '';
   @property() method: 'fps' | 'sberpay' = 'fps';
+  /** The sum to pay, as the customer reads it; empty for a link that pays nothing (an account binding). */
   @property() amount = '';
   /** The deadline on this page's clock (the server's `expires_at` shifted by the clock offset). */
   @property({ type: Number }) expiresAt = 0;
@@ -94,7 +95,7 @@ export class QrView extends LitElement {
           <rect class="mark-pad" x=${at} y=${at} width=${pad} height=${pad} rx=${pad * 0.18} fill="#fff" shape-rendering="geometricPrecision"></rect>
           <g shape-rendering="geometricPrecision">${markInside(method.mark, at + inset, at + inset, pad - 2 * inset)}</g>`}
       </svg>
-      <div class="amount">${this.amount}</div>
+      ${this.amount ? html`<div class="amount">${this.amount}</div>` : nothing}
       <p class="hint">${QR_METHODS[this.method].hint(this.t)}</p>`;
   }
 

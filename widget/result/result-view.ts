@@ -29,7 +29,7 @@ function failureReason(view: SessionView, t: Dictionary): string {
 /** What the live region says when a result arrives (it exists before, so screen readers hear it). */
 export function resultAnnouncement(view: SessionView, t: Dictionary, locale: Locale): string {
   const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, locale);
-  if (view.payment?.status === 'succeeded') return `${t.success}: ${amount}, ${t.paidWith(paidHow(view, t))}`;
+  if (view.payment?.status === 'succeeded') return view.binding ? t.success : `${t.success}: ${amount}, ${t.paidWith(paidHow(view, t))}`;
   return `${t.failed}. ${failureReason(view, t)}`;
 }
 
@@ -40,21 +40,24 @@ export function resultAnnouncement(view: SessionView, t: Dictionary, locale: Loc
  */
 export function resultView(s: ResultState, t: Dictionary, locale: Locale, api: string, retry: () => void) {
   const view = s.view;
-  const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, locale);
+  // A binding pays nothing: no "0,00 ₽", no "paid via FPS", no receipt (its words come from `t`, a binding's dictionary).
+  const amount = view.binding ? nothing : html`<p class="total">${formatAmount(view.amount_details.amount, view.amount_details.currency, locale)}</p>`;
+  const description = view.description ? html`<p class="muted">${view.description}</p>` : nothing;
   const back = view.return_url ? html`<a class="primary button" href=${view.return_url}>${view.method_change ? t.backToSubscription : t.backToShop}</a>` : nothing;
   const badge = testBadge(view, t);
   if (s.kind === 'checking') {
     // Nothing to press: no methods, no retry (either could pay twice); the long-poll brings the outcome.
     return html`<div class="panel result" part="panel">${badge}
-      <div class="icon" aria-hidden="true"><span class="spinner"></span></div><h2 tabindex="-1">${t.checking}</h2><p class="total">${amount}</p>
-      ${view.description ? html`<p class="muted">${view.description}</p>` : nothing}<p class="muted">${t.checkingHint}</p></div>`;
+      <div class="icon" aria-hidden="true"><span class="spinner"></span></div><h2 tabindex="-1">${t.checking}</h2>${amount}
+      ${description}<p class="muted">${t.checkingHint}</p></div>`;
   }
   if (s.kind === 'succeeded') {
+    const heading = html`<div class="icon" aria-hidden="true">✓</div><h2 tabindex="-1">${view.method_change ? t.methodSaved : t.success}</h2>`;
+    if (view.binding) return html`<div class="panel result" part="panel">${badge}${heading}${description}${back}</div>`;
     const receipt = view.payment ? html`<a class="secondary button" href=${`${api}/receipt/${view.payment.id}?lang=${locale}`} target="_blank" rel="noopener">${t.receipt}</a>` : nothing;
     const when = paidWhen(view, locale);
     return html`<div class="panel result" part="panel">${badge}
-      <div class="icon" aria-hidden="true">✓</div><h2 tabindex="-1">${view.method_change ? t.methodSaved : t.success}</h2><p class="total">${amount}</p>
-      ${view.description ? html`<p class="muted">${view.description}</p>` : nothing}
+      ${heading}${amount}${description}
       <p class="muted paid">${t.paidWith(paidHow(view, t))}${when ? html` <time datetime=${view.payment!.paid_at!}>${when}</time>` : nothing}</p>
       ${back}${receipt}</div>`;
   }

@@ -27,16 +27,27 @@ export function crc16(text: string): string {
   return crc.toString(16).toUpperCase().padStart(4, '0');
 }
 
-/** A dynamic NSPK link as the sandbox acquirer issues it: `AD` + 30 of [A-Z0-9], member 100000000111. */
-export function fpsLink(amountMinor: number, seed = counter++): string {
+/** An NSPK id: `prefix` + 30 of [A-Z0-9], the same for the same seed. */
+function nspkId(prefix: 'AD' | 'AB', seed: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  let qrId = 'AD';
+  let qrId = prefix;
   let x = seed * 7919 + 17;
   while (qrId.length < 32) {
     x = (x * 1103515245 + 12345) % 2147483648;
     qrId += alphabet[x % 36];
   }
-  const unsigned = `https://qr.nspk.ru/${qrId}?type=02&bank=100000000111&sum=${amountMinor}&cur=RUB`;
+  return qrId;
+}
+
+/** A dynamic NSPK link as the sandbox acquirer issues it: `AD` + 30 of [A-Z0-9], member 100000000111. */
+export function fpsLink(amountMinor: number, seed = counter++): string {
+  const unsigned = `https://qr.nspk.ru/${nspkId('AD', seed)}?type=02&bank=100000000111&sum=${amountMinor}&cur=RUB`;
+  return `${unsigned}&crc=${crc16(unsigned)}`;
+}
+
+/** NSPK's link that only binds an account (server/sandbox/fps.ts `fpsBindingLink`, no amount): `AB` id, type 03, no sum. */
+export function fpsBindingLink(seed = counter++): string {
+  const unsigned = `https://sub.nspk.ru/${nspkId('AB', seed)}?type=03&bank=100000000111`;
   return `${unsigned}&crc=${crc16(unsigned)}`;
 }
 
@@ -81,7 +92,8 @@ export function waitingPayment(
   const expires_at = new Date(serverNowMs + lifetimeMs).toISOString();
   const id = testId('pm');
   if (method === 'fps') {
-    return { id, method, status: 'in_progress', customer_interaction: { type: 'qr', redirect: { url: fpsLink(view.amount_details.amount), method: 'GET' }, expires_at } };
+    const url = view.binding ? fpsBindingLink() : fpsLink(view.amount_details.amount);
+    return { id, method, status: 'in_progress', customer_interaction: { type: 'qr', redirect: { url, method: 'GET' }, expires_at } };
   }
   if (method === 'sberpay') {
     const url = channel === 'web' ? `${API}/sandbox/sberpay/${hex32()}` : `sberpay://invoicing/v2?bankInvoiceId=${hex32()}&operationType=Web2App`;
@@ -241,6 +253,9 @@ function defaultStart(body: StartPayment, server: FakeServer): Reply {
   const view = server.view;
   if (view.consent && body.consent !== true) {
     return apiError(400, 'invalid_request', 'the customer must accept the offer first: tick the consent box, then pay');
+  }
+  if (view.recurrent && body.recurrent_consent !== true) {
+    return apiError(400, 'invalid_request', "the customer must agree to the shop's later charges first: tick that box, then pay");
   }
   if (body.method === 'card' || body.method === 'saved_card') {
     const payment = succeeded(waitingPayment(body.method, view));
