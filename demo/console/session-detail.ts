@@ -4,7 +4,7 @@
  */
 import { h, replace } from '../dom';
 import { postAction, type SessionDetail } from './console-api';
-import { clock, formatMoney, parseRoubles } from './format';
+import { amountOf, clock, formatMoney, parseRoubles } from './format';
 
 type Webhook = SessionDetail['webhooks'][number];
 
@@ -18,7 +18,7 @@ export function renderSessionDetail(root: HTMLElement, d: SessionDetail, opts: {
       'dl',
       { class: 'facts' },
       fact('Project', s.project),
-      fact('Amount', formatMoney(s.amount_details.amount)),
+      fact('Amount', amountOf(s)),
       s.description ? fact('Description', s.description) : null,
       s.customer_reference ? fact('Customer', s.customer_reference) : null,
       s.metadata !== null ? fact('Metadata', JSON.stringify(s.metadata)) : null,

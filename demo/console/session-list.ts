@@ -1,7 +1,7 @@
 /** The newest sessions as a table; a row opens the session (`#sessions/ps_…`). */
 import { h, replace } from '../dom';
 import type { SessionSummary } from './console-api';
-import { clock, formatMoney } from './format';
+import { amountOf, clock } from './format';
 
 export function renderSessionList(root: HTMLElement, sessions: SessionSummary[], selected: string | null): void {
   if (sessions.length === 0) {
@@ -22,7 +22,7 @@ export function renderSessionList(root: HTMLElement, sessions: SessionSummary[],
             { class: s.id === selected ? 'selected' : null },
             h('td', { class: 'time' }, clock(s.created_at)),
             h('td', {}, h('a', { href: `#sessions/${s.id}` }, s.id), h('div', { class: 'muted small' }, s.project, s.payments.length ? ` · ${s.payments.map((p) => p.method).join(', ')}` : '')),
-            h('td', { class: 'num' }, formatMoney(s.amount_details.amount)),
+            h('td', { class: 'num' }, amountOf(s)),
             h('td', {}, h('span', { class: `status status-${s.status}` }, s.status)),
             h('td', {}, webhookCounts(s.webhooks)),
           ),

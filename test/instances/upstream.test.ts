@@ -164,6 +164,30 @@ describe('A (ACQUIRER=smartglocal) over B (a sandbox sg-checkout)', () => {
     assert.deepEqual(a.receiver.rejected, []);
   });
 
+  test("an FPS binding without paying through B: B's binding link has no sum, B binds and takes nothing, A charges the binding", async () => {
+    const { a } = pair;
+    const created = await a.call('session/create', { binding: { type: 'faster_payment_system' }, description: randomOrder(), customer: { reference: 'cus-bind-only' } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const sessionId = created.body.session.id as string;
+    const publicToken = (await a.call('token', { session_id: sessionId })).body.public_token as string;
+    const shown = await view(a, publicToken);
+    assert.deepEqual([shown.binding, shown.methods], [true, ['fps']]);
+    const started = await pay(a, publicToken, { method: 'fps', recurrent_consent: true });
+    assert.equal(started.status, 200, JSON.stringify(started.view));
+    const parsed = parseFpsLink(started.view.payment.customer_interaction.redirect.url as string);
+    assert.deepEqual([parsed?.binding, parsed?.amountMinor], [true, null], "B's binding link, with no sum");
+    const paymentId = started.view.payment.id as string;
+    await approveAtB(a, paymentId);
+    await merchantLearnsSucceeded(a, sessionId, paymentId);
+    const payment = finishedFor(a, sessionId)[0]!.payload.session.acquiring_payments.at(-1);
+    assert.deepEqual([payment.amount_details.amount, payment.payment_details.type, payment.recurrent.type], [0, 'faster_payment_system_binding', 'faster_payment_system']);
+
+    const charged = await a.call('session/init/payment', { amount_details: { amount: 700, currency: 'RUB' }, payment_details: { type: 'recurrent', recurrent: { token: payment.recurrent.token } } });
+    assert.equal(charged.status, 200, JSON.stringify(charged.body));
+    await eventually('the charge of the binding accepted', async () => (await a.call('session/status', { session_id: charged.body.session.id })).body.session.status === 'accepted', 15_000);
+    assert.deepEqual(a.receiver.rejected, []);
+  });
+
   test('SberPay (web): the QR comes from B, B approves, A\'s merchant hears succeeded', async () => {
     const { a } = pair;
     const { sessionId, publicToken } = await checkout(a, 2500);

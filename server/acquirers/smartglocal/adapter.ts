@@ -30,10 +30,22 @@ class Refused {
 export function initPaymentBody(r: StartRequest): JsonObject | Refused {
   const details = paymentDetails(r);
   if (details instanceof Refused) return details;
+  // A binding that takes no money names no amount (the upstream keeps the account, and sets what a binding may).
+  if (bindsOnly(r)) return { payment_details: details, payment_options: { return_url: r.returnUrl ?? undefined }, ...bodyTail(r) };
   return {
     amount_details: { amount: r.amount.amount, currency: r.amount.currency.toUpperCase() },
     payment_details: details,
     payment_options: { confirmation: r.capture ? 'auto' : 'manual', return_url: r.returnUrl ?? undefined, ...(r.keepRecurrent ? { recurrent: true } : {}) },
+    ...bodyTail(r),
+  };
+}
+
+/** Whether a start only binds an FPS account (StartRequest.amount 0): the upstream's faster_payment_system_binding. */
+const bindsOnly = (r: StartRequest) => r.method === 'fps' && r.amount.amount === 0;
+
+/** What every start tells the upstream besides the payment: what the customer reads, who they are, and our id of it. */
+function bodyTail(r: StartRequest): JsonObject {
+  return {
     description: r.description ?? undefined,
     customer: r.customerReference ? { reference: r.customerReference } : undefined,
     metadata: { gateway_payment_id: r.paymentId },
@@ -43,7 +55,7 @@ export function initPaymentBody(r: StartRequest): JsonObject | Refused {
 function paymentDetails(r: StartRequest): JsonObject | Refused {
   switch (r.method) {
     case 'fps':
-      return { type: 'faster_payment_system' };
+      return { type: bindsOnly(r) ? 'faster_payment_system_binding' : 'faster_payment_system' };
     case 'sberpay':
       return {
         type: 'internet_banking',
