@@ -34,6 +34,7 @@ export const sessionViewReply = z
     description: z.string().nullable(),
     merchant: z.string().openapi({ description: "The shop's display name." }),
     methods: z.array(z.enum(['saved_card', 'fps', 'card', 'sberpay'])).openapi({ description: 'The methods to offer, in order.' }),
+    binding: z.boolean().openapi({ description: "The session binds the customer's FPS account and takes no money (its amount is 0): the customer links the account, and is not asked to pay." }),
     method_change: z.boolean().openapi({ description: "The session checks a new card or account for a subscription (1 ₽, refunded at once): the customer's success says the method was saved." }),
     recurrent: z.boolean().openapi({ description: "The session keeps the means of payment for the shop's later charges: send recurrent_consent: true (the customer agreed); only what can recur is offered (card, and fps where the rail binds accounts)." }),
     subscription: z

@@ -169,7 +169,7 @@ test('session/init/payment: bad payment_details are a 400 naming the field, and 
   const init = (payment_details: unknown, extra: object = {}) => ({ ...amount(100), payment_details, ...extra });
   await expect400(h, 'session/init/payment', [
     { name: 'missing', body: amount(100), field: 'payment_details', says: /is required/ },
-    { name: 'unknown type', body: init({ type: 'bitcoin' }), field: 'payment_details.type', says: /card, recurrent, faster_payment_system, internet_banking/ },
+    { name: 'unknown type', body: init({ type: 'bitcoin' }), field: 'payment_details.type', says: /card, recurrent, faster_payment_system, faster_payment_system_binding, internet_banking/ },
     { name: 'sber_pay phone', body: init(sberPay('app', '8 912 345-67-89')), field: 'payment_details.internet_banking.sber_pay.phone' },
     { name: 'sber_pay channel', body: init({ type: 'internet_banking', internet_banking: { type: 'sber_pay', sber_pay: { channel: 'desktop' } } }), field: 'payment_details.internet_banking.sber_pay.channel' },
     { name: 'card token format', body: init({ type: 'card', card: { token: '4242424242424242' } }), field: 'payment_details.card.token', says: /tok_/ },
