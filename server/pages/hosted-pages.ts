@@ -19,6 +19,7 @@ import type { RateLimiter } from '../http/rate-limits';
 import { frameAncestors, TELEGRAM_WEB_ORIGIN } from '../http/security-headers';
 import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { formatAmount } from '../../widget/i18n/money';
+import { bindsWithoutPaying } from '../sessions/bindings';
 import { missingHint, type LinkWords } from '../../widget/link-page/link-words';
 import { page } from './layout';
 import { pageLanguage, type PageLanguage } from './language';
@@ -38,6 +39,7 @@ const hostedCsp = (framers: readonly string[], framed: readonly string[]) =>
 const TEXT = {
   ru: {
     payTitle: 'Оплата',
+    bindTitle: 'Привязка счёта',
     pay: 'Перейти к оплате',
     offer: (link: Content) => html`Я принимаю условия ${link}`,
     offerLink: 'оферты',
@@ -52,6 +54,7 @@ const TEXT = {
   },
   en: {
     payTitle: 'Payment',
+    bindTitle: 'Account link',
     pay: 'Continue to payment',
     offer: (link: Content) => html`I accept the ${link}`,
     offerLink: 'offer',
@@ -210,12 +213,15 @@ export function hostedPages(links: LinkService, checkout: LinkCheckout, store?: 
       const t = TEXT[lang];
       return c.html(shell(lang, t.notFoundTitle, html`<h1>${t.notFoundTitle}</h1><p class="muted">${t.notFound}</p>`), 404);
     }
+    // A session that only binds an account asks for no payment: the page says what it does.
+    const what = session && bindsWithoutPaying(session) ? TEXT[lang].bindTitle : TEXT[lang].payTitle;
+    const title = shop ? `${what} · ${shop.name}` : what;
     return c.html(
       shell(
         lang,
-        shop ? `${TEXT[lang].payTitle} · ${shop.name}` : TEXT[lang].payTitle,
+        title,
         // The widget's own heading is an h2: the page's h1 (for screen readers) says whom it pays.
-        html`<h1 class="sr">${shop ? `${TEXT[lang].payTitle} · ${shop.name}` : TEXT[lang].payTitle}</h1>${shop ? shopHeader(shop, lang) : ''}<div id="pay"><sg-checkout token="${token}" locale="${lang}"></sg-checkout></div>${shop ? supportBlock(shop.support, lang) : ''}`,
+        html`<h1 class="sr">${title}</h1>${shop ? shopHeader(shop, lang) : ''}<div id="pay"><sg-checkout token="${token}" locale="${lang}"></sg-checkout></div>${shop ? supportBlock(shop.support, lang) : ''}`,
       ),
     );
   });

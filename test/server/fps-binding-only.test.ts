@@ -46,6 +46,8 @@ forEachStore('FPS binding without paying', (store) => {
     assert.deepEqual(session.binding, { type: 'faster_payment_system' });
     assert.equal(session.payment_options.recurrent, true);
 
+    const hosted = await (await h.app.request(`/pay/${token}?lang=en`)).text();
+    assert.match(hosted, /<title>Account link · /, 'the hosted page asks for no payment');
     const view = (await h.publicCall(`sessions/${token}`)).body;
     assert.deepEqual([view.binding, view.recurrent, view.methods], [true, true, ['fps']]);
     const card = await h.publicCall(`sessions/${token}/payments`, post({ method: 'card', card_token: 'tok_00000000000000000000', recurrent_consent: true }));
