@@ -27,6 +27,7 @@ import { SandboxClock, testClockRoutes } from './sandbox/test-clock';
 import { WebhookSender } from './webhooks/sender';
 import type { ServerKey } from './server-key';
 import { merchantApi } from './merchant-api/routes';
+import type { CardFormKind } from './public-api/view';
 import { publicApi } from './public-api/routes';
 import { mountDocs } from './docs/routes';
 import { pagesStylesheet } from './pages/layout';
@@ -151,11 +152,14 @@ export function createServer(options: ServerOptions) {
   });
   app.route('/', pagesStylesheet());
   const links = new LinkService({ store, clock, publicUrl: options.publicUrl });
+  // Who tokenises cards (this sandbox, the rail's own form, or nobody), and whether the rail binds FPS accounts: what checkouts may offer.
+  const cardForm: CardFormKind = sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null;
+  const bindsFps = acquirer.bindsFpsAccounts === true;
   const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, () => clock.now());
   const trustProxy = options.trustProxy ?? false;
-  app.route('/', merchantApi({ store, clock, sessions, rails, subscriptions, links, limiter, publicUrl: options.publicUrl, bindsFps: acquirer.bindsFpsAccounts === true, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
+  app.route('/', merchantApi({ store, clock, sessions, rails, subscriptions, links, limiter, publicUrl: options.publicUrl, bindsFps, cardFormUrl: sandbox ? `${options.publicUrl}/widget/card-frame.html` : null }));
   const orderCheck = { fetch: options.fetch ?? globalThis.fetch.bind(globalThis), sleep: options.sleep ?? ((ms: number) => sleep(ms, undefined, { ref: false })), now: () => Date.now() };
-  app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm: sandbox ? 'server' : acquirer.cardForm ? 'acquirer' : null, bindsFps: acquirer.bindsFpsAccounts === true, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
+  app.route('/', publicApi({ store, clock, sessions, rails, sandbox: sandbox !== null, cardForm, bindsFps, notifier, publicUrl: options.publicUrl, orderCheck, limiter, trustProxy }));
   // The sandbox bank acts for any customer: it exists only where no money moves.
   if (sandbox) app.route('/', sandboxRoutes({ store, rail: sandbox }));
   if (sandbox && testClock) app.route('/', testClockRoutes(testClock));
@@ -164,7 +168,7 @@ export function createServer(options: ServerOptions) {
   app.route('/', bankLogos({ dataDir: dirname(options.dbFile), fetch: options.fetch, fetchLogos: options.fetchBankLogos }));
   app.route('/', favicon());
   app.route('/', receiptPages(store, { sandbox: sandbox !== null }));
-  app.route('/', subscriptionPages({ store, subscriptions, publicUrl: options.publicUrl }));
+  app.route('/', subscriptionPages({ store, subscriptions, publicUrl: options.publicUrl, takes: { card: cardForm !== null, account: bindsFps } }));
   app.route('/', hostedPages(links, new LinkCheckout({ store, clock, links, sessions, subscriptions }), store, { limiter, trustProxy }, acquirer.framedSources));
   mountDocs(app, options.publicUrl);
 

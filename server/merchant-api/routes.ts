@@ -21,7 +21,7 @@ import * as sub from '../subscriptions/schemas';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
-import { isBindingToken } from '../sessions/bindings';
+import { bindingSession, isBindingToken } from '../sessions/bindings';
 import { findRecurrent } from '../sessions/render';
 
 export type MerchantDeps = {
@@ -242,19 +242,16 @@ export function merchantApi(d: MerchantDeps) {
   return api;
 }
 
-/**
- * A session of the request's amount; one that binds (`binding`) takes none (amount 0, RUB, as FPS
- * settles), keeps what it binds (payment_options.recurrent) and is confirmed at once (nothing is held).
- */
+/** A session of the request's amount, or one that binds without paying (`binding`: see bindingSession). */
 function createInput(b: s.CreateSessionBody) {
-  const { amount_details, order_check_url, ...data } = b;
-  const payment_options = b.binding ? { ...b.payment_options, recurrent: true, confirmation: 'auto' as const } : b.payment_options;
+  const { amount_details, payment_options, order_check_url, binding, ...data } = b;
+  const rest = { lifetimeMinutes: payment_options?.lifetime_minutes, orderCheckUrl: order_check_url };
+  if (binding) return { ...bindingSession({ ...data, ...(payment_options ? { payment_options } : {}) }), ...rest };
   return {
-    amount: amount_details?.amount ?? 0,
-    currency: amount_details?.currency ?? 'RUB',
+    amount: amount_details!.amount,
+    currency: amount_details!.currency,
     confirmation: payment_options?.confirmation,
-    lifetimeMinutes: payment_options?.lifetime_minutes,
-    orderCheckUrl: order_check_url,
+    ...rest,
     data: { ...data, ...(payment_options ? { payment_options } : {}) },
   };
 }

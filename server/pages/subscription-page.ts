@@ -1,7 +1,7 @@
 /**
  * `/s/:token`: the customer's own subscription page, the `unsubscribe_url` of every subscription
  * object. What they pay for and to which shop, how much and how often, where it stands, the next
- * payment, the card or bank and the payments so far; a button to change the card or bank (a
+ * payment, the card or bank and the payments so far; buttons for a new card or another bank (a
  * checkout of its own, `/pay/:token`, that returns here); a cancel button (at the end of a paid
  * period, else at once), then a resume button while it is set to end. No script is needed: the
  * buttons are plain forms, answered with a 303 (back to the page, or to the checkout).
@@ -18,7 +18,7 @@ import { StateConflict } from '../domain/session-machine';
 import { SessionMoved } from '../store/errors';
 import type { Reads, Storage, Tx } from '../store/port';
 import type { Project, SubscriptionRow } from '../store/rows';
-import { chargedWith, METHOD_CHECK_AMOUNT, type SubscriptionService } from '../subscriptions/service';
+import { chargedWith, METHOD_CHECK_AMOUNT, type NewMeans, type SubscriptionService } from '../subscriptions/service';
 import { DICTIONARIES } from '../../widget/i18n/i18n';
 import { formatAmount } from '../../widget/i18n/money';
 import { page, pageCsp } from './layout';
@@ -26,6 +26,7 @@ import { asLanguage, pageLanguage, type PageLanguage } from './language';
 import { LOCAL_TIME_PATH, localTimeScript, timeElement } from './local-time';
 import { shopHeader, shopOf, supportBlock } from './shop';
 import { cardLabel } from './card-label';
+import { bankName } from './bank-names';
 
 type At = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -58,11 +59,13 @@ const TEXT = {
     resume: 'Возобновить подписку',
     resumeHint: (at: At) => html`Подписка продолжится, следующий платёж — ${at}.`,
     fps: 'СБП',
-    changeMethod: 'Сменить карту или банк',
-    changeMethodHint: (check: string) => `Новую карту или счёт проверим платежом: спишем ${check} и сразу вернём.`,
+    changeTo: { card: 'Новая карта', account: 'Другой банк через СБП' },
+    changeHints: { card: (check: string) => `Новую карту проверим платежом: спишем ${check} и сразу вернём.`, account: () => 'Счёт в банке привяжем без списания.' },
     // Quotes within quotes are „…“ (the description may have its own «…»).
     methodChange: (check: string, description: string | null) => `Смена способа оплаты ${description ? `«${description.replace(/«/g, '„').replace(/»/g, '“')}»` : 'подписки'}: ${check} вернём сразу`,
-    methodChanged: (method: string) => `Готово, новый способ оплаты: ${method}. Проверочный 1\u00a0₽ возвращаем.`,
+    // Beside the widget's «Привязка счёта СБП»: what the account is linked for, the subscription's own name.
+    accountFor: (description: string | null) => description ?? 'Подписка',
+    methodChanged: (method: string, checked: boolean) => `Готово, новый способ оплаты: ${method}.${checked ? ' Проверочный 1\u00a0₽ возвращаем.' : ''}`,
     methodUnchanged: (method: string) => `Способ оплаты не изменился, остался прежний: ${method}.`,
     methodRefused: 'Способ оплаты не изменён',
     methodRefusedHints: {
@@ -106,10 +109,11 @@ const TEXT = {
     resume: 'Resume subscription',
     resumeHint: (at: At) => html`It carries on; the next payment is on ${at}.`,
     fps: 'FPS',
-    changeMethod: 'Change card or bank',
-    changeMethodHint: (check: string) => `We check the new card or account with a payment: ${check} is charged and refunded at once.`,
+    changeTo: { card: 'New card', account: 'Another bank (FPS)' },
+    changeHints: { card: (check: string) => `We check a new card with a payment: ${check} is charged and refunded at once.`, account: () => 'A bank account is linked with no charge.' },
     methodChange: (check: string, description: string | null) => `New payment method for ${description ? `“${description}”` : 'your subscription'}: ${check}, refunded at once`,
-    methodChanged: (method: string) => `Done, the new payment method is ${method}. The 1\u00a0₽ check is being refunded.`,
+    accountFor: (description: string | null) => description ?? 'Subscription',
+    methodChanged: (method: string, checked: boolean) => `Done, the new payment method is ${method}.${checked ? ' The 1\u00a0₽ check is being refunded.' : ''}`,
     methodUnchanged: (method: string) => `The payment method was not changed: it is still ${method}.`,
     methodRefused: 'The payment method was not changed',
     methodRefusedHints: {
@@ -139,7 +143,8 @@ const PAGE_TOKEN = /^[A-Za-z0-9_-]{32}$/;
 /** The newest payments shown; a daily subscription would otherwise list hundreds. */
 const HISTORY_LIMIT = 24;
 
-export type SubscriptionPageDeps = { store: Storage; subscriptions: SubscriptionService; publicUrl: string };
+/** `takes`: what this server can take as a new method, a card (it has a card form) and an FPS account (its rail binds them). */
+export type SubscriptionPageDeps = { store: Storage; subscriptions: SubscriptionService; publicUrl: string; takes: Record<NewMeans, boolean> };
 
 /** The page, its cancel and restore forms, and the local-time script its dates use. */
 export function subscriptionPages(d: SubscriptionPageDeps) {
@@ -161,7 +166,7 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
     const notice = c.req.query('notice') ?? '';
     const lang = pageLanguage(c, found.project.locale);
     return c.html(
-      await subscriptionPage(d.store, found, {
+      await subscriptionPage(d.store, found, d.takes, {
         token: c.req.param('token'),
         lang,
         query: langQuery(c),
@@ -200,12 +205,13 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
   });
   action('restore', (tx, project, id) => d.subscriptions.restore(tx, project, id));
 
-  // A new card or account: paid for in a checkout of its own (a 1 ₽ check, refunded), which returns here.
-  app.post('/s/:token/method', async (c) => {
+  // A new card (checked in a checkout of its own: 1 ₽, refunded) or account (bound there, with no charge), which returns here.
+  app.post('/s/:token/method/:means{card|account}', async (c) => {
     guardHeaders(c);
     if (!fromOwnPage(c.req.raw, ownOrigin)) return refusedPage(c);
     const token = c.req.param('token');
-    const found = await find(token);
+    const means = c.req.param('means') as NewMeans;
+    const found = d.takes[means] ? await find(token) : undefined;
     if (!found) return notFoundPage(c);
     const lang = pageLanguage(c, found.project.locale);
     const check = wholeAmount(METHOD_CHECK_AMOUNT, found.row.currency, lang);
@@ -214,8 +220,8 @@ export function subscriptionPages(d: SubscriptionPageDeps) {
     back.set('was', methodTag(found.row));
     try {
       const { publicToken } = await d.store.transaction((tx) =>
-        d.subscriptions.changeMethod(tx, found.project, found.row.id, {
-          description: TEXT[lang].methodChange(check, found.row.description),
+        d.subscriptions.changeMethod(tx, found.project, found.row.id, means, {
+          description: means === 'card' ? TEXT[lang].methodChange(check, found.row.description) : TEXT[lang].accountFor(found.row.description),
           returnUrl: `${d.publicUrl}/s/${token}?${back}`,
         }),
       );
@@ -259,6 +265,7 @@ function fromOwnPage(req: Request, ownOrigin: string): boolean {
 async function subscriptionPage(
   store: Reads,
   { row, project }: { row: SubscriptionRow; project: Project },
+  takes: Record<NewMeans, boolean>,
   { token, lang, query, notice, backFromChange }: { token: string; lang: PageLanguage; query: string; notice: Notice | null; backFromChange: { changed: boolean } | null },
 ) {
   const t = TEXT[lang];
@@ -281,6 +288,7 @@ async function subscriptionPage(
   ];
   // What changeMethod takes: a subscription that still charges (active or overdue) and is not set to end.
   const changeable = (row.status === 'active' && !ending) || row.status === 'past_due';
+  const offered = NEW_MEANS.filter((m) => takes[m]);
   const history = await paymentsOf(store, row);
   const form = (path: string, label: string, className: string) =>
     html`<form method="post" action="/s/${token}/${path}${query}"><button type="submit" class="${className}">${label}</button></form>`;
@@ -290,11 +298,11 @@ async function subscriptionPage(
     html`${shopHeader(shop, lang)}
       <h1>${title}</h1>
       <div class="amount">${formatAmount(row.amount, row.currency, lang)} <span class="per">${DICTIONARIES[lang].every(row.period_unit, row.period_count)}</span></div>
-      ${backFromChange && means ? html`<p class="${backFromChange.changed ? 'result' : 'result failed'}" role="status">${backFromChange.changed ? t.methodChanged(means.label) : t.methodUnchanged(means.label)}</p>` : ''}
+      ${backFromChange && means ? html`<p class="${backFromChange.changed ? 'result' : 'result failed'}" role="status">${backFromChange.changed ? t.methodChanged(means.label, means.card) : t.methodUnchanged(means.label)}</p>` : ''}
       ${notice ? html`<p class="${notice === 'cancelled' || notice === 'restored' ? 'result' : 'result failed'}" role="status">${t.notices[notice]}</p>` : ''}
       <table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
-      ${changeable ? html`<div class="actions">${form('method', t.changeMethod, 'approve')}</div>
-        <p class="fine-print">${t.changeMethodHint(wholeAmount(METHOD_CHECK_AMOUNT, row.currency, lang))}</p>` : ''}
+      ${changeable && offered.length ? html`<div class="actions">${offered.map((m) => form(`method/${m}`, t.changeTo[m], 'approve'))}</div>
+        <p class="fine-print">${offered.map((m) => t.changeHints[m](wholeAmount(METHOD_CHECK_AMOUNT, row.currency, lang))).join(' ')}</p>` : ''}
       ${row.status === 'cancelled' ? ''
         : ending ? html`<div class="actions">${form('restore', t.resume, 'approve')}</div><p class="fine-print">${t.resumeHint(at(row.current_period_end!))}</p>`
         : html`<details class="confirm"><summary>${t.cancel}</summary>
@@ -335,35 +343,20 @@ function notFoundPage(c: Context) {
 }
 
 /** The subscription's method as the customer knows it ("Visa •••• 4242", «СБП · Т-Банк», their bank when known); null while there is none. */
-async function meansOf(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<{ label: string } | null> {
+/** What the subscription charges, as the page names it; `card`: a card (a change to it was checked with 1 ₽), else an FPS account. */
+async function meansOf(store: Reads, row: SubscriptionRow, lang: PageLanguage): Promise<{ label: string; card: boolean } | null> {
   const charged = await chargedWith(store, row);
   if (!charged) return null;
-  if ('card' in charged) return { label: cardLabel(charged.card, lang) };
+  if ('card' in charged) return { label: cardLabel(charged.card, lang), card: true };
   const bank = charged.binding.bank_name;
-  return { label: bank ? `${TEXT[lang].fps}\u00a0· ${bankName(bank, lang)}` : TEXT[lang].fps };
+  return { label: bank ? `${TEXT[lang].fps}\u00a0· ${bankName(bank, lang)}` : TEXT[lang].fps, card: false };
 }
+
+/** The new methods the page offers, in this order, where the server takes them. */
+const NEW_MEANS: readonly NewMeans[] = ['card', 'account'];
 
 /** A short tag of the token the subscription charges now, which the method change's way back carries: a token's id stays out of the URL. */
 const methodTag = (row: SubscriptionRow) => createHash('sha256').update(row.card_token ?? row.binding_id ?? '').digest('base64url').slice(0, 12);
-
-/** A bank's name from the FPS directory (in Russian) as an English page writes it: its own Latin brand, else transliterated ("Т-Банк" → "T-Bank"). */
-function bankName(name: string, lang: PageLanguage): string {
-  if (lang === 'ru') return name;
-  return LATIN_BANK_NAMES[name] ?? name.replace(/[а-яё]/gi, (ch) => {
-    const latin = CYRILLIC_TO_LATIN[ch.toLowerCase()] ?? ch;
-    return ch === ch.toLowerCase() ? latin : latin.charAt(0).toUpperCase() + latin.slice(1);
-  });
-}
-
-/** Where a bank's own Latin spelling differs from the transliteration. */
-const LATIN_BANK_NAMES: Record<string, string> = { 'АЛЬФА-БАНК': 'Alfa-Bank', 'Банк ВТБ': 'VTB Bank', Райффайзенбанк: 'Raiffeisenbank', Совкомбанк: 'Sovcombank' };
-
-const CYRILLIC_TO_LATIN: Record<string, string> = Object.fromEntries(
-  'а a б b в v г g д d е e ё e ж zh з z и i й y к k л l м m н n о o п p р r с s т t у u ф f х kh ц ts ч ch ш sh щ shch ъ _ ы y ь _ э e ю yu я ya'
-    .match(/\S+ \S+/g)!
-    .map((pair) => pair.split(' ') as [string, string])
-    .map(([cyr, lat]) => [cyr, lat === '_' ? '' : lat]),
-);
 
 /** "1 ₽", not "1,00 ₽": a round sum as the customer says it. */
 const wholeAmount = (minor: number, currency: string, lang: PageLanguage) => formatAmount(minor, currency, lang).replace(/[.,]00(?=\u00a0)/, '');

@@ -249,7 +249,7 @@ export function publicApi(d: PublicDeps) {
         throw badRequest('consent', 'the customer must accept the offer first: tick the consent box, then pay');
       }
       const recurrent = data.payment_options?.recurrent === true;
-      const recurring = keepingMethods(session, d.cardForm, d.bindsFps);
+      const recurring = keepingMethods(session, data, d.cardForm, d.bindsFps);
       if (recurrent && !recurring.includes(body.method)) {
         const what = bindsWithoutPaying(session) ? 'links your bank account for the shop\'s later charges: link it by fps' : `keeps the means of payment for the shop's later charges: pay by ${recurring.join(' or ')}`;
         throw badRequest('method', `this session ${what}`);

@@ -11,7 +11,7 @@ import type { SupportContacts } from '../store/rows';
 import type { LinkInput } from '../links/link-schema';
 import type { PaymentRow, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
 import { dueAfter } from '../subscriptions/schedule';
-import { METHOD_CHANGE } from '../subscriptions/service';
+import { METHOD_CHANGE, type MethodChange } from '../subscriptions/service';
 import { vouchedCustomer } from '../sessions/service';
 import { bindsWithoutPaying } from '../sessions/bindings';
 
@@ -27,9 +27,15 @@ const WITHOUT_CARDS: readonly MethodId[] = ['fps', 'sberpay'];
 export const recurringMethods = (cardForm: CardFormKind, bindsFps: boolean): MethodId[] =>
   METHOD_ORDER.filter((m) => (m === 'fps' && bindsFps) || (m === 'card' && cardForm !== null));
 
-/** What may pay a session that keeps the means of payment: one that binds without paying, FPS alone (only an account binds with no money). */
-export const keepingMethods = (row: SessionRow, cardForm: CardFormKind, bindsFps: boolean): MethodId[] =>
-  bindsWithoutPaying(row) ? (bindsFps ? ['fps'] : []) : recurringMethods(cardForm, bindsFps);
+/**
+ * What may pay a session that keeps the means of payment: one that binds without paying, FPS
+ * alone (only an account binds with no money); a subscription's new card, the card alone.
+ */
+export function keepingMethods(row: SessionRow, data: SessionData, cardForm: CardFormKind, bindsFps: boolean): MethodId[] {
+  if (bindsWithoutPaying(row)) return bindsFps ? ['fps'] : [];
+  const recurring = recurringMethods(cardForm, bindsFps);
+  return (data[METHOD_CHANGE] as MethodChange | undefined)?.means === 'card' ? recurring.filter((m) => m === 'card') : recurring;
+}
 
 /**
  * Who tokenises the cards: this server (`server`, only the sandbox: its cards are test cards) or
@@ -68,7 +74,7 @@ export async function sessionView(row: SessionRow, latest: PaymentRow | null, st
     description: data.description ?? null,
     /** The shop as its customers know it: its display name, never the project's internal name when it has one. */
     merchant: project?.displayName ?? row.project,
-    methods: recurrent ? keepingMethods(row, cardForm, opts.bindsFps) : !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
+    methods: recurrent ? keepingMethods(row, data, cardForm, opts.bindsFps) : !cardForm ? WITHOUT_CARDS : saved ? (['saved_card', ...METHOD_ORDER] as MethodId[]) : METHOD_ORDER,
     card_form: cardForm,
     /** The session keeps the means of payment for the shop's later charges: the customer must agree (recurrent_consent), and only what can recur is offered. */
     recurrent,

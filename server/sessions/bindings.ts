@@ -9,13 +9,28 @@ import { newId } from '../ids';
 import type { RailPaymentState } from '../acquirers/port';
 import { BANKS } from '../sandbox/banks';
 import type { Tx } from '../store/port';
-import type { FpsBindingRow, PaymentRow, Project, SessionRow } from '../store/rows';
+import type { FpsBindingRow, PaymentRow, Project, SessionData, SessionRow } from '../store/rows';
 
 /**
  * Whether a session only binds an account (payment_details.type faster_payment_system_binding):
  * it takes no money, so its amount is 0, and nothing else has that amount.
  */
 export const bindsWithoutPaying = (row: { amount: number }) => row.amount === 0;
+
+/**
+ * A session that binds an FPS account without paying, from what else it says (`data`): no amount
+ * (RUB, as FPS settles), it keeps what it binds (payment_options.recurrent), and it is confirmed
+ * at once, since it holds no money. The merchant's `binding` and a subscription's method change
+ * both make theirs here.
+ */
+export function bindingSession(data: SessionData): { amount: number; currency: string; confirmation: 'auto'; data: SessionData } {
+  return {
+    amount: 0,
+    currency: 'RUB',
+    confirmation: 'auto',
+    data: { ...data, binding: { type: 'faster_payment_system' }, payment_options: { ...data.payment_options, recurrent: true, confirmation: 'auto' } },
+  };
+}
 
 /**
  * The payment details a session takes: a binding session only its binding, a paying one anything

@@ -24,6 +24,7 @@ import type { CreateSessionInput, SessionService } from '../sessions/service';
 import type { Reads, Storage, Tx } from '../store/port';
 import type { CardTokenRow, FpsBindingRow, PaymentRow, PeriodUnit, Project, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
 import { dueAfter, retryAt } from './schedule';
+import { bindingSession, bindsWithoutPaying } from '../sessions/bindings';
 
 export type SubscriptionDeps = { store: Storage; clock: Clock; sessions: SessionService; publicUrl: string; onWebhookQueued?: () => void };
 
@@ -161,32 +162,29 @@ export class SubscriptionService {
   }
 
   /**
-   * A session in which the customer gives a new card or FPS account for the later charges: it
-   * takes effect once that session is accepted (`sessionClosed`). A card or an account is proven
-   * only by a payment, so the session pays METHOD_CHECK_AMOUNT (1 ₽), refunded in full as soon as
-   * it succeeds («спишем и сразу вернём 1 ₽», as Russian shops do). `description` tells the
-   * customer so, in their language; `returnUrl` is their subscription page. Returns the session
-   * and its public token (the hosted checkout `/pay/:token`).
+   * A session in which the customer gives a new card or FPS account (`means`) for the later
+   * charges: it takes effect once that session is accepted (`sessionClosed`). A card is proven only
+   * by a payment, so its session pays METHOD_CHECK_AMOUNT (1 ₽), refunded in full as soon as it
+   * succeeds («спишем и сразу вернём 1 ₽», as Russian shops do); an account is bound by NSPK
+   * without paying (a binding session, which takes nothing). `description` tells the customer so,
+   * in their language; `returnUrl` is their subscription page. Returns the session and its public
+   * token (the hosted checkout `/pay/:token`).
    */
-  async changeMethod(tx: Tx, project: Project, id: string, text: { description: string; returnUrl: string }): Promise<{ session: SessionRow; publicToken: string }> {
+  async changeMethod(tx: Tx, project: Project, id: string, means: NewMeans, text: { description: string; returnUrl: string }): Promise<{ session: SessionRow; publicToken: string }> {
     const row = await this.load(tx, project, id);
     if (row.status === 'cancelled') throw conflict(`subscription ${id} has ended: there is no method to change`);
     if (row.status === 'pending') throw conflict(`subscription ${id} waits for its first payment: that payment gives its method`);
     if (row.cancel_at_period_end) throw conflict(`subscription ${id} is set to end: restore it first (subscription/restore)`);
-    const change: MethodChange = { replaces: tokenOf(row) };
-    const session = await this.d.sessions.create(tx, project, {
-      amount: METHOD_CHECK_AMOUNT,
-      currency: row.currency,
-      // Captured at once, whatever the project's confirmation: it is no order for the merchant to confirm, only a check refunded at once.
-      confirmation: 'auto',
-      data: {
-        description: text.description,
-        customer: JSON.parse(row.customer_json) as SessionData['customer'],
-        subscription_id: row.id,
-        [METHOD_CHANGE]: change,
-        payment_options: { recurrent: true, return_url: text.returnUrl },
-      },
-    });
+    const change: MethodChange = { replaces: tokenOf(row), means };
+    const data: SessionData = {
+      description: text.description,
+      customer: JSON.parse(row.customer_json) as SessionData['customer'],
+      subscription_id: row.id,
+      [METHOD_CHANGE]: change,
+      payment_options: { recurrent: true, return_url: text.returnUrl },
+    };
+    // The check is captured at once, whatever the project's confirmation: it is no order for the merchant to confirm, only a check refunded at once.
+    const session = await this.d.sessions.create(tx, project, means === 'account' ? bindingSession(data) : { amount: METHOD_CHECK_AMOUNT, currency: row.currency, confirmation: 'auto', data });
     return { session, publicToken: await this.d.sessions.issuePublicToken(tx, project, session.id) };
   }
 
@@ -306,9 +304,12 @@ export class SubscriptionService {
   private async methodChangeClosed(tx: Tx, project: Project, session: SessionRow, data: SessionData): Promise<void> {
     if (session.status !== 'accepted') return;
     const paid = (await tx.sessions.payments(session.id)).find((p) => p.status === 'succeeded');
-    if (!paid || (await tx.sessions.refunds(paid.id)).some((r) => r.status !== 'failed')) return;
+    const checked = !bindsWithoutPaying(session);
+    if (!paid || (checked && (await tx.sessions.refunds(paid.id)).some((r) => r.status !== 'failed'))) return;
     const row = typeof data.subscription_id === 'string' ? await tx.subscriptions.lock(data.subscription_id) : undefined;
     const means = await keptBy(tx, paid);
+    // A binding has no refund to say it was applied: the subscription charging what it bound does.
+    if (row && means.binding_id && row.binding_id === means.binding_id) return;
     const now = this.d.clock.now();
     if (row && row.project === project.name && row.status !== 'cancelled' && tokenOf(row) === (data[METHOD_CHANGE] as MethodChange).replaces && (means.card_token || means.binding_id)) {
       if (row.card_token && row.card_token !== means.card_token) await tx.cards.disable(row.card_token, now);
@@ -321,7 +322,7 @@ export class SubscriptionService {
       if (means.card_token) await tx.cards.disable(means.card_token, now);
       if (means.binding_id) await tx.bindings.disable(means.binding_id, now, 'merchant');
     }
-    await this.d.sessions.refund(tx, project, session.id, undefined, undefined);
+    if (checked) await this.d.sessions.refund(tx, project, session.id, undefined, undefined);
   }
 
   /** Saves a transition with its version, and its webhooks in the same transaction. */
@@ -396,7 +397,11 @@ export const METHOD_CHECK_AMOUNT = 100;
 export const METHOD_CHANGE = 'subscription_method_change';
 
 /** A method change's mark: the token it replaces. Another change applied first makes it stale, and it changes nothing. */
-type MethodChange = { replaces: string | null };
+/** A new card (checked with 1 ₽, refunded) or an FPS account (bound without paying). */
+export type NewMeans = 'card' | 'account';
+
+/** `means`: absent in a change begun before there were two (its 1 ₽ session offered both). */
+export type MethodChange = { replaces: string | null; means?: NewMeans };
 
 /** The token a subscription is charged with: a card token or an FPS binding id; null while pending. */
 const tokenOf = (row: SubscriptionRow): string | null => row.card_token ?? row.binding_id;

@@ -1,10 +1,11 @@
 /**
  * The customer changes their subscription's card on their own page, in headless Chromium against
- * the sandbox: «Сменить карту или банк» opens a hosted checkout of its own (1 ₽, said to be
- * refunded at once, with the regular-payment notice and the consent to later charges); they pay
- * with a new card, return to their page and see its last four digits. The merchant hears
- * subscription_updated (verified), and the 1 ₽ is refunded. In English on a phone, in Russian on a
- * desktop. Screenshots: test-results/screenshots/subscription-method-*.png.
+ * the sandbox: «Новая карта» opens a hosted checkout of its own (1 ₽, said to be refunded at once,
+ * with the regular-payment notice and the consent to later charges); they pay with a new card,
+ * return to their page and see its last four digits. The merchant hears subscription_updated
+ * (verified), and the 1 ₽ is refunded. In English on a phone, in Russian on a desktop. And
+ * «Другой банк через СБП»: the account is bound in that checkout without paying anything.
+ * Screenshots: test-results/screenshots/subscription-method-*.png.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -41,13 +42,12 @@ async function subscribed(reference: string) {
   return { id: created.subscription.id as string, url: created.subscription.unsubscribe_url as string };
 }
 
-const CASES: { device: Device; locale: string; lang: 'ru' | 'en'; change: string; cardTab: string; notice: RegExp; consent: RegExp; method: RegExp; done: RegExp }[] = [
+const CASES: { device: Device; locale: string; lang: 'ru' | 'en'; change: string; notice: RegExp; consent: RegExp; method: RegExp; done: RegExp }[] = [
   {
     device: 'desktop',
     locale: 'ru-RU',
     lang: 'ru',
-    change: 'Сменить карту или банк',
-    cardTab: 'Карта',
+    change: 'Новая карта',
     notice: /Смена способа оплаты «Подписка на канал „Утки“»: 1\s₽ вернём сразу/, // quotes within quotes are „…“
     consent: /каждый месяц/,
     method: /Способ оплаты\s+Mastercard\s•{4}\s4444/,
@@ -57,8 +57,7 @@ const CASES: { device: Device; locale: string; lang: 'ru' | 'en'; change: string
     device: 'phone',
     locale: 'en-US',
     lang: 'en',
-    change: 'Change card or bank',
-    cardTab: 'Card',
+    change: 'New card',
     notice: /New payment method for “Подписка на канал «Утки»”: 1\s₽, refunded at once/,
     consent: /every month/,
     method: /Payment method\s+Mastercard\s•{4}\s4444/,
@@ -87,8 +86,7 @@ for (const c of CASES) {
     await pay.waitFor();
     assert.match(await widget.locator('h2').first().innerText(), c.notice, 'the customer is told what the 1 ₽ is');
     assert.match(await widget.locator('.regular').innerText(), c.consent, 'the regular-payment notice');
-    // FPS leads the methods (public-api/view.ts): the customer picks the card.
-    await widget.getByRole('tab', { name: c.cardTab, exact: true }).click();
+    assert.equal(await widget.getByRole('tab').count(), 1, 'a new card: the card alone');
     await typeCard(page, '5555555555554444');
     assert.equal(await pay.isDisabled(), true, 'no payment before the consent');
     await widget.locator('label.recurrent input').check();
@@ -118,3 +116,46 @@ for (const c of CASES) {
     assert.deepEqual(errors, []);
   });
 }
+
+test('ru on a desktop: another bank through FPS, bound in the hosted checkout with nothing paid, back to the page', async () => {
+  const sub = await subscribed('e2e-method-account');
+  const updatesBefore = stack.verifiedHooks('subscription_updated');
+  const context = await newContext(browser, 'desktop', 'ru-RU');
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(sub.url);
+  assert.match(await page.locator('body').innerText(), /Счёт в банке привяжем без списания\./);
+  await page.getByRole('button', { name: 'Другой банк через СБП' }).click();
+  await page.waitForURL(/\/pay\/pt_/);
+  const changeSession = (await stack.publicView(new URL(page.url()).pathname.split('/').at(-1)!)).session_id as string;
+  const widget = page.locator('sg-checkout');
+  const link = widget.locator('[part~="pay-button"]');
+  await link.waitFor();
+  assert.equal((await link.innerText()).trim(), 'Привязать счёт');
+  assert.doesNotMatch(await widget.innerText(), /₽/, 'nothing to pay');
+  await widget.locator('label.recurrent input').check();
+  await link.click();
+  await widget.locator('sg-qr-view svg[part=qr]').waitFor();
+  await shoot(page, 'subscription-method-desktop-ru-account-qr');
+  const interaction = (await stack.call('session/status', { session_id: changeSession })).session.acquiring_payments[0].customer_interaction;
+  const bank = await context.newPage();
+  await bank.goto(`${stack.apiUrl}/sandbox/bank?link=${encodeURIComponent(interaction.redirect.url)}`);
+  await bank.getByRole('button', { name: 'Привязать счёт', exact: true }).click();
+  await bank.getByRole('status').waitFor();
+  await bank.close();
+  const back = widget.locator('a.primary.button');
+  await back.waitFor({ timeout: 15_000 });
+  await shoot(page, 'subscription-method-desktop-ru-account-done');
+  await back.click();
+  await page.waitForURL((url) => url.href.startsWith(sub.url));
+  const text = await page.locator('body').innerText();
+  assert.match(text, /Способ оплаты\s+СБП\s·\s\S+/, `the bank: ${text}`);
+  assert.match(text, /Готово, новый способ оплаты: СБП\s·\s[^.]+\.\s*\n/, 'done, with no 1 ₽ to give back');
+  assert.doesNotMatch(text, /Проверочный/);
+  await shoot(page, 'subscription-method-desktop-ru-account-changed');
+  assert.equal((await stack.subscription(sub.id)).recurrent.type, 'faster_payment_system');
+  await eventually('subscription_updated at the merchant, verified', () => stack.verifiedHooks('subscription_updated') === updatesBefore + 1, 15_000);
+  await context.close();
+  assert.deepEqual(errors, []);
+});

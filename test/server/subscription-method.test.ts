@@ -1,7 +1,8 @@
 /**
- * The customer changes a subscription's payment method on their page (`POST /s/:token/method`),
- * on both stores: a checkout of its own that pays 1 ₽ with the new card or FPS account, refunded
- * in full at once; once it is paid the subscription charges the new token (the old one disabled)
+ * The customer changes a subscription's payment method on their page (`POST /s/:token/method/card`
+ * or `/method/account`), on both stores: a checkout of its own that pays 1 ₽ with the new card,
+ * refunded in full at once, or binds their FPS account without paying; once it succeeds the
+ * subscription charges the new token (the old one disabled)
  * and the merchant hears `subscription_updated`. A declined change keeps the old method; the form
  * takes posts only from the page itself; an ended subscription offers no change and refuses one (409).
  */
@@ -50,9 +51,9 @@ async function subscribe(h: Harness, number = VISA_SUCCESS) {
 const press = (h: Harness, path: string, headers: Record<string, string> = { origin: PUBLIC_URL }) =>
   h.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: '' });
 
-/** Presses "change card or bank" on the page at `path` (`query`: its ?lang=): the hosted checkout it sends the customer to, and that session's public token. */
-async function changeMethod(h: Harness, path: string, query = '') {
-  const res = await press(h, `${path}/method${query}`);
+/** Presses "New card" (or "Another bank") on the page at `path` (`query`: its ?lang=): the hosted checkout it sends the customer to, and that session's public token. */
+async function changeMethod(h: Harness, path: string, query = '', means: 'card' | 'account' = 'card') {
+  const res = await press(h, `${path}/method/${means}${query}`);
   assert.equal(res.status, 303, await res.clone().text());
   const location = res.headers.get('location')!;
   const publicToken = /^\/pay\/(pt_[A-Za-z0-9_-]{32})(\?|$)/.exec(location)?.[1];
@@ -79,8 +80,9 @@ forEachStore('changing the payment method', (store) => {
     const sub = await subscribe(h);
     let page = await pageOf(h, sub.path, { 'accept-language': 'ru' });
     assert.match(page, /<th scope="row">Способ оплаты<\/th><td>Visa\u00a0••••\u00a04242<\/td>/);
-    assert.match(page, new RegExp(`<form method="post" action="${sub.path}/method"><button type="submit" class="approve">Сменить карту или банк</button></form>`));
-    assert.match(page, /спишем 1\u00a0₽ и сразу вернём/);
+    assert.match(page, new RegExp(`<form method="post" action="${sub.path}/method/card"><button type="submit" class="approve">Новая карта</button></form>`));
+    assert.match(page, new RegExp(`<form method="post" action="${sub.path}/method/account"><button type="submit" class="approve">Другой банк через СБП</button></form>`));
+    assert.match(page, /Новую карту проверим платежом: спишем 1\u00a0₽ и сразу вернём\. Счёт в банке привяжем без списания\./);
 
     const { location, publicToken } = await changeMethod(h, sub.path);
     assert.equal(location, `/pay/${publicToken}`);
@@ -88,7 +90,8 @@ forEachStore('changing the payment method', (store) => {
     const view = (await h.publicCall(`sessions/${publicToken}`)).body;
     assert.deepEqual(view.amount_details, RUB(100));
     assert.equal(view.description, 'Смена способа оплаты «Подписка на чай»: 1\u00a0₽ вернём сразу');
-    assert.equal(view.recurrent, true, 'the customer agrees to later charges, and only what can recur is offered');
+    assert.equal(view.recurrent, true, 'the customer agrees to later charges');
+    assert.deepEqual(view.methods, ['card'], 'a new card: the card alone');
     assert.match(view.return_url, new RegExp(`^${PUBLIC_URL}${sub.path}\\?notice=method&was=[A-Za-z0-9_-]{12}$`), 'back to the page, which knows the method it began with');
     assert.ok(view.subscription, 'the widget shows the regular-payment notice');
 
@@ -121,16 +124,16 @@ forEachStore('changing the payment method', (store) => {
     assert.equal((await merchantView(h, sub.id)).periods_paid, 2);
   });
 
-  test('card to FPS: the bank approves the binding link; the page names the bank; the renewal charges the account', async (t) => {
+  test('card to another bank: the account is bound without paying; the page names the bank; the renewal charges the account', async (t) => {
     const h = await harness(t, store);
     const sub = await subscribe(h);
-    const { publicToken } = await changeMethod(h, sub.path, '?lang=en');
+    const { publicToken } = await changeMethod(h, sub.path, '?lang=en', 'account');
     const view = (await h.publicCall(`sessions/${publicToken}`)).body;
-    assert.equal(view.description, 'New payment method for “Подписка на чай”: 1\u00a0₽, refunded at once');
-    assert.ok(view.methods.includes('fps'));
+    assert.deepEqual([view.binding, view.amount_details, view.methods], [true, RUB(0), ['fps']], 'a binding, with nothing to pay');
+    assert.equal(view.description, 'Подписка на чай', "the subscription's own name, beside the widget's «Link your bank account»");
     assert.match(view.return_url, new RegExp(`^${PUBLIC_URL}${sub.path}\\?lang=en&notice=method&was=[A-Za-z0-9_-]{12}$`));
     const started = await h.publicCall(`sessions/${publicToken}/payments`, json({ method: 'fps', recurrent_consent: true }));
-    assert.match(started.body.payment.customer_interaction.redirect.url, /^https:\/\/sub\.nspk\.ru\//, 'the binding link');
+    assert.match(started.body.payment.customer_interaction.redirect.url, /^https:\/\/sub\.nspk\.ru\/AB[A-Z0-9]{30}\?type=03&bank=\d{12}&crc=/, 'the binding link, with no sum');
     const approved = await h.app.request(`/sandbox/payments/${started.body.payment.id}/approve?bank=${T_BANK}`, { method: 'POST' });
     assert.equal(approved.status, 200, await approved.text());
     await h.server.rails.settled(view.session_id);
@@ -139,11 +142,22 @@ forEachStore('changing the payment method', (store) => {
     assert.equal(s.recurrent.type, 'faster_payment_system');
     assert.match(s.recurrent.token, /^bnd_/);
     assert.equal((await recurrentStatus(h, sub.token)).is_active, false);
-    assert.deepEqual((await h.call('session/status', { session_id: view.session_id })).body.session.acquiring_payments[0].refunded_amount_details, RUB(100));
+    const changeSession = (await h.call('session/status', { session_id: view.session_id })).body.session;
+    assert.equal(changeSession.acquiring_payments[0].refunds, undefined, 'nothing taken, nothing to refund');
+    assert.deepEqual((await h.events(view.session_id)).map((e) => e.type), ['action_required', 'payment_finished'], 'no payment_refunded');
+    assert.equal((await h.events(sub.firstSession)).filter((e) => e.type === 'subscription_updated').length, 1);
+    // Told again that the session closed (any later change to it would), the change is not applied twice, nor undone.
+    const project = (await h.server.store.projects.get('shop'))!;
+    const closed = (await h.server.store.sessions.get(view.session_id))!;
+    await h.server.store.transaction((tx) => h.server.subscriptions.sessionClosed(tx, project, closed));
+    assert.equal((await recurrentStatus(h, s.recurrent.token)).is_active, true);
+    assert.equal((await merchantView(h, sub.id)).recurrent.token, s.recurrent.token);
+    assert.equal((await h.events(sub.firstSession)).filter((e) => e.type === 'subscription_updated').length, 1);
+
     assert.match(await pageOf(h, sub.path, { 'accept-language': 'ru' }), /<th scope="row">Способ оплаты<\/th><td>СБП\u00a0· Т-Банк<\/td>/);
     const back = await pageOf(h, view.return_url);
     assert.match(back, /<th scope="row">Payment method<\/th><td>FPS\u00a0· T-Bank<\/td>/);
-    assert.match(back, /Done, the new payment method is FPS\u00a0· T-Bank\./);
+    assert.match(back, /Done, the new payment method is FPS\u00a0· T-Bank\.<\/p>/, 'and no 1 ₽ to give back');
 
     const renewal = await renew(h, sub.id);
     assert.deepEqual([renewal.status, renewal.payment_details.recurrent.token], ['succeeded', s.recurrent.token]);
@@ -165,7 +179,7 @@ forEachStore('changing the payment method', (store) => {
 
     assert.equal((await renew(h, sub.id)).status, 'failed');
     assert.equal((await merchantView(h, sub.id)).status, 'past_due');
-    assert.match(await pageOf(h, sub.path), /Сменить карту или банк/, 'overdue: the customer may give another card');
+    assert.match(await pageOf(h, sub.path), /Новая карта/, 'overdue: the customer may give another card');
     const { publicToken } = await changeMethod(h, sub.path);
     await payByCard(h, publicToken, VISA_SUCCESS);
     s = await merchantView(h, sub.id);
@@ -212,14 +226,14 @@ forEachStore('changing the payment method', (store) => {
       { origin: 'null', 'sec-fetch-site': 'cross-site' },
       { origin: PUBLIC_URL, 'sec-fetch-site': 'same-site' },
     ]) {
-      const res = await press(h, `${sub.path}/method?lang=en`, headers);
+      const res = await press(h, `${sub.path}/method/card?lang=en`, headers);
       assert.equal(res.status, 403, JSON.stringify(headers));
       assert.match(await res.text(), /<h1>Nothing was changed<\/h1>/);
       assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     }
     assert.equal(await count(h, 'sessions'), 1, 'no checkout was opened');
     // What Chromium sends from the page itself: under Referrer-Policy no-referrer a form's Origin is "null".
-    const res = await press(h, `${sub.path}/method`, { origin: 'null', 'sec-fetch-site': 'same-origin' });
+    const res = await press(h, `${sub.path}/method/account`, { origin: 'null', 'sec-fetch-site': 'same-origin' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -230,15 +244,15 @@ forEachStore('changing the payment method', (store) => {
     const sub = await subscribe(h);
     await h.call('subscription/cancel', { id: sub.id, at_period_end: true });
     let page = await pageOf(h, `${sub.path}?lang=en`);
-    assert.doesNotMatch(page, /\/method|Change card or bank/, 'set to end: resume first');
-    let res = await press(h, `${sub.path}/method?lang=en`);
+    assert.doesNotMatch(page, /\/method|New card|Another bank/, 'set to end: resume first');
+    let res = await press(h, `${sub.path}/method/card?lang=en`);
     assert.equal(res.status, 409);
     assert.match(await res.text(), /<h1>The payment method was not changed<\/h1><p class="muted">This subscription ends with the period paid for\. To change its payment method, resume it first\.<\/p>/);
 
     await h.call('subscription/cancel', { id: sub.id, at_period_end: false });
     page = await pageOf(h, sub.path);
-    assert.doesNotMatch(page, /\/method|Сменить карту/);
-    res = await press(h, `${sub.path}/method`);
+    assert.doesNotMatch(page, /\/method|Новая карта/);
+    res = await press(h, `${sub.path}/method/account`);
     assert.equal(res.status, 409);
     assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
     const refused = await res.text();
@@ -248,9 +262,10 @@ forEachStore('changing the payment method', (store) => {
     const pending = await h.call('subscription/create', { amount_details: RUB(49_900), period: { unit: 'month' }, customer: { reference: 'cus-2' } });
     const pendingPath = new URL(pending.body.subscription.unsubscribe_url).pathname;
     assert.doesNotMatch(await pageOf(h, pendingPath), /\/method/);
-    res = await press(h, `${pendingPath}/method`);
+    res = await press(h, `${pendingPath}/method/card`);
     assert.equal(res.status, 409);
     assert.match(await res.text(), /ждёт первого платежа/);
-    assert.equal((await press(h, `/s/${'A'.repeat(32)}/method`)).status, 404);
+    assert.equal((await press(h, `/s/${'A'.repeat(32)}/method/card`)).status, 404);
+    assert.equal((await press(h, `${sub.path}/method/bitcoin`)).status, 404, 'a means the page never offers');
   });
 });
