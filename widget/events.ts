@@ -3,7 +3,8 @@ import type { MethodId, SessionView } from './api/public-api';
 
 /** `method`: the method the customer has chosen in the widget (null on a result screen). */
 export type SgStatusDetail = { status: SessionView['status']; payment: SessionView['payment']; version: number; method: MethodId | null };
-export type SgResultDetail = { sessionId: string; paymentId: string; amount: number; currency: string; method: string };
+/** `binding`: the session bound an FPS account and took no money (amount 0). */
+export type SgResultDetail = { sessionId: string; paymentId: string; amount: number; currency: string; method: string; binding: boolean };
 export type SgFailDetail = SgResultDetail & { code: string; reason: string };
 export type SgErrorDetail = { code: string; message: string };
 

@@ -4,8 +4,8 @@ import { formatAmount } from '../../widget/i18n/money';
 /** Kopecks as the console (an English page) shows them: "1,290.00 ₽". */
 export const formatMoney = (amountMinor: number) => formatAmount(amountMinor, 'RUB', 'en');
 
-/** A session's amount, or what a session of none does: it binds an FPS account without paying. */
-export const amountOf = (s: { amount_details: { amount: number } }) => (s.amount_details.amount === 0 ? 'FPS binding, no charge' : formatMoney(s.amount_details.amount));
+/** An amount of a session or payment, or what one of none does: it binds an FPS account without paying. */
+export const amountOf = (amountMinor: number) => (amountMinor === 0 ? 'FPS binding, no charge' : formatMoney(amountMinor));
 
 /** "12:04:05.123": the console lives in minutes, the date would only add noise. */
 export const clock = (isoTime: string) => isoTime.slice(11, 23);

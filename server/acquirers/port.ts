@@ -26,8 +26,10 @@ export type StartRequest = {
   /** The gateway's payment id: the rail's idempotency key, so a repeated start is the same payment. */
   paymentId: string;
   method: PaymentMethod;
-  /** 0 only for an FPS binding that takes no money (method fps, keepRecurrent): the rail binds the account, and its "captured" carries the binding. */
+  /** 0 only when `bindOnly`. */
   amount: Money;
+  /** An FPS binding that takes no money (method fps, amount 0): the rail binds the account, and its "captured" carries the binding. */
+  bindOnly: boolean;
   /** Take the money once authorised (automatic confirmation); false: hold it for `capture`. */
   capture: boolean;
   /** The rail's token for the card (a card, saved-card or recurrent payment). */

@@ -21,7 +21,7 @@ import * as sub from '../subscriptions/schemas';
 import type { LinkService } from '../links/link-service';
 import { linkBody } from '../links/link-schema';
 import { merchantResponses } from '../docs/merchant-responses';
-import { bindingSession, isBindingToken } from '../sessions/bindings';
+import { bindingSession, isBindingDetails, isBindingToken } from '../sessions/bindings';
 import { findRecurrent } from '../sessions/render';
 
 export type MerchantDeps = {
@@ -120,9 +120,9 @@ export function merchantApi(d: MerchantDeps) {
 
   const session = async (tx: Tx, row: Promise<SessionRow>) => ({ status: 'ok', session: await d.sessions.render(tx, await row) });
 
-  /** The session a create asks for; a binding only where the rail binds accounts. */
-  const toCreate = (b: s.CreateSessionBody) => {
-    if (b.binding && !d.bindsFps) throw badRequest('binding', "this server's acquirer does not bind FPS accounts: take a payment with payment_options.recurrent by card instead");
+  /** The session a create asks for (`field`: what asked for a binding); a binding only where the rail binds accounts. */
+  const toCreate = (b: s.CreateSessionBody, field = 'binding') => {
+    if (b.binding && !d.bindsFps) throw badRequest(field, "this server's acquirer does not bind FPS accounts: take a payment with payment_options.recurrent by card instead");
     return createInput(b);
   };
 
@@ -130,8 +130,7 @@ export function merchantApi(d: MerchantDeps) {
 
   method('session/init/payment', 'Create a session and start its payment at once', s.initPaymentBody, async (tx, project, b) => {
     const { payment_details, ...rest } = b;
-    const binds = payment_details.type === 'faster_payment_system_binding';
-    const created = await d.sessions.create(tx, project, toCreate(binds ? { ...rest, binding: { type: 'faster_payment_system' } } : rest));
+    const created = await d.sessions.create(tx, project, isBindingDetails(payment_details) ? toCreate({ ...rest, binding: { type: 'faster_payment_system' } }, 'payment_details.type') : toCreate(rest));
     return session(tx, d.sessions.startPayment(tx, project, created.id, { payment_details }));
   });
 

@@ -5,6 +5,7 @@
  * a setting.
  */
 import { z } from '@hono/zod-openapi';
+import { isBindingDetails } from '../sessions/bindings';
 
 /** 100 million roubles: far above any checkout, far below where kopecks could lose precision. */
 export const MAX_AMOUNT_MINOR = 10_000_000_000;
@@ -125,7 +126,7 @@ const binding = z.strictObject({ type: z.literal('faster_payment_system') }).ope
  * What a session takes: money (`amount_details`), or nothing, when it only binds an account. A
  * binding moves no money, so it has nothing for the merchant to confirm or a card to remember.
  */
-function amountOrBinding(b: { amount_details?: unknown; payment_options?: { confirmation?: string; save_card?: boolean } }, binds: boolean, ctx: z.RefinementCtx, how: string) {
+function amountOrBinding(b: { amount_details?: unknown; payment_options?: { confirmation?: string; save_card?: boolean; recurrent?: boolean } }, binds: boolean, ctx: z.RefinementCtx, how: string) {
   if (!binds && b.amount_details === undefined) {
     ctx.addIssue({ code: 'custom', path: ['amount_details'], message: `is required: the amount to pay, such as {"amount": 1000, "currency": "RUB"} (to bind an FPS account without paying, ${how})` });
   }
@@ -135,6 +136,9 @@ function amountOrBinding(b: { amount_details?: unknown; payment_options?: { conf
   if (binds && b.payment_options?.confirmation === 'manual') {
     ctx.addIssue({ code: 'custom', path: ['payment_options', 'confirmation'], message: 'must be auto or omitted: a binding holds no money, so there is nothing to confirm' });
   }
+  if (binds && b.payment_options?.recurrent === false) {
+    ctx.addIssue({ code: 'custom', path: ['payment_options', 'recurrent'], message: 'must be true or omitted: a binding keeps the account it binds' });
+  }
   if (binds && b.payment_options?.save_card !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['payment_options', 'save_card'], message: 'must be omitted: a binding keeps a bank account, not a card' });
   }
@@ -143,10 +147,10 @@ function amountOrBinding(b: { amount_details?: unknown; payment_options?: { conf
 export const createSessionBody = z
   .strictObject({ ...sessionFields, binding: binding.optional() })
   .superRefine((b, ctx) => amountOrBinding(b, b.binding !== undefined, ctx, 'send binding {"type": "faster_payment_system"} instead'))
-  .openapi('SessionCreate');
+  .openapi('SessionCreate', { description: 'Send amount_details, or binding to bind an FPS account without paying: exactly one of them.' });
 export const initPaymentBody = z
   .strictObject({ ...sessionFields, payment_details: paymentDetails })
-  .superRefine((b, ctx) => amountOrBinding(b, b.payment_details.type === 'faster_payment_system_binding', ctx, 'use payment_details.type faster_payment_system_binding'))
+  .superRefine((b, ctx) => amountOrBinding(b, isBindingDetails(b.payment_details), ctx, 'use payment_details.type faster_payment_system_binding'))
   .openapi('SessionInitPayment');
 export const startPaymentBody = z
   .strictObject({

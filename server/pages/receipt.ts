@@ -16,6 +16,7 @@ import { LOCAL_TIME_PATH, localTimeScript, timeElement } from './local-time';
 import { shopHeader, shopNamed, supportBlock } from './shop';
 import { cardLabel } from './card-label';
 import { pageToken } from '../subscriptions/service';
+import { bindsWithoutPaying } from '../sessions/bindings';
 
 const TEXT = {
   ru: {
@@ -61,7 +62,7 @@ export function receiptPages(store: Reads, { sandbox = false }: { sandbox?: bool
   app.get('/receipt/:paymentId', async (c) => {
     const payment = await store.sessions.payment(c.req.param('paymentId'));
     // A binding that took no money (amount 0) confirms no payment: it has no receipt.
-    if (!payment || payment.amount === 0) {
+    if (!payment || bindsWithoutPaying(payment)) {
       const t = TEXT[pageLanguage(c)];
       c.header('Content-Security-Policy', pageCsp());
       return c.html(page(t.notFound, html`<h1>${t.notFound}</h1><p class="muted">${t.notFoundHint}</p>`, pageLanguage(c)), 404);

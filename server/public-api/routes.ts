@@ -295,6 +295,7 @@ export function publicApi(d: PublicDeps) {
     d.limiter.take(['card_tokens_per_session', sessionId], ['card_tokens_per_address', clientAddress(c, d.trustProxy)]);
     const session = (await d.store.sessions.get(sessionId))!;
     if (session.status !== 'created' && session.status !== 'in_progress') throw new ApiError(409, 'invalid_state', `session ${session.id} is ${session.status}: it takes no more payments`);
+    refuseCardsOfBinding(session);
     const form = await d.rails.cardForm(session);
     if (!form) throw new ApiError(502, 'acquirer_unavailable', 'the bank could not open its card form just now: try again in a moment, or pay another way');
     return c.json({ url: form.url, token: form.token });
@@ -304,6 +305,7 @@ export function publicApi(d: PublicDeps) {
   if (d.sandbox) api.post('/public/v1/sessions/:token/cards', async (c) => {
     const { sessionId, project } = await authorize(c);
     d.limiter.take(['card_tokens_per_session', sessionId], ['card_tokens_per_address', clientAddress(c, d.trustProxy)]);
+    refuseCardsOfBinding((await d.store.sessions.get(sessionId))!);
     const body = parse(cardBody, await readJson(c.req.raw, PUBLIC_BODY_LIMIT_BYTES), 'card.');
     const checked = validateCard(body, d.clock.now());
     if (!checked.ok) throw badRequest(checked.field, checked.message);
@@ -376,4 +378,9 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   // The prefix names the fields (`card.number`), not the body itself: a body that is no object is `body`.
   if (!error.field || error.field === 'body') throw error;
   throw new ApiError(400, 'invalid_request', `${prefix}${error.message}`, `${prefix}${error.field}`);
+}
+
+/** A session that binds an FPS account takes no card: no form is opened for it, no card tokenised. */
+function refuseCardsOfBinding(session: SessionRow): void {
+  if (bindsWithoutPaying(session)) throw new ApiError(409, 'invalid_state', `session ${session.id} binds an FPS account without paying: it takes no card`);
 }

@@ -17,7 +17,7 @@ import type { CardTokenRow, PaymentRow, SandboxRailPaymentRow } from '../store/r
 import type { SandboxRail } from './rail';
 import { conflict } from '../errors';
 import { formatAmount } from '../../widget/i18n/money';
-import { DICTIONARIES } from '../../widget/i18n/i18n';
+import { wordsFor } from '../../widget/i18n/i18n';
 import { page, pageCsp } from '../pages/layout';
 import { asLanguage, pageLanguage, type PageLanguage } from '../pages/language';
 import { LOCAL_TIME_PATH, timeElement } from '../pages/local-time';
@@ -28,6 +28,7 @@ import { badRequest } from '../errors';
 import { BANKS } from './banks';
 import { parseFpsLink } from './fps';
 import { bindingRoutes } from './bindings-page';
+import { bindsWithoutPaying } from '../sessions/bindings';
 export type SandboxDeps = { store: Storage; rail: SandboxRail };
 
 export function sandboxRoutes(d: SandboxDeps) {
@@ -205,9 +206,10 @@ function paymentPage(p: PaymentRow, atBank: SandboxRailPaymentRow, card: CardTok
   const waiting = atBank.status === 'awaiting_customer' && p.stage === 'awaiting_customer';
   const isCard = p.method === 'card' || p.method === 'saved_card';
   // A binding that takes no money: the bank asks to link the account, with no sum to pay.
-  const onlyBinds = atBank.binds === 1 && p.amount === 0;
+  const onlyBinds = bindsWithoutPaying(p);
   // The widget's words for a failure: the same the customer read in the checkout, never the acquirer's description.
-  const failure = p.failure_code ? (DICTIONARIES[lang].failures[p.failure_code] ?? DICTIONARIES[lang].failed) : DICTIONARIES[lang].failed;
+  const words = wordsFor(lang, { binding: onlyBinds });
+  const failure = p.failure_code ? (words.failures[p.failure_code] ?? words.failed) : words.failed;
   const body = html`${shop ? shopHeader(shop, lang) : ''}<span class="badge">${t.badge}</span>
     <h1>${t.titles[p.method]}</h1>
     ${shop ? html`<p class="muted">${onlyBinds ? t.bindingTo(shop.name) : t.paymentTo(shop.name)}${card ? t.withCard(cardLabel(card, lang)) : ''}</p>` : ''}

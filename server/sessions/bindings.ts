@@ -10,6 +10,7 @@ import type { RailPaymentState } from '../acquirers/port';
 import { BANKS } from '../sandbox/banks';
 import type { Tx } from '../store/port';
 import type { FpsBindingRow, PaymentRow, Project, SessionData, SessionRow } from '../store/rows';
+import type { StartPaymentInput } from './payment-record';
 
 /**
  * Whether a session only binds an account (payment_details.type faster_payment_system_binding):
@@ -32,18 +33,23 @@ export function bindingSession(data: SessionData): { amount: number; currency: s
   };
 }
 
+/** Whether payment details ask to bind an account without paying. */
+export const isBindingDetails = (d: { type: string }) => d.type === 'faster_payment_system_binding';
+
 /**
- * The payment details a session takes: a binding session only its binding, a paying one anything
- * but (400s that say which to send).
+ * What a payment may ask of a session: a binding session only its binding, which keeps what it
+ * binds (so no `recurrent: false`) and is no card to remember; a paying one anything but a
+ * binding (400s that say what to send).
  */
-export function checkBindingDetails(session: SessionRow, type: string): void {
-  const binds = type === 'faster_payment_system_binding';
-  if (bindsWithoutPaying(session) && !binds) {
-    throw badRequest('payment_details.type', `session ${session.id} binds an FPS account without paying: start it with payment_details.type faster_payment_system_binding`);
+export function checkBindingInput(session: SessionRow, input: StartPaymentInput): void {
+  const binds = isBindingDetails(input.payment_details);
+  if (!bindsWithoutPaying(session)) {
+    if (binds) throw badRequest('payment_details.type', `session ${session.id} is for ${session.amount} kopecks: faster_payment_system_binding takes no money (create a session with binding for that); to pay and bind, use faster_payment_system with payment_options.recurrent`);
+    return;
   }
-  if (!bindsWithoutPaying(session) && binds) {
-    throw badRequest('payment_details.type', `session ${session.id} is for ${session.amount} kopecks: faster_payment_system_binding takes no money (create a session with binding for that); to pay and bind, use faster_payment_system with payment_options.recurrent`);
-  }
+  if (!binds) throw badRequest('payment_details.type', `session ${session.id} binds an FPS account without paying: start it with payment_details.type faster_payment_system_binding`);
+  if (input.payment_options?.recurrent === false) throw badRequest('payment_options.recurrent', 'must be true or omitted: a binding keeps the account it binds');
+  if (input.payment_options?.save_card !== undefined) throw badRequest('payment_options.save_card', 'must be omitted: a binding keeps a bank account, not a card');
 }
 
 /**
@@ -51,7 +57,7 @@ export function checkBindingDetails(session: SessionRow, type: string): void {
  * no binding bound nothing, which for a binding is a decline (nothing was taken to give back).
  */
 export function asBindingAnswer(payment: PaymentRow, answer: RailPaymentState | null): RailPaymentState | null {
-  if (payment.amount !== 0 || answer?.state !== 'captured' || answer.binding) return answer;
+  if (!bindsWithoutPaying(payment) || answer?.state !== 'captured' || answer.binding) return answer;
   return { state: 'declined', code: 'binding_failed', description: 'The bank confirmed, but bound no account' };
 }
 
@@ -75,11 +81,14 @@ export async function chargeableBinding(tx: Tx, project: Project, token: string)
  * reported one. A payment already recorded is left as it is (a success is applied once, but a
  * rail's answer may be seen twice).
  */
-export async function keepBinding(tx: Tx, project: Project, payment: PaymentRow, answer: RailPaymentState | null | undefined, now: number): Promise<void> {
+export async function keepBinding(tx: Tx, project: Project, payment: PaymentRow, answer: RailPaymentState | null | undefined, now: number, opts: { unusable?: boolean } = {}): Promise<void> {
   if (payment.method !== 'fps' || answer?.state !== 'captured' || !answer.binding) return;
   const details = JSON.parse(payment.details_json) as { payment_options?: { recurrent?: boolean } };
-  if (details.payment_options?.recurrent !== true || (await tx.bindings.byPayment(payment.id))) return;
+  if ((details.payment_options?.recurrent !== true && !bindsWithoutPaying(payment)) || (await tx.bindings.byPayment(payment.id))) return;
   const bankId = answer.binding.bankId;
+  // Revoked before we heard of it (the rail's revocation came first, or with it), or bound for a payment that had already
+  // failed here (`unusable`): kept, so it can be found, but never charged.
+  const disabledBy = answer.binding.active === false ? 'bank' : opts.unusable ? 'merchant' : null;
   await tx.bindings.insert({
     id: newId('bnd'),
     project: project.name,
@@ -88,9 +97,8 @@ export async function keepBinding(tx: Tx, project: Project, payment: PaymentRow,
     rail_ref: answer.binding.ref,
     bank_id: bankId,
     bank_name: (bankId && BANKS.find((b) => b.id === bankId)?.name) || null,
-    // Revoked before we heard of it (the rail's revocation came first, or with it): kept, but never charged.
-    disabled_at: answer.binding.active === false ? now : null,
-    disabled_by: answer.binding.active === false ? 'bank' : null,
+    disabled_at: disabledBy ? now : null,
+    disabled_by: disabledBy,
     created_at: now,
   });
 }

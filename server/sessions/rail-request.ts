@@ -6,6 +6,7 @@
 import type { RailPaymentRef, SberPayChannel, StartRequest } from '../acquirers/port';
 import type { PaymentRow, Project, SessionData, SessionRow } from '../store/rows';
 import { actionLifetimeMs } from './windows';
+import { bindsWithoutPaying } from './bindings';
 
 type StoredDetails = {
   payment_details?: {
@@ -25,12 +26,13 @@ export function startRequestOf(session: SessionRow, payment: PaymentRow, project
     paymentId: payment.id,
     method: payment.method,
     amount: { amount: payment.amount, currency: payment.currency },
+    bindOnly: bindsWithoutPaying(payment),
     // FPS and SberPay cannot hold money: the merchant's confirmation, if asked for, came before the rail was. A charge of a
     // bound account under manual confirmation is approved by the bank and debited on the merchant's confirm (ready_to_confirm first).
     capture: session.confirmation === 'auto' || payment.method === 'fps' || payment.method === 'sberpay',
     cardToken: payment.card_token,
     bindingRef: payment.method === 'recurrent' ? (details.binding_rail_ref ?? null) : null,
-    keepRecurrent: details.payment_options?.recurrent === true && payment.method !== 'recurrent',
+    keepRecurrent: (details.payment_options?.recurrent === true || bindsWithoutPaying(payment)) && payment.method !== 'recurrent',
     initiator: payment.method === 'recurrent' ? (details.payment_details?.recurrent?.initiator ?? 'merchant') : null,
     customerVerified: data.customer?.verified !== false,
     sberPay: payment.method === 'sberpay' ? { channel: sberPay?.channel ?? 'web', ...(sberPay?.phone ? { phone: sberPay.phone } : {}) } : null,

@@ -25,7 +25,7 @@ import type { PaymentRow, RefundRow, SessionData, SessionRow } from '../store/ro
 import { renderSession } from './render';
 import { actionLifetimeMs, confirmWindowMs } from './windows';
 import { CommitOutcomeUnknown, StorageUnavailable } from '../store/errors';
-import { asBindingAnswer, bindsWithoutPaying, chargeableBinding, checkBindingDetails, isBindingToken, keepBinding } from './bindings';
+import { asBindingAnswer, bindsWithoutPaying, chargeableBinding, checkBindingInput, isBindingToken, keepBinding } from './bindings';
 import { methodOf, paymentDetailsRecord, type PaymentDetailsInput, type StartPaymentInput } from './payment-record';
 import { paymentState, sessionState, withPaymentState } from './state';
 
@@ -180,7 +180,7 @@ export class SessionService {
     }
     const method = methodOf(input.payment_details);
     const d = input.payment_details;
-    checkBindingDetails(row, d.type);
+    checkBindingInput(row, input);
     // SberPay keeps nothing to charge later: a session that must keep the means of payment (a subscription's) is paid otherwise.
     if (method === 'sberpay' && (JSON.parse(row.data_json) as SessionData).payment_options?.recurrent === true) {
       throw badRequest('payment_details.type', 'this session keeps the means of payment for later charges (payment_options.recurrent): pay it by card or faster_payment_system, which can recur');
@@ -265,7 +265,7 @@ export class SessionService {
    */
   async refund(tx: Tx, project: Project, sessionId: string, amount: number | undefined, currency: string | undefined): Promise<SessionRow> {
     const row = await this.load(tx, project, sessionId);
-    if (bindsWithoutPaying(row)) throw conflict(`session ${row.id} bound an FPS account and took no money: there is nothing to refund (to stop charging it, recurrent/disable its token)`);
+    if (bindsWithoutPaying(row)) throw conflict(`session ${row.id} binds an FPS account and takes no money: there is nothing to refund (to stop charging the account, recurrent/disable its token)`);
     const payment = (await tx.sessions.payments(row.id)).find((p) => p.status === 'succeeded') ?? null;
     if (currency && payment && currency !== payment.currency) {
       throw conflict(`refund currency ${currency} differs from the payment's ${payment.currency}`);
@@ -355,6 +355,13 @@ export class SessionService {
   private async endedHere(tx: Tx, project: Project, row: SessionRow, payment: PaymentRow, answer: RailPaymentState | null): Promise<void> {
     const now = this.d.clock.now();
     const lateCapture = payment.status === 'failed' && answer?.state === 'captured';
+    if (lateCapture && bindsWithoutPaying(payment)) {
+      // No money to give back, but an account bound for a binding the merchant was told failed: recorded, never charged.
+      console.warn(`payment ${payment.id}: the bank bound the account after the binding had failed here; it is recorded disabled and never charged`);
+      await keepBinding(tx, project, payment, answer, now, { unusable: true });
+      await tx.sessions.updatePayment({ ...payment, reconcile_at: null, updated_at: now });
+      return;
+    }
     if (lateCapture && payment.refunded_amount === 0) {
       // The customer's money was taken for a payment the merchant was told failed: it goes back at once.
       console.warn(`payment ${payment.id}: the rail took the money after the payment had failed here; refunding it in full`);

@@ -119,6 +119,40 @@ forEachStore('FPS binding without paying', (store) => {
     assert.deepEqual([payment.status, payment.failure?.code, 'recurrent' in payment], ['failed', 'binding_failed', false]);
   });
 
+  test('bound at the bank after the binding ended here (its callback lost, the QR closed): recorded but never charged, nothing refunded', async (t) => {
+    const h = await harness(t, store);
+    const { session, token } = await bindingSession(h);
+    const started = await h.publicCall(`sessions/${token}/payments`, post({ method: 'fps', recurrent_consent: true }));
+    const paymentId = started.body.payment.id as string;
+    h.server.sandbox!.faults.inject('report', 'lost');
+    await approveAtBank(h, paymentId);
+    // The customer closes the QR before the gateway heard: the payment ends here, and the rail is asked to withdraw it.
+    const abandoned = await h.publicCall(`sessions/${token}/payments/${paymentId}/abandon`, post({}));
+    assert.equal(abandoned.status, 200, JSON.stringify(abandoned.body));
+    await h.server.rails.settled(session.id);
+    const payment = (await h.call('session/status', { session_id: session.id })).body.session.acquiring_payments[0];
+    assert.deepEqual([payment.status, payment.failure.code, payment.refunds], ['failed', 'abandoned', undefined]);
+    const binding = await h.server.store.bindings.byPayment(paymentId);
+    assert.ok(binding, 'the account the bank bound is on record');
+    assert.deepEqual([binding.disabled_by, binding.disabled_at !== null], ['merchant', true], 'and never charged');
+    assert.equal((await h.server.store.sessions.payment(paymentId))?.reconcile_at, null, 'nothing left to ask the bank');
+  });
+
+  test('a binding keeps what it binds and takes no card: recurrent false, save_card and card entry are refused', async (t) => {
+    const h = await harness(t, store);
+    const { session, token } = await bindingSession(h);
+    const off = await h.call('session/start/payment', { session_id: session.id, payment_details: { type: 'faster_payment_system_binding' }, payment_options: { recurrent: false } });
+    assert.deepEqual([off.status, off.body.error.field], [400, 'payment_options.recurrent']);
+    const card = await h.call('session/start/payment', { session_id: session.id, payment_details: { type: 'faster_payment_system_binding' }, payment_options: { save_card: true } });
+    assert.deepEqual([card.status, card.body.error.field], [400, 'payment_options.save_card']);
+    const created = await h.call('session/create', { binding: { type: 'faster_payment_system' }, payment_options: { recurrent: false } });
+    assert.deepEqual([created.status, created.body.error.field], [400, 'payment_options.recurrent']);
+    const typed = await h.publicCall(`sessions/${token}/cards`, post({ number: '4242424242424242', expiry_month: 12, expiry_year: 2031, cvc: '123' }));
+    assert.equal(typed.status, 409);
+    assert.match(typed.body.error.description, /takes no card/);
+    assert.equal((await h.call('session/status', { session_id: session.id })).body.session.acquiring_payments.length, 0);
+  });
+
   test('under manual confirmation a binding is confirmed at once: it holds no money', async (t) => {
     const h = await harness(t, store, 'manual');
     const { session, token } = await bindingSession(h);
@@ -136,7 +170,7 @@ forEachStore('FPS binding without paying', (store) => {
     await approveAtBank(h, started.body.payment.id);
     const refund = await h.call('session/refund', { session_id: session.id });
     assert.equal(refund.status, 409);
-    assert.match(refund.body.error.description, /took no money: there is nothing to refund/);
+    assert.match(refund.body.error.description, /takes no money: there is nothing to refund/);
     const receipt = await h.app.request(`/receipt/${started.body.payment.id}?lang=en`);
     assert.equal(receipt.status, 404);
     assert.equal((await h.events(session.id)).some((e) => e.type === 'payment_refunded'), false);
@@ -155,6 +189,7 @@ forEachStore('FPS binding without paying', (store) => {
     await refusal('session/create', { binding, amount_details: RUB(100) }, 'amount_details', /must be omitted: a binding takes no money/);
     await refusal('session/create', { binding, payment_options: { confirmation: 'manual' } }, 'payment_options.confirmation', /nothing to confirm/);
     await refusal('session/create', { binding, payment_options: { save_card: true } }, 'payment_options.save_card', /not a card/);
+    await refusal('session/create', { binding, payment_options: { recurrent: false } }, 'payment_options.recurrent', /keeps the account it binds/);
     await refusal('session/create', { binding: { type: 'card' } }, 'binding.type', /faster_payment_system/);
     await refusal('session/init/payment', { payment_details: { type: 'faster_payment_system' } }, 'amount_details', /faster_payment_system_binding/);
     await refusal('session/init/payment', { amount_details: RUB(100), payment_details: { type: 'faster_payment_system_binding' } }, 'amount_details', /must be omitted/);

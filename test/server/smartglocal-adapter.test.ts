@@ -81,6 +81,7 @@ function startRequest(overrides: Partial<StartRequest> = {}): StartRequest {
     paymentId: paymentId(),
     method: 'fps',
     amount: { amount: 1000, currency: 'RUB' },
+    bindOnly: false,
     capture: true,
     cardToken: null,
     bindingRef: null,

@@ -68,6 +68,7 @@ const start = (overrides: Partial<StartRequest> = {}): StartRequest => ({
   paymentId: 'pm_1',
   method: 'fps',
   amount: { amount: 1000, currency: 'rub' },
+  bindOnly: false,
   capture: true,
   cardToken: null,
   bindingRef: null,
@@ -110,6 +111,16 @@ describe('request bodies', () => {
     assert.equal(card.description, 'D');
     assert.deepEqual(body({ method: 'saved_card', cardToken: 'tok_b' }).payment_details, { type: 'card', card: { token: 'tok_b' } });
     assert.deepEqual(body({ method: 'recurrent', cardToken: 'tok_c' }).payment_details, { type: 'recurrent', recurrent: { token: 'tok_c', initiator: 'merchant' } });
+  });
+
+  test('a binding that takes no money names no amount and asks for no confirmation: faster_payment_system_binding', () => {
+    const body = JSON.parse(canonicalJson(initPaymentBody(start({ bindOnly: true, amount: { amount: 0, currency: 'RUB' }, keepRecurrent: true, returnUrl: 'https://shop.example/r', description: 'Автоплатёж' })) as never));
+    assert.deepEqual(body, {
+      description: 'Автоплатёж',
+      metadata: { gateway_payment_id: 'pm_1' },
+      payment_details: { type: 'faster_payment_system_binding' },
+      payment_options: { return_url: 'https://shop.example/r' },
+    });
   });
 
   test('a card payment without a token is declined before any call', async () => {

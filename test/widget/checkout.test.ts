@@ -290,7 +290,7 @@ describe('<sg-checkout>', () => {
         await until(el, () => text($(el, 'h2')) === 'Оплата прошла', 'the success screen');
         expect(server.callsTo('POST', '/payments').map((c) => c.body)).to.deep.equal([{ method: 'saved_card' }]);
         expect(log.of('sg-success')).to.deep.equal([
-          { sessionId: server.view.session_id, paymentId: server.view.payment!.id, amount: 149_900, currency: 'RUB', method: 'saved_card' },
+          { sessionId: server.view.session_id, paymentId: server.view.payment!.id, amount: 149_900, currency: 'RUB', method: 'saved_card', binding: false },
         ]);
       } finally {
         log.stop();
@@ -640,6 +640,7 @@ describe('<sg-checkout>', () => {
             paymentId: p.id,
             amount: 149_900,
             currency: 'RUB',
+            binding: false,
             method: 'fps',
             code: 'declined_by_customer',
             reason: 'The customer declined the payment in the bank app',
@@ -1188,12 +1189,15 @@ describe('<sg-checkout>', () => {
       for (const locale of ['ru', 'en'] as const) {
         const w = WORDS[locale];
         const server = new FakeServer(BINDING_VIEW);
+        const log = recordEvents();
         const el = await mount(server, { locale });
         box(el)!.click();
         await showQr(el);
         const payment = server.view.payment!;
         server.update({ status: 'accepted', payment: succeeded(payment) });
         await until(el, () => $(el, '.result'), `${locale}: the result arrives by long-poll`);
+        log.stop();
+        expect(log.of('sg-success').map((d) => [d.binding, d.amount]), `${locale}: the shop's page hears a binding`).to.deep.equal([[true, 0]]);
         expect(text($(el, 'h2')), locale).to.equal(w.linked);
         expectAbsent($(el, '.result .total'), `${locale}: the amount`);
         expectAbsent($(el, '.result .paid'), `${locale}: "paid via FPS"`);
@@ -1203,6 +1207,17 @@ describe('<sg-checkout>', () => {
         await expect(el).to.be.accessible();
         el.remove();
       }
+    });
+
+    it('says a cancelled binding and a missing offer consent in the binding\'s words', async () => {
+      const cancelled = failed(waitingPayment('fps', BINDING_VIEW), 'cancelled');
+      const el = await mount(new FakeServer({ ...BINDING_VIEW, status: 'created', payment: cancelled }), { locale: 'en' });
+      expect(text($(el, '.result .muted'))).to.equal('The shop cancelled the account link.');
+      el.remove();
+      const withOffer = await mount(new FakeServer({ ...BINDING_VIEW, consent: { offer_url: 'https://shop.example.test/offer' } }), { locale: 'ru' });
+      expect(root(withOffer).textContent).to.include('Чтобы привязать счёт, примите условия оферты выше.');
+      expect(root(withOffer).textContent).not.to.include('оплатить');
+      withOffer.remove();
     });
 
     it('reads a decline as a binding that failed, and offers to try again (ru and en)', async () => {

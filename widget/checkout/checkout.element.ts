@@ -185,7 +185,7 @@ export class SgCheckout extends LitElement {
     this.announced.add(p.id);
     sessionStorageSet(key);
     this.announcement = resultAnnouncement(view, this.t, this.localeId);
-    const detail = { sessionId: view.session_id, paymentId: p.id, amount: view.amount_details.amount, currency: view.amount_details.currency, method: p.method };
+    const detail = { sessionId: view.session_id, paymentId: p.id, amount: view.amount_details.amount, currency: view.amount_details.currency, method: p.method, binding: view.binding === true };
     if (p.status === 'succeeded') emit(this, 'sg-success', detail);
     else emit(this, 'sg-fail', { ...detail, code: p.failure?.code ?? 'failed', reason: p.failure?.description ?? '' });
   }

@@ -213,6 +213,7 @@ type BindingWords = Pick<
   Dictionary,
   | 'payTitle' | 'showQr' | 'payFps' | 'fpsIntro' | 'fpsHint' | 'chooseBank' | 'preparing' | 'minutesLeft' | 'recurrentConsentMissing'
   | 'success' | 'failed' | 'failedOther' | 'failures' | 'tryOther' | 'expired' | 'checking' | 'checkingHint'
+  | 'consentMissing' | 'unavailable' | 'errors'
 >;
 
 const enBinding: BindingWords = {
@@ -228,7 +229,16 @@ const enBinding: BindingWords = {
   success: 'Bank account linked',
   failed: 'Bank account not linked',
   failedOther: 'The account could not be linked.',
-  failures: { ...en.failures, declined_by_customer: 'Linking was declined in the bank app.', expired: 'Time to link the account ran out.' },
+  failures: { ...en.failures, declined_by_customer: 'Linking was declined in the bank app.', expired: 'Time to link the account ran out.', cancelled: 'The shop cancelled the account link.' },
+  consentMissing: 'To link the account, accept the offer terms above.',
+  unavailable: 'Account linking is unavailable',
+  errors: {
+    ...en.errors,
+    not_found: 'This page is no longer valid. Return to the shop and start again.',
+    invalid_state: 'The account link changed meanwhile: look at its status above and try again.',
+    acquirer_unavailable: 'The bank is not answering just now. Try again in a minute.',
+    other: 'Something went wrong. Try again.',
+  },
   tryOther: en.tryAgain,
   expired: 'Time to link the account has run out',
   checking: 'Checking with the bank…',
@@ -248,7 +258,16 @@ const ruBinding: BindingWords = {
   success: 'Счёт привязан',
   failed: 'Счёт не привязан',
   failedOther: 'Привязать счёт не удалось.',
-  failures: { ...ru.failures, declined_by_customer: 'Привязка отклонена в приложении банка.', expired: 'Время на привязку истекло.' },
+  failures: { ...ru.failures, declined_by_customer: 'Привязка отклонена в приложении банка.', expired: 'Время на привязку истекло.', cancelled: 'Магазин отменил привязку счёта.' },
+  consentMissing: 'Чтобы привязать счёт, примите условия оферты выше.',
+  unavailable: 'Привязка счёта недоступна',
+  errors: {
+    ...ru.errors,
+    not_found: 'Эта страница больше не действует. Вернитесь в магазин и начните заново.',
+    invalid_state: 'Привязка изменилась: посмотрите её статус и попробуйте ещё раз.',
+    acquirer_unavailable: 'Банк сейчас не отвечает. Попробуйте через минуту.',
+    other: 'Что-то пошло не так. Попробуйте ещё раз.',
+  },
   tryOther: ru.tryAgain,
   expired: 'Время на привязку истекло',
   checking: 'Проверяем привязку…',

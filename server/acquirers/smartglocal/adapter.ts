@@ -31,7 +31,7 @@ export function initPaymentBody(r: StartRequest): JsonObject | Refused {
   const details = paymentDetails(r);
   if (details instanceof Refused) return details;
   // A binding that takes no money names no amount (the upstream keeps the account, and sets what a binding may).
-  if (bindsOnly(r)) return { payment_details: details, payment_options: { return_url: r.returnUrl ?? undefined }, ...bodyTail(r) };
+  if (r.bindOnly) return { payment_details: details, payment_options: { return_url: r.returnUrl ?? undefined }, ...bodyTail(r) };
   return {
     amount_details: { amount: r.amount.amount, currency: r.amount.currency.toUpperCase() },
     payment_details: details,
@@ -40,8 +40,6 @@ export function initPaymentBody(r: StartRequest): JsonObject | Refused {
   };
 }
 
-/** Whether a start only binds an FPS account (StartRequest.amount 0): the upstream's faster_payment_system_binding. */
-const bindsOnly = (r: StartRequest) => r.method === 'fps' && r.amount.amount === 0;
 
 /** What every start tells the upstream besides the payment: what the customer reads, who they are, and our id of it. */
 function bodyTail(r: StartRequest): JsonObject {
@@ -55,7 +53,7 @@ function bodyTail(r: StartRequest): JsonObject {
 function paymentDetails(r: StartRequest): JsonObject | Refused {
   switch (r.method) {
     case 'fps':
-      return { type: bindsOnly(r) ? 'faster_payment_system_binding' : 'faster_payment_system' };
+      return { type: r.bindOnly ? 'faster_payment_system_binding' : 'faster_payment_system' };
     case 'sberpay':
       return {
         type: 'internet_banking',

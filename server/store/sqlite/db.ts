@@ -23,49 +23,53 @@ export function openDb(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): D
   return db;
 }
 
-/** Runs the migrations not yet applied, up to `upTo` of them (all by default: a test may stop earlier to seed an old schema). */
+/**
+ * Runs the migrations not yet applied, up to `upTo` of them (all by default: a test may stop
+ * earlier to seed an old schema), each in an IMMEDIATE transaction that reads which one is next
+ * under the write lock: another process opening the same file at once finds it applied.
+ */
 export function migrate(db: Db, upTo = MIGRATIONS.length): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  for (let i = applied; i < upTo; i++) {
-    const migration = MIGRATIONS[i]!;
-    const run = () => {
-      if (typeof migration === 'string') db.exec(migration);
-      else loosenChecks(db, migration);
-      db.pragma(`user_version = ${i + 1}`);
-    };
-    if (typeof migration === 'string') db.transaction(run).immediate();
-    else withSchemaWritable(db, () => db.transaction(run).immediate());
-  }
+  const next = db.transaction((): boolean => {
+    const applied = db.pragma('user_version', { simple: true }) as number;
+    if (applied >= upTo) return false;
+    const migration = MIGRATIONS[applied]!;
+    if (typeof migration === 'string') db.exec(migration);
+    else loosenChecks(db, migration);
+    db.pragma(`user_version = ${applied + 1}`);
+    return true;
+  });
+  let more = true;
+  while (more) more = next.immediate();
 }
 
 /**
- * Rewrites CHECK constraints in the tables' stored CREATE statements (see LooseningChecks), in
- * the migration's transaction: the schema version moves on, so every other connection (another
- * instance, the CLI) reads the new schema before its next statement, and the result must pass
- * SQLite's integrity check or nothing of it commits.
+ * Rewrites CHECK constraints in the tables' stored CREATE statements (see LooseningChecks), inside
+ * the migration's transaction, in the order SQLite documents: the schema table writable only for
+ * the rewrite (better-sqlite3 opens connections in SQLite's defensive mode, which forbids it
+ * otherwise), the schema version moved on (so every other connection, another instance or the CLI,
+ * reads the new schema before its next statement), then, with the schema read-only again, each
+ * table read through its new statement and the file checked. A rewrite SQLite cannot parse throws
+ * there, and none of it commits.
  */
-function loosenChecks(db: Db, migration: LooseningChecks): void {
+export function loosenChecks(db: Db, migration: LooseningChecks): void {
   const version = db.pragma('schema_version', { simple: true }) as number;
   const read = db.prepare<[string], { sql: string }>("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?");
-  const write = db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
-  for (const { table, from, to } of migration.loosen) {
+  const rewrites = migration.loosen.map(({ table, from, to }) => {
     const sql = read.get(table)?.sql;
     if (!sql || sql.split(from).length !== 2) throw new Error(`migration: table ${table} does not read "${from}" exactly once`);
-    write.run(sql.replace(from, to), table);
-  }
-  db.pragma(`schema_version = ${version + 1}`);
-  const problems = db.pragma('integrity_check') as { integrity_check: string }[];
-  if (problems[0]?.integrity_check !== 'ok') throw new Error(`migration: integrity check after loosening CHECKs: ${problems.map((p) => p.integrity_check).join('; ')}`);
-}
-
-/** Runs `step` with the schema table writable: better-sqlite3 opens connections in SQLite's defensive mode, which forbids it. */
-function withSchemaWritable(db: Db, step: () => void): void {
+    return { table, sql: sql.replace(from, to) };
+  });
   db.unsafeMode(true);
-  db.pragma('writable_schema = ON');
   try {
-    step();
+    db.pragma('writable_schema = ON');
+    const write = db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
+    for (const { table, sql } of rewrites) write.run(sql, table);
+    db.pragma(`schema_version = ${version + 1}`);
   } finally {
     db.pragma('writable_schema = OFF');
     db.unsafeMode(false);
   }
+  for (const { table } of rewrites) db.prepare(`SELECT * FROM ${table} LIMIT 0`).all();
+  const problems = db.pragma('quick_check') as { quick_check: string }[];
+  if (problems[0]?.quick_check !== 'ok') throw new Error(`migration: quick check after loosening CHECKs: ${problems.map((p) => p.quick_check).join('; ')}`);
 }

@@ -8,7 +8,7 @@
  */
 /**
  * A migration is SQL, or a step SQL alone cannot take: one that loosens CHECK constraints
- * (`LooseningChecks`), which SQLite's ALTER TABLE cannot change.
+ * (`LooseningChecks`), which SQLite's ALTER TABLE cannot change when, as here, they have no name.
  */
 export type Migration = string | LooseningChecks;
 
