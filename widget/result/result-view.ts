@@ -29,7 +29,7 @@ function failureReason(view: SessionView, t: Dictionary): string {
 /** What the live region says when a result arrives (it exists before, so screen readers hear it). */
 export function resultAnnouncement(view: SessionView, t: Dictionary, locale: Locale): string {
   const amount = formatAmount(view.amount_details.amount, view.amount_details.currency, locale);
-  if (view.payment?.status === 'succeeded') return view.binding ? t.success : `${t.success}: ${amount}, ${t.paidWith(paidHow(view, t))}`;
+  if (view.payment?.status === 'succeeded') return view.binding ? (view.method_change ? t.methodSaved : t.success) : `${t.success}: ${amount}, ${t.paidWith(paidHow(view, t))}`;
   return `${t.failed}. ${failureReason(view, t)}`;
 }
 

@@ -342,10 +342,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // Binding an FPS account without paying: SQLite's migration 11, where PostgreSQL can alter a
   // CHECK in place. The constraints are the column checks PostgreSQL named <table>_amount_check.
+  // NOT VALID: every row already met the stricter check, so the tables are not scanned while the
+  // migration holds their lock; new and updated rows are checked all the same.
   `
-  ALTER TABLE sessions DROP CONSTRAINT sessions_amount_check, ADD CONSTRAINT sessions_amount_check CHECK (amount >= 0);
-  ALTER TABLE payments DROP CONSTRAINT payments_amount_check, ADD CONSTRAINT payments_amount_check CHECK (amount > 0 OR (amount = 0 AND method = 'fps'));
+  ALTER TABLE sessions DROP CONSTRAINT sessions_amount_check, ADD CONSTRAINT sessions_amount_check CHECK (amount >= 0) NOT VALID;
+  ALTER TABLE payments DROP CONSTRAINT payments_amount_check, ADD CONSTRAINT payments_amount_check CHECK (amount > 0 OR (amount = 0 AND method = 'fps')) NOT VALID;
   ALTER TABLE sandbox_rail_payments DROP CONSTRAINT sandbox_rail_payments_amount_check,
-    ADD CONSTRAINT sandbox_rail_payments_amount_check CHECK (amount > 0 OR (amount = 0 AND binds = 1));
+    ADD CONSTRAINT sandbox_rail_payments_amount_check CHECK (amount > 0 OR (amount = 0 AND binds = 1)) NOT VALID;
   `,
 ];
