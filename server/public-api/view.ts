@@ -12,7 +12,7 @@ import type { LinkInput } from '../links/link-schema';
 import type { PaymentRow, SessionData, SessionRow, SubscriptionRow } from '../store/rows';
 import { dueAfter } from '../subscriptions/schedule';
 import { METHOD_CHANGE, type MethodChange } from '../subscriptions/service';
-import { vouchedCustomer } from '../sessions/service';
+import { vouchedCustomer } from '../sessions/cards';
 import { bindsWithoutPaying } from '../sessions/bindings';
 
 export type MethodId = 'saved_card' | 'fps' | 'card' | 'sberpay';

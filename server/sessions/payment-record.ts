@@ -1,7 +1,8 @@
-/** What a payment records of its request, and which rail its details choose. */
+/** What a payment records of its request, which rail its details choose, and the row it starts as. */
 import { iso } from '../clock';
 import type { PaymentMethod } from '../domain/types';
-import type { CardTokenRow, FpsBindingRow } from '../store/rows';
+import { newSecretId } from '../ids';
+import type { CardTokenRow, FpsBindingRow, PaymentRow } from '../store/rows';
 import type { SessionData, SessionRow } from '../store/rows';
 
 export type PaymentDetailsInput =
@@ -71,5 +72,32 @@ export function paymentDetailsRecord(session: SessionRow, input: StartPaymentInp
     payment_options: { ...data.payment_options, ...input.payment_options },
     ...(input.consentedAt ? { consent: { accepted_at: iso(input.consentedAt) } } : {}),
     ...(input.recurrentConsentedAt ? { recurrent_consent: { accepted_at: iso(input.recurrentConsentedAt) } } : {}),
+  };
+}
+
+/** A payment of the session by `method` as it starts, at `now`: in progress, waiting for the customer, nothing asked of the rail yet. */
+export function startedPayment(session: SessionRow, method: PaymentMethod, input: StartPaymentInput, card: CardTokenRow | null, binding: FpsBindingRow | null, now: number): PaymentRow {
+  return {
+    id: newSecretId('pm'),
+    session_id: session.id,
+    status: 'in_progress',
+    method,
+    stage: 'awaiting_customer',
+    amount: session.amount,
+    currency: session.currency,
+    refunded_amount: 0,
+    card_token: card?.id ?? null,
+    rail_ref: null,
+    details_json: JSON.stringify(paymentDetailsRecord(session, input, card, binding)),
+    rail_op: null,
+    reconcile_at: null,
+    rail_checks: 0,
+    interaction_json: null,
+    failure_code: null,
+    failure_description: null,
+    action_expires_at: null,
+    confirm_expires_at: null,
+    created_at: now,
+    updated_at: now,
   };
 }

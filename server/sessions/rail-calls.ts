@@ -15,7 +15,8 @@ import { ApiError } from '../errors';
 import type { Storage } from '../store/port';
 import type { PaymentRow, RefundRow, SessionRow } from '../store/rows';
 import { railRefOf } from './rail-request';
-import type { RailCall, SessionService } from './service';
+import type { SessionService } from './service';
+import type { RailCall } from './writer';
 
 export type PaymentRailsDeps = {
   store: Storage;

@@ -1,5 +1,9 @@
-/** Maps stored rows to the domain's plain state and back. */
+/**
+ * Maps stored rows to the domain's plain state and back, and reads what state a session's rows
+ * are in: the payment it still runs, the session as `touch` leaves it.
+ */
 import type { PaymentState, SessionState } from '../domain/types';
+import type { SessionReads } from '../store/port';
 import type { PaymentRow, SessionRow } from '../store/rows';
 
 export const sessionState = (r: SessionRow): SessionState => ({
@@ -35,3 +39,16 @@ export const withPaymentState = (r: PaymentRow, s: PaymentState, now: number): P
   confirm_expires_at: s.confirmExpiresAt,
   updated_at: now,
 });
+
+const ACTIVE = new Set(['in_progress', 'pending']);
+
+/** The latest payment if it is still running: only the latest one can be. */
+export const running = (latest: PaymentRow | null): PaymentRow | null => (latest && ACTIVE.has(latest.status) ? latest : null);
+
+/** The payment that is still running (waits for the customer, the bank or the merchant), if any. */
+export async function activePayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {
+  return running((await reads.latestPayment(sessionId)) ?? null);
+}
+
+/** The session as `touch` leaves it: a new version, nothing else changed but the time. */
+export const touched = (row: SessionRow, now: number): SessionRow => ({ ...row, version: row.version + 1, updated_at: now });

@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock, MINUTE_MS } from '../../server/clock';
 import type { Acquirer, RailPaymentRef, RailPaymentState, RailRefundState, RefundRequest, StartRequest } from '../../server/acquirers/port';
-import { AWAITING_CUSTOMER_POLL_MS, reconcileDelayMs } from '../../server/sessions/service';
+import { AWAITING_CUSTOMER_POLL_MS, reconcileDelayMs } from '../../server/sessions/rail-schedule';
 import type { SandboxRail } from '../../server/sandbox/rail';
 import { forEachStore, newKeyPair, RUB, sessionWithToken, startHarness, tokenize, type Harness, type StoreKind } from './helpers';
 import { FPS, rows, VISA_SUCCESS } from './merchant-fixtures';
