@@ -7,8 +7,8 @@
  * request never acts on a session that has already expired.
  *
  * Methods that take a `tx` run inside it; the caller opens it (a merchant call's transaction
- * also holds its idempotency key), usually through `act`. `act`, `current`,
- * `customerAnswer` and `expireDue` open their own.
+ * also holds its idempotency key), usually through `act`. `act`, `current` and `expireDue` open
+ * their own.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { MINUTE_MS } from '../clock';
