@@ -28,7 +28,7 @@ export type StartRequest = {
   method: PaymentMethod;
   /** 0 only when `bindOnly`. */
   amount: Money;
-  /** An FPS binding that takes no money (method fps, amount 0): the rail binds the account, and its "captured" carries the binding. */
+  /** An FPS binding that takes no money (method fps, amount 0, and so keepRecurrent): the rail binds the account, and its "captured" carries the binding. */
   bindOnly: boolean;
   /** Take the money once authorised (automatic confirmation); false: hold it for `capture`. */
   capture: boolean;

@@ -198,7 +198,7 @@ export class SandboxRail implements Acquirer {
       decline_description: null,
       interaction_json: null,
       expires_at: null,
-      binds: r.method === 'fps' && (r.keepRecurrent || r.bindOnly) ? 1 : 0,
+      binds: r.method === 'fps' && r.keepRecurrent ? 1 : 0,
       created_at: now,
       updated_at: now,
     };
@@ -237,7 +237,7 @@ export class SandboxRail implements Acquirer {
 
 /** What the customer is shown, and the rail's reference for it (the QR id, the invoice id). */
 function customerStep(publicUrl: string, r: StartRequest): { ref: string | null; interaction: CustomerInteraction } {
-  if (r.method === 'fps' && (r.keepRecurrent || r.bindOnly)) {
+  if (r.method === 'fps' && r.keepRecurrent) {
     const qrId = newFpsBindingId();
     return { ref: qrId, interaction: { type: 'qr', redirect: { url: fpsBindingLink({ qrId, memberId: SANDBOX_FPS_MEMBER_ID, amountMinor: r.bindOnly ? null : r.amount.amount }), method: 'GET' } } };
   }

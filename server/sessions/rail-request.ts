@@ -32,6 +32,7 @@ export function startRequestOf(session: SessionRow, payment: PaymentRow, project
     capture: session.confirmation === 'auto' || payment.method === 'fps' || payment.method === 'sberpay',
     cardToken: payment.card_token,
     bindingRef: payment.method === 'recurrent' ? (details.binding_rail_ref ?? null) : null,
+    // A binding keeps what it binds, whatever its details say: the rails read keepRecurrent alone for that.
     keepRecurrent: (details.payment_options?.recurrent === true || bindsWithoutPaying(payment)) && payment.method !== 'recurrent',
     initiator: payment.method === 'recurrent' ? (details.payment_details?.recurrent?.initiator ?? 'merchant') : null,
     customerVerified: data.customer?.verified !== false,
