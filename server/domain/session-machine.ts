@@ -55,7 +55,10 @@ const AT_THE_RAIL = new Set<PaymentState['stage']>(['starting', 'capturing', 'un
 /** Whether the payment's outcome is being learnt from the rail (the customer is told "checking the payment"). */
 export const isAtTheRail = (stage: PaymentState['stage']): boolean => AT_THE_RAIL.has(stage);
 
-const isActive = (p: PaymentState) => p.status === 'in_progress' || p.status === 'pending';
+/** Whether a payment in this status is still running (waits for the customer, the bank or the merchant): only such a payment can change. */
+export const isRunningStatus = (status: PaymentState['status']): boolean => status === 'in_progress' || status === 'pending';
+
+const isActive = (p: PaymentState) => isRunningStatus(p.status);
 
 /**
  * Starts a new payment on a session that has none running: it is sent to the rail (`starting`),

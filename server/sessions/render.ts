@@ -1,6 +1,6 @@
 /** The merchant-facing JSON of a session, in the documented (Smart Glocal) shape. */
 import { iso } from '../clock';
-import { nextAction } from '../domain/session-machine';
+import { isRunningStatus, nextAction } from '../domain/session-machine';
 import type { CustomerInteraction } from '../acquirers/port';
 import type { Reads } from '../store/port';
 import type { CardTokenRow, FpsBindingRow, PaymentRow, RefundRow, SessionData, SessionRow } from '../store/rows';
@@ -27,7 +27,7 @@ export async function renderSession(row: SessionRow, reads: Pick<Reads, 'session
       return binding && renderBinding(binding);
     }),
   );
-  const active = payments.find((p) => p.status === 'in_progress' || p.status === 'pending') ?? null;
+  const active = payments.find((p) => isRunningStatus(p.status)) ?? null;
   const next = nextAction(active && paymentState(active));
   return {
     id: row.id,

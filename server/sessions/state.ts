@@ -2,6 +2,7 @@
  * Maps stored rows to the domain's plain state and back, and reads what state a session's rows
  * are in: the payment it still runs, the session as `touch` leaves it.
  */
+import { isRunningStatus } from '../domain/session-machine';
 import type { PaymentState, SessionState } from '../domain/types';
 import type { SessionReads } from '../store/port';
 import type { PaymentRow, SessionRow } from '../store/rows';
@@ -40,10 +41,8 @@ export const withPaymentState = (r: PaymentRow, s: PaymentState, now: number): P
   updated_at: now,
 });
 
-const ACTIVE = new Set(['in_progress', 'pending']);
-
 /** The latest payment if it is still running: only the latest one can be. */
-export const running = (latest: PaymentRow | null): PaymentRow | null => (latest && ACTIVE.has(latest.status) ? latest : null);
+export const running = (latest: PaymentRow | null): PaymentRow | null => (latest && isRunningStatus(latest.status) ? latest : null);
 
 /** The payment that is still running (waits for the customer, the bank or the merchant), if any. */
 export async function activePayment(reads: SessionReads, sessionId: string): Promise<PaymentRow | null> {
