@@ -396,11 +396,14 @@ export const METHOD_CHECK_AMOUNT = 100;
 /** The key in a session's data that marks it a method change (beside `subscription_id`); merchants see it in session/status. */
 export const METHOD_CHANGE = 'subscription_method_change';
 
-/** A method change's mark: the token it replaces. Another change applied first makes it stale, and it changes nothing. */
 /** A new card (checked with 1 ₽, refunded) or an FPS account (bound without paying). */
 export type NewMeans = 'card' | 'account';
 
-/** `means`: absent in a change begun before there were two (its 1 ₽ session offered both). */
+/**
+ * A method change's mark: the token it replaces (another change applied first makes it stale, and
+ * it changes nothing) and what it takes (`means`: absent in a change begun before there were two,
+ * whose 1 ₽ session offered both).
+ */
 export type MethodChange = { replaces: string | null; means?: NewMeans };
 
 /** The token a subscription is charged with: a card token or an FPS binding id; null while pending. */
