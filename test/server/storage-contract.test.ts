@@ -151,6 +151,17 @@ const PROJECT: NewProject = {
 const uid = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
 
+/** Seed SQL for an old schema: project `project` with one accepted session ses_old, paid by FPS (pay_old, 100 ₽). */
+function paidFpsSession(project: string, at: number): string {
+  return `
+    INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('${project}', 'pem', 'https://old.example/h', 'whsec_old', ${at});
+    INSERT INTO sessions (id, project, status, amount, currency, confirmation, data_json, expires_at, created_at, updated_at)
+      VALUES ('ses_old', '${project}', 'accepted', 10000, 'RUB', 'auto', '{}', ${at + 60_000}, ${at}, ${at});
+    INSERT INTO payments (id, session_id, status, method, stage, amount, currency, refunded_amount, rail_ref, details_json, created_at, updated_at)
+      VALUES ('pay_old', 'ses_old', 'succeeded', 'fps', 'done', 10000, 'RUB', 0, 'qr_old', '{}', ${at}, ${at});
+  `;
+}
+
 function sessionRow(over: Partial<SessionRow> = {}): SessionRow {
   const now = Date.now();
   return {
@@ -1128,11 +1139,7 @@ for (const store of STORES) {
     it('brings a database of before FPS bindings up to date: its rail payments bind nothing, its subscriptions have no binding', async () => {
       const at = 1_700_000_000_000;
       const seed = `
-        INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('old', 'pem', 'https://old.example/h', 'whsec_old', ${at});
-        INSERT INTO sessions (id, project, status, amount, currency, confirmation, data_json, expires_at, created_at, updated_at)
-          VALUES ('ses_old', 'old', 'accepted', 10000, 'RUB', 'auto', '{}', ${at + 60_000}, ${at}, ${at});
-        INSERT INTO payments (id, session_id, status, method, stage, amount, currency, refunded_amount, rail_ref, details_json, created_at, updated_at)
-          VALUES ('pay_old', 'ses_old', 'succeeded', 'fps', 'done', 10000, 'RUB', 0, 'qr_old', '{}', ${at}, ${at});
+        ${paidFpsSession('old', at)}
         INSERT INTO sandbox_rail_payments (payment_id, method, status, amount, currency, ref, capture_on_approval, created_at, updated_at)
           VALUES ('pay_old', 'fps', 'captured', 10000, 'RUB', 'qr_old', 1, ${at}, ${at});
         INSERT INTO subscriptions (id, project, status, customer_json, amount, currency, period_unit, period_count, first_session_id,
@@ -1161,13 +1168,7 @@ for (const store of STORES) {
 
     it('brings a database of before bindings without paying up to date: a binding may take 0 kopecks, nothing else may', async () => {
       const at = 1_700_000_000_000;
-      const seed = `
-        INSERT INTO projects (name, public_key_pem, webhook_url, webhook_secret, created_at) VALUES ('shop', 'pem', 'https://old.example/h', 'whsec_old', ${at});
-        INSERT INTO sessions (id, project, status, amount, currency, confirmation, data_json, expires_at, created_at, updated_at)
-          VALUES ('ses_old', 'shop', 'accepted', 10000, 'RUB', 'auto', '{}', ${at + 60_000}, ${at}, ${at});
-        INSERT INTO payments (id, session_id, status, method, stage, amount, currency, refunded_amount, rail_ref, details_json, created_at, updated_at)
-          VALUES ('pay_old', 'ses_old', 'succeeded', 'fps', 'done', 10000, 'RUB', 0, 'qr_old', '{}', ${at}, ${at});
-      `;
+      const seed = paidFpsSession('shop', at);
       const upgraded = await store.openMigratedFrom(BEFORE_BINDING_ONLY[store.name], seed);
       try {
         const s = upgraded.a;
