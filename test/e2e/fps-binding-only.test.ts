@@ -46,21 +46,16 @@ async function checkout(token: string, device: Device, locale: string) {
 
 /** The binding link the checkout shows: NSPK's, with no sum. */
 async function bindingLink(sessionId: string): Promise<string> {
-  const session = (await stack.call('session/status', { session_id: sessionId })).session;
-  const link = session.acquiring_payments.at(-1).customer_interaction.redirect.url as string;
+  const link = await stack.customerLink(sessionId);
   const parsed = parseFpsLink(link);
   assert.deepEqual([parsed?.binding, parsed?.amountMinor], [true, null], `a binding link with no sum: ${link}`);
   return link;
 }
 
+/** The customer's bank links the account, asking for no money. */
 async function linkAtBank(page: Page, link: string, bank: string | null, button: string, shot: string) {
-  const app = await page.context().newPage();
-  await app.goto(`${stack.apiUrl}/sandbox/bank?link=${encodeURIComponent(link)}${bank ? `&bank=${bank}` : ''}`);
-  assert.doesNotMatch(await app.locator('body').innerText(), /₽/, 'the bank asks for no money');
-  await shoot(app, shot);
-  await app.getByRole('button', { name: button, exact: true }).click();
-  await app.getByRole('status').waitFor();
-  await app.close();
+  const said = await stack.answerAtBank(page, link, { ...(bank ? { bank } : {}), button, shot });
+  assert.doesNotMatch(said, /₽/, 'the bank asks for no money');
 }
 
 /** The token the merchant was told of, in a verified payment_finished, then charged with no customer. */

@@ -10,10 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { createServer, type Server } from '../../server/app';
 import { projectCommand } from '../../server/cli/project';
 import { newKeyPair, signBody } from '../server/helpers';
+import { shoot } from './browser';
 
 export const PROJECT = 'e2e-shop';
 
@@ -144,6 +146,27 @@ export async function startStack() {
     async advanceClock(by: string) {
       const moved = await fetch(`${apiUrl}/sandbox/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by }) });
       if (moved.status !== 200) throw new Error(`the test clock did not move: ${moved.status} ${await moved.text()}`);
+    },
+
+    /** What the session's latest payment shows the customer: the link its QR, deep links or page carry. */
+    async customerLink(sessionId: string): Promise<string> {
+      return (await call('session/status', { session_id: sessionId })).session.acquiring_payments.at(-1).customer_interaction.redirect.url as string;
+    },
+
+    /**
+     * The customer's bank answers an FPS link as its app would: the sandbox bank page in a new tab of
+     * `page`'s browser (the bank the customer's app is, by its FPS member id, when `bank` is given),
+     * screenshot `shot`, `button` pressed, its answer awaited. Returns what the page said before the press.
+     */
+    async answerAtBank(page: Page, link: string, opts: { bank?: string; button: string; shot: string }): Promise<string> {
+      const app = await page.context().newPage();
+      await app.goto(`${apiUrl}/sandbox/bank?link=${encodeURIComponent(link)}${opts.bank ? `&bank=${opts.bank}` : ''}`);
+      const said = await app.locator('body').innerText();
+      await shoot(app, opts.shot);
+      await app.getByRole('button', { name: opts.button, exact: true }).click();
+      await app.getByRole('status').waitFor();
+      await app.close();
+      return said;
     },
 
     /** A session through the signed merchant API and its public token. */

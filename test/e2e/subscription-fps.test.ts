@@ -40,20 +40,13 @@ async function subscribe(reference: string) {
 
 /** The binding link the checkout shows for the session's payment (what its QR and its deep links carry). */
 async function bindingLink(sessionId: string): Promise<string> {
-  const session = (await stack.call('session/status', { session_id: sessionId })).session;
-  const link = session.acquiring_payments.at(-1).customer_interaction.redirect.url as string;
+  const link = await stack.customerLink(sessionId);
   assert.equal(parseFpsLink(link)?.binding, true, `an NSPK binding link: ${link}`);
   return link;
 }
 
-async function approveAtBank(page: Page, link: string, bank: string | null, button: string) {
-  const app = await page.context().newPage();
-  await app.goto(`${stack.apiUrl}/sandbox/bank?link=${encodeURIComponent(link)}${bank ? `&bank=${bank}` : ''}`);
-  await shoot(app, `subscription-fps-bank-${bank ? 'phone' : 'desktop'}`);
-  await app.getByRole('button', { name: button }).click();
-  await app.getByRole('status').waitFor();
-  await app.close();
-}
+const approveAtBank = (page: Page, link: string, bank: string | null, button: string) =>
+  stack.answerAtBank(page, link, { ...(bank ? { bank } : {}), button, shot: `subscription-fps-bank-${bank ? 'phone' : 'desktop'}` });
 
 test('subscribe by FPS on a desktop: the consent to the binding, the QR of the binding link, renewed on the binding', async () => {
   const s = await subscribe('e2e-fps-desktop');

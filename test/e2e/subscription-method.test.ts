@@ -138,12 +138,7 @@ test('ru on a desktop: another bank through FPS, bound in the hosted checkout wi
   await link.click();
   await widget.locator('sg-qr-view svg[part=qr]').waitFor();
   await shoot(page, 'subscription-method-desktop-ru-account-qr');
-  const interaction = (await stack.call('session/status', { session_id: changeSession })).session.acquiring_payments[0].customer_interaction;
-  const bank = await context.newPage();
-  await bank.goto(`${stack.apiUrl}/sandbox/bank?link=${encodeURIComponent(interaction.redirect.url)}`);
-  await bank.getByRole('button', { name: 'Привязать счёт', exact: true }).click();
-  await bank.getByRole('status').waitFor();
-  await bank.close();
+  await stack.answerAtBank(page, await stack.customerLink(changeSession), { button: 'Привязать счёт', shot: 'subscription-method-desktop-ru-account-bank' });
   const back = widget.locator('a.primary.button');
   await back.waitFor({ timeout: 15_000 });
   await shoot(page, 'subscription-method-desktop-ru-account-done');
