@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from './harness';
-import { launch, newContext, shoot, waitForEvent, type Device } from './browser';
+import { launch, shoot, waitForEvent } from './browser';
 import { eventually } from '../support/eventually';
 import { parseFpsLink } from '../../server/sandbox/fps';
 
@@ -31,17 +31,6 @@ async function bindingSession(reference: string) {
   const created = await stack.call('session/create', { binding: { type: 'faster_payment_system' }, description: 'Автопополнение баланса', customer: { reference } });
   const token = (await stack.call('token', { session_id: created.session.id })).public_token as string;
   return { id: created.session.id as string, token };
-}
-
-/** The merchant's page with the checkout of `token`, ready, on `device` in `locale`; its page errors collected. */
-async function checkout(token: string, device: Device, locale: string) {
-  const context = await newContext(browser, device, locale);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(stack.merchantPage({ token }));
-  await waitForEvent(page, 'sg-ready');
-  return { context, page, widget: page.locator('sg-checkout'), errors };
 }
 
 /** The binding link the checkout shows: NSPK's, with no sum. */
@@ -69,7 +58,7 @@ async function chargeTheBinding(sessionId: string) {
 
 test('link an account on a desktop: no amount, the consent, the QR of the binding link, «Счёт привязан»', async () => {
   const s = await bindingSession('e2e-bind-desktop');
-  const { context, page, widget, errors } = await checkout(s.token, 'desktop', 'ru-RU');
+  const { context, page, widget, errors } = await stack.openCheckout(browser, s.token, 'desktop', 'ru-RU');
   const button = widget.locator('[part~="pay-button"]');
   assert.equal((await button.innerText()).trim(), 'Привязать счёт');
   assert.equal(await button.isDisabled(), true, 'no QR before the consent');
@@ -92,7 +81,7 @@ test('link an account on a desktop: no amount, the consent, the QR of the bindin
 
 test("link an account on a phone from the bank list: the bank's deep link, linked there, 'Bank account linked'", async () => {
   const s = await bindingSession('e2e-bind-phone');
-  const { context, page, widget, errors } = await checkout(s.token, 'phone', 'en-US');
+  const { context, page, widget, errors } = await stack.openCheckout(browser, s.token, 'phone', 'en-US');
   assert.doesNotMatch(await widget.innerText(), /₽|\bPay\b/, 'nothing to pay');
   await widget.locator('label.recurrent input').check();
   await widget.locator('[part~="pay-button"]').click();

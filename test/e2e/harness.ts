@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { createServer, type Server } from '../../server/app';
 import { projectCommand } from '../../server/cli/project';
 import { newKeyPair, signBody } from '../server/helpers';
-import { shoot } from './browser';
+import { newContext, shoot, waitForEvent, type Device } from './browser';
 
 export const PROJECT = 'e2e-shop';
 
@@ -178,6 +178,17 @@ export async function startStack() {
       });
       const token = await call('token', { session_id: created.session.id });
       return { id: created.session.id as string, token: token.public_token as string };
+    },
+
+    /** A merchant page with the checkout of `token` open and ready in `browser`, on `device` in `locale`; its page errors collected. */
+    async openCheckout(browser: Browser, token: string, device: Device, locale = 'ru-RU') {
+      const context = await newContext(browser, device, locale);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(this.merchantPage({ token }));
+      await waitForEvent(page, 'sg-ready');
+      return { context, page, widget: page.locator('sg-checkout'), errors };
     },
 
     /** Publishes a merchant page for this token; returns its URL (another origin than the API). */

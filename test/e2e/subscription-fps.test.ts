@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from './harness';
-import { launch, newContext, shoot, waitForEvent } from './browser';
+import { launch, shoot, waitForEvent } from './browser';
 import { eventually } from '../support/eventually';
 import { parseFpsLink } from '../../server/sandbox/fps';
 
@@ -50,13 +50,7 @@ const approveAtBank = (page: Page, link: string, bank: string | null, button: st
 
 test('subscribe by FPS on a desktop: the consent to the binding, the QR of the binding link, renewed on the binding', async () => {
   const s = await subscribe('e2e-fps-desktop');
-  const context = await newContext(browser, 'desktop');
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(stack.merchantPage({ token: s.token }));
-  await waitForEvent(page, 'sg-ready');
-  const widget = page.locator('sg-checkout');
+  const { context, page, widget, errors } = await stack.openCheckout(browser, s.token, 'desktop');
   // FPS leads, and can recur: its consent names the binding.
   const consent = widget.locator('label.recurrent');
   assert.match(await consent.innerText(), /привязать счёт.+через СБП без моего подтверждения/);
@@ -79,13 +73,7 @@ test('subscribe by FPS on a desktop: the consent to the binding, the QR of the b
 
 test("subscribe by FPS on a phone from the bank list; revoked in the bank's subscriptions, the merchant is told and it ends", async () => {
   const s = await subscribe('e2e-fps-phone');
-  const context = await newContext(browser, 'phone', 'en-US');
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(stack.merchantPage({ token: s.token }));
-  await waitForEvent(page, 'sg-ready');
-  const widget = page.locator('sg-checkout');
+  const { context, page, widget, errors } = await stack.openCheckout(browser, s.token, 'phone', 'en-US');
   await widget.locator('label.recurrent input').check();
   assert.match(await widget.locator('label.recurrent').innerText(), /^I agree to link my bank account/);
   await widget.locator('[part~="pay-button"]').click();
